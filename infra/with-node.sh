@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs a command with Node >= 22 first on PATH and the project's node_modules installed.
+# Usage: bash infra/with-node.sh <command> [args...]
+# The system Node may be 20, which @kubernetes/client-node 2.x cannot run on, so we
+# install Node 24 from the npm registry into the tools cache when needed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=infra/tools.sh
+source "$root/infra/tools.sh"
+node_bin="$(ensure_node)"
+export PATH="$(dirname "$node_bin"):$root/node_modules/.bin:$PATH"
+
+# Install dependencies when node_modules is missing or older than the lockfile.
+stamp="$root/node_modules/.slipway-lock-stamp"
+lock_sum="$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  log "installing npm dependencies (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$lock_sum" > "$stamp"
+fi
+
+export TEMPORAL_CLI="${TEMPORAL_CLI:-$(ensure_temporal)}"
+exec "$@"
