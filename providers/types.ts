@@ -1,0 +1,101 @@
+/**
+ * The provider adapter interface from DESIGN.md. One implementation per cloud, each
+ * tested by the shared contract suite in test/contract against a real emulator.
+ *
+ * Tags are always canonical here (`slipway.dev/...` keys); each adapter encodes them
+ * into its cloud's syntax and decodes them back on read.
+ */
+
+export type CanonicalTags = Record<string, string>;
+
+export type MachineRole = 'control-plane' | 'worker';
+
+export type MachinePhase = 'pending' | 'running' | 'stopping' | 'terminated' | 'failed';
+
+export interface MachineCreateRequest {
+  /** Cloud-visible name; derived from the workflow ID and machine name, never random. */
+  readonly name: string;
+  /** Derived like the name; lets the cloud itself dedupe a repeated create where it can. */
+  readonly idempotencyToken: string;
+  readonly role: MachineRole;
+  readonly instanceType: string;
+  readonly image: string;
+  readonly infraId: string;
+  /** Canonical ownership tags, applied at creation (never in a second call). */
+  readonly tags: CanonicalTags;
+}
+
+export interface CloudMachine {
+  readonly providerId: string;
+  readonly name: string;
+  readonly phase: MachinePhase;
+  readonly tags: CanonicalTags;
+  readonly createdAt?: string;
+  readonly privateIp?: string;
+}
+
+export interface ClusterInfraRequest {
+  readonly infraId: string;
+  readonly clusterName: string;
+  readonly baseDomain: string;
+  readonly region: string;
+  readonly tags: CanonicalTags;
+}
+
+export type CloudResourceKind = 'machine' | 'network' | 'securityGroup' | 'loadBalancer' | 'dnsRecord';
+
+export interface CloudResource {
+  readonly kind: CloudResourceKind;
+  readonly id: string;
+  readonly name: string;
+  readonly tags: CanonicalTags;
+}
+
+export interface ClusterInfra {
+  readonly apiURL: string;
+  readonly resources: readonly CloudResource[];
+}
+
+/** Equality filter on canonical tags: every key must be present with exactly that value. */
+export type TagQuery = Readonly<Record<string, string>>;
+
+export interface ProviderAdapter {
+  readonly platform: string;
+  /** Idempotent: the same name and token give back the same machine, even after a crash. */
+  createMachine(request: MachineCreateRequest): Promise<CloudMachine>;
+  /** Looks a machine up by its cloud name; undefined when there is none (or it is terminated). */
+  describeMachine(name: string): Promise<CloudMachine | undefined>;
+  /** Streams machines carrying all the given tags, page by page; never loads them all at once. */
+  listMachines(query: TagQuery): AsyncIterable<CloudMachine>;
+  /** Deleting a machine that is already gone succeeds. */
+  deleteMachine(providerId: string): Promise<void>;
+  /** Idempotent: creates what is missing of the cluster's network, load balancer and API DNS record. */
+  ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
+  /** Deletes every infrastructure resource of the cluster (not machines); missing ones are fine. */
+  deleteClusterInfra(infraId: string): Promise<void>;
+  /** Streams every resource of any kind carrying all the given tags. */
+  listResources(query: TagQuery): AsyncIterable<CloudResource>;
+  deleteResource(resource: CloudResource): Promise<void>;
+}
+
+export type ProviderErrorKind = 'retryable' | 'throttled' | 'notFound' | 'quota' | 'invalid';
+
+/**
+ * Every adapter error is classified, so activities can map it onto Temporal retry
+ * behaviour: throttled backs off by the cloud's hint, invalid and quota fail fast.
+ * The message must never contain a credential.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly details: { readonly retryAfterMs?: number; readonly operation?: string; readonly status?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError;
+}

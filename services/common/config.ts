@@ -1,0 +1,66 @@
+/**
+ * Every setting Slipway's processes read, in one place. Each has an environment
+ * variable; the dev stack sets them for the processes it starts, and README lists them.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SlipwayConfig {
+  /** Dev-stack state: Temporal DB, simulated cloud DB, API token, endpoints.json, secrets/. */
+  readonly home: string;
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+  readonly taskQueue: string;
+  readonly redisUrl: string;
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** Base URL of the simulated cloud (providers/simulated/cloud-server.ts). */
+  readonly simCloudUrl: string;
+  /** Identifies this management plane; written on every cloud resource as slipway.dev/management. */
+  readonly managementId: string;
+  readonly logLevel: string;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name}=${raw} is not a port number; set it to an integer from 0 to 65535, or unset it.`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
+  const home = env.SLIPWAY_HOME ?? join(homedir(), '.slipway');
+  return {
+    home,
+    temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${intFrom(env, 'SLIPWAY_TEMPORAL_PORT', 7233)}`,
+    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.SLIPWAY_TASK_QUEUE ?? 'slipway',
+    redisUrl: env.REDIS_URL ?? `redis://127.0.0.1:${intFrom(env, 'SLIPWAY_REDIS_PORT', 6390)}`,
+    apiHost: env.SLIPWAY_API_HOST ?? '127.0.0.1',
+    apiPort: intFrom(env, 'SLIPWAY_API_PORT', 8080),
+    simCloudUrl: env.SLIPWAY_SIMCLOUD_URL ?? `http://127.0.0.1:${intFrom(env, 'SLIPWAY_SIMCLOUD_PORT', 8090)}`,
+    managementId: env.SLIPWAY_MANAGEMENT_ID ?? 'slipway-dev',
+    logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Files inside SLIPWAY_HOME that several processes agree on. */
+export const homeFiles = {
+  token: (home: string) => join(home, 'token'),
+  endpoints: (home: string) => join(home, 'endpoints.json'),
+  secrets: (home: string) => join(home, 'secrets'),
+  temporalDb: (home: string) => join(home, 'temporal.db'),
+  simCloudDb: (home: string) => join(home, 'simcloud.db'),
+} as const;
+
+/** What the dev stack writes to endpoints.json, and what the CLI reads to find the API. */
+export interface Endpoints {
+  readonly api: string;
+  readonly temporal: string;
+  readonly temporalUI?: string;
+  readonly redis: string;
+  readonly simCloud: string;
+}

@@ -1,0 +1,45 @@
+/**
+ * Vitest global setup: one real Temporal dev server and one real redis-server for the
+ * whole run, and the workflow bundle built once. A missing peer fails the run loudly.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startRedisServer } from './redis-server';
+import { WORKFLOWS_PATH } from '../../services/worker/bundle';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    redisUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const temporalCli = process.env.TEMPORAL_CLI;
+  if (!temporalCli) {
+    throw new Error('TEMPORAL_CLI is not set. Run the suite through `npm test`, which installs the Temporal CLI and sets it.');
+  }
+  const [temporal, redis, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'warn' } },
+    }),
+    startRedisServer(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+  ]);
+  const bundleDir = await mkdtemp(join(tmpdir(), 'slipway-bundle-'));
+  const workflowBundlePath = join(bundleDir, 'workflows.js');
+  await writeFile(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', temporal.address);
+  project.provide('redisUrl', redis.url);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await Promise.allSettled([temporal.teardown(), redis.stop()]);
+  };
+}

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningRedis {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a real redis-server on a free loopback port with persistence off. */
+export async function startRedisServer(binary = process.env.REDIS_SERVER ?? 'redis-server'): Promise<RunningRedis> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (error) =>
+      reject(new Error(`could not start ${binary}: ${error.message}. Install redis-server (Debian: apt-get install redis-server) or run through 'npm test', which installs it.`)),
+    );
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await Promise.race([client.connect().then(() => client.ping()), spawnError]);
+      client.disconnect();
+      break;
+    } catch (error) {
+      client.disconnect();
+      if (Date.now() > deadline || child.exitCode !== null) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
