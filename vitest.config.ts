@@ -9,6 +9,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: suites share one Temporal server and one Redis; keep parallelism modest.
     maxWorkers: 3,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -19,6 +19,8 @@ export interface SlipwayConfig {
   /** Identifies this management plane; written on every cloud resource as slipway.dev/management. */
   readonly managementId: string;
   readonly logLevel: string;
+  /** Key prefix of the Redis projection; API and worker must agree. */
+  readonly redisPrefix: string;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     simCloudUrl: env.SLIPWAY_SIMCLOUD_URL ?? `http://127.0.0.1:${intFrom(env, 'SLIPWAY_SIMCLOUD_PORT', 8090)}`,
     managementId: env.SLIPWAY_MANAGEMENT_ID ?? 'slipway-dev',
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
+    redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
   };
 }
 

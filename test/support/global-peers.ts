@@ -24,13 +24,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!temporalCli) {
     throw new Error('TEMPORAL_CLI is not set. Run the suite through `npm test`, which installs the Temporal CLI and sets it.');
   }
-  const [temporal, redis, bundle] = await Promise.all([
+  const [temporalResult, redisResult, bundleResult] = await Promise.allSettled([
     TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'warn' } },
     }),
     startRedisServer(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
+  if (temporalResult.status === 'rejected' || redisResult.status === 'rejected' || bundleResult.status === 'rejected') {
+    await Promise.allSettled([
+      temporalResult.status === 'fulfilled' ? temporalResult.value.teardown() : undefined,
+      redisResult.status === 'fulfilled' ? redisResult.value.stop() : undefined,
+    ]);
+    const failure = [temporalResult, redisResult, bundleResult].find((result) => result.status === 'rejected');
+    throw failure?.status === 'rejected' ? failure.reason : new Error('a test peer failed to start');
+  }
+  const temporal = temporalResult.value;
+  const redis = redisResult.value;
+  const bundle = bundleResult.value;
   const bundleDir = await mkdtemp(join(tmpdir(), 'slipway-bundle-'));
   const workflowBundlePath = join(bundleDir, 'workflows.js');
   await writeFile(workflowBundlePath, bundle.code);

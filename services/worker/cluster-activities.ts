@@ -1,0 +1,121 @@
+/**
+ * The ClusterDeployment activities: thin, idempotent calls into a provider adapter.
+ * A retried create finds the machine it already made (adapters look it up by name
+ * before creating), and every delete treats "already gone" as done.
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ClusterActivities, MachineIdentity, ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
+import { MACHINE_FAILED } from '../../workflows/cluster-deployment/activities-api';
+import { cloudMachineName } from '../../workflows/planners/names';
+import { TAG, ownershipTags } from '../../providers/tags';
+import type { CloudResource, ProviderAdapter } from '../../providers/types';
+import { withRetryClassification } from './errors';
+
+export type AdapterResolver = (target: ProviderTarget) => Promise<ProviderAdapter>;
+
+export interface ClusterActivityDeps {
+  readonly adapters: AdapterResolver;
+  readonly pollIntervalMs?: number;
+  readonly now?: () => Date;
+}
+
+/** Stable per (workflow, machine, install attempt); 32 hex characters, within EC2's 64. */
+export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 'machineName' | 'attempt'>): string {
+  return createHash('sha256').update(`${identity.workflowId}\n${identity.machineName}\n${identity.attempt}`).digest('hex').slice(0, 32);
+}
+
+/** Machines go before the infrastructure they sit in. */
+const SWEEP_ORDER: readonly CloudResource['kind'][] = ['machine', 'loadBalancer', 'dnsRecord', 'securityGroup', 'network'];
+
+export function createClusterActivities(deps: ClusterActivityDeps): ClusterActivities {
+  const pollIntervalMs = deps.pollIntervalMs ?? 500;
+  const now = deps.now ?? (() => new Date());
+
+  const pollUntil = async <T>(read: () => Promise<T | undefined>): Promise<T> => {
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      Context.current().heartbeat();
+      await Context.current().sleep(pollIntervalMs);
+    }
+  };
+
+  return {
+    async ensureClusterInfra(input) {
+      const adapter = await deps.adapters(input.target);
+      const tags = ownershipTags({ managementId: input.managementId, infraId: input.infraId, createdAt: now().toISOString() });
+      const infra = await withRetryClassification('create cluster infrastructure', () =>
+        adapter.ensureClusterInfra({ infraId: input.infraId, clusterName: input.clusterName, baseDomain: input.baseDomain, region: input.target.region, tags }),
+      );
+      return { apiURL: infra.apiURL };
+    },
+
+    async createMachine(input) {
+      const adapter = await deps.adapters(input.target);
+      const machine = await withRetryClassification('create machine', () =>
+        adapter.createMachine({
+          name: cloudMachineName(input.infraId, input.machineName),
+          idempotencyToken: idempotencyToken(input),
+          role: input.role,
+          instanceType: input.instanceType,
+          image: input.image,
+          infraId: input.infraId,
+          tags: ownershipTags({
+            managementId: input.managementId,
+            infraId: input.infraId,
+            machineName: input.machineName,
+            role: input.role,
+            createdAt: now().toISOString(),
+          }),
+        }),
+      );
+      return { providerId: machine.providerId, phase: machine.phase };
+    },
+
+    async awaitMachineRunning(input) {
+      const adapter = await deps.adapters(input.target);
+      const name = cloudMachineName(input.infraId, input.machineName);
+      return pollUntil(async () => {
+        const machine = await withRetryClassification('describe machine', () => adapter.describeMachine(name));
+        if (!machine) {
+          throw ApplicationFailure.nonRetryable(`machine ${name} disappeared from the cloud while booting; the install attempt will be retried.`, MACHINE_FAILED);
+        }
+        if (machine.phase === 'failed' || machine.phase === 'terminated' || machine.phase === 'stopping') {
+          throw ApplicationFailure.nonRetryable(`machine ${name} is ${machine.phase} instead of running; the install attempt will be cleaned up and retried.`, MACHINE_FAILED);
+        }
+        return machine.phase === 'running' ? { providerId: machine.providerId, phase: machine.phase } : undefined;
+      });
+    },
+
+    async deleteMachine(input) {
+      const adapter = await deps.adapters(input.target);
+      const name = cloudMachineName(input.infraId, input.machineName);
+      const machine = await withRetryClassification('describe machine', () => adapter.describeMachine(name));
+      if (!machine) return;
+      await withRetryClassification('delete machine', () => adapter.deleteMachine(machine.providerId));
+      await pollUntil(async () => {
+        const current = await withRetryClassification('describe machine', () => adapter.describeMachine(name));
+        return current === undefined || current.phase === 'terminated' ? true : undefined;
+      });
+    },
+
+    async deleteClusterInfra(input) {
+      const adapter = await deps.adapters(input.target);
+      await withRetryClassification('delete cluster infrastructure', () => adapter.deleteClusterInfra(input.infraId));
+    },
+
+    async sweepCluster(input) {
+      const adapter = await deps.adapters(input.target);
+      const query = { [TAG.management]: input.managementId, [TAG.cluster]: input.infraId };
+      const found: CloudResource[] = [];
+      for await (const resource of adapter.listResources(query)) found.push(resource);
+      const ordered = [...found].sort((a, b) => SWEEP_ORDER.indexOf(a.kind) - SWEEP_ORDER.indexOf(b.kind));
+      for (const resource of ordered) {
+        Context.current().heartbeat();
+        await withRetryClassification(`delete leftover ${resource.kind} ${resource.name}`, () => adapter.deleteResource(resource));
+      }
+      return { deleted: found.length };
+    },
+  };
+}

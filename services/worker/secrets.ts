@@ -1,0 +1,41 @@
+/**
+ * Resolves credential references inside activities. A reference (namespace + secret name)
+ * travels through workflows; the values never do. Dev mode keeps secrets as JSON files
+ * under SLIPWAY_HOME/secrets/<namespace>/<name>.json (mode 0600).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+
+export type SecretData = Readonly<Record<string, string>>;
+
+export interface SecretStore {
+  read(namespace: string, name: string): Promise<SecretData>;
+}
+
+const SAFE_SEGMENT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function fileSecretStore(directory: string): SecretStore {
+  return {
+    async read(namespace, name) {
+      if (!SAFE_SEGMENT.test(namespace) || !SAFE_SEGMENT.test(name)) {
+        throw ApplicationFailure.nonRetryable(`secret reference ${namespace}/${name} is not a valid name; use lowercase letters, digits and '-'.`, 'InvalidRequest');
+      }
+      const path = join(directory, namespace, `${name}.json`);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch {
+        throw ApplicationFailure.nonRetryable(
+          `secret ${namespace}/${name} was not found. Create ${path} holding a JSON object of the credential's fields, then the cluster retries by itself.`,
+          'CredentialsNotFound',
+        );
+      }
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw ApplicationFailure.nonRetryable(`secret ${namespace}/${name} must hold a JSON object of string fields; fix ${path}.`, 'InvalidRequest');
+      }
+      return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The ClusterDeployment entity's state and the pure derivation of its Kubernetes-style
+ * status. The workflow mutates ClusterState; deriveStatus turns it into what users read.
+ */
+import type { Condition } from '../../crds/schemas/common';
+import type { ClusterDeployment, ClusterDeploymentSpec, ClusterDeploymentStatus, MachineStatusSummary, PlatformName } from '../../crds/schemas/cluster-deployment';
+import type { MachineRole } from '../../providers/types';
+import { setCondition } from '../planners/conditions';
+
+export type Stage =
+  | 'Pending'
+  | 'Infrastructure'
+  | 'ControlPlane'
+  | 'Workers'
+  | 'Provisioned'
+  | 'CleaningUpAttempt'
+  | 'ProvisionFailed'
+  | 'Deprovisioning'
+  | 'Deleted';
+
+export type MachineRecordPhase = 'Provisioning' | 'Running' | 'Deleting' | 'Failed';
+
+export interface MachineRecord {
+  readonly name: string;
+  readonly role: MachineRole;
+  readonly pool: string;
+  readonly serial: number;
+  readonly attempt: number;
+  providerId?: string;
+  phase: MachineRecordPhase;
+  message?: string;
+  since: string;
+}
+
+export interface InstallAttempt {
+  attempt: number;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: 'InProgress' | 'Succeeded' | 'Failed' | 'Cancelled';
+  message?: string;
+}
+
+export interface ClusterState {
+  object: ClusterDeployment;
+  readonly infraId: string;
+  stage: Stage;
+  apiURL?: string;
+  installedTimestamp?: string;
+  attempts: InstallAttempt[];
+  nextSerial: number;
+  machines: Record<string, MachineRecord>;
+  deletionRequested: boolean;
+  deleted: boolean;
+  lastError?: string;
+}
+
+export const DEFAULT_INSTALL_ATTEMPTS_LIMIT = 3;
+export const DEFAULT_CONTROL_PLANE_REPLICAS = 3;
+export const DEFAULT_INSTANCE_TYPE = { controlPlane: 'm6i.xlarge', worker: 'm6i.large' } as const;
+export const DEFAULT_WORKER_POOL = 'worker';
+
+export interface PlatformTarget {
+  readonly platform: PlatformName;
+  readonly region: string;
+  readonly credentialsSecretName?: string;
+}
+
+export function platformOf(spec: ClusterDeploymentSpec): PlatformTarget {
+  const [platform, details] = Object.entries(spec.platform).find(([, value]) => value !== undefined) ?? [];
+  if (!platform || !details) throw new Error('spec.platform names no platform; validation should have refused this object');
+  return { platform: platform as PlatformName, region: details.region, credentialsSecretName: details.credentialsSecretRef?.name };
+}
+
+export function desiredWorkerPools(spec: ClusterDeploymentSpec): { name: string; replicas: number; instanceType: string }[] {
+  return (spec.compute ?? []).map((pool) => ({
+    name: pool.name,
+    replicas: pool.replicas,
+    instanceType: pool.platform?.instanceType ?? DEFAULT_INSTANCE_TYPE.worker,
+  }));
+}
+
+/** "quay.io/openshift-release-dev/ocp-release:4.16.3-x86_64" -> "4.16.3". */
+export function versionFromReleaseImage(releaseImage: string | undefined): string | undefined {
+  if (!releaseImage) return undefined;
+  const tag = releaseImage.includes('@') ? undefined : releaseImage.split(':').at(-1);
+  return tag?.match(/^v?(\d+\.\d+(?:\.\d+)?)/)?.[1] ?? tag;
+}
+
+const PROVISION_REASON: Record<Stage, { status: Condition['status']; reason: string; message: string }> = {
+  Pending: { status: 'False', reason: 'Pending', message: 'Waiting to start provisioning.' },
+  Infrastructure: { status: 'False', reason: 'Provisioning', message: 'Creating network, load balancer and API DNS record.' },
+  ControlPlane: { status: 'False', reason: 'Provisioning', message: 'Creating control-plane machines.' },
+  Workers: { status: 'False', reason: 'Provisioning', message: 'Creating worker machines.' },
+  Provisioned: { status: 'True', reason: 'Provisioned', message: 'The cluster is installed.' },
+  CleaningUpAttempt: { status: 'False', reason: 'CleaningUpFailedAttempt', message: 'An install attempt failed; removing what it made before the next one.' },
+  ProvisionFailed: { status: 'False', reason: 'ProvisionFailed', message: 'Every install attempt failed. Read status.installAttempts, fix the cause, then delete and recreate the cluster.' },
+  Deprovisioning: { status: 'False', reason: 'Deprovisioning', message: 'Deleting workers, control plane, then infrastructure.' },
+  Deleted: { status: 'False', reason: 'Deprovisioned', message: 'Every cloud resource of this cluster is gone.' },
+};
+
+function machineSummary(machine: MachineRecord): MachineStatusSummary {
+  const ready = machine.phase === 'Running';
+  return {
+    name: machine.name,
+    role: machine.role,
+    pool: machine.pool,
+    ...(machine.providerId ? { providerID: machine.providerId } : {}),
+    phase: machine.phase,
+    conditions: [
+      {
+        type: 'Ready',
+        status: ready ? 'True' : 'False',
+        reason: machine.phase,
+        message: machine.message ?? (ready ? 'The machine is running.' : `The machine is ${machine.phase.toLowerCase()}.`),
+        lastTransitionTime: machine.since,
+      },
+    ],
+  };
+}
+
+function poolCounts(name: string, desired: number, machines: readonly MachineRecord[]) {
+  const members = machines.filter((machine) => machine.pool === name && machine.phase !== 'Deleting');
+  const ready = members.filter((machine) => machine.phase === 'Running').length;
+  return { name, replicas: desired, readyReplicas: ready, availableReplicas: ready, updatedReplicas: members.length };
+}
+
+export function deriveStatus(state: ClusterState, now: string): ClusterDeploymentStatus {
+  const spec = state.object.spec;
+  const previous = state.object.status?.conditions ?? [];
+  const machines = Object.values(state.machines).sort((a, b) => a.serial - b.serial);
+  const controlPlaneDesired = spec.controlPlane?.replicas ?? DEFAULT_CONTROL_PLANE_REPLICAS;
+  const controlPlane = poolCounts('master', controlPlaneDesired, machines);
+  const workerPools = desiredWorkerPools(spec).map((pool) => poolCounts(pool.name, pool.replicas, machines));
+  const generation = state.object.metadata.generation ?? 1;
+  const provision = PROVISION_REASON[state.stage];
+  const workersReady = workerPools.every((pool) => pool.readyReplicas === pool.replicas && pool.updatedReplicas === pool.replicas);
+  const controlPlaneReady = controlPlane.readyReplicas === controlPlaneDesired;
+  const installed = state.installedTimestamp !== undefined && state.stage === 'Provisioned';
+
+  const inputs = [
+    {
+      type: 'InfrastructureReady',
+      status: state.apiURL ? 'True' : 'False',
+      reason: state.apiURL ? 'InfrastructureCreated' : 'WaitingForInfrastructure',
+      message: state.apiURL ? `API load balancer and DNS answer at ${state.apiURL}.` : 'Network, load balancer and API DNS record are not there yet.',
+    },
+    {
+      type: 'ControlPlaneReady',
+      status: controlPlaneReady ? 'True' : 'False',
+      reason: controlPlaneReady ? 'AllMachinesRunning' : 'WaitingForMachines',
+      message: `${controlPlane.readyReplicas} of ${controlPlaneDesired} control-plane machines are running.`,
+    },
+    {
+      type: 'WorkersReady',
+      status: workersReady ? 'True' : 'False',
+      reason: workersReady ? 'AllMachinesRunning' : 'WaitingForMachines',
+      message: workerPools.map((pool) => `${pool.name}: ${pool.readyReplicas}/${pool.replicas} running`).join('; ') || 'No worker pools.',
+    },
+    { type: 'Provisioned', ...provision, message: state.lastError && !installed ? `${provision.message} Last error: ${state.lastError}` : provision.message },
+    {
+      type: 'Ready',
+      status: installed && workersReady && controlPlaneReady && !state.deletionRequested ? 'True' : 'False',
+      reason: state.deletionRequested ? 'Deleting' : installed ? (workersReady ? 'Ready' : 'ScalingWorkers') : provision.reason,
+      message: state.deletionRequested
+        ? 'The cluster is being deleted.'
+        : installed
+          ? workersReady
+            ? 'The cluster is installed and every machine is running.'
+            : 'The cluster is installed; worker pools are scaling.'
+          : provision.message,
+    },
+  ] as const;
+  const conditions = inputs.reduce<Condition[]>(
+    (current, input) => setCondition(current, { ...input, observedGeneration: generation }, now),
+    [...previous],
+  );
+
+  const platform = platformOf(spec);
+  const version = versionFromReleaseImage(spec.provisioning?.releaseImage);
+  return {
+    observedGeneration: generation,
+    infraID: state.infraId,
+    platform: platform.platform,
+    region: platform.region,
+    ...(version ? { installVersion: version } : {}),
+    ...(state.apiURL ? { apiURL: state.apiURL } : {}),
+    ...(state.installedTimestamp ? { installedTimestamp: state.installedTimestamp } : {}),
+    installRestarts: Math.max(0, state.attempts.length - 1),
+    installAttempts: state.attempts.map((attempt) => ({ ...attempt })),
+    provisionStatus: provision.reason,
+    controlPlane,
+    workerPools,
+    machines: machines.map(machineSummary),
+    conditions,
+  };
+}

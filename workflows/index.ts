@@ -1,0 +1,1 @@
+export { clusterDeploymentWorkflow } from './cluster-deployment/workflow';

@@ -1,0 +1,27 @@
+/**
+ * The order in which a cluster is taken apart: workers first (so workloads drain off
+ * while the control plane still answers), then the control plane, then the
+ * infrastructure, then a sweep of anything still tagged with the infra ID.
+ */
+import type { MachineRole } from '../../providers/types';
+
+export interface OwnedMachine {
+  readonly name: string;
+  readonly role: MachineRole;
+}
+
+export type DeprovisionStep =
+  | { readonly kind: 'deleteMachines'; readonly role: MachineRole; readonly names: readonly string[] }
+  | { readonly kind: 'deleteInfrastructure' }
+  | { readonly kind: 'sweep' };
+
+export function planDeprovision(machines: readonly OwnedMachine[]): DeprovisionStep[] {
+  const namesOf = (role: MachineRole) => machines.filter((machine) => machine.role === role).map((machine) => machine.name).sort();
+  const steps: DeprovisionStep[] = [];
+  const workers = namesOf('worker');
+  const controlPlane = namesOf('control-plane');
+  if (workers.length > 0) steps.push({ kind: 'deleteMachines', role: 'worker', names: workers });
+  if (controlPlane.length > 0) steps.push({ kind: 'deleteMachines', role: 'control-plane', names: controlPlane });
+  steps.push({ kind: 'deleteInfrastructure' }, { kind: 'sweep' });
+  return steps;
+}

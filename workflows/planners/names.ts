@@ -1,0 +1,38 @@
+/**
+ * Deterministic names. Everything a cloud sees derives from the entity's identity, never
+ * from randomness or the run ID, so a retried or replayed step finds what it already made.
+ */
+
+/** 32-bit FNV-1a; small, pure and stable across runtimes (the workflow sandbox has no crypto). */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * The cluster's infra ID, as Hive makes one: the cluster name and a short suffix. The suffix
+ * comes from the object's uid, so a cluster deleted and recreated under the same name gets a
+ * new infra ID and can never adopt its predecessor's leftovers. Legal on every cloud: lowercase
+ * letters, digits and '-', starting with a letter, at most 33 characters.
+ */
+export function infraIdFor(clusterName: string, uid: string): string {
+  const suffix = fnv1a(uid).toString(36).padStart(7, '0').slice(-5);
+  return `${clusterName.slice(0, 27)}-${suffix}`;
+}
+
+export function controlPlaneMachineName(index: number): string {
+  return `master-${index}`;
+}
+
+export function workerMachineName(pool: string, serial: number): string {
+  return `${pool}-${serial}`;
+}
+
+/** The name the cloud sees; unique per cluster. */
+export function cloudMachineName(infraId: string, machineName: string): string {
+  return `${infraId}-${machineName}`;
+}
