@@ -1,0 +1,78 @@
+/**
+ * The worker process: runs Slipway's workflows and activities against the Temporal
+ * server in TEMPORAL_ADDRESS. Settings come from the environment (services/common/config.ts).
+ */
+import { createServer } from 'node:http';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { homeFiles, loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { metricsRegistry, workflowsFinished } from '../common/metrics';
+import { createProjection, createProjectionActivities } from '../common/projection';
+import { createAdapterResolver } from './adapters';
+import { createClusterActivities } from './cluster-activities';
+import { createSlipwayWorker } from './create-worker';
+import { fileSecretStore } from './secrets';
+
+const config = loadConfig();
+const logger = createLogger('worker', config.logLevel);
+
+// Route the SDK's own logs (workflow and activity loggers carry workflowId) through pino.
+Runtime.install({
+  logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel, (entry) => {
+    const level = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    logger[level]({ ...entry.meta }, entry.message);
+  }),
+});
+
+const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
+const projection = createProjection(redis, { prefix: config.redisPrefix });
+
+const worker = await createSlipwayWorker({
+  connection,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  // Tests hand a bundle built once; otherwise the worker bundles the workflows at start.
+  ...(process.env.SLIPWAY_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.SLIPWAY_WORKFLOW_BUNDLE } : {}),
+  clusterActivities: createClusterActivities({
+    adapters: createAdapterResolver({
+      secrets: fileSecretStore(homeFiles.secrets(config.home)),
+      simCloudUrl: config.simCloudUrl,
+      simulatedApiKey: process.env.SLIPWAY_SIMCLOUD_API_KEY,
+    }),
+  }),
+  projectionActivities: createProjectionActivities(projection),
+  onWorkflowFinished: (kind, outcome, workflowId) => {
+    workflowsFinished.inc({ kind, outcome });
+    logger.info({ workflowId, kind, outcome }, 'workflow finished');
+  },
+});
+
+const metricsPort = process.env.SLIPWAY_WORKER_METRICS_PORT;
+const metricsServer = metricsPort
+  ? createServer((request, response) => {
+      if (request.url !== '/metrics') {
+        response.writeHead(404).end();
+        return;
+      }
+      void metricsRegistry.metrics().then((body) => response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(body));
+    }).listen(Number(metricsPort), config.apiHost)
+  : undefined;
+
+const stop = () => {
+  logger.info('shutting down the worker');
+  worker.shutdown();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+logger.info({ temporal: config.temporalAddress, taskQueue: config.taskQueue, simCloud: config.simCloudUrl }, 'worker running');
+try {
+  await worker.run();
+} finally {
+  metricsServer?.close();
+  redis.disconnect();
+  await connection.close();
+}

@@ -1,0 +1,68 @@
+/**
+ * Durability: SIGKILL the worker process at several points while clusters provision
+ * and while they are deleted. Every cluster must still reach Ready with exactly the
+ * machines it asked for (counted in the cloud, not in Slipway's status), and deletion
+ * must leave nothing behind.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TAG } from '../../providers/tags';
+import { deleteClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
+import { startTestStack, type TestStack } from '../support/stack';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+let stack: TestStack;
+let worker: WorkerProcess | undefined;
+beforeAll(async () => {
+  stack = await startTestStack({ inProcessWorker: false, simCloud: { bootMs: 400, deleteMs: 200 } });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await stack?.stop();
+});
+
+async function countOwnedMachines(): Promise<number> {
+  let count = 0;
+  for await (const machine of stack.simCloud.adapter.listMachines({ [TAG.management]: stack.managementId })) {
+    if (machine.phase !== 'terminated') count += 1;
+  }
+  return count;
+}
+
+async function waitUntil(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker?.output() ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+it('survives SIGKILL of the worker during provisioning and deletion without duplicates or leaks', { timeout: 240_000 }, async () => {
+  worker = startWorkerProcess(stack.workerEnv);
+  const names = ['kilo', 'lima', 'mike'];
+  const handles = await Promise.all(names.map((name) => startCluster(stack, clusterObject(name))));
+
+  // Kill as machines appear: mid control plane, mid workers, and right at the end.
+  for (const threshold of [1, 5, 10, 16]) {
+    await waitUntil(async () => (await countOwnedMachines()) >= threshold, 90_000, `${threshold} machines`);
+    await worker.kill();
+    worker = startWorkerProcess(stack.workerEnv);
+  }
+
+  const clusters = await Promise.all(handles.map((handle) => waitForCluster(handle, isReady, 120_000)));
+  for (const cluster of clusters) {
+    const infraId = cluster.status?.infraID ?? '';
+    const machines = await liveMachines(stack, infraId);
+    expect(machines).toHaveLength(6);
+    expect(new Set(machines.map((machine) => machine.tags[TAG.machine])).size).toBe(6);
+    const recorded = new Set(cluster.status?.machines?.map((machine) => machine.providerID));
+    expect(machines.every((machine) => recorded.has(machine.id))).toBe(true);
+  }
+
+  await Promise.all(handles.map((handle) => handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
+  await waitUntil(async () => (await countOwnedMachines()) <= 12, 60_000, 'deletion to begin');
+  await worker.kill();
+  worker = startWorkerProcess(stack.workerEnv);
+  await Promise.all(handles.map((handle) => handle.result()));
+  for (const cluster of clusters) expect(await cloudResources(stack, cluster.status?.infraID ?? '')).toEqual([]);
+});

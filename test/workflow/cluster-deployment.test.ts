@@ -1,0 +1,117 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteClusterDeployment, patchClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { PROTECTED_DELETE_ANNOTATION } from '../../workflows/cluster-deployment/workflow';
+import { cloudResources, clusterObject, conditionStatus, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ simCloud: { bootMs: 200, deleteMs: 100 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('ClusterDeployment workflow on the simulated cloud', () => {
+  it('provisions infrastructure, control plane and workers, scales workers, and deletes without leaks', async () => {
+    const handle = await startCluster(stack, clusterObject('alpha'));
+    const ready = await waitForCluster(handle, isReady);
+    const infraId = ready.status?.infraID ?? '';
+    expect(infraId).toMatch(/^alpha-[a-z0-9]{5}$/);
+    expect(ready.status).toMatchObject({
+      apiURL: 'https://api.alpha.example.test:6443',
+      platform: 'simulated',
+      region: 'local-1',
+      provisionStatus: 'Provisioned',
+      controlPlane: { replicas: 3, readyReplicas: 3 },
+      workerPools: [{ name: 'worker', replicas: 3, readyReplicas: 3 }],
+    });
+    expect(ready.status?.installedTimestamp).toBeDefined();
+    expect(await liveMachines(stack, infraId)).toHaveLength(6);
+    const kinds = new Set((await cloudResources(stack, infraId)).map((resource) => resource.kind));
+    expect(kinds).toEqual(new Set(['machine', 'network', 'securityGroup', 'loadBalancer', 'dnsRecord']));
+
+    const scaled = await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { compute: [{ name: 'worker', replicas: 5 }] } }] });
+    expect(scaled.metadata.generation).toBe(2);
+    await waitForCluster(handle, (object) => isReady(object) && object.status?.workerPools?.[0]?.readyReplicas === 5);
+    expect(await liveMachines(stack, infraId)).toHaveLength(8);
+
+    await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { compute: [{ name: 'worker', replicas: 1 }] } }] });
+    const shrunk = await waitForCluster(handle, (object) => isReady(object) && object.status?.workerPools?.[0]?.updatedReplicas === 1);
+    expect(shrunk.status?.machines?.filter((machine) => machine.role === 'worker').map((machine) => machine.name)).toEqual(['worker-0']);
+    expect(await liveMachines(stack, infraId)).toHaveLength(4);
+
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+    expect(await cloudResources(stack, infraId)).toEqual([]);
+  });
+
+  it('refuses an invalid patch before it reaches history', async () => {
+    const handle = await startCluster(stack, clusterObject('bravo', { compute: [{ name: 'worker', replicas: 1 }], controlPlane: { replicas: 1 } }));
+    await waitForCluster(handle, isReady);
+    const historyBefore = (await handle.fetchHistory()).events?.length ?? 0;
+
+    const refused = await handle
+      .executeUpdate(patchClusterDeployment, { args: [{ spec: { clusterName: 'renamed', compute: [{ name: 'worker', replicas: 'many' }] } }] })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (refused as WorkflowUpdateFailedError).cause as { type?: string; message: string } | undefined;
+    expect(cause?.type).toBe('InvalidPatch');
+    expect(cause?.message).toMatch(/spec\.clusterName/);
+    expect(cause?.message).toMatch(/spec\.compute\[0\]\.replicas/);
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.length).toBe(historyBefore);
+    expect(JSON.stringify(events)).not.toContain('renamed');
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+  });
+
+  it('blocks deletion while the protected-delete annotation is set', async () => {
+    const object = clusterObject('charlie', { compute: [{ name: 'worker', replicas: 0 }], controlPlane: { replicas: 1 } });
+    object.metadata.annotations = { [PROTECTED_DELETE_ANNOTATION]: 'true' };
+    const handle = await startCluster(stack, object);
+    const ready = await waitForCluster(handle, isReady);
+
+    const refused = await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] }).catch((error: unknown) => error);
+    expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'DeletionProtected' });
+    expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toMatch(/Remove the annotation/);
+    expect(await liveMachines(stack, ready.status?.infraID ?? '')).toHaveLength(1);
+
+    await handle.executeUpdate(patchClusterDeployment, { args: [{ metadata: { annotations: { [PROTECTED_DELETE_ANNOTATION]: null } } }] });
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+    expect(await cloudResources(stack, ready.status?.infraID ?? '')).toEqual([]);
+  });
+
+  it('cancels provisioning when deleted mid-way and leaves nothing behind', async () => {
+    const handle = await startCluster(stack, clusterObject('delta'));
+    const midway = await waitForCluster(handle, (object) => (object.status?.machines?.length ?? 0) > 0);
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+    expect(await cloudResources(stack, midway.status?.infraID ?? '')).toEqual([]);
+  });
+});
+
+describe('install attempts', () => {
+  let failing: TestStack;
+  beforeAll(async () => {
+    failing = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20, bootFailureRate: 1 } });
+  });
+  afterAll(async () => {
+    await failing?.stop();
+  });
+
+  it('cleans up each failed attempt, records it, and stops at installAttemptsLimit', async () => {
+    const handle = await startCluster(failing, clusterObject('echo', { installAttemptsLimit: 2, controlPlane: { replicas: 1 } }));
+    const failed = await waitForCluster(handle, (object) => object.status?.provisionStatus === 'ProvisionFailed');
+    expect(failed.status?.installAttempts?.map((attempt) => attempt.outcome)).toEqual(['Failed', 'Failed']);
+    expect(failed.status?.installAttempts?.[0]?.message).toMatch(/failed instead of running/);
+    expect(failed.status?.installRestarts).toBe(1);
+    expect(conditionStatus(failed, 'Ready')).toBe('False');
+    expect(await cloudResources(failing, failed.status?.infraID ?? '')).toEqual([]);
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+  });
+});
