@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteClusterDeployment, patchClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { PROTECTED_DELETE_ANNOTATION } from '../../workflows/cluster-deployment/workflow';
 import { cloudResources, clusterObject, conditionStatus, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
+import { recordHistoryIfAsked } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -45,6 +46,7 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
     await handle.result();
     expect(await cloudResources(stack, infraId)).toEqual([]);
+    await recordHistoryIfAsked(handle, 'lifecycle');
   });
 
   it('refuses an invalid patch before it reaches history', async () => {
@@ -83,6 +85,7 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
     await handle.result();
     expect(await cloudResources(stack, ready.status?.infraID ?? '')).toEqual([]);
+    await recordHistoryIfAsked(handle, 'protected-delete');
   });
 
   it('cancels provisioning when deleted mid-way and leaves nothing behind', async () => {
@@ -91,6 +94,7 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
     await handle.result();
     expect(await cloudResources(stack, midway.status?.infraID ?? '')).toEqual([]);
+    await recordHistoryIfAsked(handle, 'delete-mid-provision');
   });
 });
 
@@ -113,5 +117,6 @@ describe('install attempts', () => {
     expect(await cloudResources(failing, failed.status?.infraID ?? '')).toEqual([]);
     await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
     await handle.result();
+    await recordHistoryIfAsked(handle, 'failed-attempts');
   });
 });

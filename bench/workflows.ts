@@ -1,0 +1,2 @@
+export { clusterDeploymentWorkflow } from '../workflows/index';
+export { bareProvisionWorkflow } from './bare-workflow';
