@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Condition, LocalObjectReference, kubeObject, type KubeObject } from './common';
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
+import { Conditions, InfraSafeName, LocalObjectReference, kubeObject, type KubeObject } from './common';
 
 /**
  * ClusterDeployment, after Hive's hive.openshift.io/v1 ClusterDeployment. Hive keeps
@@ -22,7 +22,7 @@ const PlatformDetails = Type.Object(
 export const Platform = Type.Object(
   Object.fromEntries(PLATFORMS.map((name) => [name, Type.Optional(PlatformDetails)])) as Record<
     PlatformName,
-    ReturnType<typeof Type.Optional<typeof PlatformDetails>>
+    TOptional<typeof PlatformDetails>
   >,
   { additionalProperties: false, minProperties: 1, maxProperties: 1 },
 );
@@ -40,7 +40,7 @@ export const ControlPlaneConfig = Type.Object(
     replicas: Type.Integer({ minimum: 1, maximum: 7, default: 3 }),
     platform: Type.Optional(MachinePoolPlatform),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
 );
 
 export const ComputePool = Type.Object(
@@ -55,7 +55,7 @@ export type ComputePool = Static<typeof ComputePool>;
 
 export const ClusterDeploymentSpec = Type.Object(
   {
-    clusterName: Type.String({ minLength: 1, maxLength: 27, pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$' }),
+    clusterName: InfraSafeName,
     baseDomain: Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
     platform: Platform,
     provisioning: Type.Optional(
@@ -92,7 +92,7 @@ export const MachineStatusSummary = Type.Object(
     pool: Type.String(),
     providerID: Type.Optional(Type.String()),
     phase: Type.String(),
-    conditions: Type.Array(Condition),
+    conditions: Conditions,
   },
   { additionalProperties: false },
 );
@@ -127,7 +127,7 @@ export const ClusterDeploymentStatus = Type.Object(
     controlPlane: Type.Optional(MachinePoolStatus),
     workerPools: Type.Optional(Type.Array(MachinePoolStatus)),
     machines: Type.Optional(Type.Array(MachineStatusSummary)),
-    conditions: Type.Optional(Type.Array(Condition)),
+    conditions: Type.Optional(Conditions),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,119 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Conditions, ClusterReference, IntOrPercent, kubeObject, type KubeObject } from './common';
+import { PlatformTypeSchema, Release } from './hosted-cluster';
+
+/**
+ * NodePool, after HyperShift's hypershift.openshift.io/v1beta1 NodePool: a scalable set
+ * of worker machines for one HostedCluster (same namespace, named by clusterName).
+ * Machines are replaced, never upgraded in place.
+ */
+
+const InstanceType = Type.String({ minLength: 1, maxLength: 64 });
+const Image = Type.String({ minLength: 1, maxLength: 256 });
+const GenericMachinePlatform = Type.Object({ instanceType: InstanceType, image: Type.Optional(Image) }, { additionalProperties: false });
+
+export const NodePoolPlatform = Type.Object(
+  {
+    type: PlatformTypeSchema,
+    simulated: Type.Optional(GenericMachinePlatform),
+    aws: Type.Optional(
+      Type.Object(
+        {
+          instanceType: InstanceType,
+          ami: Type.Optional(Image),
+          rootVolume: Type.Optional(
+            Type.Object(
+              {
+                size: Type.Integer({ minimum: 8, maximum: 16384, description: 'GiB.' }),
+                type: Type.Optional(Type.Union([Type.Literal('gp3'), Type.Literal('gp2'), Type.Literal('io1'), Type.Literal('io2'), Type.Literal('standard')])),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    azure: Type.Optional(
+      Type.Object(
+        {
+          vmSize: InstanceType,
+          image: Type.Optional(Type.Object({ type: Type.Literal('ImageID'), imageID: Image }, { additionalProperties: false })),
+          osDisk: Type.Optional(Type.Object({ sizeGiB: Type.Integer({ minimum: 16, maximum: 32767 }) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    gcp: Type.Optional(Type.Object({ machineType: InstanceType, image: Type.Optional(Image) }, { additionalProperties: false })),
+    vsphere: Type.Optional(GenericMachinePlatform),
+    baremetal: Type.Optional(GenericMachinePlatform),
+  },
+  { additionalProperties: false },
+);
+export type NodePoolPlatform = Static<typeof NodePoolPlatform>;
+
+export const NodePoolRollingUpdate = Type.Object(
+  {
+    maxUnavailable: IntOrPercent({ default: 0 }),
+    maxSurge: IntOrPercent({ default: 1 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const NodePoolManagement = Type.Object(
+  {
+    upgradeType: Type.Literal('Replace', {
+      default: 'Replace',
+      description: 'Machines are replaced by new ones on upgrade; InPlace upgrades are not supported.',
+    }),
+    replace: Type.Object(
+      {
+        strategy: Type.Union([Type.Literal('RollingUpdate'), Type.Literal('OnDelete')], { default: 'RollingUpdate' }),
+        rollingUpdate: Type.Optional(NodePoolRollingUpdate),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    autoRepair: Type.Boolean({ default: false, description: 'Replace machines that stay unhealthy.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const NodePoolSpec = Type.Object(
+  {
+    clusterName: ClusterReference,
+    release: Release,
+    platform: NodePoolPlatform,
+    /** Exactly one of replicas and autoScaling. */
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    autoScaling: Type.Optional(
+      Type.Object(
+        { min: Type.Integer({ minimum: 0, maximum: 1000, default: 1 }), max: Type.Integer({ minimum: 1, maximum: 1000 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    management: NodePoolManagement,
+    arch: Type.Union([Type.Literal('amd64'), Type.Literal('arm64')], { default: 'amd64' }),
+    pausedUntil: Type.Optional(
+      Type.String({ pattern: '^(true|[0-9]{4}-[0-9]{2}-[0-9]{2}T.*)$', description: '"true" pauses reconciliation until removed; an RFC 3339 time pauses it until then.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NodePoolSpec = Static<typeof NodePoolSpec>;
+
+export const NodePoolStatus = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer()),
+    replicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    readyReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    availableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    updatedReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    version: Type.Optional(Type.String()),
+    conditions: Type.Optional(Conditions),
+  },
+  { additionalProperties: false },
+);
+export type NodePoolStatus = Static<typeof NodePoolStatus>;
+
+export const NodePoolSchema = kubeObject('NodePool', NodePoolSpec, NodePoolStatus);
+export type NodePool = KubeObject<NodePoolSpec, NodePoolStatus>;
