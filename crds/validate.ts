@@ -39,6 +39,17 @@ function checkTypeMeta(kind: KindName, input: JsonObject): FieldError[] {
   return errors;
 }
 
+/** A missing name is the most common mistake; say exactly what to add. */
+function clarifyMissingName(kind: KindName, error: FieldError): FieldError {
+  if (error.message.startsWith('is required') && (error.path === 'metadata' || error.path === 'metadata.name')) {
+    return {
+      path: error.path,
+      message: `is required: every ${kind} needs metadata.name (1-63 lowercase letters, digits and "-", starting and ending with a letter or digit)`,
+    };
+  }
+  return error;
+}
+
 /**
  * Validates a whole object of the given kind: applies schema defaults, rejects unknown
  * fields (naming each), checks types and ranges, then the kind's cross-field rules.
@@ -56,9 +67,9 @@ export function validateObject(kind: string, input: unknown): Result<KindObjects
   const typeErrors = checkTypeMeta(kind, input);
   const definition: KindDefinition = KINDS[kind];
   const candidate: unknown = Value.Default(definition.schema, cloneJson(input));
-  const schemaErrors = toFieldErrors(Value.Errors(definition.schema, candidate)).filter(
-    (error) => error.path !== 'apiVersion' && error.path !== 'kind',
-  );
+  const schemaErrors = toFieldErrors(Value.Errors(definition.schema, candidate))
+    .filter((error) => error.path !== 'apiVersion' && error.path !== 'kind')
+    .map((error) => clarifyMissingName(kind, error));
   const errors = [...typeErrors, ...schemaErrors];
   if (errors.length > 0) return { ok: false, errors };
   const object = candidate as KindObjects[KindName];
