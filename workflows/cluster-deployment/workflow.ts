@@ -57,15 +57,18 @@ const retry = {
   maximumInterval: '15s',
   nonRetryableErrorTypes: ['InvalidRequest', 'QuotaExceeded', 'MachineFailed'],
 };
+// Cloud API calls are a few HTTP requests each; a short start-to-close bounds how long a
+// call lost with a dead worker stays invisible before it is retried elsewhere.
 const cloud = proxyActivities<ClusterActivities>({
-  startToCloseTimeout: '60s',
+  startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '15m',
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 const boot = proxyActivities<Pick<ClusterActivities, 'awaitMachineRunning' | 'deleteMachine'>>({
   startToCloseTimeout: '20m',
-  heartbeatTimeout: '30s',
+  // Heartbeats carry cancellation, and the SDK throttles them to 80% of this timeout.
+  heartbeatTimeout: '10s',
   scheduleToCloseTimeout: '30m',
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -198,7 +201,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
       return state.object;
     },
     {
-      validator: () => {
+      validator: (_request) => {
         if (state.object.metadata.annotations?.[PROTECTED_DELETE_ANNOTATION] === 'true') {
           throw ApplicationFailure.create({
             type: 'DeletionProtected',
