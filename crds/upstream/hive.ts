@@ -30,7 +30,7 @@ function convertPlatform(intake: Intake, object: ObjectReader, spec: ObjectReade
   const result: JsonObject = {};
   const aws = platform.child('aws');
   if (aws) {
-    result.aws = { region: aws.take('region'), credentialsSecretRef: aws.take('credentialsSecretRef') };
+    result.aws = { region: aws.take('region'), credentialsSecretRef: aws.takeNonEmpty('credentialsSecretRef') };
     aws.refuse('credentialsAssumeRole', `${SECRET_CREDENTIALS}; remove credentialsAssumeRole and give a Secret with credentials`);
     aws.refuse('userTags', 'Slipway tags cloud resources with its ownership tags only; user tags are not supported, remove userTags');
     aws.refuse('privateLink', 'AWS PrivateLink access to the API is not supported; remove privateLink');
@@ -115,7 +115,7 @@ export function convertHiveClusterDeployment(intake: Intake, object: ObjectReade
     controlPlane: spec.take('controlPlane'),
     compute: spec.take('compute'),
     installAttemptsLimit: spec.take('installAttemptsLimit'),
-    pullSecretRef: spec.take('pullSecretRef'),
+    pullSecretRef: spec.takeNonEmpty('pullSecretRef'),
     preserveOnDelete: spec.take('preserveOnDelete'),
   };
   spec.refuse('installed', 'Slipway provisions clusters; it cannot adopt one that is already installed (installed must be false)');

@@ -33,7 +33,7 @@ function convertHostedPlatform(intake: Intake, spec: ObjectReader): JsonObject |
 
   const aws = platform.child('aws');
   if (aws) {
-    result.aws = { region: aws.take('region'), credentialsSecretRef: aws.take('credentialsSecretRef') };
+    result.aws = { region: aws.take('region'), credentialsSecretRef: aws.takeNonEmpty('credentialsSecretRef') };
     aws.refuse('rolesRef', `${CREDENTIALS}, not IAM roles; remove rolesRef and set spec.platform.aws.credentialsSecretRef`);
     aws.refuse('cloudProviderConfig', `${NETWORK_OWNED}; remove cloudProviderConfig`);
     aws.refuse('sharedVPC', `${NETWORK_OWNED}; remove sharedVPC`);
@@ -134,8 +134,8 @@ export function convertHostedCluster(intake: Intake, object: ObjectReader): Json
       : undefined,
     etcd: convertEtcd(intake, spec),
     services: spec.take('services'),
-    pullSecret: spec.take('pullSecret'),
-    sshKey: spec.take('sshKey'),
+    pullSecret: spec.takeNonEmpty('pullSecret'),
+    sshKey: spec.takeNonEmpty('sshKey'),
     pausedUntil: spec.take('pausedUntil'),
   };
   if (dns) {

@@ -69,6 +69,12 @@ export class ObjectReader {
     return value === null ? undefined : value;
   }
 
+  /** Takes a field, treating a value that asks for nothing (such as `sshKey: {}`) as absent. */
+  takeNonEmpty(key: string): unknown {
+    const value = this.take(key);
+    return isEmptyRequest(value) ? undefined : value;
+  }
+
   /** Takes a nested object to read field by field. */
   child(key: string, required = false): ObjectReader | undefined {
     this.used.add(key);
