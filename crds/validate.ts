@@ -151,8 +151,6 @@ export function validateClusterDeploymentPatch(current: ClusterDeployment, patch
       });
     }
   }
-  if (errors.length > 0) return { ok: false, errors };
-
   const metadata = cloneJson(current.metadata);
   if (isPlainObject(metadataPatch)) {
     const labels = mergeStringMap(metadata.labels, metadataPatch.labels);
@@ -162,8 +160,10 @@ export function validateClusterDeploymentPatch(current: ClusterDeployment, patch
     if (annotations === undefined) delete metadata.annotations;
     else metadata.annotations = annotations;
   }
+  // Report immutable-field changes together with everything else wrong in the patch.
   const validated = validateObject('ClusterDeployment', { apiVersion: current.apiVersion, kind: current.kind, metadata, spec: nextSpec });
-  if (!validated.ok) return validated;
+  if (!validated.ok) errors.push(...validated.errors.filter((error) => !errors.some((known) => known.path === error.path)));
+  if (errors.length > 0 || !validated.ok) return { ok: false, errors };
   const next: ClusterDeployment = current.status === undefined ? validated.object : { ...validated.object, status: cloneJson(current.status) };
   return { ok: true, next };
 }

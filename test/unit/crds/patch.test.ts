@@ -71,6 +71,11 @@ describe('validateClusterDeploymentPatch', () => {
     expect(errors).toEqual([{ path, message: expect.stringMatching(/is immutable \(currently .+\); to change it, delete the ClusterDeployment and create it again/) }]);
   });
 
+  it('reports an immutable change together with the other problems in the same patch', () => {
+    const errors = patchErrors({ spec: { clusterName: 'renamed', compute: [{ name: 'worker', replicas: 'many' }] } });
+    expect(errors.map((error) => error.path)).toEqual(['spec.clusterName', 'spec.compute[0].replicas']);
+  });
+
   it.each([
     ['status', { status: { infraID: 'x' } }, /status is written by Slipway only/],
     ['metadata.name', { metadata: { name: 'beta' } }, /only metadata.labels and metadata.annotations/],
