@@ -1,0 +1,323 @@
+/**
+ * The simulated cloud: a standalone HTTP server that behaves like a small IaaS API.
+ * It keeps machines, networks, security groups, load balancers and DNS records, each
+ * with tags, in SQLite; machines boot and terminate after configurable latencies; and
+ * requests fail at configurable rates (429 with Retry-After, 503, or a hung connection).
+ *
+ *   tsx providers/simulated/cloud-server.ts --port P --state FILE [--api-key K]
+ *     [--boot-ms N] [--delete-ms N] [--throttle-rate R] [--error-rate R] [--timeout-rate R]
+ *     [--boot-failure-rate R] [--max-machines N]
+ *
+ * API (JSON; every request needs `Authorization: Bearer <key>` when a key is set):
+ *   POST   /v1/machines            {name, instanceType, image, tags, idempotencyToken} -> 201, or 200 with
+ *                                   the machine already made for that token
+ *   GET    /v1/machines            ?name=&tag=k=v (repeatable)&pageSize=&pageToken= -> {items, nextPageToken?}
+ *   GET    /v1/machines/{id}       -> machine (phase pending|running|failed|stopping|terminated) or 404
+ *   DELETE /v1/machines/{id}       -> 202 (again on a deleting or terminated machine), 404 if never known
+ *   POST   /v1/{networks|securitygroups|loadbalancers|dnsrecords} {name, tags, ...} -> 201, or 200 if the name exists
+ *   DELETE /v1/{plural}/{id}       -> 204 or 404
+ *   GET    /v1/resources           every kind, same filters and paging; terminated machines are left out
+ *   GET    /admin/resources        as /v1/resources, never faulted (for `slipway cloud ls`)
+ *   GET|PUT /admin/settings        latencies and fault rates
+ *   POST   /admin/faults           {next: [{status, retryAfterSeconds?} | {timeout: true}]} scripts the next requests
+ * Errors: {error: {code, message}} with 400 InvalidParameter, 401 Unauthorized, 403 QuotaExceeded,
+ * 404 NotFound, 429 Throttled, 503 ServiceUnavailable.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
+import type { CloudResourceKind } from '../types';
+import { CloudStore, machinePhase, type StoredResource } from './store';
+
+export interface CloudSettings {
+  bootMs: number;
+  deleteMs: number;
+  throttleRate: number;
+  errorRate: number;
+  timeoutRate: number;
+  bootFailureRate: number;
+  maxMachines: number;
+  /** How long a "timeout" fault holds the connection before dropping it. */
+  timeoutHoldMs: number;
+}
+
+type ScriptedFault = { readonly status: 429 | 500 | 503; readonly retryAfterSeconds?: number } | { readonly timeout: true };
+
+const INFRA_PATHS: Record<string, CloudResourceKind> = {
+  networks: 'network',
+  securitygroups: 'securityGroup',
+  loadbalancers: 'loadBalancer',
+  dnsrecords: 'dnsRecord',
+};
+const ID_PREFIX: Record<CloudResourceKind, string> = { machine: 'm', network: 'net', securityGroup: 'sg', loadBalancer: 'lb', dnsRecord: 'dns' };
+const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const MAX_BODY_BYTES = 256 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(400, 'InvalidParameter', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'InvalidParameter', 'request body must be a JSON object');
+  }
+}
+
+function requireString(body: Record<string, unknown>, field: string, pattern?: RegExp): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) {
+    throw new HttpError(400, 'InvalidParameter', `${field} must be a non-empty string${pattern ? ` matching ${pattern.source}` : ''}`);
+  }
+  return value;
+}
+
+function requireTags(body: Record<string, unknown>): Record<string, string> {
+  const tags = body.tags ?? {};
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags) || Object.values(tags).some((value) => typeof value !== 'string')) {
+    throw new HttpError(400, 'InvalidParameter', 'tags must be an object of string values');
+  }
+  return tags as Record<string, string>;
+}
+
+function tagFilter(url: URL): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const entry of url.searchParams.getAll('tag')) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new HttpError(400, 'InvalidParameter', `tag filter "${entry}" must look like key=value`);
+    tags[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return tags;
+}
+
+export function createCloudServer(store: CloudStore, settings: CloudSettings, apiKey: string | undefined) {
+  const scripted: ScriptedFault[] = [];
+  const expected = apiKey ? Buffer.from(`Bearer ${apiKey}`) : undefined;
+
+  const view = (resource: StoredResource, now: number) => ({
+    kind: resource.kind,
+    id: resource.id,
+    name: resource.name,
+    tags: resource.tags,
+    createdAt: new Date(resource.createdAt).toISOString(),
+    ...resource.data,
+    ...(resource.kind === 'machine' ? { phase: machinePhase(resource, settings, now) } : { state: 'available' }),
+  });
+
+  const list = (url: URL, kind: CloudResourceKind | undefined, now: number) => {
+    const pageSize = Math.min(Math.max(Number(url.searchParams.get('pageSize') ?? 100) || 100, 1), 500);
+    const afterSeq = Number(url.searchParams.get('pageToken') ?? 0) || 0;
+    const rows = store.list({ kind, name: url.searchParams.get('name') ?? undefined, tags: tagFilter(url), afterSeq }, pageSize);
+    const items = rows
+      .map((row) => view(row, now))
+      .filter((item) => !('phase' in item) || item.phase !== 'terminated');
+    const last = rows.at(-1);
+    return { items, ...(rows.length === pageSize && last ? { nextPageToken: String(last.seq) } : {}) };
+  };
+
+  const createMachine = async (request: IncomingMessage, response: ServerResponse, now: number) => {
+    const body = await readJson(request);
+    const name = requireString(body, 'name', NAME_PATTERN);
+    const instanceType = requireString(body, 'instanceType');
+    const image = requireString(body, 'image');
+    const tags = requireTags(body);
+    const token = typeof body.idempotencyToken === 'string' && body.idempotencyToken ? body.idempotencyToken : null;
+    const existing = token ? store.byToken(token) : undefined;
+    if (existing) return send(response, 200, view(existing, now));
+    if (store.countLiveMachines() >= settings.maxMachines) {
+      throw new HttpError(403, 'QuotaExceeded', `the account may run at most ${settings.maxMachines} machines`);
+    }
+    const octets = randomBytes(2);
+    const created = store.insert({
+      kind: 'machine',
+      id: `${ID_PREFIX.machine}-${randomBytes(8).toString('hex')}`,
+      name,
+      tags,
+      data: { instanceType, image, privateIp: `10.0.${octets[0]}.${octets[1]}` },
+      createdAt: now,
+      token,
+      willFail: Math.random() < settings.bootFailureRate,
+    });
+    send(response, 201, view(created, now));
+  };
+
+  const createInfra = async (request: IncomingMessage, response: ServerResponse, kind: CloudResourceKind, now: number) => {
+    const body = await readJson(request);
+    const name = requireString(body, 'name', NAME_PATTERN);
+    const tags = requireTags(body);
+    const [existing] = store.list({ kind, name, tags: {}, afterSeq: 0 }, 1);
+    if (existing) return send(response, 200, view(existing, now));
+    const data = Object.fromEntries(Object.entries(body).filter(([key, value]) => key !== 'name' && key !== 'tags' && typeof value === 'string')) as Record<string, string>;
+    const created = store.insert({ kind, id: `${ID_PREFIX[kind]}-${randomBytes(8).toString('hex')}`, name, tags, data, createdAt: now, token: null, willFail: false });
+    send(response, 201, view(created, now));
+  };
+
+  /** Returns true when a fault was injected and the request must not be served. */
+  const injectFault = (response: ServerResponse): boolean => {
+    const fault: ScriptedFault | undefined =
+      scripted.shift() ??
+      (Math.random() < settings.throttleRate
+        ? { status: 429, retryAfterSeconds: 1 }
+        : Math.random() < settings.errorRate
+          ? { status: 503 }
+          : Math.random() < settings.timeoutRate
+            ? { timeout: true }
+            : undefined);
+    if (!fault) return false;
+    if ('timeout' in fault) {
+      setTimeout(() => response.destroy(), settings.timeoutHoldMs).unref();
+      return true;
+    }
+    const headers: Record<string, string> = fault.status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
+    const code = fault.status === 429 ? 'Throttled' : 'ServiceUnavailable';
+    send(response, fault.status, { error: { code, message: fault.status === 429 ? 'request rate exceeded' : 'the service is temporarily unavailable' } }, headers);
+    return true;
+  };
+
+  const route = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://simulated.cloud');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const method = request.method ?? 'GET';
+    const now = Date.now();
+
+    const authorization = Buffer.from(request.headers.authorization ?? '');
+    if (expected && (authorization.length !== expected.length || !timingSafeEqual(authorization, expected))) {
+      throw new HttpError(401, 'Unauthorized', 'missing or wrong API key');
+    }
+
+    if (parts[0] === 'admin') {
+      if (parts[1] === 'resources' && method === 'GET') return send(response, 200, list(url, undefined, now));
+      if (parts[1] === 'settings' && method === 'GET') return send(response, 200, settings);
+      if (parts[1] === 'settings' && method === 'PUT') {
+        const body = await readJson(request);
+        for (const key of Object.keys(settings) as (keyof CloudSettings)[]) {
+          const value = body[key];
+          if (typeof value === 'number' && value >= 0) settings[key] = value;
+        }
+        return send(response, 200, settings);
+      }
+      if (parts[1] === 'faults' && method === 'POST') {
+        const body = await readJson(request);
+        if (!Array.isArray(body.next)) throw new HttpError(400, 'InvalidParameter', 'next must be an array of faults');
+        scripted.push(...(body.next as ScriptedFault[]));
+        return send(response, 200, { queued: scripted.length });
+      }
+      throw new HttpError(404, 'NotFound', `no admin route ${method} ${url.pathname}`);
+    }
+
+    if (parts[0] !== 'v1') throw new HttpError(404, 'NotFound', `no route ${method} ${url.pathname}`);
+    if (injectFault(response)) return;
+
+    const [, collection, id] = parts;
+    if (collection === 'resources' && method === 'GET' && !id) return send(response, 200, list(url, undefined, now));
+    if (collection === 'machines') {
+      if (method === 'POST' && !id) return createMachine(request, response, now);
+      if (method === 'GET' && !id) return send(response, 200, list(url, 'machine', now));
+      const machine = id ? store.byId(id) : undefined;
+      if (!machine || machine.kind !== 'machine') throw new HttpError(404, 'NotFound', `machine ${id ?? ''} does not exist`);
+      if (method === 'GET') return send(response, 200, view(machine, now));
+      if (method === 'DELETE') {
+        store.markDeleting(machine.id, now);
+        return send(response, 202, view(store.byId(machine.id) ?? machine, now));
+      }
+    }
+    const kind = collection ? INFRA_PATHS[collection] : undefined;
+    if (kind) {
+      if (method === 'POST' && !id) return createInfra(request, response, kind, now);
+      if (method === 'GET' && !id) return send(response, 200, list(url, kind, now));
+      const resource = id ? store.byId(id) : undefined;
+      if (!resource || resource.kind !== kind) throw new HttpError(404, 'NotFound', `${kind} ${id ?? ''} does not exist`);
+      if (method === 'GET') return send(response, 200, view(resource, now));
+      if (method === 'DELETE') {
+        store.remove(resource.id);
+        return send(response, 204);
+      }
+    }
+    throw new HttpError(404, 'NotFound', `no route ${method} ${url.pathname}`);
+  };
+
+  return createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (response.headersSent || response.destroyed) return;
+      if (error instanceof HttpError) send(response, error.status, { error: { code: error.code, message: error.message } });
+      else send(response, 500, { error: { code: 'InternalError', message: 'the simulated cloud failed; see its log' } });
+    });
+  });
+}
+
+function rate(value: string | undefined, flag: string): number {
+  const parsed = Number(value ?? 0);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) throw new Error(`${flag} must be a number from 0 to 1`);
+  return parsed;
+}
+
+function count(value: string | undefined, flag: string, fallback: number): number {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag} must be a whole number of 0 or more`);
+  return parsed;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      state: { type: 'string' },
+      'api-key': { type: 'string' },
+      'boot-ms': { type: 'string' },
+      'delete-ms': { type: 'string' },
+      'throttle-rate': { type: 'string' },
+      'error-rate': { type: 'string' },
+      'timeout-rate': { type: 'string' },
+      'boot-failure-rate': { type: 'string' },
+      'max-machines': { type: 'string' },
+    },
+  });
+  if (!values.state) throw new Error('--state FILE is required: the SQLite file that holds the cloud');
+  const store = new CloudStore(values.state);
+  const settings: CloudSettings = {
+    bootMs: count(values['boot-ms'], '--boot-ms', 2000),
+    deleteMs: count(values['delete-ms'], '--delete-ms', 1000),
+    throttleRate: rate(values['throttle-rate'], '--throttle-rate'),
+    errorRate: rate(values['error-rate'], '--error-rate'),
+    timeoutRate: rate(values['timeout-rate'], '--timeout-rate'),
+    bootFailureRate: rate(values['boot-failure-rate'], '--boot-failure-rate'),
+    maxMachines: count(values['max-machines'], '--max-machines', 100_000),
+    timeoutHoldMs: 15_000,
+  };
+  const server = createCloudServer(store, settings, values['api-key'] ?? process.env.SIMCLOUD_API_KEY);
+  server.listen(Number(values.port), '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    process.stdout.write(`${JSON.stringify({ listening: `http://127.0.0.1:${port}` })}\n`);
+  });
+  const stop = () => {
+    server.close(() => {
+      store.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,151 @@
+/**
+ * The simulated cloud's durable state, in SQLite (Node's built-in node:sqlite), so the
+ * cloud outlives any restart of the worker or the dev stack. Machine phases are derived
+ * from timestamps at read time, so no timers run and a restart loses nothing.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import type { CloudResourceKind, MachinePhase } from '../types';
+
+export interface StoredResource {
+  readonly seq: number;
+  readonly kind: CloudResourceKind;
+  readonly id: string;
+  readonly name: string;
+  readonly tags: Record<string, string>;
+  readonly data: Record<string, string>;
+  readonly createdAt: number;
+  readonly deleteRequestedAt: number | null;
+  readonly token: string | null;
+  readonly willFail: boolean;
+}
+
+export interface Latencies {
+  bootMs: number;
+  deleteMs: number;
+}
+
+interface Row {
+  seq: number;
+  kind: string;
+  id: string;
+  name: string;
+  tags: string;
+  data: string;
+  created_at: number;
+  delete_requested_at: number | null;
+  token: string | null;
+  will_fail: number;
+}
+
+function fromRow(row: Row): StoredResource {
+  return {
+    seq: row.seq,
+    kind: row.kind as CloudResourceKind,
+    id: row.id,
+    name: row.name,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    data: JSON.parse(row.data) as Record<string, string>,
+    createdAt: row.created_at,
+    deleteRequestedAt: row.delete_requested_at,
+    token: row.token,
+    willFail: row.will_fail === 1,
+  };
+}
+
+export function machinePhase(resource: StoredResource, latencies: Latencies, now: number): MachinePhase {
+  if (resource.deleteRequestedAt !== null) {
+    return now >= resource.deleteRequestedAt + latencies.deleteMs ? 'terminated' : 'stopping';
+  }
+  if (now < resource.createdAt + latencies.bootMs) return 'pending';
+  return resource.willFail ? 'failed' : 'running';
+}
+
+export interface ListFilter {
+  readonly kind?: CloudResourceKind;
+  readonly name?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly afterSeq: number;
+}
+
+export class CloudStore {
+  private readonly db: DatabaseSync;
+
+  constructor(path: string) {
+    this.db = new DatabaseSync(path);
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS resources (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        delete_requested_at INTEGER,
+        token TEXT,
+        will_fail INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX IF NOT EXISTS resources_kind_name ON resources (kind, name);
+      CREATE UNIQUE INDEX IF NOT EXISTS resources_token ON resources (token) WHERE token IS NOT NULL;
+    `);
+  }
+
+  insert(resource: Omit<StoredResource, 'seq' | 'deleteRequestedAt'>): StoredResource {
+    this.db
+      .prepare('INSERT INTO resources (kind, id, name, tags, data, created_at, token, will_fail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(resource.kind, resource.id, resource.name, JSON.stringify(resource.tags), JSON.stringify(resource.data), resource.createdAt, resource.token, resource.willFail ? 1 : 0);
+    const stored = this.byId(resource.id);
+    if (!stored) throw new Error('insert did not persist');
+    return stored;
+  }
+
+  byId(id: string): StoredResource | undefined {
+    const row = this.db.prepare('SELECT * FROM resources WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  byToken(token: string): StoredResource | undefined {
+    const row = this.db.prepare('SELECT * FROM resources WHERE token = ?').get(token) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Resources in creation order after a cursor, filtered by kind, name and tags; at most `limit`. */
+  list(filter: ListFilter, limit: number): StoredResource[] {
+    const clauses = ['seq > ?'];
+    const params: (string | number)[] = [filter.afterSeq];
+    if (filter.kind) {
+      clauses.push('kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.name) {
+      clauses.push('name = ?');
+      params.push(filter.name);
+    }
+    for (const [key, value] of Object.entries(filter.tags)) {
+      clauses.push('json_extract(tags, ?) = ?');
+      params.push(`$."${key.replaceAll('"', '""')}"`, value);
+    }
+    params.push(limit);
+    const rows = this.db.prepare(`SELECT * FROM resources WHERE ${clauses.join(' AND ')} ORDER BY seq LIMIT ?`).all(...params) as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  markDeleting(id: string, now: number): void {
+    this.db.prepare('UPDATE resources SET delete_requested_at = ? WHERE id = ? AND delete_requested_at IS NULL').run(now, id);
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM resources WHERE id = ?').run(id);
+  }
+
+  countLiveMachines(): number {
+    const row = this.db.prepare("SELECT COUNT(*) AS n FROM resources WHERE kind = 'machine' AND delete_requested_at IS NULL").get() as { n: number };
+    return row.n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

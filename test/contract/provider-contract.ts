@@ -1,0 +1,169 @@
+/**
+ * The provider contract: one suite, the same cases for every adapter, each run against a
+ * real emulator of its cloud. An adapter is done when it passes this unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAG, ownershipTags } from '../../providers/tags';
+import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+
+export type InjectedFault = { readonly status: 429 | 503; readonly retryAfterSeconds?: number } | { readonly timeout: true };
+
+export interface ContractHarness {
+  readonly adapter: ProviderAdapter;
+  /** The secret the adapter holds; it must never appear in an error message. */
+  readonly credential: string;
+  /** Makes the next requests fail as given, in order. */
+  injectFaults(next: readonly InjectedFault[]): Promise<void>;
+  /** The adapter's request timeout, so the timeout case can wait it out. */
+  readonly requestTimeoutMs: number;
+  /** The largest page the adapter asks for, so paging can be exercised. */
+  readonly pageSize: number;
+  teardown(): Promise<void>;
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>): void {
+  describe(`provider contract: ${name}`, () => {
+    let harness: ContractHarness;
+    const infraId = `contract-${randomUUID().slice(0, 8)}`;
+    const managementId = `contract-${randomUUID().slice(0, 8)}`;
+    let serial = 0;
+
+    const request = (overrides: Partial<MachineCreateRequest> = {}): MachineCreateRequest => {
+      const machineName = `m-${serial++}`;
+      return {
+        name: `${infraId}-${machineName}`,
+        idempotencyToken: randomUUID().replaceAll('-', ''),
+        role: 'worker',
+        instanceType: 'small',
+        image: 'rhcos-4.16',
+        infraId,
+        tags: ownershipTags({ managementId, infraId, machineName, role: 'worker', createdAt: new Date().toISOString() }),
+        ...overrides,
+      };
+    };
+    const owned = () => collect(harness.adapter.listMachines({ [TAG.management]: managementId, [TAG.cluster]: infraId }));
+    const live = async () => (await owned()).filter((machine) => machine.phase !== 'terminated' && machine.phase !== 'stopping');
+
+    beforeAll(async () => {
+      harness = await setup();
+    });
+    afterAll(async () => {
+      await harness?.teardown();
+    });
+
+    it('creates a machine, tagged at creation, with its provider ID at once', async () => {
+      const wanted = request();
+      const machine = await harness.adapter.createMachine(wanted);
+      expect(machine.providerId).toBeTruthy();
+      expect(machine.name).toBe(wanted.name);
+      expect(machine.tags).toMatchObject(wanted.tags);
+      expect((await harness.adapter.describeMachine(wanted.name))?.providerId).toBe(machine.providerId);
+    });
+
+    it('returns the same machine for a repeated create', async () => {
+      const wanted = request();
+      const first = await harness.adapter.createMachine(wanted);
+      const second = await harness.adapter.createMachine(wanted);
+      expect(second.providerId).toBe(first.providerId);
+      expect((await live()).filter((machine) => machine.name === wanted.name)).toHaveLength(1);
+    });
+
+    it('makes no duplicate when a crash lost the result of a create', async () => {
+      const wanted = request();
+      await harness.adapter.createMachine(wanted); // the result is "lost": nothing recorded it
+      const retried = await harness.adapter.createMachine({ ...wanted, tags: { ...wanted.tags, [TAG.createdAt]: new Date(Date.now() + 1000).toISOString() } });
+      const named = (await live()).filter((machine) => machine.name === wanted.name);
+      expect(named.map((machine) => machine.providerId)).toEqual([retried.providerId]);
+    });
+
+    it('lists by tags across pages, each machine exactly once', async () => {
+      const pageInfra = `${infraId}-pages`;
+      const count = harness.pageSize * 2 + 3;
+      const created = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          harness.adapter.createMachine(request({ name: `${pageInfra}-w${index}`, tags: ownershipTags({ managementId, infraId: pageInfra, machineName: `w${index}`, createdAt: new Date().toISOString() }) })),
+        ),
+      );
+      const listed: CloudMachine[] = await collect(harness.adapter.listMachines({ [TAG.cluster]: pageInfra }));
+      expect(listed.map((machine) => machine.providerId).sort()).toEqual(created.map((machine) => machine.providerId).sort());
+      for (const machine of created) await harness.adapter.deleteMachine(machine.providerId);
+    });
+
+    it('deletes a machine, and deleting it again (or a missing one) succeeds', async () => {
+      const machine = await harness.adapter.createMachine(request());
+      await harness.adapter.deleteMachine(machine.providerId);
+      await harness.adapter.deleteMachine(machine.providerId);
+      const after = await harness.adapter.describeMachine(machine.name);
+      expect(after === undefined || after.phase === 'stopping' || after.phase === 'terminated').toBe(true);
+    });
+
+    it('classifies throttling with the cloud\'s retry hint', async () => {
+      await harness.injectFaults([{ status: 429, retryAfterSeconds: 2 }]);
+      const error = await errorOf(harness.adapter.createMachine(request()));
+      expect(error.kind).toBe('throttled');
+      expect(error.details.retryAfterMs).toBe(2000);
+    });
+
+    it('classifies a 5xx as retryable', async () => {
+      await harness.injectFaults([{ status: 503 }]);
+      expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
+    });
+
+    it('classifies a timeout as retryable', async () => {
+      await harness.injectFaults([{ timeout: true }]);
+      expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
+    });
+
+    it('classifies an invalid request as invalid, with a message a person can act on', async () => {
+      const error = await errorOf(harness.adapter.createMachine(request({ instanceType: '' })));
+      expect(error.kind).toBe('invalid');
+      expect(error.message).toMatch(/instanceType/);
+    });
+
+    it('never puts the credential in an error message', async () => {
+      await harness.injectFaults([{ status: 429 }, { status: 503 }, { timeout: true }]);
+      const errors = await Promise.all([
+        errorOf(harness.adapter.describeMachine('a')),
+        errorOf(harness.adapter.describeMachine('b')),
+        errorOf(harness.adapter.describeMachine('c')),
+        errorOf(harness.adapter.createMachine(request({ instanceType: '' }))),
+      ]);
+      for (const error of errors) expect(`${error.message} ${JSON.stringify(error.details)} ${error.stack ?? ''}`).not.toContain(harness.credential);
+    });
+
+    it('creates cluster infrastructure idempotently and deletes all of it', async () => {
+      const clusterInfra = `${infraId}-infra`;
+      const infraRequest = {
+        infraId: clusterInfra,
+        clusterName: 'contract',
+        baseDomain: 'example.test',
+        region: 'local-1',
+        tags: ownershipTags({ managementId, infraId: clusterInfra, createdAt: new Date().toISOString() }),
+      };
+      const first = await harness.adapter.ensureClusterInfra(infraRequest);
+      const second = await harness.adapter.ensureClusterInfra(infraRequest);
+      expect(second.apiURL).toBe(first.apiURL);
+      expect(second.resources.map((resource) => resource.id).sort()).toEqual(first.resources.map((resource) => resource.id).sort());
+      expect((await collect(harness.adapter.listResources({ [TAG.cluster]: clusterInfra }))).length).toBe(first.resources.length);
+      await harness.adapter.deleteClusterInfra(clusterInfra);
+      await harness.adapter.deleteClusterInfra(clusterInfra);
+      expect(await collect(harness.adapter.listResources({ [TAG.cluster]: clusterInfra }))).toEqual([]);
+    });
+  });
+}
