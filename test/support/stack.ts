@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers/simulated/launch';
@@ -41,7 +41,20 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; tests want only warnings. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by another helper in this process; its settings stand.
+  }
+}
+
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  quietRuntime();
   const id = randomUUID().slice(0, 8);
   const home = await mkdtemp(join(tmpdir(), `slipway-stack-${id}-`));
   const taskQueue = `slipway-test-${id}`;

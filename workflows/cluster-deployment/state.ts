@@ -47,7 +47,10 @@ export interface ClusterState {
   apiURL?: string;
   installedTimestamp?: string;
   attempts: InstallAttempt[];
+  /** Orders machines by age, across the cluster. */
   nextSerial: number;
+  /** Per pool, the index the next worker's name gets; names are never reused. */
+  nextPoolIndex: Record<string, number>;
   machines: Record<string, MachineRecord>;
   deletionRequested: boolean;
   deleted: boolean;
@@ -118,10 +121,16 @@ function machineSummary(machine: MachineRecord): MachineStatusSummary {
   };
 }
 
-function poolCounts(name: string, desired: number, machines: readonly MachineRecord[]) {
-  const members = machines.filter((machine) => machine.pool === name && machine.phase !== 'Deleting');
+/** As Cluster API counts: replicas are the machines that exist, deleting ones included. */
+function poolCounts(name: string, machines: readonly MachineRecord[]) {
+  const members = machines.filter((machine) => machine.pool === name);
   const ready = members.filter((machine) => machine.phase === 'Running').length;
-  return { name, replicas: desired, readyReplicas: ready, availableReplicas: ready, updatedReplicas: members.length };
+  const updated = members.filter((machine) => machine.phase !== 'Deleting').length;
+  return { name, replicas: members.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: updated };
+}
+
+function poolSettled(pool: ReturnType<typeof poolCounts>, desired: number): boolean {
+  return pool.replicas === desired && pool.readyReplicas === desired;
 }
 
 export function deriveStatus(state: ClusterState, now: string): ClusterDeploymentStatus {
@@ -129,12 +138,13 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
   const previous = state.object.status?.conditions ?? [];
   const machines = Object.values(state.machines).sort((a, b) => a.serial - b.serial);
   const controlPlaneDesired = spec.controlPlane?.replicas ?? DEFAULT_CONTROL_PLANE_REPLICAS;
-  const controlPlane = poolCounts('master', controlPlaneDesired, machines);
-  const workerPools = desiredWorkerPools(spec).map((pool) => poolCounts(pool.name, pool.replicas, machines));
+  const controlPlane = poolCounts('master', machines);
+  const desiredPools = desiredWorkerPools(spec);
+  const workerPools = desiredPools.map((pool) => poolCounts(pool.name, machines));
   const generation = state.object.metadata.generation ?? 1;
   const provision = PROVISION_REASON[state.stage];
-  const workersReady = workerPools.every((pool) => pool.readyReplicas === pool.replicas && pool.updatedReplicas === pool.replicas);
-  const controlPlaneReady = controlPlane.readyReplicas === controlPlaneDesired;
+  const workersReady = workerPools.every((pool, index) => poolSettled(pool, desiredPools[index]?.replicas ?? 0));
+  const controlPlaneReady = poolSettled(controlPlane, controlPlaneDesired);
   const installed = state.installedTimestamp !== undefined && state.stage === 'Provisioned';
 
   const inputs = [
@@ -154,7 +164,7 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
       type: 'WorkersReady',
       status: workersReady ? 'True' : 'False',
       reason: workersReady ? 'AllMachinesRunning' : 'WaitingForMachines',
-      message: workerPools.map((pool) => `${pool.name}: ${pool.readyReplicas}/${pool.replicas} running`).join('; ') || 'No worker pools.',
+      message: workerPools.map((pool, index) => `${pool.name}: ${pool.readyReplicas} of ${desiredPools[index]?.replicas ?? 0} running`).join('; ') || 'No worker pools.',
     },
     { type: 'Provisioned', ...provision, message: state.lastError && !installed ? `${provision.message} Last error: ${state.lastError}` : provision.message },
     {

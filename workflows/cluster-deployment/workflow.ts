@@ -91,6 +91,7 @@ function initialState(input: ClusterDeploymentInput): ClusterState {
     stage: 'Pending',
     attempts: [],
     nextSerial: 0,
+    nextPoolIndex: {},
     machines: {},
     deletionRequested: false,
     deleted: false,
@@ -292,9 +293,11 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
             .filter((machine) => machine.pool === pool.name)
             .map((machine) => ({ name: machine.name, serial: machine.serial, deleting: machine.phase === 'Deleting', failed: machine.phase === 'Failed' }));
           const plan = planPoolScale(members, pool.replicas);
-          const created = Array.from({ length: plan.createCount }, () =>
-            addMachine('worker', pool.name, workerMachineName(pool.name, state.nextSerial)),
-          );
+          const created = Array.from({ length: plan.createCount }, () => {
+            const index = state.nextPoolIndex[pool.name] ?? 0;
+            state.nextPoolIndex[pool.name] = index + 1;
+            return addMachine('worker', pool.name, workerMachineName(pool.name, index));
+          });
           await Promise.all([deleteMachines(plan.delete), ...created.map((machine) => provisionMachine(machine, pool.instanceType))]);
         }),
       );
