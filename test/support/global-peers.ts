@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const [temporalResult, redisResult, bundleResult] = await Promise.allSettled([
     TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'warn' } },
+      server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'error' } },
     }),
     startRedisServer(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),

@@ -120,3 +120,33 @@ describe('install attempts', () => {
     await recordHistoryIfAsked(handle, 'failed-attempts');
   });
 });
+
+describe('continue-as-new', () => {
+  it('starts a fresh run when history grows, carrying every machine and the install record', async () => {
+    const object = clusterObject('foxtrot', { controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: 1 }] });
+    const handle = await stack.client.workflow.start('clusterDeploymentWorkflow', {
+      workflowId: `ClusterDeployment/default/foxtrot-${stack.id}`,
+      taskQueue: stack.taskQueue,
+      args: [{ object, managementId: stack.managementId, continueAsNewAfterEvents: 40 }],
+    });
+    const ready = await waitForCluster(handle, isReady);
+    const firstRun = (await handle.describe()).runId;
+    for (const replicas of [2, 1, 2]) {
+      await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { compute: [{ name: 'worker', replicas }] } }] });
+      await waitForCluster(handle, (current) => isReady(current) && current.status?.workerPools?.[0]?.replicas === replicas);
+    }
+    const deadline = Date.now() + 30_000;
+    while ((await handle.describe()).runId === firstRun && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+
+    const carried = await waitForCluster(handle, isReady);
+    expect(carried.status?.installedTimestamp).toBe(ready.status?.installedTimestamp);
+    expect(carried.status?.infraID).toBe(ready.status?.infraID);
+    expect(carried.metadata.generation).toBe(4);
+    expect(await liveMachines(stack, ready.status?.infraID ?? '')).toHaveLength(3);
+
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+    await handle.result();
+    expect(await cloudResources(stack, ready.status?.infraID ?? '')).toEqual([]);
+  });
+});

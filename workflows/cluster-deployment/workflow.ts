@@ -98,6 +98,29 @@ function initialState(input: ClusterDeploymentInput): ClusterState {
   };
 }
 
+/**
+ * What visibility keeps of the object, to rebuild the Redis projection if Redis is lost:
+ * spec and a status summary. It changes only when the summary does, so it costs few
+ * history events, and the next status change refreshes the projection in full.
+ */
+function memoObject(object: ClusterDeployment): ClusterDeployment {
+  const status = object.status ?? {};
+  return {
+    ...object,
+    status: {
+      ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+      ...(status.infraID ? { infraID: status.infraID } : {}),
+      ...(status.platform ? { platform: status.platform } : {}),
+      ...(status.region ? { region: status.region } : {}),
+      ...(status.installVersion ? { installVersion: status.installVersion } : {}),
+      ...(status.apiURL ? { apiURL: status.apiURL } : {}),
+      ...(status.installedTimestamp ? { installedTimestamp: status.installedTimestamp } : {}),
+      ...(status.provisionStatus ? { provisionStatus: status.provisionStatus } : {}),
+      conditions: (status.conditions ?? []).map(({ message: _message, ...condition }) => ({ ...condition, message: '' })),
+    },
+  };
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
@@ -125,6 +148,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   // --- status publishing: coalesces bursts of changes into one projection write --------
   let dirty = true;
   let publishing = false;
+  let lastMemo = '';
   const refresh = () => {
     state.object = { ...state.object, status: deriveStatus(state, new Date().toISOString()) };
     dirty = true;
@@ -134,8 +158,11 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
       await condition(() => dirty);
       dirty = false;
       publishing = true;
-      const { machines: _machines, ...statusWithoutMachines } = state.object.status ?? {};
-      upsertMemo({ object: { ...state.object, status: statusWithoutMachines } });
+      const memo = JSON.stringify(memoObject(state.object));
+      if (memo !== lastMemo) {
+        upsertMemo({ object: JSON.parse(memo) as unknown });
+        lastMemo = memo;
+      }
       try {
         await projection.projectObject({ kind: CLUSTER_DEPLOYMENT_KIND, object: state.object, deleted: state.deleted });
       } catch {
@@ -413,7 +440,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     }
     if (state.stage !== 'Provisioned') specChanged = false; // recorded in spec; nothing to act on
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE)) {
       await condition(allHandlersFinished);
       await flushed();
       if (!specChanged && !state.deletionRequested) {
