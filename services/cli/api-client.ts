@@ -51,8 +51,14 @@ export function parseProblem(status: number, statusText: string, body: string): 
         ...(typeof parsed.type === 'string' ? { type: parsed.type } : {}),
         ...(typeof parsed.title === 'string' ? { title: parsed.title } : {}),
         status: typeof parsed.status === 'number' ? parsed.status : status,
-        // Kubernetes Status objects carry `message`; accept it as the detail too.
-        ...(typeof parsed.detail === 'string' ? { detail: parsed.detail } : typeof parsed.message === 'string' ? { detail: parsed.message } : {}),
+        // Kubernetes Status objects carry `message`, and the simulated cloud `{error: {code, message}}`; accept both as the detail.
+        ...(typeof parsed.detail === 'string'
+          ? { detail: parsed.detail }
+          : typeof parsed.message === 'string'
+            ? { detail: parsed.message }
+            : isPlainObject(parsed.error) && typeof parsed.error.message === 'string'
+              ? { detail: parsed.error.message }
+              : {}),
         ...(errors && errors.length > 0 ? { errors } : {}),
       };
     }

@@ -182,6 +182,7 @@ describe('problem+json errors', () => {
     expect(problemLines(parseProblem(502, 'Bad Gateway', '<html>upstream down</html>\nmore'))).toEqual({ message: '<html>upstream down</html>', details: [] });
     expect(problemLines(parseProblem(500, 'Internal Server Error', ''))).toEqual({ message: 'Internal Server Error', details: [] });
     expect(parseProblem(409, 'Conflict', JSON.stringify({ kind: 'Status', message: 'already exists' })).detail).toBe('already exists');
+    expect(parseProblem(401, 'Unauthorized', JSON.stringify({ error: { code: 'Unauthorized', message: 'missing or wrong API key' } })).detail).toBe('missing or wrong API key');
   });
 });
 
