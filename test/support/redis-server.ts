@@ -33,6 +33,7 @@ export async function startRedisServer(binary = process.env.REDIS_SERVER ?? 'red
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined); // refused until the server listens; the loop retries
     try {
       await Promise.race([client.connect().then(() => client.ping()), spawnError]);
       client.disconnect();

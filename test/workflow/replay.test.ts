@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { expect, inject, it } from 'vitest';
 import { HISTORIES_DIR } from '../support/histories';
 
@@ -16,7 +16,7 @@ it('replays every recorded ClusterDeployment history without non-determinism', a
   const histories = await Promise.all(
     files.map(async (file) => {
       const recorded = JSON.parse(await readFile(join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
-      return { workflowId: recorded.workflowId, history: historyFromJSON(recorded.history) };
+      return { workflowId: recorded.workflowId, history: temporal.api.history.v1.History.fromObject(recorded.history as Record<string, unknown>) };
     }),
   );
   const failures: string[] = [];
