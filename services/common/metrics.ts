@@ -1,0 +1,34 @@
+/** Prometheus metrics shared by the API and the worker; each process serves its own registry. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'slipway_' });
+
+export const httpRequests = new Counter({
+  name: 'slipway_http_requests_total',
+  help: 'REST API requests by method, route and status code.',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const httpRequestSeconds = new Histogram({
+  name: 'slipway_http_request_duration_seconds',
+  help: 'REST API request latency by method and route.',
+  labelNames: ['method', 'route'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [metricsRegistry],
+});
+
+export const workflowsStarted = new Counter({
+  name: 'slipway_workflows_started_total',
+  help: 'Entity workflows started, by kind.',
+  labelNames: ['kind'] as const,
+  registers: [metricsRegistry],
+});
+
+export const workflowsFinished = new Counter({
+  name: 'slipway_workflows_finished_total',
+  help: 'Entity workflows finished, by kind and outcome (deleted, provision_failed, ...).',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
