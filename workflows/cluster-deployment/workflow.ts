@@ -149,15 +149,27 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   let dirty = true;
   let publishing = false;
   let lastMemo = '';
+  // Status is derived once per publish (or Update reply), not on every mutation: a burst of
+  // machine changes in one activation costs one derivation.
+  let statusStale = true;
   const refresh = () => {
-    state.object = { ...state.object, status: deriveStatus(state, new Date().toISOString()) };
+    statusStale = true;
     dirty = true;
+  };
+  const withStatus = () => ({ ...state.object, status: deriveStatus(state, new Date().toISOString()) });
+  const settleStatus = () => {
+    if (statusStale) {
+      state.object = withStatus();
+      statusStale = false;
+    }
+    return state.object;
   };
   const publisher = async () => {
     for (;;) {
       await condition(() => dirty);
       dirty = false;
       publishing = true;
+      settleStatus();
       const memo = JSON.stringify(memoObject(state.object));
       if (memo !== lastMemo) {
         upsertMemo({ object: JSON.parse(memo) as unknown });
@@ -175,7 +187,8 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   const flushed = () => condition(() => !dirty && !publishing);
 
   // --- handlers ---------------------------------------------------------------------
-  setHandler(getClusterDeployment, () => ({ object: state.object, deleted: state.deleted }));
+  // A query must not change state, so a stale status is derived for the reply only.
+  setHandler(getClusterDeployment, () => ({ object: statusStale ? withStatus() : state.object, deleted: state.deleted }));
 
   setHandler(
     patchClusterDeployment,
@@ -187,7 +200,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
       state.object = { ...result.next, metadata: { ...result.next.metadata, generation }, status: state.object.status };
       specChanged = true;
       refresh();
-      return state.object;
+      return settleStatus();
     },
     {
       validator: (patch) => {
@@ -226,7 +239,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
         work?.cancel();
         refresh();
       }
-      return state.object;
+      return settleStatus();
     },
     {
       validator: (_request) => {
