@@ -3,6 +3,7 @@
  * (`-l app=web,tier!=db,env in (a,b)`), `--tag key=value` and `--for` conditions.
  * Pure functions; each throws a CliError that says what was expected.
  */
+import { LabelSelectorError, matchesLabels, parseLabelSelector as parseCommonSelector, type Requirement } from '../common/label-selector';
 import { CliError } from './errors';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -26,120 +27,23 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-export type SelectorOperator = 'Exists' | 'DoesNotExist' | 'Equals' | 'NotEquals' | 'In' | 'NotIn';
+export type SelectorRequirement = Requirement;
 
-export interface SelectorRequirement {
-  readonly key: string;
-  readonly operator: SelectorOperator;
-  readonly values: readonly string[];
-}
-
-const NAME_PART = '[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?';
-const DNS_SUBDOMAIN = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const LABEL_KEY = new RegExp(`^(${DNS_SUBDOMAIN}/)?${NAME_PART}$`);
-const LABEL_VALUE = new RegExp(`^(${NAME_PART})?$`);
-
-function checkKey(key: string, selector: string): string {
-  const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
-  if (!LABEL_KEY.test(key) || name.length > 63) {
-    throw new CliError(
-      `invalid label selector ${JSON.stringify(selector)}: ${JSON.stringify(key)} is not a label key (an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or ".")`,
-    );
-  }
-  return key;
-}
-
-function checkValue(value: string, selector: string): string {
-  if (!LABEL_VALUE.test(value) || value.length > 63) {
-    throw new CliError(
-      `invalid label selector ${JSON.stringify(selector)}: ${JSON.stringify(value)} is not a label value (up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)`,
-    );
-  }
-  return value;
-}
-
-/** Splits on commas that are not inside a parenthesised value set. */
-function splitRequirements(selector: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const char of selector) {
-    if (char === '(') depth += 1;
-    if (char === ')') depth -= 1;
-    if (char === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  parts.push(current);
-  return parts.map((part) => part.trim());
-}
-
-/** Parses a Kubernetes label selector; an empty string selects everything. */
+/**
+ * Checks a label selector with the same parser the API uses (services/common), so the CLI
+ * refuses exactly what the server would, with a message that names the flag.
+ */
 export function parseLabelSelector(selector: string): SelectorRequirement[] {
-  if (selector.trim() === '') return [];
-  return splitRequirements(selector).map((part): SelectorRequirement => {
-    if (part === '') throw new CliError(`invalid label selector ${JSON.stringify(selector)}: empty requirement (two commas in a row?)`);
-    const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
-    if (set) {
-      const [, key = '', operator, list = ''] = set;
-      const values = list.split(',').map((value) => checkValue(value.trim(), selector));
-      return { key: checkKey(key, selector), operator: operator === 'in' ? 'In' : 'NotIn', values };
-    }
-    const comparison = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
-    if (comparison) {
-      const [, key = '', operator, value = ''] = comparison;
-      return { key: checkKey(key, selector), operator: operator === '!=' ? 'NotEquals' : 'Equals', values: [checkValue(value.trim(), selector)] };
-    }
-    if (part.startsWith('!')) return { key: checkKey(part.slice(1).trim(), selector), operator: 'DoesNotExist', values: [] };
-    if (/^\S+$/.test(part)) return { key: checkKey(part, selector), operator: 'Exists', values: [] };
-    throw new CliError(
-      `invalid label selector ${JSON.stringify(selector)}: cannot read ${JSON.stringify(part)}; use key=value, key!=value, key, !key, key in (a,b) or key notin (a,b)`,
-    );
-  });
-}
-
-/** The canonical text form, as sent to the API's labelSelector parameter. */
-export function formatLabelSelector(requirements: readonly SelectorRequirement[]): string {
-  return requirements
-    .map(({ key, operator, values }) => {
-      switch (operator) {
-        case 'Exists':
-          return key;
-        case 'DoesNotExist':
-          return `!${key}`;
-        case 'Equals':
-          return `${key}=${values[0] ?? ''}`;
-        case 'NotEquals':
-          return `${key}!=${values[0] ?? ''}`;
-        case 'In':
-          return `${key} in (${values.join(',')})`;
-        case 'NotIn':
-          return `${key} notin (${values.join(',')})`;
-      }
-    })
-    .join(',');
+  try {
+    return parseCommonSelector(selector);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) throw new CliError(`invalid label selector ${JSON.stringify(selector)} (-l): ${error.message}`);
+    throw error;
+  }
 }
 
 export function matchesLabelSelector(labels: Readonly<Record<string, string>> | undefined, requirements: readonly SelectorRequirement[]): boolean {
-  const has = (key: string) => labels !== undefined && Object.prototype.hasOwnProperty.call(labels, key);
-  return requirements.every(({ key, operator, values }) => {
-    const value = has(key) ? labels?.[key] : undefined;
-    switch (operator) {
-      case 'Exists':
-        return has(key);
-      case 'DoesNotExist':
-        return !has(key);
-      case 'Equals':
-      case 'In':
-        return value !== undefined && values.includes(value);
-      case 'NotEquals':
-      case 'NotIn':
-        return value === undefined || !values.includes(value);
-    }
-  });
+  return matchesLabels(requirements, labels ?? {});
 }
 
 /** `--tag key=value`, repeated; the key may itself contain "/" (slipway.dev/cluster=abc). */

@@ -12,7 +12,7 @@ import { CliError } from '../errors';
 import { definitionOf, parseObjectArgs } from '../kinds';
 import { sleep } from '../observe';
 import { asList, formatDocument, parseOutputFormat, renderObjectsTable, type OutputFormat } from '../output';
-import { formatLabelSelector, matchesLabelSelector, parseDuration, parseLabelSelector, type SelectorRequirement } from '../parse';
+import { matchesLabelSelector, parseDuration, parseLabelSelector, type SelectorRequirement } from '../parse';
 
 interface GetOptions {
   namespace?: string;
@@ -40,12 +40,12 @@ async function watchChanges(
   client: ApiClient,
   kind: KindName,
   namespace: string,
-  state: { resourceVersion: string | undefined; name: string | undefined; selector: readonly SelectorRequirement[]; format: OutputFormat },
+  state: { resourceVersion: string | undefined; name: string | undefined; labelSelector: string; selector: readonly SelectorRequirement[]; format: OutputFormat },
   signal: AbortSignal,
 ): Promise<void> {
   let resourceVersion = state.resourceVersion;
   let backoffMs = 200;
-  const labelSelector = formatLabelSelector(state.selector);
+  const labelSelector = state.labelSelector;
   while (!signal.aborted) {
     try {
       for await (const event of client.watch(kind, namespace, { ...(resourceVersion ? { resourceVersion } : {}), ...(labelSelector ? { labelSelector } : {}), signal })) {
@@ -76,8 +76,8 @@ async function watchChanges(
 export async function runGet(context: CommandContext, kindArg: string, nameArg: string | undefined, options: GetOptions): Promise<number> {
   const { kind, name } = parseObjectArgs(kindArg, nameArg, true);
   const format = parseOutputFormat(options.output);
-  const selector = parseLabelSelector(options.selector ?? '');
-  const labelSelector = formatLabelSelector(selector);
+  const labelSelector = options.selector?.trim() ?? '';
+  const selector = parseLabelSelector(labelSelector);
   const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const client = await context.api();
@@ -108,7 +108,7 @@ export async function runGet(context: CommandContext, kindArg: string, nameArg: 
   process.once('SIGTERM', onSignal);
   const signal = timeoutMs === undefined ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
   try {
-    await watchChanges(context, client, kind, namespace, { resourceVersion, name, selector, format }, signal);
+    await watchChanges(context, client, kind, namespace, { resourceVersion, name, labelSelector, selector, format }, signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
