@@ -87,7 +87,20 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
     return last?.[0] ?? '0';
   };
 
+  /** Throws when changes after `resourceVersion` may have been trimmed from the stream. */
+  const assertRetained = async (kind: string, resourceVersion: string): Promise<void> => {
+    if (resourceVersion === '0') return;
+    const [first] = (await redis.xrange(streamKey(kind), '-', '+', 'COUNT', 1)) as [string, string[]][];
+    if (first && compareIds(resourceVersion, first[0]) < 0) {
+      throw new ResourceVersionTooOldError(
+        `resourceVersion ${resourceVersion} is older than the oldest retained change ${first[0]}; list again and watch from the list's resourceVersion`,
+      );
+    }
+  };
+
   return {
+    assertRetained,
+
     async put(kind: string, object: ProjectedObject): Promise<string> {
       const namespace = object.metadata.namespace ?? 'default';
       const member = `${namespace}/${object.metadata.name}`;
@@ -154,13 +167,7 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
      */
     async *watch(kind: string, watchOptions: { readonly namespace?: string; readonly resourceVersion?: string }, signal: AbortSignal): AsyncGenerator<WatchEvent> {
       let lastId = watchOptions.resourceVersion ?? (await latestVersion(kind));
-      if (lastId !== '0') {
-        // Older than the oldest retained change: entries in between may have been trimmed.
-        const [first] = (await redis.xrange(streamKey(kind), '-', '+', 'COUNT', 1)) as [string, string[]][];
-        if (first && compareIds(lastId, first[0]) < 0) {
-          throw new ResourceVersionTooOldError(`resourceVersion ${lastId} is older than the oldest retained change ${first[0]}; list again and watch from the list's resourceVersion`);
-        }
-      }
+      await assertRetained(kind, lastId);
       const blocking = redis.duplicate();
       blocking.on('error', () => undefined);
       const abort = () => blocking.disconnect();

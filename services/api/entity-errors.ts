@@ -1,0 +1,33 @@
+/** Turns Temporal client errors about an entity workflow into problem responses. */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FieldError } from '../../crds/validate';
+import { ProblemError } from './problem';
+
+export function notFound(kind: string, namespace: string, name: string): ProblemError {
+  return new ProblemError(404, 'not-found', `${kind} ${namespace}/${name} does not exist. List them with GET on the collection, or create it with POST.`);
+}
+
+function isCompletedError(error: unknown): boolean {
+  return error instanceof Error && /already completed|workflow execution already completed|not found/i.test(error.message);
+}
+
+export function entityProblem(error: unknown, kind: string, namespace: string, name: string): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof WorkflowNotFoundError || isCompletedError(error)) return notFound(kind, namespace, name);
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return new ProblemError(409, 'already-exists', `${kind} ${namespace}/${name} already exists. Change it with PATCH, or delete it first to create it anew.`);
+  }
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const cause = error.cause;
+    if (cause.type === 'InvalidPatch') {
+      const errors = (cause.details?.[0] as FieldError[] | undefined) ?? [];
+      return new ProblemError(422, 'invalid-patch', `the change to ${kind} ${namespace}/${name} was refused: ${cause.message}. Fix the fields named in errors and send the patch again.`, errors);
+    }
+    if (cause.type === 'DeletionProtected' || cause.type === 'BeingDeleted') {
+      return new ProblemError(409, cause.type === 'DeletionProtected' ? 'deletion-protected' : 'being-deleted', cause.message);
+    }
+    return new ProblemError(422, 'refused', cause.message);
+  }
+  throw error;
+}

@@ -1,0 +1,32 @@
+/** The REST API process. Settings come from the environment (services/common/config.ts). */
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { createProjection } from '../common/projection';
+import { loadApiToken } from './auth';
+import { buildApiServer } from './server';
+
+const config = loadConfig();
+const logger = createLogger('api', config.logLevel);
+const token = await loadApiToken(config);
+const connection = await Connection.connect({ address: config.temporalAddress });
+const temporal = new Client({ connection, namespace: config.temporalNamespace });
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
+const projection = createProjection(redis, { prefix: config.redisPrefix });
+
+const rebuilt = await projection.rebuildFromVisibility(temporal, 'clusterDeploymentWorkflow', 'ClusterDeployment');
+if (rebuilt > 0) logger.info({ objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
+
+const app = await buildApiServer({ temporal, redis, projection, config, token, logger });
+const stop = async () => {
+  await app.close();
+  redis.disconnect();
+  await connection.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
+await app.listen({ host: config.apiHost, port: config.apiPort });
+logger.info({ url: `http://${config.apiHost}:${config.apiPort}` }, 'Slipway API listening');

@@ -1,0 +1,114 @@
+/**
+ * The REST API. Kubernetes-style paths, JSON or YAML bodies, RFC 9457 errors, bearer
+ * tokens on everything but the health checks.
+ */
+import type { Client } from '@temporalio/client';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parseManifests } from '../../crds/manifests';
+import type { SlipwayConfig } from '../common/config';
+import { httpRequestSeconds, httpRequests, metricsRegistry } from '../common/metrics';
+import type { Projection } from '../common/projection';
+import { tokenMatches } from './auth';
+import { createIdempotencyStore } from './idempotency';
+import { buildOpenApiDocument } from './openapi';
+import { ProblemError, problem, sendProblem } from './problem';
+import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
+
+export interface ApiServerDeps {
+  readonly temporal: Client;
+  readonly redis: Redis;
+  readonly projection: Projection;
+  readonly config: SlipwayConfig;
+  readonly token: string;
+  readonly logger: Logger;
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+
+function parseYamlBody(text: string): unknown {
+  const parsed = parseManifests(text);
+  if (!parsed.ok) throw new ProblemError(400, 'invalid-yaml', `the YAML body could not be read: ${parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}. Fix it and send it again.`, parsed.errors);
+  if (parsed.documents.length !== 1) {
+    throw new ProblemError(400, 'invalid-body', `the body holds ${parsed.documents.length} documents; send exactly one object per request.`, [{ path: '(root)', message: 'expected one document' }]);
+  }
+  return parsed.documents[0];
+}
+
+export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+
+  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, parseYamlBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+  }
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) return;
+    if (!tokenMatches(request.headers.authorization, deps.token)) {
+      return sendProblem(
+        reply,
+        problem(401, 'unauthorized', 'a valid bearer token is required. Send "Authorization: Bearer <token>"; the dev stack keeps its token in $SLIPWAY_HOME/token.', undefined, path),
+      );
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    httpRequestSeconds.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+    const instance = request.url.split('?')[0];
+    if (error instanceof ProblemError) return sendProblem(reply, problem(error.status, error.slug, error.detail, error.errors, instance));
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      return sendProblem(reply, problem(413, 'body-too-large', `the request body is larger than ${BODY_LIMIT_BYTES} bytes. Send a smaller object.`, [{ path: '(root)', message: `at most ${BODY_LIMIT_BYTES} bytes` }], instance));
+    }
+    if (status === 415) {
+      return sendProblem(reply, problem(415, 'unsupported-media-type', `content type ${request.headers['content-type'] ?? '(none)'} is not accepted. Use application/json, application/yaml or application/merge-patch+json.`, [{ path: 'headers.content-type', message: 'unsupported' }], instance));
+    }
+    if (status >= 400 && status < 500) {
+      const path = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? '(root)' : 'request';
+      return sendProblem(reply, problem(status, 'bad-request', `${error.message}. Fix the request and send it again.`, [{ path, message: error.message }], instance));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, problem(500, 'internal', 'the server failed to handle this request; it has been logged. Retry later, and report it if it persists.', undefined, instance));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, 'no-route', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API. See /openapi.json for the ones there are.`, undefined, request.url.split('?')[0])),
+  );
+
+  const document = buildOpenApiDocument();
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', async () => document);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks = await Promise.allSettled([deps.temporal.workflowService.getSystemInfo({}), deps.redis.ping()]);
+    const failing = ['temporal', 'redis'].filter((_, index) => checks[index]?.status === 'rejected');
+    if (failing.length > 0) return sendProblem(reply, problem(503, 'not-ready', `${failing.join(' and ')} did not answer. Check that they are running; the API retries by itself.`));
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics()));
+
+  registerClusterDeploymentRoutes(app, {
+    temporal: deps.temporal,
+    projection: deps.projection,
+    idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
+    config: deps.config,
+  });
+  return app;
+}

@@ -1,0 +1,69 @@
+/** Runs the real REST API on a free port against a test stack, with its log captured. */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../services/common/config';
+import { createProjection } from '../../services/common/projection';
+import { buildApiServer } from '../../services/api/server';
+import type { TestStack } from './stack';
+
+export interface TestApi {
+  readonly url: string;
+  readonly token: string;
+  readonly app: FastifyInstance;
+  /** Everything the API logged so far. */
+  logs(): string;
+  request(method: string, path: string, options?: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; contentType: string; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(stack: TestStack): Promise<TestApi> {
+  const token = randomBytes(32).toString('hex');
+  let captured = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      captured += chunk.toString();
+      done();
+    },
+  });
+  const config = {
+    ...loadConfig({}),
+    taskQueue: stack.taskQueue,
+    managementId: stack.managementId,
+    redisPrefix: stack.redisPrefix,
+  };
+  const app = await buildApiServer({
+    temporal: stack.client,
+    redis: stack.redis,
+    projection: createProjection(stack.redis, { prefix: stack.redisPrefix }),
+    config,
+    token,
+    logger: pino({ level: 'info' }, sink),
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    token,
+    app,
+    logs: () => captured,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token !== null) headers.authorization = `Bearer ${options.token ?? token}`;
+      let body: string | undefined;
+      if (options.raw !== undefined) body = options.raw;
+      else if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const response = await fetch(new URL(path, address), { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed };
+    },
+    close: () => app.close(),
+  };
+}
