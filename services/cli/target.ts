@@ -66,15 +66,13 @@ export interface SimCloudTarget {
   readonly apiKey: string | undefined;
 }
 
-/** File under SLIPWAY_HOME/secrets where the dev stack keeps the simulated cloud's API key. */
-export const SIMCLOUD_KEY_FILE = 'simcloud-api-key';
-
 export async function resolveSimCloudTarget(env: NodeJS.ProcessEnv = process.env): Promise<SimCloudTarget> {
   const home = slipwayHome(env);
   const url = env.SLIPWAY_SIMCLOUD_URL || (await readEndpoints(home))?.simCloud;
   if (!url) {
     throw new CliError(`no simulated cloud found: no dev stack at ${home} (run \`npm run dev\`), and SLIPWAY_SIMCLOUD_URL is not set`);
   }
-  const apiKey = env.SLIPWAY_SIMCLOUD_API_KEY || (await readOptional(join(homeFiles.secrets(home), SIMCLOUD_KEY_FILE)))?.trim() || undefined;
+  const stored = await readOptional(homeFiles.simulatedCredentials(home));
+  const apiKey = env.SLIPWAY_SIMCLOUD_API_KEY || (stored ? (JSON.parse(stored) as { apiKey?: string }).apiKey : undefined) || undefined;
   return { url, apiKey };
 }

@@ -55,6 +55,8 @@ export const homeFiles = {
   token: (home: string) => join(home, 'token'),
   endpoints: (home: string) => join(home, 'endpoints.json'),
   secrets: (home: string) => join(home, 'secrets'),
+  /** The simulated cloud's API key, as the worker's secret store reads it: {"apiKey": "..."}. */
+  simulatedCredentials: (home: string) => join(home, 'secrets', 'slipway-system', 'simulated-credentials.json'),
   temporalDb: (home: string) => join(home, 'temporal.db'),
   simCloudDb: (home: string) => join(home, 'simcloud.db'),
 } as const;

@@ -1,0 +1,223 @@
+/**
+ * `npm run dev`: the whole Slipway stack on this machine. A Temporal dev server (with its
+ * UI, state in SLIPWAY_HOME), Redis, the simulated cloud, a worker and the REST API.
+ * Ctrl-C stops everything; the next start picks every cluster up where it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { startSimulatedCloud, type RunningSimulatedCloud } from '../providers/simulated/launch';
+import { homeFiles, loadConfig, type Endpoints } from '../services/common/config';
+import { portIsFree, startProcess, waitFor, type Supervised } from './processes';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const env = process.env;
+
+const program = new Command()
+  .name('npm run dev --')
+  .description('Start Slipway locally: Temporal, Redis, the simulated cloud, a worker and the REST API.')
+  .option('--home <dir>', 'state folder (env SLIPWAY_HOME)', env.SLIPWAY_HOME)
+  .option('--api-port <port>', 'REST API port (env SLIPWAY_API_PORT)', env.SLIPWAY_API_PORT ?? '8080')
+  .option('--temporal-port <port>', 'Temporal frontend port (env SLIPWAY_TEMPORAL_PORT)', env.SLIPWAY_TEMPORAL_PORT ?? '7233')
+  .option('--temporal-ui-port <port>', 'Temporal web UI port (env SLIPWAY_TEMPORAL_UI_PORT)', env.SLIPWAY_TEMPORAL_UI_PORT ?? '8233')
+  .option('--redis-port <port>', 'Redis port (env SLIPWAY_REDIS_PORT)', env.SLIPWAY_REDIS_PORT ?? '6390')
+  .option('--simcloud-port <port>', 'simulated cloud port (env SLIPWAY_SIMCLOUD_PORT)', env.SLIPWAY_SIMCLOUD_PORT ?? '8090')
+  .option('--worker-metrics-port <port>', "worker's /metrics port (env SLIPWAY_WORKER_METRICS_PORT)", env.SLIPWAY_WORKER_METRICS_PORT ?? '9464')
+  .option('--headless', 'no Temporal web UI', false);
+program.parse();
+const flags = program.opts<{ home?: string; apiPort: string; temporalPort: string; temporalUiPort: string; redisPort: string; simcloudPort: string; workerMetricsPort: string; headless: boolean }>();
+
+const config = loadConfig({
+  ...env,
+  ...(flags.home ? { SLIPWAY_HOME: flags.home } : {}),
+  SLIPWAY_API_PORT: flags.apiPort,
+  SLIPWAY_TEMPORAL_PORT: flags.temporalPort,
+  SLIPWAY_REDIS_PORT: flags.redisPort,
+  SLIPWAY_SIMCLOUD_PORT: flags.simcloudPort,
+});
+const home = config.home;
+const logs = join(home, 'logs');
+const children: Supervised[] = [];
+let simCloud: RunningSimulatedCloud | undefined;
+let stopping = false;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function ensureSecretFile(path: string, make: () => string): Promise<string> {
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const value = make();
+  await writeFile(path, `${value}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return value;
+}
+
+async function checkPorts(ports: [string, string, string][]): Promise<void> {
+  for (const [port, flag, variable] of ports) {
+    if (!(await portIsFree(Number(port)))) {
+      throw new Error(`port ${port} on 127.0.0.1 is already in use. Another dev stack may be running; pick another port with ${flag} or ${variable} (and another SLIPWAY_HOME).`);
+    }
+  }
+}
+
+function redisBinary(): string {
+  try {
+    return execFileSync('bash', ['-c', `source "${join(ROOT, 'infra/tools.sh')}" && ensure_redis`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  } catch {
+    throw new Error('redis-server is not installed and could not be installed. Install it (Debian: apt-get install redis-server), or set REDIS_URL to a running Redis.');
+  }
+}
+
+function exitedEarly(): string | undefined {
+  const dead = children.find((child) => child.child.exitCode !== null || child.child.signalCode !== null);
+  return dead ? `${dead.name} exited during start-up; see ${dead.logFile}` : undefined;
+}
+
+async function stopAll(): Promise<void> {
+  stopping = true;
+  const byName = (name: string) => children.find((child) => child.name === name);
+  for (const name of ['api', 'worker']) await byName(name)?.stop();
+  await simCloud?.stop();
+  for (const name of ['redis', 'temporal']) await byName(name)?.stop();
+}
+
+async function main(): Promise<void> {
+  await mkdir(logs, { recursive: true });
+  const token = await ensureSecretFile(homeFiles.token(home), () => randomBytes(32).toString('hex'));
+  const simCredentials = homeFiles.simulatedCredentials(home);
+  const simKey = (JSON.parse(await ensureSecretFile(simCredentials, () => JSON.stringify({ apiKey: randomBytes(24).toString('hex') }))) as { apiKey: string }).apiKey;
+
+  const ports: [string, string, string][] = [
+    [flags.apiPort, '--api-port', 'SLIPWAY_API_PORT'],
+    [flags.simcloudPort, '--simcloud-port', 'SLIPWAY_SIMCLOUD_PORT'],
+    [flags.workerMetricsPort, '--worker-metrics-port', 'SLIPWAY_WORKER_METRICS_PORT'],
+  ];
+  if (!env.TEMPORAL_ADDRESS) ports.push([flags.temporalPort, '--temporal-port', 'SLIPWAY_TEMPORAL_PORT']);
+  if (!env.TEMPORAL_ADDRESS && !flags.headless) ports.push([flags.temporalUiPort, '--temporal-ui-port', 'SLIPWAY_TEMPORAL_UI_PORT']);
+  if (!env.REDIS_URL) ports.push([flags.redisPort, '--redis-port', 'SLIPWAY_REDIS_PORT']);
+  await checkPorts(ports);
+
+  if (!env.TEMPORAL_ADDRESS) {
+    const cli = env.TEMPORAL_CLI;
+    if (!cli) throw new Error('TEMPORAL_CLI is not set: start the stack with `npm run dev`, which installs the Temporal CLI, or set TEMPORAL_ADDRESS to a running server.');
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', flags.temporalPort, '--db-filename', homeFiles.temporalDb(home), '--namespace', 'default', '--log-level', 'warn'];
+    args.push(...(flags.headless ? ['--headless'] : ['--ui-port', flags.temporalUiPort]));
+    children.push(startProcess('temporal', cli, args, { env, logFile: join(logs, 'temporal.log') }));
+  }
+  await waitFor(
+    `Temporal at ${config.temporalAddress}`,
+    async () => {
+      const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 1000 });
+      try {
+        await new Client({ connection }).workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    60_000,
+    exitedEarly,
+  );
+
+  if (!env.REDIS_URL) {
+    const args = ['--port', flags.redisPort, '--bind', '127.0.0.1', '--dir', home, '--save', '', '--appendonly', 'no'];
+    children.push(startProcess('redis', redisBinary(), args, { env, logFile: join(logs, 'redis.log') }));
+  }
+  await waitFor(
+    `Redis at ${config.redisUrl}`,
+    async () => {
+      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        return (await redis.ping()) === 'PONG';
+      } finally {
+        redis.disconnect();
+      }
+    },
+    30_000,
+    exitedEarly,
+  );
+
+  simCloud = await startSimulatedCloud({
+    statePath: homeFiles.simCloudDb(home),
+    port: Number(flags.simcloudPort),
+    apiKey: simKey,
+    bootMs: Number(env.SLIPWAY_SIM_BOOT_MS ?? 3000),
+    deleteMs: Number(env.SLIPWAY_SIM_DELETE_MS ?? 1500),
+    logFile: join(logs, 'simcloud.log'),
+  });
+
+  const serviceEnv: NodeJS.ProcessEnv = {
+    ...env,
+    SLIPWAY_HOME: home,
+    TEMPORAL_ADDRESS: config.temporalAddress,
+    REDIS_URL: config.redisUrl,
+    SLIPWAY_SIMCLOUD_URL: simCloud.url,
+    SLIPWAY_SIMCLOUD_API_KEY: simKey,
+    SLIPWAY_API_HOST: config.apiHost,
+    SLIPWAY_API_PORT: flags.apiPort,
+    SLIPWAY_WORKER_METRICS_PORT: flags.workerMetricsPort,
+    SLIPWAY_API_TOKEN: token,
+  };
+  children.push(startProcess('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'services/worker/main.ts')], { env: serviceEnv, logFile: join(logs, 'worker.log'), cwd: ROOT }));
+  children.push(startProcess('api', process.execPath, ['--import', 'tsx', join(ROOT, 'services/api/main.ts')], { env: serviceEnv, logFile: join(logs, 'api.log'), cwd: ROOT }));
+  const apiUrl = `http://${config.apiHost}:${flags.apiPort}`;
+  await waitFor('the REST API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000, exitedEarly);
+
+  const endpoints: Endpoints = {
+    api: apiUrl,
+    temporal: config.temporalAddress,
+    ...(env.TEMPORAL_ADDRESS || flags.headless ? {} : { temporalUI: `http://127.0.0.1:${flags.temporalUiPort}` }),
+    redis: config.redisUrl,
+    simCloud: simCloud.url,
+  };
+  await writeFile(homeFiles.endpoints(home), `${JSON.stringify(endpoints, null, 2)}\n`);
+
+  for (const child of children) {
+    void child.exited.then(async (code) => {
+      if (stopping) return;
+      process.stderr.write(`\n${child.name} exited unexpectedly (code ${code}); its log is ${child.logFile}. Stopping the rest.\n`);
+      await stopAll();
+      process.exit(1);
+    });
+  }
+
+  say('');
+  say('Slipway dev stack is up.');
+  say(`  REST API         ${apiUrl}   (docs: ${apiUrl}/docs)`);
+  say(`  Temporal         ${config.temporalAddress}${endpoints.temporalUI ? `   (UI: ${endpoints.temporalUI})` : ''}`);
+  say(`  Redis            ${config.redisUrl}`);
+  say(`  simulated cloud  ${simCloud.url}`);
+  say(`  worker metrics   http://127.0.0.1:${flags.workerMetricsPort}/metrics`);
+  say(`  API token        ${homeFiles.token(home)}`);
+  say(`  logs             ${logs}`);
+  say('');
+  say('Try:');
+  say('  npx slipway apply -f examples/cluster-deployment.yaml --watch');
+  say(`  curl -H "Authorization: Bearer $(cat ${homeFiles.token(home)})" -H 'Content-Type: application/yaml' \\`);
+  say(`       --data-binary @examples/cluster-deployment.yaml ${apiUrl}/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments`);
+  say('');
+  say('Ctrl-C stops everything; state stays in ' + home + '.');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say('\nstopping the dev stack...');
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+  await stopAll();
+  process.exit(1);
+});
