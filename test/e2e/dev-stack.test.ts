@@ -1,0 +1,112 @@
+/**
+ * The README's path, for real: `npm run dev`'s stack in a subprocess, the example
+ * 3 control-plane + 3 worker cluster created over REST until Ready, the stack restarted
+ * on the same SLIPWAY_HOME (the cluster is still there), then deleted with nothing left
+ * in the simulated cloud, and Ctrl-C leaving no process and no port behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { portIsFree } from '../../infra/processes';
+import { freePort } from '../support/redis-server';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BASE = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
+
+let home: string;
+let ports: Record<'api' | 'temporal' | 'ui' | 'redis' | 'simcloud' | 'metrics', number>;
+let stack: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+
+function startDevStack() {
+  const args = ['--import', 'tsx', join(ROOT, 'infra/dev-stack.ts'), '--api-port', `${ports.api}`, '--temporal-port', `${ports.temporal}`, '--temporal-ui-port', `${ports.ui}`];
+  args.push('--redis-port', `${ports.redis}`, '--simcloud-port', `${ports.simcloud}`, '--worker-metrics-port', `${ports.metrics}`);
+  const env = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_SIM_BOOT_MS: '200', SLIPWAY_SIM_DELETE_MS: '100', SLIPWAY_LOG_LEVEL: 'warn' };
+  delete env.TEMPORAL_ADDRESS;
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function until<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined && accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; dev stack output:\n${stack?.output() ?? ''}`);
+    if (stack && stack.child.exitCode !== null) throw new Error(`the dev stack exited while waiting for ${what}:\n${stack.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function api(method: string, path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+  const response = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/yaml' } : {}) },
+    ...(body ? { body } : {}),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function stopDevStack(): Promise<number | null> {
+  if (!stack) return null;
+  stack.child.kill('SIGINT');
+  const code = await stack.exited;
+  stack = undefined;
+  return code;
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'slipway-devstack-'));
+  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), redis: await freePort(), simcloud: await freePort(), metrics: await freePort() };
+});
+afterAll(async () => {
+  await stopDevStack();
+  await rm(home, { recursive: true, force: true });
+});
+
+type Cluster = { status?: { infraID?: string; conditions?: { type: string; status: string }[] } };
+const isReady = (cluster: Cluster) => cluster.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+
+it('runs the README path: up, create the example cluster, restart, delete, Ctrl-C', { timeout: 300_000 }, async () => {
+  stack = startDevStack();
+  await until('the API', () => fetch(`http://127.0.0.1:${ports.api}/healthz`).then((response) => response.ok), Boolean);
+  const endpoints = JSON.parse(await readFile(join(home, 'endpoints.json'), 'utf8')) as { api: string; simCloud: string };
+  expect(endpoints.api).toBe(`http://127.0.0.1:${ports.api}`);
+  const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+  expect((await stat(join(home, 'token'))).mode & 0o777).toBe(0o600);
+  expect(stack.output()).toContain('npx slipway apply -f examples/cluster-deployment.yaml');
+  expect(stack.output()).not.toContain(token);
+
+  const example = await readFile(join(ROOT, 'examples/cluster-deployment.yaml'), 'utf8');
+  expect((await api('POST', BASE, example)).status).toBe(201);
+  const ready = await until('the example cluster to be Ready', async () => (await api('GET', `${BASE}/demo`)).json as Cluster, isReady);
+  const infraId = ready.status?.infraID ?? '';
+
+  expect(await stopDevStack()).toBe(0);
+  for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
+
+  stack = startDevStack();
+  await until('the API after a restart', () => fetch(`http://127.0.0.1:${ports.api}/healthz`).then((response) => response.ok), Boolean);
+  const again = (await api('GET', `${BASE}/demo`)).json as Cluster;
+  expect(isReady(again)).toBe(true);
+  expect(again.status?.infraID).toBe(infraId);
+  const listed = await until('the list projection', async () => (await api('GET', BASE)).json as { items: { metadata: { name: string } }[] }, (list) => list.items.length === 1);
+  expect(listed.items[0]?.metadata.name).toBe('demo');
+
+  expect((await api('DELETE', `${BASE}/demo`)).status).toBe(202);
+  await until('the cluster to be gone', async () => (await api('GET', `${BASE}/demo`)).status, (status) => status === 404);
+  const simKey = (JSON.parse(await readFile(join(home, 'secrets/slipway-system/simulated-credentials.json'), 'utf8')) as { apiKey: string }).apiKey;
+  const leftovers = await fetch(`${endpoints.simCloud}/admin/resources?tag=${encodeURIComponent(`slipway.dev/cluster=${infraId}`)}`, { headers: { authorization: `Bearer ${simKey}` } });
+  expect(((await leftovers.json()) as { items: unknown[] }).items).toEqual([]);
+
+  expect(await stopDevStack()).toBe(0);
+  for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
+});
