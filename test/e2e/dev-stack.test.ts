@@ -23,7 +23,7 @@ let stack: { child: ChildProcess; output: () => string; exited: Promise<number |
 function startDevStack() {
   const args = ['--import', 'tsx', join(ROOT, 'infra/dev-stack.ts'), '--api-port', `${ports.api}`, '--temporal-port', `${ports.temporal}`, '--temporal-ui-port', `${ports.ui}`];
   args.push('--redis-port', `${ports.redis}`, '--simcloud-port', `${ports.simcloud}`, '--worker-metrics-port', `${ports.metrics}`);
-  const env = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_SIM_BOOT_MS: '200', SLIPWAY_SIM_DELETE_MS: '100', SLIPWAY_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_SIM_BOOT_MS: '200', SLIPWAY_SIM_DELETE_MS: '100', SLIPWAY_LOG_LEVEL: 'warn' };
   delete env.TEMPORAL_ADDRESS;
   delete env.REDIS_URL;
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
