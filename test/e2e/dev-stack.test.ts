@@ -55,6 +55,11 @@ async function api(method: string, path: string, body?: string): Promise<{ statu
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+/** The stack prints its summary last, once every part answers. */
+async function stackIsUp(): Promise<boolean> {
+  return (stack?.output() ?? '').includes('Slipway dev stack is up.');
+}
+
 async function stopDevStack(): Promise<number | null> {
   if (!stack) return null;
   stack.child.kill('SIGINT');
@@ -77,7 +82,7 @@ const isReady = (cluster: Cluster) => cluster.status?.conditions?.some((conditio
 
 it('runs the README path: up, create the example cluster, restart, delete, Ctrl-C', { timeout: 300_000 }, async () => {
   stack = startDevStack();
-  await until('the API', () => fetch(`http://127.0.0.1:${ports.api}/healthz`).then((response) => response.ok), Boolean);
+  await until('the stack to be up', () => stackIsUp(), Boolean);
   const endpoints = JSON.parse(await readFile(join(home, 'endpoints.json'), 'utf8')) as { api: string; simCloud: string };
   expect(endpoints.api).toBe(`http://127.0.0.1:${ports.api}`);
   const token = (await readFile(join(home, 'token'), 'utf8')).trim();
@@ -94,7 +99,7 @@ it('runs the README path: up, create the example cluster, restart, delete, Ctrl-
   for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
 
   stack = startDevStack();
-  await until('the API after a restart', () => fetch(`http://127.0.0.1:${ports.api}/healthz`).then((response) => response.ok), Boolean);
+  await until('the stack to be up after a restart', () => stackIsUp(), Boolean);
   const again = (await api('GET', `${BASE}/demo`)).json as Cluster;
   expect(isReady(again)).toBe(true);
   expect(again.status?.infraID).toBe(infraId);
