@@ -1,0 +1,87 @@
+/** The real `slipway` bin against a real stack: apply, wait, get, describe, delete, cloud ls, and its errors. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const BIN = fileURLToPath(new URL('../../bin/slipway', import.meta.url));
+const run = promisify(execFile);
+
+let stack: TestStack;
+let api: TestApi;
+let scratch: string;
+beforeAll(async () => {
+  stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 } });
+  api = await startTestApi(stack);
+  scratch = await mkdtemp(join(tmpdir(), 'slipway-cli-'));
+});
+afterAll(async () => {
+  await api?.close();
+  await stack?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function slipway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('bash', [BIN, ...args], {
+      env: {
+        ...process.env,
+        SLIPWAY_HOME: join(scratch, 'home'),
+        SLIPWAY_API_URL: api.url,
+        SLIPWAY_API_TOKEN: api.token,
+        SLIPWAY_SIMCLOUD_URL: stack.simCloud.url,
+        SLIPWAY_SIMCLOUD_API_KEY: stack.simCloud.apiKey ?? '',
+        ...env,
+      },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+it('applies, waits for, shows, describes and deletes a cluster, leaving nothing in the cloud', { timeout: 240_000 }, async () => {
+  const manifest = join(scratch, 'cli.yaml');
+  await writeFile(
+    manifest,
+    ['apiVersion: slipway.dev/v1alpha1', 'kind: ClusterDeployment', 'metadata:', '  name: cli-one', 'spec:', '  clusterName: cli-one', '  baseDomain: example.test',
+      '  platform:', '    simulated:', '      region: local-1', '  controlPlane:', '    replicas: 1', '  compute:', '    - name: worker', '      replicas: 2'].join('\n'),
+  );
+  const applied = await slipway(['apply', '-f', manifest]);
+  expect(applied.stdout).toContain('cli-one created');
+  expect((await slipway(['wait', '--for=condition=Ready', 'cd/cli-one', '--timeout', '90s'])).code).toBe(0);
+
+  const json = await slipway(['get', 'cd', 'cli-one', '-o', 'json']);
+  const object = JSON.parse(json.stdout) as { status: { infraID: string; machines: unknown[] } };
+  expect(object.status.machines).toHaveLength(3);
+  expect((await slipway(['get', 'cd'])).stdout).toMatch(/cli-one\s+cli-one-\w{5}\s+simulated\s+local-1/);
+  const tree = (await slipway(['describe', 'cd', 'cli-one'])).stdout;
+  expect(tree).toContain('Machine/master-0');
+  expect(tree).toContain('Machine/worker-1');
+
+  const listed = (JSON.parse((await slipway(['cloud', 'ls', '--tag', `slipway.dev/cluster=${object.status.infraID}`, '-o', 'json'])).stdout) as { items: unknown[] }).items;
+  expect(listed.length).toBe(7);
+
+  expect((await slipway(['delete', 'cd', 'cli-one', '--wait'])).code).toBe(0);
+  const after = (JSON.parse((await slipway(['cloud', 'ls', '--tag', `slipway.dev/cluster=${object.status.infraID}`, '-o', 'json'])).stdout) as { items: unknown[] }).items;
+  expect(after).toEqual([]);
+});
+
+it('prints field paths for an invalid manifest and says what to do when there is no stack', async () => {
+  const bad = join(scratch, 'bad.yaml');
+  await writeFile(bad, 'apiVersion: slipway.dev/v1alpha1\nkind: ClusterDeployment\nmetadata:\n  name: bad\nspec:\n  clusterName: bad\n  baseDomain: example.test\n  platform: {simulated: {region: local-1}}\n  controlPlane: {replicas: many}\n');
+  const refused = await slipway(['apply', '-f', bad]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr + refused.stdout).toContain('spec.controlPlane.replicas');
+
+  const lost = await slipway(['get', 'cd'], { SLIPWAY_API_URL: '', SLIPWAY_API_TOKEN: '' });
+  expect(lost.code).not.toBe(0);
+  expect(lost.stderr).toMatch(/npm run dev/);
+});
