@@ -52,7 +52,14 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
   it('refuses an invalid patch before it reaches history', async () => {
     const handle = await startCluster(stack, clusterObject('bravo', { compute: [{ name: 'worker', replicas: 1 }], controlPlane: { replicas: 1 } }));
     await waitForCluster(handle, isReady);
-    const historyBefore = (await handle.fetchHistory()).events?.length ?? 0;
+    // Ready is published by a local activity whose workflow task may still be closing.
+    let historyBefore = -1;
+    for (let stableReads = 0; stableReads < 3; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const length = (await handle.fetchHistory()).events?.length ?? 0;
+      stableReads = length === historyBefore ? stableReads + 1 : 0;
+      historyBefore = length;
+    }
 
     const refused = await handle
       .executeUpdate(patchClusterDeployment, { args: [{ spec: { clusterName: 'renamed', compute: [{ name: 'worker', replicas: 'many' }] } }] })
