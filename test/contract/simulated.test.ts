@@ -8,7 +8,7 @@ import { describeProviderContract } from './provider-contract';
 describeProviderContract('simulated', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-contract-sim-'));
   const cloud = await startSimulatedCloud({ statePath: join(dir, 'cloud.db'), bootMs: 0, deleteMs: 0 });
-  const requestTimeoutMs = 500;
+  const requestTimeoutMs = 2_000;
   const pageSize = 10;
   return {
     adapter: createSimulatedAdapter({ baseUrl: cloud.url, apiKey: cloud.apiKey, requestTimeoutMs, pageSize }),
