@@ -16,7 +16,7 @@ const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 
-const rebuilt = await projection.rebuildFromVisibility(temporal, 'clusterDeploymentWorkflow', 'ClusterDeployment');
+const rebuilt = await projection.rebuildFromVisibility(temporal, { workflowType: 'clusterDeploymentWorkflow', taskQueue: config.taskQueue }, 'ClusterDeployment');
 if (rebuilt > 0) logger.info({ objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
 
 const app = await buildApiServer({ temporal, redis, projection, config, token, logger });

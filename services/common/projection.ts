@@ -51,7 +51,6 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', kind
 redis.call('HSET', KEYS[1], 'object', ARGV[1], 'rv', id)
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
-redis.call('SET', KEYS[5], '1')
 return id`;
 
 const REMOVE_SCRIPT = `
@@ -107,12 +106,11 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
       const { resourceVersion: _stale, ...metadata } = object.metadata;
       return (await redis.eval(
         PUT_SCRIPT,
-        5,
+        4,
         objectKey(kind, namespace, object.metadata.name),
         streamKey(kind),
         indexKey(kind),
         indexKey(kind, namespace),
-        markerKey,
         JSON.stringify({ ...object, metadata }),
         member,
         STREAM_MAX_LENGTH,
@@ -193,13 +191,19 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
       }
     },
 
-    /** Puts every running workflow's memo object, when the projection is empty. Returns how many. */
-    async rebuildFromVisibility(client: Client, workflowType: string, kind: string): Promise<number> {
+    /**
+     * When the projection has no marker (Redis was emptied or lost), puts every running
+     * workflow's memo object that the projection does not already hold (a workflow's own
+     * later write is fresher than its memo), then sets the marker. Returns how many it put.
+     */
+    async rebuildFromVisibility(client: Client, source: { readonly workflowType: string; readonly taskQueue: string }, kind: string): Promise<number> {
       if ((await redis.exists(markerKey)) === 1) return 0;
       let count = 0;
-      for await (const execution of client.workflow.list({ query: `WorkflowType = '${workflowType}' AND ExecutionStatus = 'Running'` })) {
+      const query = `WorkflowType = '${source.workflowType}' AND TaskQueue = '${source.taskQueue}' AND ExecutionStatus = 'Running'`;
+      for await (const execution of client.workflow.list({ query })) {
         const object = execution.memo?.object as ProjectedObject | undefined;
         if (!object?.metadata?.name) continue;
+        if ((await redis.exists(objectKey(kind, object.metadata.namespace ?? 'default', object.metadata.name))) === 1) continue;
         await this.put(kind, object);
         count += 1;
       }

@@ -121,6 +121,8 @@ export function registerClusterDeploymentRoutes(app: FastifyInstance, deps: Clus
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
       throw new ProblemError(400, 'invalid-query', `limit must be a whole number from 1 to 1000, not "${query.limit}".`, [{ path: 'query.limit', message: 'expected an integer from 1 to 1000' }]);
     }
+    // A no-op unless Redis lost the projection; then lists come back whole, not half.
+    await deps.projection.rebuildFromVisibility(deps.temporal, { workflowType: WORKFLOW_TYPE, taskQueue: deps.config.taskQueue }, CLUSTER_DEPLOYMENT_KIND);
     try {
       const page = await deps.projection.list(CLUSTER_DEPLOYMENT_KIND, {
         namespace,
