@@ -6,6 +6,14 @@ import { cloudResources, clusterObject, conditionStatus, isReady, liveMachines, 
 import { recordHistoryIfAsked } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
 
+/** History as text with every payload decoded, so a secret inside a payload would show. */
+function historyText(history: unknown): string {
+  const json = JSON.stringify(history);
+  const payloads = [...json.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((match) => Buffer.from(match[1] ?? '', 'base64').toString('utf8'));
+  expect(payloads.length).toBeGreaterThan(10);
+  return `${json}\n${payloads.join('\n')}`;
+}
+
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({ simCloud: { bootMs: 200, deleteMs: 100 } });
@@ -46,6 +54,11 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
     await handle.result();
     expect(await cloudResources(stack, infraId)).toEqual([]);
+    // The worker resolved the cloud's key inside its activities; history only ever saw references.
+    expect(stack.simCloud.apiKey).toBeTruthy();
+    const text = historyText(await handle.fetchHistory());
+    expect(text).toContain('"clusterName":"alpha"'); // payloads really were decoded
+    expect(text).not.toContain(stack.simCloud.apiKey);
     await recordHistoryIfAsked(handle, 'lifecycle');
   });
 
