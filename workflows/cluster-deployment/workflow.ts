@@ -438,9 +438,8 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   refresh();
   for (;;) {
     if (state.deletionRequested) break;
-    if (state.stage === 'Pending' || state.stage === 'Infrastructure' || state.stage === 'ControlPlane' || state.stage === 'Workers' || state.stage === 'CleaningUpAttempt') {
-      // A continue-as-new never happens mid-install, so a stage other than Pending here
-      // means the install was interrupted by nothing but this very run: start it afresh.
+    if (state.stage === 'Pending') {
+      // Ends Provisioned or ProvisionFailed, or returns early because deletion was requested.
       await install();
       continue;
     }
