@@ -8,6 +8,14 @@ export function notFound(kind: string, namespace: string, name: string): Problem
   return new ProblemError(404, 'not-found', `${kind} ${namespace}/${name} does not exist. List them with GET on the collection, or create it with POST.`);
 }
 
+/** Update failures that mean "not now, or not here": the request was fine, the object's state refuses it. */
+const CONFLICTS: Readonly<Record<string, string>> = {
+  DeletionProtected: 'deletion-protected',
+  BeingDeleted: 'being-deleted',
+  /** A MachineDeployment that implements a ClusterDeployment's worker pool takes changes only through that cluster. */
+  OwnedByCluster: 'owned-by-cluster',
+};
+
 function isCompletedError(error: unknown): boolean {
   return error instanceof Error && /already completed|workflow execution already completed|not found/i.test(error.message);
 }
@@ -24,8 +32,10 @@ export function entityProblem(error: unknown, kind: string, namespace: string, n
       const errors = (cause.details?.[0] as FieldError[] | undefined) ?? [];
       return new ProblemError(422, 'invalid-patch', `the change to ${kind} ${namespace}/${name} was refused: ${cause.message}. Fix the fields named in errors and send the patch again.`, errors);
     }
-    if (cause.type === 'DeletionProtected' || cause.type === 'BeingDeleted') {
-      return new ProblemError(409, cause.type === 'DeletionProtected' ? 'deletion-protected' : 'being-deleted', cause.message);
+    const conflict = CONFLICTS[cause.type ?? ''];
+    if (conflict) return new ProblemError(409, conflict, cause.message);
+    if (cause.type === 'NoSuchRevision') {
+      return new ProblemError(422, 'no-such-revision', cause.message, [{ path: 'toRevision', message: 'names no revision this object keeps' }]);
     }
     return new ProblemError(422, 'refused', cause.message);
   }

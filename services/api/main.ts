@@ -5,6 +5,7 @@ import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { createProjection } from '../common/projection';
 import { loadApiToken } from './auth';
+import { CLUSTER_DEPLOYMENT_WORKFLOW } from './routes/cluster-deployments';
 import { buildApiServer } from './server';
 
 const config = loadConfig();
@@ -16,8 +17,10 @@ const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 
-const rebuilt = await projection.rebuildFromVisibility(temporal, { workflowType: 'clusterDeploymentWorkflow', taskQueue: config.taskQueue }, 'ClusterDeployment');
-if (rebuilt > 0) logger.info({ objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
+for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW]) {
+  const rebuilt = await projection.rebuildFromVisibility(temporal, { workflowType, taskQueue: config.taskQueue }, kind);
+  if (rebuilt > 0) logger.info({ kind, objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
+}
 
 const app = await buildApiServer({ temporal, redis, projection, config, token, logger });
 const stop = async () => {

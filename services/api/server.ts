@@ -104,11 +104,12 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   });
   app.get('/metrics', async (_request, reply) => reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics()));
 
-  registerClusterDeploymentRoutes(app, {
+  const routeDeps = {
     temporal: deps.temporal,
     projection: deps.projection,
     idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
     config: deps.config,
-  });
+  };
+  registerClusterDeploymentRoutes(app, routeDeps);
   return app;
 }

@@ -5,6 +5,7 @@
  *   <prefix>:obj:<kind>:<ns>/<name>   a hash {object, rv}
  *   <prefix>:idx:<kind>[:<ns>]        sorted sets of "<ns>/<name>" (lexicographic), for paging
  *   <prefix>:changes:<kind>           a stream of {type, object}; entry IDs are resourceVersions
+ *   <prefix>:initialized:<kind>       set once the kind's projection is whole (see rebuildFromVisibility)
  * It is a cache: when Redis is empty it is rebuilt from the workflows' memos.
  */
 import type { Client } from '@temporalio/client';
@@ -79,7 +80,8 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
   const objectKey = (kind: string, namespace: string, name: string) => `${prefix}:obj:${kind}:${namespace}/${name}`;
   const indexKey = (kind: string, namespace?: string) => (namespace ? `${prefix}:idx:${kind}:${namespace}` : `${prefix}:idx:${kind}`);
   const streamKey = (kind: string) => `${prefix}:changes:${kind}`;
-  const markerKey = `${prefix}:initialized`;
+  // Per kind, so each kind is rebuilt from its own workflows.
+  const markerKey = (kind: string) => `${prefix}:initialized:${kind}`;
 
   const latestVersion = async (kind: string): Promise<string> => {
     const [last] = (await redis.xrevrange(streamKey(kind), '+', '-', 'COUNT', 1)) as [string, string[]][];
@@ -192,12 +194,12 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
     },
 
     /**
-     * When the projection has no marker (Redis was emptied or lost), puts every running
+     * When the kind's projection has no marker (Redis was emptied or lost), puts every running
      * workflow's memo object that the projection does not already hold (a workflow's own
      * later write is fresher than its memo), then sets the marker. Returns how many it put.
      */
     async rebuildFromVisibility(client: Client, source: { readonly workflowType: string; readonly taskQueue: string }, kind: string): Promise<number> {
-      if ((await redis.exists(markerKey)) === 1) return 0;
+      if ((await redis.exists(markerKey(kind))) === 1) return 0;
       let count = 0;
       const query = `WorkflowType = '${source.workflowType}' AND TaskQueue = '${source.taskQueue}' AND ExecutionStatus = 'Running'`;
       for await (const execution of client.workflow.list({ query })) {
@@ -207,7 +209,7 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
         await this.put(kind, object);
         count += 1;
       }
-      await redis.set(markerKey, '1');
+      await redis.set(markerKey(kind), '1');
       return count;
     },
   };

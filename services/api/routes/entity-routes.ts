@@ -1,0 +1,279 @@
+/**
+ * The REST machinery every entity kind shares, under
+ * /apis/slipway.dev/v1alpha1/namespaces/{namespace}/{plural}[/{name}]: create (JSON or
+ * YAML, ours or an upstream apiVersion, with Idempotency-Key) starts the entity workflow;
+ * GET of one object is a Query on it; PATCH and DELETE are Updates; LIST and watch read
+ * the Redis projection. A kind plugs in its workflow's names and how to build its start
+ * input, and may add routes of its own through the returned EntityRoutes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DNS_LABEL_PATTERN, GROUP_VERSION } from '../../../crds/schemas/common';
+import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/index';
+import { convertManifest } from '../../../crds/upstream/index';
+import type { FieldError } from '../../../crds/validate';
+import { entityWorkflowId, type DeleteRequest, type EntitySnapshot } from '../../../workflows/cluster-deployment/definitions';
+import type { SlipwayConfig } from '../../common/config';
+import { LabelSelectorError } from '../../common/label-selector';
+import { workflowsStarted } from '../../common/metrics';
+import { ResourceVersionTooOldError, type Projection } from '../../common/projection';
+import { entityProblem, notFound } from '../entity-errors';
+import type { createIdempotencyStore } from '../idempotency';
+import { ProblemError } from '../problem';
+import { streamWatch } from '../watch';
+
+export interface EntityRouteDeps {
+  readonly temporal: Client;
+  readonly projection: Projection;
+  readonly idempotency: ReturnType<typeof createIdempotencyStore>;
+  readonly config: SlipwayConfig;
+}
+
+/** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations: what every entity's patch Update takes. */
+export interface EntityPatch {
+  readonly spec?: Record<string, unknown>;
+  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
+}
+
+/** What a kind tells the shared routes about its entity workflow. */
+export interface EntityDefinition<K extends KindName> {
+  readonly kind: K;
+  readonly workflowType: string;
+  readonly getObject: QueryDefinition<EntitySnapshot<KindObjects[K]>>;
+  readonly patchObject: UpdateDefinition<KindObjects[K], [EntityPatch]>;
+  readonly deleteObject: UpdateDefinition<KindObjects[K], [DeleteRequest]>;
+  /**
+   * The workflow's start input for an accepted object (defaults applied, metadata set).
+   * May refuse the object with a ProblemError (e.g. a reference to something missing).
+   */
+  startInput(object: KindObjects[K], deps: EntityRouteDeps): Promise<unknown>;
+}
+
+/** What a kind's own extra routes build on. */
+export interface EntityRoutes<K extends KindName> {
+  /** Fastify path of the collection, with :namespace. */
+  readonly collectionPath: string;
+  /** Fastify path of one object, with :namespace and :name. */
+  readonly itemPath: string;
+  handleFor(namespace: string, name: string): WorkflowHandle;
+  /** The object as its workflow holds it; 404 when it does not exist or has finished deleting. */
+  read(namespace: string, name: string): Promise<KindObjects[K]>;
+  /** Sends a validated patch to the workflow and answers the changed object. */
+  patch(namespace: string, name: string, patch: EntityPatch): Promise<KindObjects[K]>;
+}
+
+export type Params = { namespace: string; name?: string };
+export type ItemParams = { namespace: string; name: string };
+type ListQuery = { labelSelector?: string; limit?: string; continue?: string; watch?: string; resourceVersion?: string };
+
+const NAMESPACE_PATTERN = new RegExp(DNS_LABEL_PATTERN);
+
+export function collectionPathOf(kind: KindName): string {
+  return `/apis/${GROUP_VERSION}/namespaces/:namespace/${KINDS[kind].plural}`;
+}
+
+export function checkNamespace(namespace: string): void {
+  if (!NAMESPACE_PATTERN.test(namespace) || namespace.length > 63) {
+    throw new ProblemError(400, 'invalid-namespace', `namespace "${namespace}" is not a valid name; use lowercase letters, digits and '-' (RFC 1123 label).`, [
+      { path: 'path.namespace', message: 'must be an RFC 1123 label' },
+    ]);
+  }
+}
+
+/** The body as an object; `what` names what to send instead (e.g. "a MachineDeployment manifest"). */
+export function requireObjectBody(body: unknown, what: string): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProblemError(400, 'invalid-body', `the request body must be one JSON or YAML object. Send ${what}.`, [{ path: '(root)', message: 'expected an object' }]);
+  }
+  return body as Record<string, unknown>;
+}
+
+/** An optional body: absent (or empty) reads as {}. */
+export function optionalObjectBody(body: unknown, what: string): Record<string, unknown> {
+  return body === undefined || body === null || body === '' ? {} : requireObjectBody(body, what);
+}
+
+export function invalid(errors: readonly FieldError[], what: string): ProblemError {
+  return new ProblemError(422, 'invalid-object', `${what} is not valid: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}. Fix these fields and send it again.`, errors);
+}
+
+/**
+ * Checks that a patch body changes only spec, metadata.labels and metadata.annotations;
+ * the workflow's Update validator checks the rest. `prefix` is prepended to field paths
+ * (for a patch nested in another body).
+ */
+export function checkPatchShape(body: Record<string, unknown>, prefix = ''): EntityPatch {
+  const unknownKeys = Object.keys(body).filter((key) => key !== 'spec' && key !== 'metadata');
+  const metadata = body.metadata;
+  const unknownMetadata = metadata && typeof metadata === 'object' ? Object.keys(metadata).filter((key) => key !== 'labels' && key !== 'annotations') : [];
+  const errors: FieldError[] = [
+    ...unknownKeys.map((key) => ({ path: `${prefix}${key}`, message: 'cannot be patched; a patch may change spec, metadata.labels and metadata.annotations' })),
+    ...unknownMetadata.map((key) => ({ path: `${prefix}metadata.${key}`, message: 'cannot be patched; only metadata.labels and metadata.annotations can' })),
+  ];
+  if (errors.length > 0) throw invalid(errors, 'the patch');
+  return body as EntityPatch;
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  return typeof header === 'string' && header ? header : undefined;
+}
+
+/** The manifest converted to the kind, in the path's namespace, with server-set metadata. */
+function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>): KindObjects[K] {
+  const { status: _ignoredStatus, ...manifest } = body;
+  const converted = convertManifest(manifest);
+  if (!converted.ok) throw invalid(converted.errors, `the ${kind}`);
+  if (converted.kind !== kind) {
+    throw new ProblemError(422, 'wrong-kind', `this collection holds ${kind}s, but the body is a ${converted.kind}. Send it to its own collection.`, [
+      { path: 'kind', message: `must be ${kind} (or an upstream kind that converts to it)` },
+    ]);
+  }
+  const submitted = converted.object as KindObjects[K];
+  if (submitted.metadata.namespace && submitted.metadata.namespace !== namespace) {
+    throw new ProblemError(422, 'namespace-mismatch', `metadata.namespace "${submitted.metadata.namespace}" differs from the namespace in the path, "${namespace}". Make them agree or leave metadata.namespace out.`, [
+      { path: 'metadata.namespace', message: `must be "${namespace}" or absent` },
+    ]);
+  }
+  return { ...submitted, metadata: { ...submitted.metadata, namespace, uid: randomUUID(), generation: 1, creationTimestamp: new Date().toISOString() } };
+}
+
+function listLimit(query: ListQuery): number | undefined {
+  const limit = query.limit === undefined ? undefined : Number(query.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
+    throw new ProblemError(400, 'invalid-query', `limit must be a whole number from 1 to 1000, not "${query.limit}".`, [{ path: 'query.limit', message: 'expected an integer from 1 to 1000' }]);
+  }
+  return limit;
+}
+
+function watchVersion(request: FastifyRequest, query: ListQuery): string | undefined {
+  const lastEventId = request.headers['last-event-id'];
+  const resourceVersion = (typeof lastEventId === 'string' && lastEventId) || query.resourceVersion || undefined;
+  if (resourceVersion !== undefined && !/^\d+(-\d+)?$/.test(resourceVersion)) {
+    throw new ProblemError(400, 'invalid-query', `resourceVersion "${resourceVersion}" is not one this API gave out; use the metadata.resourceVersion of a list or object.`, [
+      { path: 'query.resourceVersion', message: 'expected a resourceVersion from a list or object' },
+    ]);
+  }
+  return resourceVersion;
+}
+
+export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, deps: EntityRouteDeps, entity: EntityDefinition<K>): EntityRoutes<K> {
+  const { kind } = entity;
+  const collectionPath = collectionPathOf(kind);
+  const itemPath = `${collectionPath}/:name`;
+  const handleFor = (namespace: string, name: string) => deps.temporal.workflow.getHandle(entityWorkflowId(kind, namespace, name));
+  const source = { workflowType: entity.workflowType, taskQueue: deps.config.taskQueue };
+
+  const read = async (namespace: string, name: string): Promise<KindObjects[K]> => {
+    try {
+      const snapshot = await handleFor(namespace, name).query(entity.getObject);
+      if (snapshot.deleted) throw notFound(kind, namespace, name);
+      return snapshot.object;
+    } catch (error) {
+      throw entityProblem(error, kind, namespace, name);
+    }
+  };
+
+  const patch = async (namespace: string, name: string, body: EntityPatch): Promise<KindObjects[K]> => {
+    try {
+      return await handleFor(namespace, name).executeUpdate(entity.patchObject, { args: [body] });
+    } catch (error) {
+      throw entityProblem(error, kind, namespace, name);
+    }
+  };
+
+  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
+    const { namespace } = request.params;
+    checkNamespace(namespace);
+    const body = requireObjectBody(request.body, `a ${kind} manifest`);
+    const key = idempotencyKeyOf(request);
+    if (key) {
+      const earlier = await deps.idempotency.recall(namespace, key, body);
+      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').send(earlier.body);
+    }
+    const object = acceptManifest(kind, namespace, body);
+    const input = await entity.startInput(object, deps);
+    const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
+    try {
+      await deps.temporal.workflow.start(entity.workflowType, {
+        workflowId,
+        taskQueue: deps.config.taskQueue,
+        args: [input],
+        // Visibility holds the object from the start, so a projection rebuild finds it before its first status.
+        memo: { object },
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (error) {
+      throw entityProblem(error, kind, namespace, object.metadata.name);
+    }
+    workflowsStarted.inc({ kind });
+    request.log.info({ workflowId }, `${kind} created`);
+    if (key) await deps.idempotency.remember(namespace, key, body, { status: 201, body: object });
+    return reply.code(201).send(object);
+  });
+
+  const watch = async (request: FastifyRequest, reply: FastifyReply, namespace: string, query: ListQuery) => {
+    const resourceVersion = watchVersion(request, query);
+    try {
+      await deps.projection.assertRetained(kind, resourceVersion ?? '0');
+    } catch (error) {
+      if (error instanceof ResourceVersionTooOldError) throw new ProblemError(410, 'resource-version-too-old', error.message);
+      throw error;
+    }
+    await streamWatch(request, reply, (signal) => deps.projection.watch(kind, { namespace, ...(resourceVersion ? { resourceVersion } : {}) }, signal));
+  };
+
+  app.get<{ Params: Params; Querystring: ListQuery }>(collectionPath, async (request, reply) => {
+    const { namespace } = request.params;
+    checkNamespace(namespace);
+    const query = request.query;
+    const watching = query.watch === '1' || query.watch === 'true' || (request.headers.accept ?? '').includes('text/event-stream');
+    if (watching) return watch(request, reply, namespace, query);
+    const limit = listLimit(query);
+    // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
+    await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
+    try {
+      const page = await deps.projection.list(kind, {
+        namespace,
+        ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
+        ...(limit ? { limit } : {}),
+        ...(query.continue ? { continue: query.continue } : {}),
+      });
+      return { apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata, items: page.items };
+    } catch (error) {
+      if (error instanceof LabelSelectorError) {
+        throw new ProblemError(400, 'invalid-label-selector', `${error.message}.`, [{ path: 'query.labelSelector', message: error.message }]);
+      }
+      throw error;
+    }
+  });
+
+  app.get<{ Params: ItemParams }>(itemPath, async (request) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    return read(namespace, name);
+  });
+
+  app.patch<{ Params: ItemParams }>(itemPath, async (request) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    return patch(namespace, name, checkPatchShape(requireObjectBody(request.body, 'a merge patch of spec, metadata.labels or metadata.annotations')));
+  });
+
+  app.delete<{ Params: ItemParams }>(itemPath, async (request, reply) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    try {
+      const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
+      request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
+      return reply.code(202).send(object);
+    } catch (error) {
+      throw entityProblem(error, kind, namespace, name);
+    }
+  });
+
+  return { collectionPath, itemPath, handleFor, read, patch };
+}
