@@ -12,10 +12,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { plannerBudget } from '../../../workflows/planners/rollout/budget';
 import { planRollout } from '../../../workflows/planners/rollout/planner';
 import { applyActions, bootAll, removeDeleted, type SimulatedWorld } from '../../../workflows/planners/rollout/simulate';
-import type { PlannedMachine, RolloutPlan, RolloutSpec } from '../../../workflows/planners/rollout/types';
+import type { PlannedMachine, RolloutSpec } from '../../../workflows/planners/rollout/types';
+import { checkSafety } from './safety';
 
 const STEP_MS = 10_000;
 const intOrPercent = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom('0%', '10%', '25%', '50%', '100%'));
@@ -41,34 +41,6 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), paused: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('annotate' as const), pick: fc.nat() }) },
 );
-
-function isAvailable(machine: PlannedMachine, spec: RolloutSpec, now: number): boolean {
-  return machine.state === 'Ready' && !machine.unhealthy && machine.readySince !== undefined && now - machine.readySince >= spec.minReadySeconds * 1000;
-}
-
-function checkSafety(spec: RolloutSpec, world: SimulatedWorld, plan: RolloutPlan, now: number): void {
-  const { maxSurge, maxUnavailable } = plannerBudget(spec);
-  const byName = new Map(world.machines.map((machine) => [machine.name, machine]));
-  const creates = plan.actions.filter((action) => action.type === 'createMachine').length;
-  if (creates > 0) expect(world.machines.length + creates).toBeLessThanOrEqual(spec.replicas + maxSurge);
-
-  const deleted = plan.actions.flatMap((action) => (action.type === 'deleteMachine' ? [action.machine] : []));
-  expect(new Set(deleted).size).toBe(deleted.length);
-  const current = new Set(world.machineSets.filter((set) => set.revision === spec.revision).map((set) => set.name));
-  const asked = (machine: PlannedMachine) => spec.strategy.type === 'OnDelete' && !spec.paused && machine.deleteAnnotated === true && !current.has(machine.machineSet);
-  const victims = deleted.map((name) => byName.get(name));
-  expect(victims.every((machine) => machine !== undefined && machine.state !== 'Deleting')).toBe(true);
-  const available = world.machines.filter((machine) => isAvailable(machine, spec, now)).length;
-  const availableTaken = victims.filter((machine) => machine && !asked(machine) && isAvailable(machine, spec, now)).length;
-  const askedTaken = victims.filter((machine) => machine && asked(machine) && isAvailable(machine, spec, now)).length;
-  if (availableTaken > 0) expect(available - askedTaken - availableTaken).toBeGreaterThanOrEqual(spec.replicas - maxUnavailable);
-  for (const action of plan.actions) {
-    if (action.type === 'deleteMachine' && action.reason.startsWith('deadlock breaker')) {
-      const machine = byName.get(action.machine);
-      expect(machine && !isAvailable(machine, spec, now) && !current.has(machine.machineSet)).toBe(true);
-    }
-  }
-}
 
 function applyEvent(event: Event, spec: RolloutSpec, world: SimulatedWorld, revisions: { next: number }): { spec: RolloutSpec; world: SimulatedWorld } {
   const live = world.machines.filter((machine) => machine.state !== 'Deleting');
