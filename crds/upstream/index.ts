@@ -5,7 +5,7 @@
  * Sandbox-safe (pure), so workflows may call it too.
  */
 import { displayPath, type FieldError } from '../field-errors';
-import { isPlainObject, type JsonObject } from '../json';
+import { cloneJson, isPlainObject, type JsonObject } from '../json';
 import { GROUP_VERSION } from '../schemas/common';
 import { KINDS, KIND_NAMES, isKindName, type KindDefinition, type KindName, type KindObjects } from '../schemas/index';
 import { validateObject } from '../validate';
@@ -37,6 +37,12 @@ export type ConvertResult =
       readonly object: KindObjects[KindName];
       /** The apiVersion the manifest arrived in (slipway.dev/v1alpha1 when it needed no conversion). */
       readonly sourceApiVersion: string;
+      /**
+       * The object in Slipway's layout with only what the manifest says: converted, but
+       * without defaults or derived fields. `apply` patches an existing object with its spec,
+       * so fields a manifest leaves out keep their values on the server, as kubectl apply does.
+       */
+      readonly written: JsonObject;
     }
   | { readonly ok: false; readonly errors: FieldError[] };
 
@@ -81,5 +87,5 @@ export function convertManifest(input: unknown): ConvertResult {
   if (!isKindName(targetKind)) throw new Error(`converter produced unknown kind ${targetKind}`);
   const validated = validateObject(targetKind, candidate);
   if (!validated.ok) return validated;
-  return { ok: true, kind: targetKind, object: validated.object, sourceApiVersion: apiVersion };
+  return { ok: true, kind: targetKind, object: validated.object, sourceApiVersion: apiVersion, written: cloneJson(candidate as JsonObject) };
 }

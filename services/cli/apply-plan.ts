@@ -1,9 +1,10 @@
 /**
  * kubectl-apply-like decisions, pure: given a manifest and the object the API already
  * holds, the merge patch to send (spec, labels, annotations) and whether anything would
- * change. Fields absent from the manifest are left as they are on the server (defaults
- * included); there is no last-applied record, so removing a field from a manifest does
- * not remove it from the object: use `null` in the manifest for that.
+ * change. `manifest` is the object as written (converted to our layout, no defaults filled
+ * in), so fields absent from it are left as they are on the server; there is no
+ * last-applied record, so removing a field from a manifest does not remove it from the
+ * object: use `null` in the manifest for that.
  */
 import { applyMergePatch, isPlainObject, jsonEqual, type JsonObject } from '../../crds/json';
 import type { KindName } from '../../crds/schemas/index';

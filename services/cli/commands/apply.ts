@@ -74,13 +74,14 @@ async function applyOne(client: ApiClient, document: JsonObject, namespaceFlag: 
   } catch (error) {
     if (!isApiError(error, 409)) throw error;
   }
-  // It exists: convert the manifest as the API would (upstream kinds become ours) and patch the difference.
+  // It exists: convert the manifest as the API would (upstream kinds become ours) and patch the
+  // difference, with only the fields the manifest sets (no defaults), so that what it leaves out
+  // (replicas set by `scale`, spec.paused set by `rollout pause`) keeps its value.
   const converted = convertManifest(body);
   if (!converted.ok) throw new CliError(`the manifest for an existing ${kind} is invalid`, converted.errors.map((problem) => `${problem.path}: ${problem.message}`));
-  const object = converted.object as unknown as JsonObject;
   const name = converted.object.metadata.name;
   const existing = (await client.get(kind, namespace, name)) as JsonObject;
-  const plan = planApply(object, existing);
+  const plan = planApply(converted.written, existing);
   if (plan.outcome === 'configured') await client.patch(kind, namespace, name, plan.patch);
   return { applied: { kind, namespace, name }, outcome: plan.outcome };
 }
