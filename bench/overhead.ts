@@ -7,62 +7,16 @@
  * activity calls in the same shape, each a no-op. It prints both throughputs and their
  * ratio (goal: <= 1.15). Usage: npm run bench:overhead -- [--clusters 200]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
-import { Redis } from 'ioredis';
-import { startSimulatedCloud } from '../providers/simulated/launch';
-import { createProjection, createProjectionActivities } from '../services/common/projection';
-import { createAdapterResolver } from '../services/worker/adapters';
-import { createClusterActivities } from '../services/worker/cluster-activities';
-import { fileSecretStore } from '../services/worker/secrets';
-import { startRedisServer } from '../test/support/redis-server';
 import { clusterObject } from '../test/support/clusters';
 import { entityWorkflowId } from '../workflows/cluster-deployment/definitions';
+import { BENCH_TASK_QUEUE, startBenchPeers, timeIt } from './peers';
 
 const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' } } });
 const clusters = Number(values.clusters);
 const shape = { controlPlane: Number(values['control-plane']), workers: Number(values.workers) };
-const temporalCli = process.env.TEMPORAL_CLI;
-if (!temporalCli) throw new Error('TEMPORAL_CLI is not set; run this through `npm run bench:overhead`.');
-
-Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-
-const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
-const temporal = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false } });
-const redisServer = await startRedisServer();
-const simCloud = await startSimulatedCloud({ statePath: join(home, 'simcloud.db'), bootMs: 0, deleteMs: 0 });
-const redis = new Redis(redisServer.url);
-const projection = createProjection(redis, { prefix: 'bench' });
-const client = new Client({ connection: temporal.connection });
-const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
-const connection = await NativeConnection.connect({ address: temporal.address });
-
-const worker = await Worker.create({
-  connection,
-  taskQueue: 'bench',
-  workflowBundle: bundle,
-  activities: {
-    ...createClusterActivities({
-      adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
-      pollIntervalMs: 20,
-    }),
-    ...createProjectionActivities(projection),
-    async noop() {},
-  },
-});
-const running = worker.run();
-
-async function timeIt(run: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return (performance.now() - started) / 1000;
-}
+const peers = await startBenchPeers({ bootMs: 0, deleteMs: 0 });
+const { client, projection } = peers;
 
 /** Follows the projection's change stream until every cluster has reported Ready. */
 async function provisionThroughSlipway(): Promise<void> {
@@ -79,7 +33,7 @@ async function provisionThroughSlipway(): Promise<void> {
       const object = clusterObject(`bench-${index}`, { controlPlane: { replicas: shape.controlPlane }, compute: [{ name: 'worker', replicas: shape.workers }] });
       return client.workflow.start('clusterDeploymentWorkflow', {
         workflowId: entityWorkflowId('ClusterDeployment', 'default', object.metadata.name),
-        taskQueue: 'bench',
+        taskQueue: BENCH_TASK_QUEUE,
         args: [{ object, managementId: 'bench' }],
       });
     }),
@@ -90,7 +44,7 @@ async function provisionThroughSlipway(): Promise<void> {
 async function provisionBare(): Promise<void> {
   await Promise.all(
     Array.from({ length: clusters }, (_, index) =>
-      client.workflow.execute('bareProvisionWorkflow', { workflowId: `bare-${index}`, taskQueue: 'bench', args: [shape] }),
+      client.workflow.execute('bareProvisionWorkflow', { workflowId: `bare-${index}`, taskQueue: BENCH_TASK_QUEUE, args: [shape] }),
     ),
   );
 }
@@ -106,12 +60,5 @@ try {
   console.log(`bare:     ${bareSeconds.toFixed(2)} s, ${bareRate.toFixed(1)} workflows/s (same activity calls, no-op)`);
   console.log(`ratio:    ${(bareRate / slipwayRate).toFixed(3)} (bare throughput / Slipway throughput; goal <= 1.15)`);
 } finally {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  redis.disconnect();
-  await simCloud.stop();
-  await redisServer.stop();
-  await temporal.teardown();
-  await rm(home, { recursive: true, force: true });
+  await peers.stop();
 }

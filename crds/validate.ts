@@ -82,6 +82,13 @@ export type PatchResult<T> = { readonly ok: true; readonly next: T } | { readonl
 
 /** Fields fixed at creation: they name cloud resources that cannot be renamed or moved. */
 export const CLUSTER_DEPLOYMENT_IMMUTABLE_FIELDS = ['clusterName', 'baseDomain', 'platform'] as const;
+/** A MachineDeployment stays on its cluster, and its selector is what owns its machines. */
+export const MACHINE_DEPLOYMENT_IMMUTABLE_FIELDS = ['clusterName', 'selector'] as const;
+
+const IMMUTABLE_SPEC_FIELDS: Partial<Record<KindName, readonly string[]>> = {
+  ClusterDeployment: CLUSTER_DEPLOYMENT_IMMUTABLE_FIELDS,
+  MachineDeployment: MACHINE_DEPLOYMENT_IMMUTABLE_FIELDS,
+};
 
 function checkStringMapPatch(value: unknown, path: string, errors: FieldError[]): void {
   if (value === undefined || value === null) return;
@@ -103,13 +110,21 @@ function mergeStringMap(current: Record<string, string> | undefined, patch: unkn
   return Object.keys(merged).length === 0 ? undefined : merged;
 }
 
-/**
- * Validates a change to a ClusterDeployment: `patch` is `{ spec?: <JSON merge patch>,
- * metadata?: { labels?, annotations? } }` (RFC 7386: null deletes a key). Returns the
- * patched object (status carried over unchanged) or every problem found, including
- * attempts to change an immutable field.
- */
+/** validatePatch for a ClusterDeployment. */
 export function validateClusterDeploymentPatch(current: ClusterDeployment, patch: unknown): PatchResult<ClusterDeployment> {
+  return validatePatch('ClusterDeployment', current, patch);
+}
+
+type PatchableObject = KindObjects[KindName];
+
+/**
+ * Validates a change to an object: `patch` is `{ spec?: <JSON merge patch>, metadata?: {
+ * labels?, annotations? } }` (RFC 7386: null deletes a key). Returns the patched object
+ * (status carried over unchanged) or every problem found, including attempts to change an
+ * immutable field.
+ */
+export function validatePatch<K extends KindName>(kind: K, current: KindObjects[K], patch: unknown): PatchResult<KindObjects[K]>;
+export function validatePatch(kind: KindName, current: PatchableObject, patch: unknown): PatchResult<PatchableObject> {
   const errors: FieldError[] = [];
   if (!isPlainObject(patch)) {
     return { ok: false, errors: [{ path: displayPath(''), message: 'expected a patch object: { spec?: <merge patch>, metadata?: { labels?, annotations? } }' }] };
@@ -125,7 +140,7 @@ export function validateClusterDeploymentPatch(current: ClusterDeployment, patch
     }
   }
   const specPatch = patch.spec;
-  if (specPatch === null) errors.push({ path: 'spec', message: 'cannot be removed; to remove the cluster, delete the ClusterDeployment' });
+  if (specPatch === null) errors.push({ path: 'spec', message: `cannot be removed; to remove it, delete the ${kind}` });
   else if (specPatch !== undefined && !isPlainObject(specPatch)) errors.push({ path: 'spec', message: 'expected an object (a JSON merge patch of spec)' });
 
   const metadataPatch = patch.metadata;
@@ -142,12 +157,13 @@ export function validateClusterDeploymentPatch(current: ClusterDeployment, patch
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const nextSpec = isPlainObject(specPatch) ? (applyMergePatch(current.spec, specPatch) as JsonObject) : cloneJson(current.spec as unknown as JsonObject);
-  for (const field of CLUSTER_DEPLOYMENT_IMMUTABLE_FIELDS) {
-    if (!jsonEqual(current.spec[field], nextSpec[field])) {
+  const currentSpec = current.spec as unknown as JsonObject;
+  const nextSpec = isPlainObject(specPatch) ? (applyMergePatch(currentSpec, specPatch) as JsonObject) : cloneJson(currentSpec);
+  for (const field of IMMUTABLE_SPEC_FIELDS[kind] ?? []) {
+    if (!jsonEqual(currentSpec[field], nextSpec[field])) {
       errors.push({
         path: `spec.${field}`,
-        message: `is immutable (currently ${JSON.stringify(current.spec[field])}); to change it, delete the ClusterDeployment and create it again with the new value`,
+        message: `is immutable (currently ${JSON.stringify(currentSpec[field])}); to change it, delete the ${kind} and create it again with the new value`,
       });
     }
   }
@@ -161,9 +177,9 @@ export function validateClusterDeploymentPatch(current: ClusterDeployment, patch
     else metadata.annotations = annotations;
   }
   // Report immutable-field changes together with everything else wrong in the patch.
-  const validated = validateObject('ClusterDeployment', { apiVersion: current.apiVersion, kind: current.kind, metadata, spec: nextSpec });
+  const validated = validateObject(kind, { apiVersion: current.apiVersion, kind: current.kind, metadata, spec: nextSpec });
   if (!validated.ok) errors.push(...validated.errors.filter((error) => !errors.some((known) => known.path === error.path)));
   if (errors.length > 0 || !validated.ok) return { ok: false, errors };
-  const next: ClusterDeployment = current.status === undefined ? validated.object : { ...validated.object, status: cloneJson(current.status) };
+  const next = (current.status === undefined ? validated.object : { ...validated.object, status: cloneJson(current.status) }) as PatchableObject;
   return { ok: true, next };
 }

@@ -25,6 +25,24 @@ export interface MachineCreateRequest {
   readonly tags: CanonicalTags;
 }
 
+/** A node condition as the workload cluster reports it (Kubernetes NodeCondition, trimmed). */
+export interface NodeCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  /** ISO 8601. */
+  readonly lastTransitionTime: string;
+}
+
+/**
+ * What the machine's node reports. `null` means the provider reports nodes but this machine's
+ * node has not joined (yet); an absent `node` means the provider has no view of nodes, and a
+ * running machine then counts as healthy.
+ */
+export interface NodeReport {
+  readonly name: string;
+  readonly conditions: readonly NodeCondition[];
+}
+
 export interface CloudMachine {
   readonly providerId: string;
   readonly name: string;
@@ -32,6 +50,7 @@ export interface CloudMachine {
   readonly tags: CanonicalTags;
   readonly createdAt?: string;
   readonly privateIp?: string;
+  readonly node?: NodeReport | null;
 }
 
 export interface ClusterInfraRequest {

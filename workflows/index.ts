@@ -1,1 +1,2 @@
 export { clusterDeploymentWorkflow } from './cluster-deployment/workflow';
+export { machineDeploymentWorkflow } from './machine-deployment/workflow';

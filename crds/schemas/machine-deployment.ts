@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, DateTime, ClusterReference, IntOrPercent, LabelSelector, kubeObject, type KubeObject } from './common';
+import { Conditions, ConditionStatus, DateTime, ClusterReference, IntOrPercent, LabelSelector, kubeObject, type KubeObject } from './common';
 import { MachineTemplateSpec } from './machine';
 import { DeletePolicySchema } from './machine-set';
 
@@ -33,6 +33,39 @@ export const MachineDeploymentStrategy = Type.Object(
 );
 export type MachineDeploymentStrategy = Static<typeof MachineDeploymentStrategy>;
 
+/**
+ * Machine health checking with Cluster API's MachineHealthCheck semantics, attached to the
+ * MachineDeployment it watches (as Cluster API's ClusterClass topology does) rather than
+ * matched by a separate selector object.
+ */
+export const UnhealthyCondition = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 316, description: 'A node condition type, e.g. Ready.' }),
+    status: ConditionStatus,
+    timeoutSeconds: Type.Integer({ minimum: 0, maximum: 86_400, description: 'How long the node must be in this condition before the machine counts as unhealthy.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const MachineHealthCheckSpec = Type.Object(
+  {
+    unhealthyConditions: Type.Array(UnhealthyCondition, {
+      maxItems: 16,
+      default: [
+        { type: 'Ready', status: 'Unknown', timeoutSeconds: 300 },
+        { type: 'Ready', status: 'False', timeoutSeconds: 300 },
+      ],
+    }),
+    nodeStartupTimeoutSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 600, description: 'A machine whose node has not joined this long after creation is unhealthy; 0 disables the check.' }),
+    maxUnhealthy: Type.Optional(IntOrPercent({ description: 'Remediation stops while more machines than this are unhealthy: a count or a percentage.' })),
+    unhealthyRange: Type.Optional(Type.String({ pattern: '^\\[[0-9]+-[0-9]+\\]$', description: 'Remediation runs only while the number of unhealthy machines is in this range, e.g. "[1-3]". Overrides maxUnhealthy.' })),
+    maxInFlight: Type.Optional(IntOrPercent({ description: 'At most this many machines are remediated at once: a count or a percentage.' })),
+    checkIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 30, description: 'How often the cloud and the nodes are looked at.' }),
+  },
+  { additionalProperties: false },
+);
+export type MachineHealthCheckSpec = Static<typeof MachineHealthCheckSpec>;
+
 export const MachineDeploymentSpec = Type.Object(
   {
     clusterName: ClusterReference,
@@ -45,12 +78,38 @@ export const MachineDeploymentSpec = Type.Object(
     revisionHistoryLimit: Type.Integer({ minimum: 0, default: 1, description: 'Old MachineSets kept (scaled to zero) for rollback.' }),
     paused: Type.Boolean({ default: false, description: 'While true, template changes do not roll out.' }),
     rolloutAfter: Type.Optional(DateTime('Roll out all machines again after this time, even without a template change.')),
+    healthCheck: Type.Optional(MachineHealthCheckSpec),
   },
   { additionalProperties: false },
 );
 export type MachineDeploymentSpec = Static<typeof MachineDeploymentSpec>;
 
 export const MACHINE_DEPLOYMENT_PHASES = ['ScalingUp', 'ScalingDown', 'Running', 'Failed', 'Unknown'] as const;
+
+export const MachineSetSummary = Type.Object(
+  {
+    name: Type.String(),
+    revision: Type.String(),
+    revisionNumber: Type.Integer({ minimum: 0 }),
+    replicas: Type.Integer({ minimum: 0 }),
+    readyReplicas: Type.Integer({ minimum: 0 }),
+    availableReplicas: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type MachineSetSummary = Static<typeof MachineSetSummary>;
+
+export const OwnedMachineSummary = Type.Object(
+  {
+    name: Type.String(),
+    machineSet: Type.String(),
+    providerID: Type.Optional(Type.String()),
+    phase: Type.String(),
+    conditions: Conditions,
+  },
+  { additionalProperties: false },
+);
+export type OwnedMachineSummary = Static<typeof OwnedMachineSummary>;
 
 export const MachineDeploymentStatus = Type.Object(
   {
@@ -63,6 +122,11 @@ export const MachineDeploymentStatus = Type.Object(
     updatedReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     unavailableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     phase: Type.Optional(Type.Union(MACHINE_DEPLOYMENT_PHASES.map((phase) => Type.Literal(phase)))),
+    /** The template revision the spec asks for, and the revision number its MachineSet has. */
+    revision: Type.Optional(Type.String()),
+    revisionNumber: Type.Optional(Type.Integer({ minimum: 0 })),
+    machineSets: Type.Optional(Type.Array(MachineSetSummary)),
+    machines: Type.Optional(Type.Array(OwnedMachineSummary)),
     conditions: Type.Optional(Conditions),
   },
   { additionalProperties: false },

@@ -3,7 +3,7 @@
  * (providers/simulated/cloud-server.ts). Canonical tags are stored as they are: this
  * cloud, like EC2, allows '/' and '.' in tag keys.
  */
-import type { CanonicalTags, CloudMachine, CloudResource, CloudResourceKind, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
+import type { CanonicalTags, CloudMachine, NodeReport, CloudResource, CloudResourceKind, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
 import { ProviderError } from '../types';
 
 export interface SimulatedAdapterOptions {
@@ -21,6 +21,7 @@ interface WireResource {
   createdAt?: string;
   phase?: CloudMachine['phase'];
   privateIp?: string;
+  node?: NodeReport | null;
 }
 
 const INFRA_COLLECTION: Record<Exclude<CloudResourceKind, 'machine'>, string> = {
@@ -40,6 +41,7 @@ function toMachine(wire: WireResource): CloudMachine {
     tags: wire.tags,
     ...(wire.createdAt ? { createdAt: wire.createdAt } : {}),
     ...(wire.privateIp ? { privateIp: wire.privateIp } : {}),
+    ...(wire.node !== undefined ? { node: wire.node } : {}),
   };
 }
 

@@ -12,7 +12,8 @@
  *   POST   /v1/machines            {name, instanceType, image, tags, idempotencyToken} -> 201, or 200 with
  *                                   the machine already made for that token
  *   GET    /v1/machines            ?name=&tag=k=v (repeatable)&pageSize=&pageToken= -> {items, nextPageToken?}
- *   GET    /v1/machines/{id}       -> machine (phase pending|running|failed|stopping|terminated) or 404
+ *   GET    /v1/machines/{id}       -> machine (phase pending|running|failed|stopping|terminated) or 404;
+ *                                   a running machine carries `node` {name, conditions}, or null if its node is absent
  *   DELETE /v1/machines/{id}       -> 202 (again on a deleting or terminated machine), 404 if never known
  *   POST   /v1/{networks|securitygroups|loadbalancers|dnsrecords} {name, tags, ...} -> 201, or 200 if the name exists
  *   DELETE /v1/{plural}/{id}       -> 204 or 404
@@ -20,6 +21,8 @@
  *   GET    /admin/resources        as /v1/resources, never faulted (for `slipway cloud ls`)
  *   GET|PUT /admin/settings        latencies and fault rates
  *   POST   /admin/faults           {next: [{status, retryAfterSeconds?} | {timeout: true}]} scripts the next requests
+ *   PUT    /admin/machines/{id}/node  {conditions: [{type, status}]} or {absent: true}: what the machine's node
+ *                                   reports from now on (a transition time is set where a status changes)
  * Errors: {error: {code, message}} with 400 InvalidParameter, 401 Unauthorized, 403 QuotaExceeded,
  * 404 NotFound, 429 Throttled, 503 ServiceUnavailable.
  */
@@ -115,15 +118,51 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
   const scripted: ScriptedFault[] = [];
   const expected = apiKey ? Buffer.from(`Bearer ${apiKey}`) : undefined;
 
-  const view = (resource: StoredResource, now: number) => ({
-    kind: resource.kind,
-    id: resource.id,
-    name: resource.name,
-    tags: resource.tags,
-    createdAt: new Date(resource.createdAt).toISOString(),
-    ...resource.data,
-    ...(resource.kind === 'machine' ? { phase: machinePhase(resource, settings, now) } : { state: 'available' }),
-  });
+  /** A running machine's node is Ready from the moment it boots, unless the admin API says otherwise. */
+  const nodeView = (resource: StoredResource) => {
+    const override = store.nodeOverride(resource.id);
+    if (override && 'absent' in override) return null;
+    const conditions = override?.conditions ?? [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(resource.createdAt + settings.bootMs).toISOString() }];
+    return { name: resource.name, conditions };
+  };
+
+  const view = (resource: StoredResource, now: number) => {
+    if (resource.kind !== 'machine') return { kind: resource.kind, id: resource.id, name: resource.name, tags: resource.tags, createdAt: new Date(resource.createdAt).toISOString(), ...resource.data, state: 'available' };
+    const phase = machinePhase(resource, settings, now);
+    return {
+      kind: resource.kind,
+      id: resource.id,
+      name: resource.name,
+      tags: resource.tags,
+      createdAt: new Date(resource.createdAt).toISOString(),
+      ...resource.data,
+      phase,
+      ...(phase === 'running' ? { node: nodeView(resource) } : {}),
+    };
+  };
+
+  const setNode = async (request: IncomingMessage, response: ServerResponse, id: string | undefined, now: number) => {
+    const machine = id ? store.byId(id) : undefined;
+    if (!machine || machine.kind !== 'machine') throw new HttpError(404, 'NotFound', `machine ${id ?? ''} does not exist`);
+    const body = await readJson(request);
+    if (body.absent === true) {
+      store.setNodeOverride(machine.id, { absent: true });
+      return send(response, 200, view(machine, now));
+    }
+    if (!Array.isArray(body.conditions)) throw new HttpError(400, 'InvalidParameter', 'give {conditions: [{type, status}]} or {absent: true}');
+    const before = nodeView(machine)?.conditions ?? [];
+    const conditions = (body.conditions as unknown[]).map((entry) => {
+      const condition = entry as { type?: unknown; status?: unknown };
+      if (typeof condition.type !== 'string' || !['True', 'False', 'Unknown'].includes(String(condition.status))) {
+        throw new HttpError(400, 'InvalidParameter', 'each condition needs a string type and a status of True, False or Unknown');
+      }
+      const status = condition.status as 'True' | 'False' | 'Unknown';
+      const previous = before.find((known) => known.type === condition.type);
+      return { type: condition.type, status, lastTransitionTime: previous && previous.status === status ? previous.lastTransitionTime : new Date(now).toISOString() };
+    });
+    store.setNodeOverride(machine.id, { conditions });
+    return send(response, 200, view(machine, now));
+  };
 
   const list = (url: URL, kind: CloudResourceKind | undefined, now: number) => {
     const pageSize = Math.min(Math.max(Number(url.searchParams.get('pageSize') ?? 100) || 100, 1), 500);
@@ -217,6 +256,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
         }
         return send(response, 200, settings);
       }
+      if (parts[1] === 'machines' && parts[3] === 'node' && method === 'PUT') return setNode(request, response, parts[2], now);
       if (parts[1] === 'faults' && method === 'POST') {
         const body = await readJson(request);
         if (!Array.isArray(body.next)) throw new HttpError(400, 'InvalidParameter', 'next must be an array of faults');

@@ -60,6 +60,11 @@ export function machinePhase(resource: StoredResource, latencies: Latencies, now
   return resource.willFail ? 'failed' : 'running';
 }
 
+/** `absent` means the node never joined (or left); otherwise these conditions replace the default. */
+export type StoredNodeOverride =
+  | { readonly absent: true }
+  | { readonly conditions: readonly { readonly type: string; readonly status: 'True' | 'False' | 'Unknown'; readonly lastTransitionTime: string }[] };
+
 export interface ListFilter {
   readonly kind?: CloudResourceKind;
   readonly name?: string;
@@ -89,6 +94,10 @@ export class CloudStore {
       );
       CREATE INDEX IF NOT EXISTS resources_kind_name ON resources (kind, name);
       CREATE UNIQUE INDEX IF NOT EXISTS resources_token ON resources (token) WHERE token IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS node_overrides (
+        machine_id TEXT PRIMARY KEY,
+        report TEXT NOT NULL
+      );
     `);
   }
 
@@ -138,6 +147,16 @@ export class CloudStore {
 
   remove(id: string): void {
     this.db.prepare('DELETE FROM resources WHERE id = ?').run(id);
+  }
+
+  /** A node report set through the admin API; it replaces the healthy default for that machine. */
+  nodeOverride(machineId: string): StoredNodeOverride | undefined {
+    const row = this.db.prepare('SELECT report FROM node_overrides WHERE machine_id = ?').get(machineId) as { report: string } | undefined;
+    return row ? (JSON.parse(row.report) as StoredNodeOverride) : undefined;
+  }
+
+  setNodeOverride(machineId: string, override: StoredNodeOverride): void {
+    this.db.prepare('INSERT INTO node_overrides (machine_id, report) VALUES (?, ?) ON CONFLICT(machine_id) DO UPDATE SET report = excluded.report').run(machineId, JSON.stringify(override));
   }
 
   countLiveMachines(): number {

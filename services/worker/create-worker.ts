@@ -3,16 +3,15 @@
  * process (services/worker/main.ts) and by tests, which pass a pre-built bundle.
  */
 import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
-import type { ClusterActivities, ProjectionActivities } from '../../workflows/cluster-deployment/activities-api';
 import type { WorkflowMetricsSink } from '../../workflows/cluster-deployment/workflow';
+import type { SlipwayActivities } from './activities';
 import { WORKFLOWS_PATH } from './bundle';
 
 export interface SlipwayWorkerOptions {
   readonly connection: NativeConnection;
   readonly namespace: string;
   readonly taskQueue: string;
-  readonly clusterActivities: ClusterActivities;
-  readonly projectionActivities: ProjectionActivities;
+  readonly activities: SlipwayActivities;
   /** A bundle built once (tests); otherwise the worker bundles the workflows at start. */
   readonly workflowBundlePath?: string;
   readonly onWorkflowFinished?: (kind: string, outcome: string, workflowId: string) => void;
@@ -32,7 +31,7 @@ export async function createSlipwayWorker(options: SlipwayWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: { ...options.clusterActivities, ...options.projectionActivities },
+    activities: options.activities,
     sinks,
   });
 }

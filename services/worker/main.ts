@@ -8,9 +8,9 @@ import { Redis } from 'ioredis';
 import { homeFiles, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { metricsRegistry, workflowsFinished } from '../common/metrics';
-import { createProjection, createProjectionActivities } from '../common/projection';
+import { createProjection } from '../common/projection';
+import { createSlipwayActivities } from './activities';
 import { createAdapterResolver } from './adapters';
-import { createClusterActivities } from './cluster-activities';
 import { createSlipwayWorker } from './create-worker';
 import { fileSecretStore } from './secrets';
 
@@ -36,14 +36,14 @@ const worker = await createSlipwayWorker({
   taskQueue: config.taskQueue,
   // Tests hand a bundle built once; otherwise the worker bundles the workflows at start.
   ...(process.env.SLIPWAY_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.SLIPWAY_WORKFLOW_BUNDLE } : {}),
-  clusterActivities: createClusterActivities({
+  activities: createSlipwayActivities({
     adapters: createAdapterResolver({
       secrets: fileSecretStore(homeFiles.secrets(config.home)),
       simCloudUrl: config.simCloudUrl,
       simulatedApiKey: process.env.SLIPWAY_SIMCLOUD_API_KEY,
     }),
+    projection,
   }),
-  projectionActivities: createProjectionActivities(projection),
   onWorkflowFinished: (kind, outcome, workflowId) => {
     workflowsFinished.inc({ kind, outcome });
     logger.info({ workflowId, kind, outcome }, 'workflow finished');

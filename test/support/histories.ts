@@ -11,9 +11,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 
-export async function recordHistoryIfAsked(handle: WorkflowHandle, scenario: string): Promise<void> {
+export async function recordHistoryIfAsked(handle: WorkflowHandle, scenario: string, kind = 'cluster-deployment'): Promise<void> {
   if (process.env.SLIPWAY_RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
   await mkdir(HISTORIES_DIR, { recursive: true });
-  await writeFile(join(HISTORIES_DIR, `cluster-deployment-${scenario}.json`), `${JSON.stringify({ workflowId: handle.workflowId, history })}\n`);
+  await writeFile(join(HISTORIES_DIR, `${kind}-${scenario}.json`), `${JSON.stringify({ workflowId: handle.workflowId, history })}\n`);
 }

@@ -14,9 +14,9 @@ import { inject } from 'vitest';
 import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers/simulated/launch';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import type { ProviderAdapter } from '../../providers/types';
-import { createProjection, createProjectionActivities } from '../../services/common/projection';
+import { createProjection } from '../../services/common/projection';
+import { createSlipwayActivities } from '../../services/worker/activities';
 import { createAdapterResolver } from '../../services/worker/adapters';
-import { createClusterActivities } from '../../services/worker/cluster-activities';
 import { createSlipwayWorker } from '../../services/worker/create-worker';
 import { fileSecretStore } from '../../services/worker/secrets';
 
@@ -80,11 +80,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       namespace: 'default',
       taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),
-      clusterActivities: createClusterActivities({
+      activities: createSlipwayActivities({
         adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+        projection,
         pollIntervalMs: options.pollIntervalMs ?? 50,
       }),
-      projectionActivities: createProjectionActivities(projection),
     });
     workerRun = worker.run();
   }

@@ -1,5 +1,5 @@
 /**
- * Replays recorded ClusterDeployment histories through the current workflow code, so a
+ * Replays recorded ClusterDeployment and MachineDeployment histories through the current workflow code, so a
  * non-deterministic change (reordered activities, a new timer, a renamed Update) fails CI
  * instead of breaking clusters that are already running.
  */
@@ -10,7 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { expect, inject, it } from 'vitest';
 import { HISTORIES_DIR } from '../support/histories';
 
-it('replays every recorded ClusterDeployment history without non-determinism', async () => {
+it('replays every recorded entity workflow history without non-determinism', async () => {
   const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json')).sort();
   expect(files.length, 'no recorded histories: run `npm run record:histories` and commit test/fixtures/histories').toBeGreaterThanOrEqual(3);
   const histories = await Promise.all(

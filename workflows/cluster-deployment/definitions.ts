@@ -17,6 +17,8 @@ export interface ClusterDeploymentInput {
   readonly object: ClusterDeployment;
   /** Identifies the owning management plane; becomes the slipway.dev/management tag. */
   readonly managementId: string;
+  /** How often the worker pools' MachineDeployments look at their machines; tests lower it. */
+  readonly poolObserveIntervalSeconds?: number;
   /** History length at which the entity continues as new when idle; tests lower it. */
   readonly continueAsNewAfterEvents?: number;
   /** Set when continuing as new: everything the entity knew, so nothing is redone. */

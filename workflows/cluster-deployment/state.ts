@@ -6,6 +6,7 @@ import type { Condition } from '../../crds/schemas/common';
 import type { ClusterDeployment, ClusterDeploymentSpec, ClusterDeploymentStatus, MachineStatusSummary, PlatformName } from '../../crds/schemas/cluster-deployment';
 import type { MachineRole } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
+import type { PoolReport } from '../machine-deployment/definitions';
 
 export type Stage =
   | 'Pending'
@@ -40,6 +41,17 @@ export interface InstallAttempt {
   message?: string;
 }
 
+export interface PoolRecord {
+  readonly machineDeployment: string;
+  readonly workflowId: string;
+  /** The owned spec last sent to the MachineDeployment, as JSON, so it is sent only on change. */
+  sentSpec: string;
+  /** The template revision the pool should end up on. */
+  revision: string;
+  /** What the MachineDeployment last reported. */
+  report?: PoolReport;
+}
+
 export interface ClusterState {
   object: ClusterDeployment;
   readonly infraId: string;
@@ -49,9 +61,10 @@ export interface ClusterState {
   attempts: InstallAttempt[];
   /** Orders machines by age, across the cluster. */
   nextSerial: number;
-  /** Per pool, the index the next worker's name gets; names are never reused. */
-  nextPoolIndex: Record<string, number>;
+  /** Control-plane machines; workers belong to the pools' MachineDeployments. */
   machines: Record<string, MachineRecord>;
+  /** The worker pools, each a MachineDeployment this cluster owns, by pool name. */
+  pools: Record<string, PoolRecord>;
   deletionRequested: boolean;
   deleted: boolean;
   lastError?: string;
@@ -61,6 +74,7 @@ export const DEFAULT_INSTALL_ATTEMPTS_LIMIT = 3;
 export const DEFAULT_CONTROL_PLANE_REPLICAS = 3;
 export const DEFAULT_INSTANCE_TYPE = { controlPlane: 'm6i.xlarge', worker: 'm6i.large' } as const;
 export const DEFAULT_WORKER_POOL = 'worker';
+export const DEFAULT_IMAGE = 'rhcos-4.16';
 
 export interface PlatformTarget {
   readonly platform: PlatformName;
@@ -133,6 +147,48 @@ function poolSettled(pool: ReturnType<typeof poolCounts>, desired: number): bool
   return pool.replicas === desired && pool.readyReplicas === desired;
 }
 
+/** A pool is settled when its MachineDeployment reports every desired machine of the desired revision Ready. */
+export function poolReportSettled(report: PoolReport | undefined, desired: { replicas: number; revision: string }): boolean {
+  return (
+    report !== undefined &&
+    !report.deleted &&
+    report.revision === desired.revision &&
+    report.desiredReplicas === desired.replicas &&
+    report.replicas === desired.replicas &&
+    report.readyReplicas === desired.replicas &&
+    report.updatedReplicas === desired.replicas
+  );
+}
+
+function reportedCounts(name: string, report: PoolReport | undefined) {
+  return {
+    name,
+    replicas: report?.replicas ?? 0,
+    readyReplicas: report?.readyReplicas ?? 0,
+    availableReplicas: report?.availableReplicas ?? 0,
+    updatedReplicas: report?.updatedReplicas ?? 0,
+  };
+}
+
+function reportedMachines(pool: string, report: PoolReport | undefined): MachineStatusSummary[] {
+  return (report?.machines ?? []).map((machine) => ({
+    name: machine.name,
+    role: 'worker',
+    pool,
+    ...(machine.providerID ? { providerID: machine.providerID } : {}),
+    phase: machine.phase,
+    conditions: [
+      {
+        type: 'Ready',
+        status: machine.ready ? 'True' : 'False',
+        reason: machine.phase,
+        message: machine.message ?? (machine.ready ? 'The machine runs and its node is Ready.' : `The machine is ${machine.phase}.`),
+        lastTransitionTime: machine.since,
+      },
+    ],
+  }));
+}
+
 export function deriveStatus(state: ClusterState, now: string): ClusterDeploymentStatus {
   const spec = state.object.spec;
   const previous = state.object.status?.conditions ?? [];
@@ -140,10 +196,13 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
   const controlPlaneDesired = spec.controlPlane?.replicas ?? DEFAULT_CONTROL_PLANE_REPLICAS;
   const controlPlane = poolCounts('master', machines);
   const desiredPools = desiredWorkerPools(spec);
-  const workerPools = desiredPools.map((pool) => poolCounts(pool.name, machines));
+  const workerPools = desiredPools.map((pool) => reportedCounts(pool.name, state.pools[pool.name]?.report));
   const generation = state.object.metadata.generation ?? 1;
   const provision = PROVISION_REASON[state.stage];
-  const workersReady = workerPools.every((pool, index) => poolSettled(pool, desiredPools[index]?.replicas ?? 0));
+  const workersReady = desiredPools.every((pool) => {
+    const record = state.pools[pool.name];
+    return record !== undefined && poolReportSettled(record.report, { replicas: pool.replicas, revision: record.revision });
+  });
   const controlPlaneReady = poolSettled(controlPlane, controlPlaneDesired);
   const installed = state.installedTimestamp !== undefined && state.stage === 'Provisioned';
 
@@ -200,7 +259,7 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
     provisionStatus: provision.reason,
     controlPlane,
     workerPools,
-    machines: machines.map(machineSummary),
+    machines: [...machines.map(machineSummary), ...Object.entries(state.pools).flatMap(([pool, record]) => reportedMachines(pool, record.report))],
     conditions,
   };
 }

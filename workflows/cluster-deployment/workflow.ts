@@ -9,10 +9,14 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
+  startChild,
   proxyActivities,
   proxyLocalActivities,
   proxySinks,
@@ -25,23 +29,27 @@ import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import { validateClusterDeploymentPatch } from '../../crds/validate';
 import type { MachineRole } from '../../providers/types';
 import { planDeprovision } from '../planners/deletion-order';
-import { controlPlaneMachineName, infraIdFor, workerMachineName } from '../planners/names';
-import { planPoolScale } from '../planners/pool-scale';
+import { controlPlaneMachineName, infraIdFor } from '../planners/names';
+import { MACHINE_DEPLOYMENT_KIND, ownerDeleteSignal, ownerSpecSignal, poolReportSignal } from '../machine-deployment/definitions';
+import { machineDeploymentWorkflow } from '../machine-deployment/workflow';
 import type { ClusterActivities, MachineIdentity, ProjectionActivities, ProviderTarget } from './activities-api';
 import {
   CLUSTER_DEPLOYMENT_KIND,
   deleteClusterDeployment,
+  entityWorkflowId,
   getClusterDeployment,
   patchClusterDeployment,
   type ClusterDeploymentInput,
 } from './definitions';
+import { desiredPoolDeployments, ownedSpecOf, type DesiredPool } from './pools';
 import {
   DEFAULT_CONTROL_PLANE_REPLICAS,
+  DEFAULT_IMAGE,
   DEFAULT_INSTALL_ATTEMPTS_LIMIT,
   DEFAULT_INSTANCE_TYPE,
   deriveStatus,
-  desiredWorkerPools,
   platformOf,
+  poolReportSettled,
   type ClusterState,
   type MachineRecord,
 } from './state';
@@ -49,7 +57,6 @@ import {
 export const PROTECTED_DELETE_ANNOTATION = 'slipway.dev/protected-delete';
 /** Continue-as-new well before Temporal's own limits, and only when idle. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
-const DEFAULT_IMAGE = 'rhcos-4.16';
 
 const retry = {
   initialInterval: '200ms',
@@ -91,8 +98,8 @@ function initialState(input: ClusterDeploymentInput): ClusterState {
     stage: 'Pending',
     attempts: [],
     nextSerial: 0,
-    nextPoolIndex: {},
     machines: {},
+    pools: {},
     deletionRequested: false,
     deleted: false,
   };
@@ -254,6 +261,14 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     },
   );
 
+  setHandler(poolReportSignal, (report) => {
+    const pool = state.pools[report.pool];
+    if (pool && pool.machineDeployment === report.machineDeployment) {
+      pool.report = report;
+      refresh();
+    }
+  });
+
   // --- machine steps ----------------------------------------------------------------
   const identity = (machine: MachineRecord): MachineIdentity => ({
     target: target(),
@@ -319,28 +334,71 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     );
   };
 
-  /** Brings every worker pool to its desired size, re-reading the spec until it holds still. */
+  // --- worker pools: one owned MachineDeployment each ------------------------------
+  /** Started children of this run, so a teardown can wait for each to close before a retry starts it again. */
+  const children = new Map<string, { result(): Promise<unknown> }>();
+
+  const startPool = async (desired: DesiredPool) => {
+    const workflowIdOfPool = entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, desired.object.metadata.name);
+    const sentSpec = JSON.stringify(ownedSpecOf(desired.object));
+    state.pools[desired.pool] = { machineDeployment: desired.object.metadata.name, workflowId: workflowIdOfPool, sentSpec, revision: desired.revision };
+    refresh();
+    // Not cancellable: a delete request must not cancel the pool's workflow; the teardown deletes it.
+    const child = await CancellationScope.nonCancellable(() =>
+      startChild(machineDeploymentWorkflow, {
+        workflowId: workflowIdOfPool,
+        args: [
+          {
+            object: desired.object,
+            managementId: input.managementId,
+            placement: { target: target(), infraId: state.infraId, defaultImage: state.object.spec.provisioning?.releaseImage ?? DEFAULT_IMAGE, attempt: state.attempts.length },
+            owner: { kind: 'ClusterDeployment', name: state.object.metadata.name, workflowId, pool: desired.pool },
+            ...(input.poolObserveIntervalSeconds !== undefined ? { observeIntervalSeconds: input.poolObserveIntervalSeconds } : {}),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+        memo: { object: desired.object },
+      }),
+    );
+    children.set(desired.pool, child);
+  };
+
+  const updatePool = async (desired: DesiredPool) => {
+    const pool = state.pools[desired.pool];
+    if (!pool) return startPool(desired);
+    const spec = ownedSpecOf(desired.object);
+    const sentSpec = JSON.stringify(spec);
+    if (sentSpec === pool.sentSpec) return;
+    pool.sentSpec = sentSpec;
+    pool.revision = desired.revision;
+    refresh();
+    await getExternalWorkflowHandle(pool.workflowId).signal(ownerSpecSignal, spec);
+  };
+
+  /** Deletes a pool's MachineDeployment and waits until its machines are gone and it has closed. */
+  const deletePool = async (name: string) => {
+    const pool = state.pools[name];
+    if (!pool) return;
+    if (!pool.report?.deleted) {
+      await getExternalWorkflowHandle(pool.workflowId).signal(ownerDeleteSignal, { requestedAt: new Date().toISOString() });
+      await condition(() => pool.report?.deleted === true);
+    }
+    await children.get(name)?.result().catch(() => undefined);
+    children.delete(name);
+    delete state.pools[name];
+    refresh();
+  };
+
+  /** Brings every worker pool to its desired spec and waits until each reports it holds; re-reads the spec while it moves. */
   const reconcileWorkers = async () => {
     for (;;) {
       specChanged = false;
-      const pools = desiredWorkerPools(state.object.spec);
-      const knownPools = new Set(pools.map((pool) => pool.name));
-      const orphaned = Object.values(state.machines).filter((machine) => machine.role === 'worker' && !knownPools.has(machine.pool));
-      await deleteMachines(orphaned.map((machine) => machine.name));
-      await Promise.all(
-        pools.map(async (pool) => {
-          const members = Object.values(state.machines)
-            .filter((machine) => machine.pool === pool.name)
-            .map((machine) => ({ name: machine.name, serial: machine.serial, deleting: machine.phase === 'Deleting', failed: machine.phase === 'Failed' }));
-          const plan = planPoolScale(members, pool.replicas);
-          const created = Array.from({ length: plan.createCount }, () => {
-            const index = state.nextPoolIndex[pool.name] ?? 0;
-            state.nextPoolIndex[pool.name] = index + 1;
-            return addMachine('worker', pool.name, workerMachineName(pool.name, index));
-          });
-          await Promise.all([deleteMachines(plan.delete), ...created.map((machine) => provisionMachine(machine, pool.instanceType))]);
-        }),
-      );
+      const desired = desiredPoolDeployments(state.object, state.object.metadata.uid ?? workflowId, new Date().toISOString());
+      const wanted = new Set(desired.map((pool) => pool.pool));
+      await Promise.all(Object.keys(state.pools).filter((name) => !wanted.has(name)).map(deletePool));
+      for (const pool of desired) await updatePool(pool);
+      await condition(() => specChanged || desired.every((pool) => poolReportSettled(state.pools[pool.pool]?.report, { replicas: pool.object.spec.replicas, revision: pool.revision })));
       if (!specChanged) return;
     }
   };
@@ -375,8 +433,9 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   /** Deletes everything an attempt (or the whole cluster) made, in deprovision order. */
   const tearDown = async () => {
     const machines = Object.values(state.machines).map((machine) => ({ name: machine.name, role: machine.role }));
-    for (const step of planDeprovision(machines)) {
-      if (step.kind === 'deleteMachines') await deleteMachines(step.names);
+    for (const step of planDeprovision(machines, Object.keys(state.pools))) {
+      if (step.kind === 'deletePools') await Promise.all(step.pools.map(deletePool));
+      else if (step.kind === 'deleteMachines') await deleteMachines(step.names);
       else if (step.kind === 'deleteInfrastructure') {
         await cloud.deleteClusterInfra({ target: target(), infraId: state.infraId });
         delete state.apiURL;

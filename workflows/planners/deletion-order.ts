@@ -1,7 +1,8 @@
 /**
- * The order in which a cluster is taken apart: workers first (so workloads drain off
- * while the control plane still answers), then the control plane, then the
- * infrastructure, then a sweep of anything still tagged with the infra ID.
+ * The order in which a cluster is taken apart: worker pools (the MachineDeployments it
+ * owns) and any loose workers first, so workloads drain off while the control plane still
+ * answers; then the control plane, then the infrastructure, then a sweep of anything still
+ * tagged with the infra ID.
  */
 import type { MachineRole } from '../../providers/types';
 
@@ -11,13 +12,15 @@ export interface OwnedMachine {
 }
 
 export type DeprovisionStep =
+  | { readonly kind: 'deletePools'; readonly pools: readonly string[] }
   | { readonly kind: 'deleteMachines'; readonly role: MachineRole; readonly names: readonly string[] }
   | { readonly kind: 'deleteInfrastructure' }
   | { readonly kind: 'sweep' };
 
-export function planDeprovision(machines: readonly OwnedMachine[]): DeprovisionStep[] {
+export function planDeprovision(machines: readonly OwnedMachine[], pools: readonly string[] = []): DeprovisionStep[] {
   const namesOf = (role: MachineRole) => machines.filter((machine) => machine.role === role).map((machine) => machine.name).sort();
   const steps: DeprovisionStep[] = [];
+  if (pools.length > 0) steps.push({ kind: 'deletePools', pools: [...pools].sort() });
   const workers = namesOf('worker');
   const controlPlane = namesOf('control-plane');
   if (workers.length > 0) steps.push({ kind: 'deleteMachines', role: 'worker', names: workers });

@@ -28,10 +28,6 @@ export function controlPlaneMachineName(index: number): string {
   return `master-${index}`;
 }
 
-export function workerMachineName(pool: string, serial: number): string {
-  return `${pool}-${serial}`;
-}
-
 /** The name the cloud sees; unique per cluster. */
 export function cloudMachineName(infraId: string, machineName: string): string {
   return `${infraId}-${machineName}`;

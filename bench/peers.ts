@@ -1,0 +1,80 @@
+/**
+ * What every benchmark runs on: one Temporal dev server, one redis-server, the simulated
+ * cloud and one in-process worker with Slipway's workflows (and the baselines in
+ * bench/workflows.ts) on task queue "bench".
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { startSimulatedCloud } from '../providers/simulated/launch';
+import { createProjection, type Projection } from '../services/common/projection';
+import { createSlipwayActivities } from '../services/worker/activities';
+import { createAdapterResolver } from '../services/worker/adapters';
+import { fileSecretStore } from '../services/worker/secrets';
+import { startRedisServer } from '../test/support/redis-server';
+
+export const BENCH_TASK_QUEUE = 'bench';
+
+export interface BenchPeers {
+  readonly client: Client;
+  readonly projection: Projection;
+  readonly simCloud: { readonly url: string; readonly apiKey: string | undefined };
+  stop(): Promise<void>;
+}
+
+export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number }, pollIntervalMs = 20): Promise<BenchPeers> {
+  const temporalCli = process.env.TEMPORAL_CLI;
+  if (!temporalCli) throw new Error('TEMPORAL_CLI is not set; run benchmarks through their npm scripts (npm run bench:...).');
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+
+  const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
+  const temporal = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false } });
+  const redisServer = await startRedisServer();
+  const simCloud = await startSimulatedCloud({ statePath: join(home, 'simcloud.db'), ...cloud });
+  const redis = new Redis(redisServer.url);
+  const projection = createProjection(redis, { prefix: 'bench' });
+  const client = new Client({ connection: temporal.connection });
+  const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: BENCH_TASK_QUEUE,
+    workflowBundle: bundle,
+    activities: {
+      ...createSlipwayActivities({
+        adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+        projection,
+        pollIntervalMs,
+      }),
+      async noop() {},
+    },
+  });
+  const running = worker.run();
+
+  return {
+    client,
+    projection,
+    simCloud: { url: simCloud.url, apiKey: simCloud.apiKey },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      redis.disconnect();
+      await simCloud.stop();
+      await redisServer.stop();
+      await temporal.teardown();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function timeIt(run: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return (performance.now() - started) / 1000;
+}

@@ -1,0 +1,117 @@
+/**
+ * The MachineDeployment entity workflow's public surface: its start input, Updates, Queries
+ * and the Signals its owning ClusterDeployment uses. Imported by the workflow and by its
+ * callers (API, ClusterDeployment workflow, tests).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MachineDeployment, MachineDeploymentSpec } from '../../crds/schemas/machine-deployment';
+import type { ProviderTarget } from '../cluster-deployment/activities-api';
+import type { CarriedState, DeleteRequest, EntitySnapshot } from '../cluster-deployment/definitions';
+
+export const MACHINE_DEPLOYMENT_KIND = 'MachineDeployment';
+
+/** Where the machines go: resolved from the cluster when the MachineDeployment is started. */
+export interface MachineDeploymentPlacement {
+  readonly target: ProviderTarget;
+  readonly infraId: string;
+  /** The boot image when the template names none (the cluster's release image). */
+  readonly defaultImage: string;
+  /**
+   * Distinguishes install attempts of an owning cluster, so a recreated MachineDeployment's
+   * machines get fresh idempotency tokens. 0 for a standalone MachineDeployment.
+   */
+  readonly attempt: number;
+}
+
+export interface MachineDeploymentOwner {
+  readonly kind: 'ClusterDeployment';
+  readonly name: string;
+  readonly workflowId: string;
+  /** The worker pool of spec.compute this MachineDeployment implements. */
+  readonly pool: string;
+}
+
+export interface MachineDeploymentInput {
+  /** Defaults applied, metadata.uid/generation/creationTimestamp set. */
+  readonly object: MachineDeployment;
+  readonly managementId: string;
+  readonly placement: MachineDeploymentPlacement;
+  readonly owner?: MachineDeploymentOwner;
+  /** How often machines are looked at when spec.healthCheck does not say; tests lower it. */
+  readonly observeIntervalSeconds?: number;
+  readonly continueAsNewAfterEvents?: number;
+  readonly carried?: CarriedState;
+}
+
+export interface MachineDeploymentPatch {
+  readonly spec?: Record<string, unknown>;
+  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
+}
+
+export interface UndoRequest {
+  /** The revision number to go back to; the one before the current when absent. */
+  readonly toRevision?: number;
+}
+
+/** Acts on named machines: sets or removes (null) annotations, and/or deletes them (they are replaced). */
+export interface MachinesRequest {
+  readonly names: readonly string[];
+  readonly annotations?: Readonly<Record<string, string | null>>;
+  readonly delete?: boolean;
+}
+
+/** One preview wave: the machines deleted at its start and those created in it. */
+export interface PlanWave {
+  readonly delete: readonly string[];
+  readonly create: readonly string[];
+  readonly expectedSeconds: number;
+}
+
+export interface RolloutPreview {
+  readonly waves: readonly PlanWave[];
+  readonly idealWaves: number;
+  readonly expectedSeconds: number;
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+}
+
+export interface PlanRequest {
+  /** The change to preview (as for patch); the current spec when absent. */
+  readonly patch?: MachineDeploymentPatch;
+  readonly bootSeconds?: number;
+  readonly drainSeconds?: number;
+}
+
+/** What a MachineDeployment tells its owning cluster whenever its counts change. */
+export interface PoolReport {
+  readonly pool: string;
+  readonly machineDeployment: string;
+  readonly observedGeneration: number;
+  readonly replicas: number;
+  readonly readyReplicas: number;
+  readonly availableReplicas: number;
+  readonly updatedReplicas: number;
+  /** The template revision the spec asks for (templateRevision of spec.template). */
+  readonly revision: string;
+  /** Spec replicas at the time of the report. */
+  readonly desiredReplicas: number;
+  /** The MachineDeployment has deleted every machine and is finishing. */
+  readonly deleted: boolean;
+  readonly machines: readonly { readonly name: string; readonly providerID?: string; readonly phase: string; readonly ready: boolean; readonly message?: string; readonly since: string }[];
+}
+
+/** The part of a MachineDeployment spec that a ClusterDeployment's pool decides. */
+export type OwnedSpec = Pick<MachineDeploymentSpec, 'replicas' | 'template'>;
+
+export const getMachineDeployment = defineQuery<EntitySnapshot<MachineDeployment>>('getObject');
+export const planMachineDeploymentRollout = defineQuery<RolloutPreview, [PlanRequest]>('planRollout');
+export const patchMachineDeployment = defineUpdate<MachineDeployment, [MachineDeploymentPatch]>('patch');
+export const undoMachineDeployment = defineUpdate<MachineDeployment, [UndoRequest]>('undo');
+export const machinesUpdate = defineUpdate<MachineDeployment, [MachinesRequest]>('machines');
+export const deleteMachineDeployment = defineUpdate<MachineDeployment, [DeleteRequest]>('delete');
+/** From the owning ClusterDeployment: the pool's new replicas and template. */
+export const ownerSpecSignal = defineSignal<[OwnedSpec]>('ownerSpec');
+/** From the owning ClusterDeployment: delete every machine and finish. */
+export const ownerDeleteSignal = defineSignal<[DeleteRequest]>('ownerDelete');
+/** To the owning ClusterDeployment. */
+export const poolReportSignal = defineSignal<[PoolReport]>('poolReport');

@@ -1,0 +1,212 @@
+/**
+ * The MachineDeployment entity's state, how it reads to the planners, and the pure
+ * derivation of its Kubernetes-style status.
+ */
+import type { Condition } from '../../crds/schemas/common';
+import type { MachineDeployment, MachineDeploymentStatus } from '../../crds/schemas/machine-deployment';
+import type { MachineTemplateSpec } from '../../crds/schemas/machine';
+import type { NodeReport } from '../../providers/types';
+import { setCondition } from '../planners/conditions';
+import type { PlannedMachine, PlannedMachineSet, RolloutCounts, RolloutSpec } from '../planners/rollout/types';
+
+export interface MachineSetRecord {
+  readonly name: string;
+  readonly revision: string;
+  readonly revisionNumber: number;
+  replicas: number;
+  readonly template: MachineTemplateSpec;
+}
+
+export interface MachineRecord {
+  readonly name: string;
+  readonly machineSet: string;
+  /** Workflow time (ms) when the machine was asked for. */
+  readonly createdAt: number;
+  providerId?: string;
+  /** The cloud has reported this machine at least once; if it then vanishes, someone deleted it. */
+  seenInCloud: boolean;
+  cloudPhase?: 'pending' | 'running' | 'stopping' | 'terminated' | 'failed';
+  node?: NodeReport | null;
+  readySince?: number;
+  wasReady: boolean;
+  deleting: boolean;
+  /** Can never become Ready: the cloud failed it, or its create was refused. */
+  failed: boolean;
+  message?: string;
+  annotations: Record<string, string>;
+  /** Being replaced by the health check. */
+  remediating: boolean;
+  /** ISO time of the last phase change, for conditions. */
+  since: string;
+}
+
+export interface MachineDeploymentState {
+  object: MachineDeployment;
+  machineSets: Record<string, MachineSetRecord>;
+  machines: Record<string, MachineRecord>;
+  nextMachineIndex: number;
+  nextRevisionNumber: number;
+  /** The last observation's fingerprints by machine name, for the watch to compare with. */
+  lastObservation: Record<string, string>;
+  /** Per machine of the last observation: running and Ready, so nothing is expected to change. */
+  lastObservationSettled: Record<string, boolean>;
+  /** Consecutive failed creates, for backing off before the next replacement. */
+  createFailures: number;
+  deletionRequested: boolean;
+  deleted: boolean;
+  /** Remediation was refused (too many unhealthy): the reason, for a condition. */
+  remediationBlocked?: { reason: string; message: string };
+}
+
+export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';
+export const SKIP_REMEDIATION_ANNOTATION = 'slipway.dev/skip-remediation';
+
+export type MachinePhaseName = 'Provisioning' | 'Running' | 'NotReady' | 'Failed' | 'Deleting';
+
+/** True when the node (if the provider reports nodes) says Ready. */
+export function nodeReady(node: NodeReport | null | undefined): boolean {
+  if (node === undefined) return true;
+  if (node === null) return false;
+  return node.conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
+}
+
+export function machineReady(machine: MachineRecord): boolean {
+  return !machine.deleting && !machine.failed && machine.cloudPhase === 'running' && nodeReady(machine.node);
+}
+
+export function machinePhase(machine: MachineRecord): MachinePhaseName {
+  if (machine.deleting) return 'Deleting';
+  if (machine.failed) return 'Failed';
+  if (machineReady(machine)) return 'Running';
+  return machine.wasReady ? 'NotReady' : 'Provisioning';
+}
+
+export function rolloutSpecOf(object: MachineDeployment, revision: string): RolloutSpec {
+  const { spec } = object;
+  const rolling = spec.strategy.rollingUpdate;
+  return {
+    replicas: spec.replicas,
+    strategy: {
+      type: spec.strategy.type,
+      ...(rolling?.maxSurge !== undefined ? { maxSurge: rolling.maxSurge } : {}),
+      ...(rolling?.maxUnavailable !== undefined ? { maxUnavailable: rolling.maxUnavailable } : {}),
+      ...(rolling?.deletePolicy !== undefined ? { deletePolicy: rolling.deletePolicy } : {}),
+    },
+    minReadySeconds: spec.minReadySeconds,
+    paused: spec.paused,
+    revision,
+    revisionHistoryLimit: spec.revisionHistoryLimit,
+  };
+}
+
+export function plannedMachineSets(state: MachineDeploymentState): PlannedMachineSet[] {
+  return Object.values(state.machineSets).map(({ name, revision, revisionNumber, replicas }) => ({ name, revision, revisionNumber, replicas }));
+}
+
+export function plannedMachines(state: MachineDeploymentState): PlannedMachine[] {
+  return Object.values(state.machines).map((machine) => {
+    const phase = machinePhase(machine);
+    const planned: PlannedMachine = {
+      name: machine.name,
+      machineSet: machine.machineSet,
+      createdAt: machine.createdAt,
+      state: phase === 'Running' ? 'Ready' : phase,
+      ...(phase === 'Running' && machine.readySince !== undefined ? { readySince: machine.readySince } : {}),
+      ...(machine.annotations[DELETE_MACHINE_ANNOTATION] !== undefined ? { deleteAnnotated: true } : {}),
+      ...(machine.remediating || machine.failed ? { unhealthy: true } : {}),
+    };
+    return planned;
+  });
+}
+
+function machineCondition(machine: MachineRecord): Condition {
+  const phase = machinePhase(machine);
+  const ready = phase === 'Running';
+  const messages: Record<MachinePhaseName, string> = {
+    Provisioning: machine.cloudPhase === 'running' ? 'The machine runs; waiting for its node to report Ready.' : 'The cloud is booting the machine.',
+    Running: 'The machine runs and its node is Ready.',
+    NotReady: 'The machine was Ready and its node no longer is.',
+    Failed: 'The machine can never become Ready; it will be replaced.',
+    Deleting: 'The machine is being deleted.',
+  };
+  return { type: 'Ready', status: ready ? 'True' : 'False', reason: phase, message: machine.message ?? messages[phase], lastTransitionTime: machine.since };
+}
+
+export function deriveStatus(state: MachineDeploymentState, counts: RolloutCounts, revision: string, now: string): MachineDeploymentStatus {
+  const { spec } = state.object;
+  const generation = state.object.metadata.generation ?? 1;
+  const machines = Object.values(state.machines).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
+  const current = state.machineSets[revision];
+  const rollingOut = counts.updatedReplicas < spec.replicas || counts.replicas !== spec.replicas;
+  const complete = !rollingOut && counts.availableReplicas === spec.replicas && counts.readyReplicas === spec.replicas;
+  const inputs: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>[] = [
+    {
+      type: 'Available',
+      status: counts.availableReplicas >= spec.replicas ? 'True' : 'False',
+      reason: counts.availableReplicas >= spec.replicas ? 'MinimumReplicasAvailable' : 'WaitingForAvailableMachines',
+      message: `${counts.availableReplicas} of ${spec.replicas} machines are available.`,
+    },
+    {
+      type: 'RollingOut',
+      status: rollingOut ? 'True' : 'False',
+      reason: rollingOut ? (spec.paused ? 'Paused' : 'RollingOut') : 'NotRollingOut',
+      message: rollingOut ? `${counts.updatedReplicas} of ${spec.replicas} machines are of revision ${revision}.` : `Every machine is of revision ${revision}.`,
+    },
+    {
+      type: 'Paused',
+      status: spec.paused ? 'True' : 'False',
+      reason: spec.paused ? 'Paused' : 'NotPaused',
+      message: spec.paused ? 'Template changes do not roll out until spec.paused is false (slipway rollout resume).' : 'Changes roll out as they arrive.',
+    },
+    ...(spec.healthCheck
+      ? [
+          {
+            type: 'RemediationAllowed',
+            status: state.remediationBlocked ? ('False' as const) : ('True' as const),
+            reason: state.remediationBlocked?.reason ?? 'RemediationAllowed',
+            message: state.remediationBlocked?.message ?? 'Unhealthy machines are replaced as they are found.',
+          },
+        ]
+      : []),
+    {
+      type: 'Ready',
+      status: complete && !state.deletionRequested ? 'True' : 'False',
+      reason: state.deletionRequested ? 'Deleting' : complete ? 'Ready' : spec.paused ? 'Paused' : 'RollingOut',
+      message: state.deletionRequested
+        ? 'The MachineDeployment is being deleted.'
+        : complete
+          ? `All ${spec.replicas} machines are of revision ${revision} and available.`
+          : `${counts.availableReplicas} of ${spec.replicas} machines available, ${counts.updatedReplicas} updated, ${counts.replicas} in total.`,
+    },
+  ];
+  const conditions = inputs.reduce<Condition[]>((list, input) => setCondition(list, { ...input, observedGeneration: generation }, now), [...(state.object.status?.conditions ?? [])]);
+  const phase = state.deletionRequested || counts.replicas > spec.replicas ? 'ScalingDown' : counts.replicas < spec.replicas ? 'ScalingUp' : 'Running';
+  return {
+    observedGeneration: generation,
+    selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(','),
+    replicas: counts.replicas,
+    readyReplicas: counts.readyReplicas,
+    availableReplicas: counts.availableReplicas,
+    updatedReplicas: counts.updatedReplicas,
+    unavailableReplicas: counts.unavailableReplicas,
+    phase,
+    revision,
+    ...(current ? { revisionNumber: current.revisionNumber } : {}),
+    machineSets: Object.values(state.machineSets)
+      .sort((a, b) => b.revisionNumber - a.revisionNumber)
+      .map((set) => {
+        const members = machines.filter((machine) => machine.machineSet === set.name);
+        const ready = members.filter(machineReady);
+        const availableCount = ready.filter((machine) => machine.readySince !== undefined && Date.parse(now) - machine.readySince >= spec.minReadySeconds * 1000).length;
+        return { name: `${state.object.metadata.name}-${set.name}`, revision: set.revision, revisionNumber: set.revisionNumber, replicas: set.replicas, readyReplicas: ready.length, availableReplicas: availableCount };
+      }),
+    machines: machines.map((machine) => ({
+      name: machine.name,
+      machineSet: `${state.object.metadata.name}-${machine.machineSet}`,
+      ...(machine.providerId ? { providerID: machine.providerId } : {}),
+      phase: machinePhase(machine),
+      conditions: [machineCondition(machine)],
+    })),
+    conditions,
+  };
+}
