@@ -2,16 +2,7 @@
  * Deterministic names. Everything a cloud sees derives from the entity's identity, never
  * from randomness or the run ID, so a retried or replayed step finds what it already made.
  */
-
-/** 32-bit FNV-1a; small, pure and stable across runtimes (the workflow sandbox has no crypto). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
+import { fnv1a32 } from './hash';
 
 /**
  * The cluster's infra ID, as Hive makes one: the cluster name and a short suffix. The suffix
@@ -20,7 +11,7 @@ function fnv1a(text: string): number {
  * letters, digits and '-', starting with a letter, at most 33 characters.
  */
 export function infraIdFor(clusterName: string, uid: string): string {
-  const suffix = fnv1a(uid).toString(36).padStart(7, '0').slice(-5);
+  const suffix = fnv1a32(uid).toString(36).padStart(7, '0').slice(-5);
   return `${clusterName.slice(0, 27)}-${suffix}`;
 }
 

@@ -4,7 +4,7 @@
  * ones, then ones not (yet) ready, and only then healthy ones in the policy's order. Total and
  * deterministic: the same machines give the same order whatever order they arrive in.
  */
-import { fnv1a32 } from './hash';
+import { fnv1a32 } from '../hash';
 import type { DeletePolicy, PlannedMachine } from './types';
 
 export const DELETE_RANKS = ['Deleting', 'DeleteAnnotated', 'Unhealthy', 'NotReady', 'Provisioning', 'ReadyNotAvailable', 'Available'] as const;

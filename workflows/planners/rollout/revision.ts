@@ -3,7 +3,7 @@
  * The same template gives the same revision whatever the order of its keys, so a reordered
  * manifest does not roll out, and the workflow and the CLI agree on it.
  */
-import { fnv1a32 } from './hash';
+import { fnv1a32 } from '../hash';
 
 /** JSON with object keys sorted at every level; undefined members are dropped, as JSON.stringify drops them. */
 export function canonicalJson(value: unknown): string {
