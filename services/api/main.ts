@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger';
 import { createProjection } from '../common/projection';
 import { loadApiToken } from './auth';
 import { CLUSTER_DEPLOYMENT_WORKFLOW } from './routes/cluster-deployments';
+import { MACHINE_DEPLOYMENT_WORKFLOW } from './routes/machine-deployments';
 import { buildApiServer } from './server';
 
 const config = loadConfig();
@@ -17,7 +18,7 @@ const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 
-for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW]) {
+for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW, MACHINE_DEPLOYMENT_WORKFLOW]) {
   const rebuilt = await projection.rebuildFromVisibility(temporal, { workflowType, taskQueue: config.taskQueue }, kind);
   if (rebuilt > 0) logger.info({ kind, objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
 }

@@ -1,19 +1,129 @@
 /** The OpenAPI document served at /openapi.json, built from the same schemas as the CRDs. */
 import { GROUP_VERSION } from '../../crds/schemas/common';
+import { KINDS } from '../../crds/schemas/index';
 import { buildOpenApiComponents } from '../../crds/openapi';
 
+type EntityKind = 'ClusterDeployment' | 'MachineDeployment';
+
 const problemResponse = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const objectContent = {
-  'application/json': { schema: { $ref: '#/components/schemas/ClusterDeployment' } },
-  'application/yaml': { schema: { $ref: '#/components/schemas/ClusterDeployment' } },
-};
 const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const errors = { '400': problemResponse, '401': problemResponse, '404': problemResponse, '409': problemResponse, '422': problemResponse };
+const jsonContent = (schema: object) => ({ 'application/json': { schema } });
+
+function objectContent(kind: EntityKind) {
+  const schema = { $ref: `#/components/schemas/${kind}` };
+  return { 'application/json': { schema }, 'application/yaml': { schema } };
+}
+
+function collectionOf(kind: EntityKind): string {
+  return `/apis/${GROUP_VERSION}/namespaces/{namespace}/${KINDS[kind].plural}`;
+}
+
+/** The collection and item paths every entity kind has (services/api/routes/entity-routes.ts). */
+function entityPaths(kind: EntityKind, upstream: string) {
+  const content = objectContent(kind);
+  return {
+    [collectionOf(kind)]: {
+      parameters: [namespaceParam],
+      get: {
+        summary: `List ${kind}s (from the projection), or watch them as Server-Sent Events with watch=1`,
+        parameters: ['labelSelector', 'limit', 'continue', 'watch', 'resourceVersion'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+        responses: { '200': { description: `A ${KINDS[kind].listKind}, or a text/event-stream of ADDED/MODIFIED/DELETED events` }, ...errors },
+      },
+      post: {
+        summary: `Create a ${kind} (${GROUP_VERSION} or ${upstream})`,
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+        requestBody: { required: true, content },
+        responses: { '201': { description: 'Created', content }, ...errors },
+      },
+    },
+    [`${collectionOf(kind)}/{name}`]: {
+      parameters: [namespaceParam, nameParam],
+      get: { summary: `Read a ${kind} from its entity workflow`, responses: { '200': { description: 'The object', content }, ...errors } },
+      patch: {
+        summary: 'Merge-patch spec, metadata.labels and metadata.annotations',
+        requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json': { schema: { type: 'object' } } } },
+        responses: { '200': { description: 'The changed object', content }, ...errors },
+      },
+      delete: { summary: 'Deprovision and delete', responses: { '202': { description: 'Deletion started', content }, ...errors } },
+    },
+  };
+}
+
+const scaleSchema = {
+  type: 'object',
+  description: 'A Kubernetes autoscaling/v1 Scale',
+  properties: {
+    apiVersion: { type: 'string', enum: ['autoscaling/v1'] },
+    kind: { type: 'string', enum: ['Scale'] },
+    metadata: { type: 'object', properties: { name: { type: 'string' }, namespace: { type: 'string' } } },
+    spec: { type: 'object', properties: { replicas: { type: 'integer', minimum: 0 } } },
+    status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' } } },
+  },
+};
+
+/** The MachineDeployment's scale subresource and its :plan and :undo verbs (services/api/routes/machine-deployments.ts). */
+function machineDeploymentExtras() {
+  const item = `${collectionOf('MachineDeployment')}/{name}`;
+  const scale = { $ref: '#/components/schemas/Scale' };
+  const scaleWrite = (summary: string) => ({
+    summary,
+    requestBody: { required: true, content: { ...jsonContent(scale), 'application/merge-patch+json': { schema: scale } } },
+    responses: { '200': { description: 'The new Scale', content: jsonContent(scale) }, ...errors },
+  });
+  return {
+    [`${item}/scale`]: {
+      parameters: [namespaceParam, nameParam],
+      get: { summary: 'Read the scale subresource', responses: { '200': { description: 'The Scale', content: jsonContent(scale) }, ...errors } },
+      patch: scaleWrite('Set spec.replicas through a merge patch of the Scale'),
+      put: scaleWrite('Set spec.replicas through a whole Scale'),
+    },
+    [`${item}:plan`]: {
+      parameters: [namespaceParam, nameParam],
+      post: {
+        summary: 'Preview the rollout a change would make: waves of machines deleted and created, under maxSurge/maxUnavailable',
+        requestBody: {
+          required: false,
+          content: jsonContent({
+            type: 'object',
+            properties: { patch: { type: 'object', description: 'A merge patch as for PATCH; the current spec when absent' }, bootSeconds: { type: 'number' }, drainSeconds: { type: 'number' } },
+          }),
+        },
+        responses: { '200': { description: 'A RolloutPreview', content: jsonContent({ $ref: '#/components/schemas/RolloutPreview' }) }, ...errors },
+      },
+    },
+    [`${item}:undo`]: {
+      parameters: [namespaceParam, nameParam],
+      post: {
+        summary: 'Roll back to an earlier template revision (the previous one when toRevision is absent)',
+        requestBody: { required: false, content: jsonContent({ type: 'object', properties: { toRevision: { type: 'integer', minimum: 1 } } }) },
+        responses: { '200': { description: 'The changed object', content: objectContent('MachineDeployment') }, ...errors },
+      },
+    },
+  };
+}
+
+const rolloutPreviewSchema = {
+  type: 'object',
+  required: ['waves', 'idealWaves', 'expectedSeconds', 'maxSurge', 'maxUnavailable'],
+  properties: {
+    waves: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { delete: { type: 'array', items: { type: 'string' } }, create: { type: 'array', items: { type: 'string' } }, expectedSeconds: { type: 'number' } },
+      },
+    },
+    idealWaves: { type: 'integer' },
+    expectedSeconds: { type: 'number' },
+    maxSurge: { type: 'integer' },
+    maxUnavailable: { type: 'integer' },
+  },
+};
 
 export function buildOpenApiDocument() {
   const components = buildOpenApiComponents();
-  const collection = `/apis/${GROUP_VERSION}/namespaces/{namespace}/clusterdeployments`;
   return {
     openapi: '3.0.3',
     info: { title: 'Slipway API', version: GROUP_VERSION, description: 'Cluster lifecycle provisioning on Temporal. Every endpoint but /healthz and /readyz needs `Authorization: Bearer <token>`.' },
@@ -21,6 +131,8 @@ export function buildOpenApiDocument() {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         ...components.schemas,
+        Scale: scaleSchema,
+        RolloutPreview: rolloutPreviewSchema,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],
@@ -37,30 +149,9 @@ export function buildOpenApiDocument() {
     },
     security: [{ bearer: [] }],
     paths: {
-      [collection]: {
-        parameters: [namespaceParam],
-        get: {
-          summary: 'List ClusterDeployments (from the projection), or watch them as Server-Sent Events with watch=1',
-          parameters: ['labelSelector', 'limit', 'continue', 'watch', 'resourceVersion'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-          responses: { '200': { description: 'A ClusterDeploymentList, or a text/event-stream of ADDED/MODIFIED/DELETED events' }, ...errors },
-        },
-        post: {
-          summary: 'Create a ClusterDeployment (slipway.dev/v1alpha1 or hive.openshift.io/v1)',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
-          requestBody: { required: true, content: objectContent },
-          responses: { '201': { description: 'Created', content: objectContent }, ...errors },
-        },
-      },
-      [`${collection}/{name}`]: {
-        parameters: [namespaceParam, nameParam],
-        get: { summary: 'Read a ClusterDeployment from its entity workflow', responses: { '200': { description: 'The object', content: objectContent }, ...errors } },
-        patch: {
-          summary: 'Merge-patch spec, metadata.labels and metadata.annotations',
-          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json': { schema: { type: 'object' } } } },
-          responses: { '200': { description: 'The changed object', content: objectContent }, ...errors },
-        },
-        delete: { summary: 'Deprovision and delete', responses: { '202': { description: 'Deletion started', content: objectContent }, ...errors } },
-      },
+      ...entityPaths('ClusterDeployment', 'hive.openshift.io/v1'),
+      ...entityPaths('MachineDeployment', 'cluster.x-k8s.io/v1beta1 or v1beta2'),
+      ...machineDeploymentExtras(),
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/readyz': { get: { security: [], summary: 'Readiness: Temporal and Redis answer', responses: { '200': { description: 'Ready' }, '503': problemResponse } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },

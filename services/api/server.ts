@@ -17,6 +17,7 @@ import { createIdempotencyStore } from './idempotency';
 import { buildOpenApiDocument } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
+import { registerMachineDeploymentRoutes } from './routes/machine-deployments';
 
 export interface ApiServerDeps {
   readonly temporal: Client;
@@ -111,5 +112,6 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     config: deps.config,
   };
   registerClusterDeploymentRoutes(app, routeDeps);
+  registerMachineDeploymentRoutes(app, routeDeps);
   return app;
 }

@@ -53,7 +53,8 @@ export function cloudResourcesFrom(body: unknown): CloudResourceView[] {
 
 const MAX_PAGES = 10_000;
 
-async function fetchResources(target: SimCloudTarget, tags: Record<string, string>): Promise<CloudResourceView[]> {
+/** Every resource the simulated cloud holds with all of `tags`, page by page. */
+export async function fetchCloudResources(target: SimCloudTarget, tags: Record<string, string>): Promise<CloudResourceView[]> {
   const resources: CloudResourceView[] = [];
   let pageToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
@@ -95,7 +96,7 @@ export async function runCloudList(context: CommandContext, options: CloudListOp
   const format = options.output;
   if (format !== undefined && format !== 'json' && format !== 'yaml') throw new CliError(`unknown output format ${JSON.stringify(format)}: use -o json or -o yaml`);
   const target = await resolveSimCloudTarget(context.env);
-  const resources = await fetchResources(target, tags);
+  const resources = await fetchCloudResources(target, tags);
   if (format === 'json' || format === 'yaml') {
     context.out(formatDocument({ items: resources }, format));
     return 0;

@@ -1,0 +1,219 @@
+/**
+ * /apis/slipway.dev/v1alpha1/namespaces/{namespace}/machinedeployments[/{name}]: the shared
+ * entity routes over the MachineDeployment workflow, plus Cluster API's scale subresource
+ * ({name}/scale) and two custom verbs: {name}:plan previews a rollout, {name}:undo rolls
+ * back to an earlier revision. A new MachineDeployment is placed on the ClusterDeployment
+ * that spec.clusterName names, in the same namespace.
+ */
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { isPlainObject } from '../../../crds/json';
+import type { MachineDeployment } from '../../../crds/schemas/machine-deployment';
+import { validatePatch, type FieldError } from '../../../crds/validate';
+import { CLUSTER_DEPLOYMENT_KIND, entityWorkflowId, getClusterDeployment } from '../../../workflows/cluster-deployment/definitions';
+import { DEFAULT_IMAGE, platformOf } from '../../../workflows/cluster-deployment/state';
+import {
+  MACHINE_DEPLOYMENT_KIND,
+  deleteMachineDeployment,
+  getMachineDeployment,
+  patchMachineDeployment,
+  planMachineDeploymentRollout,
+  undoMachineDeployment,
+  type MachineDeploymentInput,
+  type MachineDeploymentPlacement,
+  type PlanRequest,
+} from '../../../workflows/machine-deployment/definitions';
+import { entityProblem } from '../entity-errors';
+import { ProblemError } from '../problem';
+import { checkNamespace, checkPatchShape, invalid, optionalObjectBody, registerEntityRoutes, requireObjectBody, type EntityRouteDeps, type ItemParams } from './entity-routes';
+
+export const MACHINE_DEPLOYMENT_WORKFLOW = { kind: MACHINE_DEPLOYMENT_KIND, workflowType: 'machineDeploymentWorkflow' } as const;
+
+/** Cluster API's name-without-colon, so `{name}:verb` splits unambiguously. */
+const NAME_BEFORE_VERB = '([^:/]+)';
+const MAX_PREVIEW_SECONDS = 86_400;
+
+/** Where a new MachineDeployment's machines go: the platform, region, credentials and infra ID of its cluster. */
+export async function placementFor(object: MachineDeployment, deps: EntityRouteDeps): Promise<MachineDeploymentPlacement> {
+  const namespace = object.metadata.namespace ?? 'default';
+  const clusterName = object.spec.clusterName;
+  const missing = () =>
+    new ProblemError(422, 'unknown-cluster', `spec.clusterName names ClusterDeployment ${namespace}/${clusterName}, which does not exist. Create the ClusterDeployment first, then the MachineDeployment.`, [
+      { path: 'spec.clusterName', message: `no ClusterDeployment "${clusterName}" in namespace "${namespace}"` },
+    ]);
+  const snapshot = await deps.temporal.workflow
+    .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
+    .query(getClusterDeployment)
+    .catch((error: unknown) => {
+      throw error instanceof WorkflowNotFoundError ? missing() : entityProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
+    });
+  if (snapshot.deleted) throw missing();
+  const cluster = snapshot.object;
+  if (cluster.metadata.deletionTimestamp) {
+    throw new ProblemError(409, 'cluster-being-deleted', `ClusterDeployment ${namespace}/${clusterName} is being deleted; no new MachineDeployment can join it. Wait for the deletion to finish and create the cluster again, or name another cluster.`, [
+      { path: 'spec.clusterName', message: `ClusterDeployment "${clusterName}" is being deleted` },
+    ]);
+  }
+  const infraId = cluster.status?.infraID;
+  if (!infraId) {
+    throw new ProblemError(409, 'cluster-not-ready', `ClusterDeployment ${namespace}/${clusterName} has no infrastructure ID yet. Retry in a moment.`, [
+      { path: 'spec.clusterName', message: `ClusterDeployment "${clusterName}" has not reported status.infraID yet` },
+    ]);
+  }
+  const platform = platformOf(cluster.spec);
+  return {
+    target: {
+      platform: platform.platform,
+      region: platform.region,
+      ...(platform.credentialsSecretName ? { credentialsRef: { namespace, name: platform.credentialsSecretName } } : {}),
+    },
+    infraId,
+    defaultImage: cluster.spec.provisioning?.releaseImage ?? DEFAULT_IMAGE,
+    attempt: 0,
+  };
+}
+
+/** A Kubernetes autoscaling/v1 Scale of the MachineDeployment. */
+export function scaleOf(object: MachineDeployment) {
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: object.metadata.name,
+      namespace: object.metadata.namespace ?? 'default',
+      ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+      ...(object.metadata.creationTimestamp ? { creationTimestamp: object.metadata.creationTimestamp } : {}),
+    },
+    spec: { replicas: object.spec.replicas },
+    status: { replicas: object.status?.replicas ?? 0, selector: object.status?.selector ?? '' },
+  };
+}
+
+/**
+ * The replicas a Scale body asks for; undefined when a merge patch leaves them out. Other
+ * Scale fields may be sent (as kubectl does) but must agree with the object.
+ */
+export function requestedReplicas(body: Record<string, unknown>, name: string, required: boolean): number | undefined {
+  const errors: FieldError[] = [];
+  if (body.apiVersion !== undefined && body.apiVersion !== 'autoscaling/v1') errors.push({ path: 'apiVersion', message: 'must be "autoscaling/v1" or absent' });
+  if (body.kind !== undefined && body.kind !== 'Scale') errors.push({ path: 'kind', message: 'must be "Scale" or absent' });
+  const metadata = isPlainObject(body.metadata) ? body.metadata : {};
+  if (metadata.name !== undefined && metadata.name !== name) errors.push({ path: 'metadata.name', message: `must be "${name}" (the name in the path) or absent` });
+  for (const key of Object.keys(body)) {
+    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)) errors.push({ path: key, message: 'is not a field of Scale; send { spec: { replicas } }' });
+  }
+  const spec = body.spec;
+  let replicas: number | undefined;
+  if (spec === undefined && required) errors.push({ path: 'spec.replicas', message: 'is required: send { spec: { replicas: <count> } }' });
+  else if (spec !== undefined && !isPlainObject(spec)) errors.push({ path: 'spec', message: 'expected an object: { replicas: <count> }' });
+  else if (isPlainObject(spec)) {
+    const value = spec.replicas;
+    if (value === undefined && required) errors.push({ path: 'spec.replicas', message: 'is required' });
+    else if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) errors.push({ path: 'spec.replicas', message: 'expected a whole number of machines, 0 or more' });
+    else if (typeof value === 'number') replicas = value;
+  }
+  if (errors.length > 0) throw invalid(errors, 'the Scale');
+  return replicas;
+}
+
+function optionalSeconds(body: Record<string, unknown>, key: string, errors: FieldError[]): number | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PREVIEW_SECONDS) {
+    errors.push({ path: key, message: `expected a number of seconds from 0 to ${MAX_PREVIEW_SECONDS}` });
+    return undefined;
+  }
+  return value;
+}
+
+/** Reads a :plan body, `{ patch?, bootSeconds?, drainSeconds? }`, checking its shape. */
+export function planRequestOf(body: Record<string, unknown>): PlanRequest {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((key) => !['patch', 'bootSeconds', 'drainSeconds'].includes(key))
+    .map((key) => ({ path: key, message: 'is not a field of a plan request; send { patch?, bootSeconds?, drainSeconds? }' }));
+  const bootSeconds = optionalSeconds(body, 'bootSeconds', errors);
+  const drainSeconds = optionalSeconds(body, 'drainSeconds', errors);
+  if (body.patch !== undefined && !isPlainObject(body.patch)) errors.push({ path: 'patch', message: 'expected a merge patch object: { spec?, metadata? }' });
+  if (errors.length > 0) throw invalid(errors, 'the plan request');
+  const patch = isPlainObject(body.patch) ? checkPatchShape(body.patch, 'patch.') : undefined;
+  return { ...(patch ? { patch } : {}), ...(bootSeconds !== undefined ? { bootSeconds } : {}), ...(drainSeconds !== undefined ? { drainSeconds } : {}) };
+}
+
+/** Reads an :undo body, `{ toRevision? }`. */
+export function undoRequestOf(body: Record<string, unknown>): { toRevision?: number } {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((key) => key !== 'toRevision')
+    .map((key) => ({ path: key, message: 'is not a field of an undo request; send { toRevision? }' }));
+  const toRevision = body.toRevision;
+  if (toRevision !== undefined && (typeof toRevision !== 'number' || !Number.isInteger(toRevision) || toRevision < 1)) {
+    errors.push({ path: 'toRevision', message: 'expected a revision number (1 or more), as status.machineSets[].revisionNumber shows' });
+  }
+  if (errors.length > 0) throw invalid(errors, 'the undo request');
+  return typeof toRevision === 'number' ? { toRevision } : {};
+}
+
+export function registerMachineDeploymentRoutes(app: FastifyInstance, deps: EntityRouteDeps): void {
+  const routes = registerEntityRoutes(app, deps, {
+    ...MACHINE_DEPLOYMENT_WORKFLOW,
+    getObject: getMachineDeployment,
+    patchObject: patchMachineDeployment,
+    deleteObject: deleteMachineDeployment,
+    startInput: async (object, routeDeps): Promise<MachineDeploymentInput> => ({
+      object,
+      managementId: routeDeps.config.managementId,
+      placement: await placementFor(object, routeDeps),
+    }),
+  });
+  const scalePath = `${routes.itemPath}/scale`;
+  const verbPath = (verb: string) => `${routes.collectionPath}/:name${NAME_BEFORE_VERB}::${verb}`;
+
+  app.get<{ Params: ItemParams }>(scalePath, async (request) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    return scaleOf(await routes.read(namespace, name));
+  });
+
+  const scaleHandler = (required: boolean) => async (request: { params: ItemParams; body: unknown }) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    const replicas = requestedReplicas(requireObjectBody(request.body, 'a Scale: { spec: { replicas: <count> } }'), name, required);
+    const object = replicas === undefined ? await routes.read(namespace, name) : await routes.patch(namespace, name, { spec: { replicas } });
+    return scaleOf(object);
+  };
+  app.patch<{ Params: ItemParams }>(scalePath, scaleHandler(false));
+  app.put<{ Params: ItemParams }>(scalePath, scaleHandler(true));
+
+  app.post<{ Params: ItemParams }>(verbPath('plan'), async (request) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    const planRequest = planRequestOf(optionalObjectBody(request.body, 'a plan request: { patch?, bootSeconds?, drainSeconds? }'));
+    // Read first: a missing or deleted object is a 404, and a bad patch is refused with its field paths.
+    const current = await routes.read(namespace, name);
+    if (planRequest.patch) {
+      const checked = validatePatch(MACHINE_DEPLOYMENT_KIND, current, planRequest.patch);
+      if (!checked.ok) throw invalid(checked.errors.map((error) => ({ ...error, path: `patch.${error.path}` })), 'the patch to preview');
+    }
+    try {
+      return await routes.handleFor(namespace, name).query(planMachineDeploymentRollout, planRequest);
+    } catch (error) {
+      // A Query that fails reaches the client as QueryNotRegisteredError carrying the failure's message.
+      if (error instanceof QueryNotRegisteredError) {
+        throw new ProblemError(422, 'plan-refused', `the rollout of ${MACHINE_DEPLOYMENT_KIND} ${namespace}/${name} could not be previewed: ${error.message}`, [{ path: 'patch', message: error.message }]);
+      }
+      throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+    }
+  });
+
+  app.post<{ Params: ItemParams }>(verbPath('undo'), async (request) => {
+    const { namespace, name } = request.params;
+    checkNamespace(namespace);
+    const undo = undoRequestOf(optionalObjectBody(request.body, 'an undo request: { toRevision? }'));
+    try {
+      const object = await routes.handleFor(namespace, name).executeUpdate(undoMachineDeployment, { args: [undo] });
+      request.log.info({ workflowId: entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, name), ...undo }, 'MachineDeployment rollback requested');
+      return object;
+    } catch (error) {
+      throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+    }
+  });
+}
