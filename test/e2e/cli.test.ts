@@ -1,30 +1,12 @@
 /** The real `slipway` bin against a real stack: apply, wait, get, describe, delete, cloud ls, and its errors. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/api';
-import { slipwayBin } from '../support/slipway-bin';
-import { startTestStack, type TestStack } from '../support/stack';
+import { writeFile } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { useCliStack } from '../support/slipway-bin';
 
-let stack: TestStack;
-let api: TestApi;
-let scratch: string;
-let slipway: ReturnType<typeof slipwayBin>;
-beforeAll(async () => {
-  stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 } });
-  api = await startTestApi(stack);
-  scratch = await mkdtemp(join(tmpdir(), 'slipway-cli-'));
-  slipway = slipwayBin(stack, api, scratch);
-});
-afterAll(async () => {
-  await api?.close();
-  await stack?.stop();
-  await rm(scratch, { recursive: true, force: true });
-});
+const { slipway, scratchPath } = useCliStack('slipway-cli-');
 
 it('applies, waits for, shows, describes and deletes a cluster, leaving nothing in the cloud', { timeout: 240_000 }, async () => {
-  const manifest = join(scratch, 'cli.yaml');
+  const manifest = scratchPath('cli.yaml');
   await writeFile(
     manifest,
     ['apiVersion: slipway.dev/v1alpha1', 'kind: ClusterDeployment', 'metadata:', '  name: cli-one', 'spec:', '  clusterName: cli-one', '  baseDomain: example.test',
@@ -51,7 +33,7 @@ it('applies, waits for, shows, describes and deletes a cluster, leaving nothing 
 });
 
 it('prints field paths for an invalid manifest and says what to do when there is no stack', async () => {
-  const bad = join(scratch, 'bad.yaml');
+  const bad = scratchPath('bad.yaml');
   await writeFile(bad, 'apiVersion: slipway.dev/v1alpha1\nkind: ClusterDeployment\nmetadata:\n  name: bad\nspec:\n  clusterName: bad\n  baseDomain: example.test\n  platform: {simulated: {region: local-1}}\n  controlPlane: {replicas: many}\n');
   const refused = await slipway(['apply', '-f', bad]);
   expect(refused.code).not.toBe(0);

@@ -1,10 +1,17 @@
-/** Runs the real `slipway` bin (bin/slipway) against a test stack and its API, as a person at a terminal would. */
+/**
+ * The real `slipway` bin (bin/slipway) against a test stack and its API, as a person at a
+ * terminal would run it. useCliStack starts the stack, the API and a scratch folder for a
+ * test file and stops them after it.
+ */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { TestApi } from './api';
-import type { TestStack } from './stack';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestApi, type TestApi } from './api';
+import { startTestStack, type TestStack } from './stack';
 
 const BIN = fileURLToPath(new URL('../../bin/slipway', import.meta.url));
 const run = promisify(execFile);
@@ -36,5 +43,35 @@ export function slipwayBin(stack: TestStack, api: TestApi, scratch: string) {
       const failed = error as { code?: number; stdout?: string; stderr?: string };
       return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
     }
+  };
+}
+
+/**
+ * For a test file: before its tests, a stack (simulated cloud with short latencies, worker)
+ * with the REST API and a scratch folder; after them, all stopped and removed. Returns the
+ * bin runner and paths in the scratch folder.
+ */
+export function useCliStack(scratchPrefix: string) {
+  let stack: TestStack | undefined;
+  let api: TestApi | undefined;
+  let scratch = '';
+  let runner: ReturnType<typeof slipwayBin> | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 } });
+    api = await startTestApi(stack);
+    scratch = await mkdtemp(join(tmpdir(), scratchPrefix));
+    runner = slipwayBin(stack, api, scratch);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await stack?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+  return {
+    slipway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BinResult> {
+      if (!runner) throw new Error('useCliStack: the stack is not up; run the bin inside a test');
+      return runner(args, env);
+    },
+    scratchPath: (name: string) => join(scratch, name),
   };
 }
