@@ -192,6 +192,16 @@ export class ApiClient {
     return this.json('DELETE', resourcePath(kind, namespace, name));
   }
 
+  /** Merge-patches a subresource of one object, e.g. `scale`. */
+  patchSubresource(kind: KindName, namespace: string, name: string, subresource: string, patch: unknown): Promise<ObjectLike> {
+    return this.json('PATCH', `${resourcePath(kind, namespace, name)}/${subresource}`, { body: JSON.stringify(patch), contentType: 'application/merge-patch+json' });
+  }
+
+  /** A custom verb on one object: POST `{name}:{verb}` with a JSON body. */
+  action<T>(kind: KindName, namespace: string, name: string, verb: string, body: unknown = {}): Promise<T> {
+    return this.json('POST', `${resourcePath(kind, namespace, name)}:${verb}`, { body: JSON.stringify(body), contentType: 'application/json' });
+  }
+
   /** Every object of the kind in the namespace, following `continue` page by page. */
   async list(kind: KindName, namespace: string, options: { labelSelector?: string; limit?: number } = {}): Promise<ListResult> {
     const items: ObjectLike[] = [];

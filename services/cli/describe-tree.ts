@@ -1,7 +1,8 @@
 /**
  * Builds the `describe` tree from an object's status, after `clusterctl describe cluster`:
  * the object with its summary condition, its other top-level conditions, then the control
- * plane and each worker pool with their machines. Kinds without pools show their conditions.
+ * plane and each worker pool with their machines (a ClusterDeployment), or each MachineSet
+ * with its machines (a MachineDeployment). Other kinds show their conditions.
  */
 import { isPlainObject } from '../../crds/json';
 import { conditionsOf, objectConditions, type ConditionView, type ObjectLike } from './conditions';
@@ -13,10 +14,16 @@ interface PoolView {
   readonly readyReplicas: number;
 }
 
+interface MachineSetView extends PoolView {
+  readonly revisionNumber: number;
+  readonly availableReplicas: number;
+}
+
 interface MachineView {
   readonly name: string;
   readonly role: string;
   readonly pool: string;
+  readonly machineSet: string;
   readonly phase: string;
   readonly providerID?: string;
   readonly conditions: ConditionView[];
@@ -31,12 +38,20 @@ function poolOf(value: unknown): PoolView | undefined {
   };
 }
 
+function machineSetOf(value: unknown): MachineSetView | undefined {
+  const pool = poolOf(value);
+  if (!pool || !isPlainObject(value)) return undefined;
+  const count = (field: unknown) => (typeof field === 'number' ? field : 0);
+  return { ...pool, revisionNumber: count(value.revisionNumber), availableReplicas: count(value.availableReplicas) };
+}
+
 function machineOf(value: unknown): MachineView | undefined {
   if (!isPlainObject(value) || typeof value.name !== 'string') return undefined;
   return {
     name: value.name,
     role: typeof value.role === 'string' ? value.role : '',
     pool: typeof value.pool === 'string' ? value.pool : '',
+    machineSet: typeof value.machineSet === 'string' ? value.machineSet : '',
     phase: typeof value.phase === 'string' ? value.phase : '',
     ...(typeof value.providerID === 'string' ? { providerID: value.providerID } : {}),
     conditions: conditionsOf(value.conditions),
@@ -50,7 +65,7 @@ function machineNode(machine: MachineView): TreeNode {
 }
 
 /** A pool's line: READY from its counts, SINCE and REASON from the matching summary condition. */
-function poolNode(label: string, pool: PoolView, summary: ConditionView | undefined, machines: readonly MachineView[]): TreeNode {
+function poolNode(label: string, pool: PoolView, summary: ConditionView | undefined, machines: readonly MachineView[], message?: string): TreeNode {
   const ready = pool.readyReplicas >= pool.replicas;
   const condition: ConditionView = {
     type: 'Ready',
@@ -61,9 +76,24 @@ function poolNode(label: string, pool: PoolView, summary: ConditionView | undefi
   return {
     name: `${label} (${pool.readyReplicas}/${pool.replicas})`,
     condition,
-    message: `${pool.readyReplicas} of ${pool.replicas} machines running`,
+    message: message ?? `${pool.readyReplicas} of ${pool.replicas} machines running`,
     children: machines.map(machineNode),
   };
+}
+
+/** A MachineDeployment's MachineSets, newest revision first, each with its machines; machines of no listed set last. */
+function machineSetNodes(sets: readonly MachineSetView[], machines: readonly MachineView[]): TreeNode[] {
+  const nodes = sets.map((set) =>
+    poolNode(
+      `MachineSet/${set.name}`,
+      set,
+      undefined,
+      machines.filter((machine) => machine.machineSet === set.name),
+      `revision ${set.revisionNumber}: ${set.replicas} replicas, ${set.readyReplicas} ready, ${set.availableReplicas} available`,
+    ),
+  );
+  const names = new Set(sets.map((set) => set.name));
+  return [...nodes, ...machines.filter((machine) => !names.has(machine.machineSet)).map(machineNode)];
 }
 
 const POOL_CONDITION_TYPES = new Set(['ControlPlaneReady', 'WorkersReady']);
@@ -95,6 +125,11 @@ export function describeTree(object: ObjectLike): TreeNode {
     );
     const workersReady = find('WorkersReady');
     poolNodes.push({ name: 'Workers', ...(workersReady ? { condition: workersReady } : {}), children: pools });
+  }
+
+  if (Array.isArray(status.machineSets)) {
+    const sets = status.machineSets.map(machineSetOf).filter((set) => set !== undefined);
+    poolNodes.push(...machineSetNodes(sets, machines));
   }
 
   return {

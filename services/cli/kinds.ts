@@ -58,6 +58,11 @@ export function parseObjectArgs(first: string, second: string | undefined, nameO
   return { kind, name: second };
 }
 
+/** What a command says when the object it names does not exist. */
+export function notFoundError(kind: KindName, name: string, namespace: string): CliError {
+  return new CliError(`${definitionOf(kind).plural} "${name}" not found in namespace "${namespace}"; list them with: slipway get ${definitionOf(kind).plural} -n ${namespace}`);
+}
+
 /** `/apis/slipway.dev/v1alpha1/namespaces/{ns}/{plural}[/{name}]` */
 export function resourcePath(kind: KindName, namespace: string, name?: string): string {
   const base = `/apis/${API_GROUP}/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${definitionOf(kind).plural}`;

@@ -13,6 +13,8 @@ import { cloudCommand } from './commands/cloud';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
+import { rolloutCommand } from './commands/rollout-plan';
+import { scaleCommand } from './commands/scale';
 import { waitCommand } from './commands/wait';
 import { createContext, type CommandContext } from './context';
 import { isCliError } from './errors';
@@ -33,7 +35,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, cloudCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, cloudCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(
@@ -45,6 +47,11 @@ Examples:
   slipway describe cluster demo
   slipway wait --for=condition=Ready cd/demo --timeout 10m
   slipway delete cd demo --wait
+  slipway apply -f machine-deployment.yaml
+  slipway get md
+  slipway scale md/web --replicas 5
+  slipway rollout status md/web --watch
+  slipway rollout plan md/web --set-version v1.35.0
   slipway cloud ls --tag slipway.dev/cluster=<infraID>
 
 Environment:

@@ -175,3 +175,17 @@ export async function* observeObject(client: ApiClient, kind: KindName, namespac
     await Promise.allSettled(tasks);
   }
 }
+
+/** Runs `body` with a signal that aborts on Ctrl-C or SIGTERM, and after `timeoutMs` when given. */
+export async function untilInterrupted<T>(timeoutMs: number | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body(timeoutMs === undefined ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

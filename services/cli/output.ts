@@ -94,12 +94,22 @@ const EXTRA_WIDE_COLUMNS: Partial<Record<KindName, readonly Column[]>> = {
   ],
 };
 
+/**
+ * Printer columns shown only with `-o wide`, beyond those of priority > 0: Cluster API marks
+ * a MachineDeployment's Desired column priority 10, so `kubectl get md` shows NAME CLUSTER
+ * REPLICAS READY UPDATED UNAVAILABLE PHASE AGE VERSION.
+ */
+const WIDE_ONLY_PRINTER_COLUMNS: Partial<Record<KindName, readonly string[]>> = {
+  MachineDeployment: ['Desired'],
+};
+
 /** The columns of `get <kind>`: NAME, then the kind's printer columns (priority 0, or all when wide). */
 export function columnsFor(kind: KindName, wide: boolean): Column[] {
   const definition = definitionOf(kind);
   const columns: Column[] = [nameColumn];
+  const wideOnly = WIDE_ONLY_PRINTER_COLUMNS[kind] ?? [];
   for (const printer of definition.printerColumns) {
-    if ((printer.priority ?? 0) > 0 && !wide) continue;
+    if (((printer.priority ?? 0) > 0 || wideOnly.includes(printer.name)) && !wide) continue;
     columns.push({
       header: printer.name.toUpperCase(),
       value: printer.type === 'date'

@@ -27,6 +27,15 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
+/** A whole number given to a flag, at least `min`: `--replicas 5`, `--to-revision 2`. */
+export function parseCount(text: string, flag: string, min: number): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new CliError(`invalid ${flag} ${JSON.stringify(text)}: expected a whole number, ${min} or more`);
+  }
+  return value;
+}
+
 export type SelectorRequirement = Requirement;
 
 /**

@@ -9,10 +9,9 @@ import { Command } from 'commander';
 import type { KindName } from '../../../crds/schemas/index';
 import type { ApiClient } from '../api-client';
 import { DEFAULT_NAMESPACE, type CommandContext } from '../context';
-import { CliError } from '../errors';
 import { describeTree } from '../describe-tree';
-import { definitionOf, displayRef, parseObjectArgs } from '../kinds';
-import { observeObject } from '../observe';
+import { displayRef, notFoundError, parseObjectArgs } from '../kinds';
+import { observeObject, untilInterrupted } from '../observe';
 import { renderTree } from '../output';
 import { parseDuration } from '../parse';
 
@@ -20,10 +19,6 @@ interface DescribeOptions {
   namespace?: string;
   watch?: boolean;
   timeout?: string;
-}
-
-function notFound(kind: KindName, name: string, namespace: string): CliError {
-  return new CliError(`${definitionOf(kind).plural} "${name}" not found in namespace "${namespace}"; list them with: slipway get ${definitionOf(kind).plural} -n ${namespace}`);
 }
 
 /** Rows the text takes on a terminal `columns` wide, counting wrapped lines. */
@@ -61,21 +56,12 @@ export async function runDescribe(context: CommandContext, kindArg: string, name
   const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
   const client = await context.api();
   const object = await client.find(kind, namespace, name);
-  if (!object) throw notFound(kind, name, namespace);
+  if (!object) throw notFoundError(kind, name, namespace);
   if (!options.watch) {
     context.out(renderTree(describeTree(object), context.now()));
     return 0;
   }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await watchTree(context, client, kind, namespace, name, timeoutMs === undefined ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await untilInterrupted(timeoutMs, (signal) => watchTree(context, client, kind, namespace, name, signal));
   return 0;
 }
 

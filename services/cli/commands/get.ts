@@ -8,9 +8,8 @@ import type { KindName } from '../../../crds/schemas/index';
 import { isApiError, type ApiClient } from '../api-client';
 import type { ObjectLike } from '../conditions';
 import { DEFAULT_NAMESPACE, type CommandContext } from '../context';
-import { CliError } from '../errors';
-import { definitionOf, parseObjectArgs } from '../kinds';
-import { sleep } from '../observe';
+import { notFoundError, parseObjectArgs } from '../kinds';
+import { sleep, untilInterrupted } from '../observe';
 import { asList, formatDocument, parseOutputFormat, renderObjectsTable, type OutputFormat } from '../output';
 import { matchesLabelSelector, parseDuration, parseLabelSelector, type SelectorRequirement } from '../parse';
 
@@ -21,10 +20,6 @@ interface GetOptions {
   watch?: boolean;
   timeout?: string;
   headers: boolean;
-}
-
-function notFound(kind: KindName, name: string, namespace: string): CliError {
-  return new CliError(`${definitionOf(kind).plural} "${name}" not found in namespace "${namespace}"; list them with: slipway get ${definitionOf(kind).plural} -n ${namespace}`);
 }
 
 function print(context: CommandContext, kind: KindName, objects: ObjectLike[], format: OutputFormat, single: boolean, headers: boolean): void {
@@ -86,7 +81,7 @@ export async function runGet(context: CommandContext, kindArg: string, nameArg: 
   let resourceVersion: string | undefined;
   if (name !== undefined) {
     const object = await client.find(kind, namespace, name);
-    if (!object) throw notFound(kind, name, namespace);
+    if (!object) throw notFoundError(kind, name, namespace);
     objects = [object];
     if (options.watch) resourceVersion = (await client.list(kind, namespace, { limit: 1 })).resourceVersion;
   } else {
@@ -102,17 +97,7 @@ export async function runGet(context: CommandContext, kindArg: string, nameArg: 
   }
   if (!options.watch) return 0;
 
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const signal = timeoutMs === undefined ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
-  try {
-    await watchChanges(context, client, kind, namespace, { resourceVersion, name, labelSelector, selector, format }, signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await untilInterrupted(timeoutMs, (signal) => watchChanges(context, client, kind, namespace, { resourceVersion, name, labelSelector, selector, format }, signal));
   return 0;
 }
 

@@ -4,27 +4,32 @@
  * same planner the MachineDeployment workflow runs. Accepts Slipway's MachineDeployment and
  * Cluster API's (cluster.x-k8s.io v1beta1 and v1beta2).
  *
- * commands/rollout.ts has the server-side `rollout plan md/<name>`; main.ts registers that
- * `rollout` command. Its plan can hand `-f` over to runOfflineRolloutPlan; rolloutCommand here
- * is the offline command on its own.
+ * Given md/<name> instead of -f, `rollout plan` asks the server (commands/rollout.ts), which
+ * also adds status, pause, resume and undo to the `rollout` command built here.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { isPlainObject } from '../../../crds/json';
 import { intakeManifests } from '../../../crds/manifests';
 import type { MachineDeployment } from '../../../crds/schemas/machine-deployment';
-import { previewRollout, rolloutStrategyErrors, templateRevision, type PlannedMachine, type RolloutPreview, type RolloutSpec } from '../../../workflows/planners/rollout/index';
+import { previewRollout, rolloutStrategyErrors, templateRevision, type PlannedMachine, type RolloutPreview } from '../../../workflows/planners/rollout/index';
+import { rolloutSpecOf } from '../../../workflows/machine-deployment/state';
 import type { CommandContext } from '../context';
 import { CliError } from '../errors';
-import { humanDuration, parseOutputFormat, renderColumns } from '../output';
+import { parseOutputFormat } from '../output';
+import { previewJson, renderWaves } from '../rollout-preview';
+import { addRolloutSubcommands, runServerRolloutPlan, type ServerPlanOptions } from './rollout';
 
 export interface OfflinePlanOptions {
   filename?: string;
   current?: string;
-  bootSeconds: string;
-  drainSeconds: string;
+  bootSeconds?: string;
+  drainSeconds?: string;
   output?: string;
 }
+
+const DEFAULT_BOOT_SECONDS = '60';
+const DEFAULT_DRAIN_SECONDS = '30';
 
 /** The MachineSet the assumed older machines belong to, and their names' stem. */
 const PREVIOUS_SET = 'previous';
@@ -53,26 +58,8 @@ function wholeNumber(text: string, flag: string): number {
   return Number(text);
 }
 
-function rolloutSpecFrom(object: MachineDeployment): RolloutSpec {
-  const { spec } = object;
-  const rolling = spec.strategy.rollingUpdate;
-  return {
-    replicas: spec.replicas,
-    strategy: {
-      type: spec.strategy.type,
-      ...(rolling?.maxSurge !== undefined ? { maxSurge: rolling.maxSurge } : {}),
-      ...(rolling?.maxUnavailable !== undefined ? { maxUnavailable: rolling.maxUnavailable } : {}),
-      ...(rolling?.deletePolicy !== undefined ? { deletePolicy: rolling.deletePolicy } : {}),
-    },
-    minReadySeconds: spec.minReadySeconds,
-    paused: spec.paused,
-    revision: templateRevision(spec.template),
-    revisionHistoryLimit: spec.revisionHistoryLimit,
-  };
-}
-
 export function offlinePreview(object: MachineDeployment, current: number, bootSeconds: number, drainSeconds: number): RolloutPreview {
-  const spec = rolloutSpecFrom(object);
+  const spec = rolloutSpecOf(object, templateRevision(object.spec.template));
   const problems = rolloutStrategyErrors(spec.strategy);
   if (problems.length > 0) throw new CliError(`the rollout strategy of ${object.metadata.name} cannot be planned`, problems.map((problem) => `${problem.path}: ${problem.message}`));
   const machines: PlannedMachine[] = Array.from({ length: current }, (_, index) => ({ name: `${PREVIOUS_MACHINE}-${index}`, machineSet: PREVIOUS_SET, createdAt: index, state: 'Ready', readySince: index }));
@@ -98,50 +85,53 @@ function renderPreview(object: MachineDeployment, current: number, preview: Roll
     else lines.push('nothing to do');
     return lines.join('\n');
   }
-  lines.push(
-    '',
-    renderColumns(
-      ['WAVE', 'DELETE', 'CREATE', 'EXPECTED'],
-      preview.waves.map((wave, index) => [String(index + 1), wave.delete.join(',') || '-', wave.create.join(',') || '-', `${wave.expectedSeconds}s`]),
-    ),
-    '',
-    `boot waves: ${preview.waves.filter((wave) => wave.create.length > 0).length}; ideal lower bound: ${preview.idealWaves} (no schedule within maxSurge ${preview.budget.maxSurge} and maxUnavailable ${preview.budget.maxUnavailable} boots fewer)`,
-    `expected duration: ${humanDuration(preview.expectedSeconds * 1000)} (${preview.expectedSeconds}s)`,
-  );
+  lines.push(...renderWaves({ ...preview, maxSurge: preview.budget.maxSurge, maxUnavailable: preview.budget.maxUnavailable }));
   return lines.join('\n');
 }
 
-export async function runOfflineRolloutPlan(context: CommandContext, target: string | undefined, options: OfflinePlanOptions): Promise<number> {
-  if (options.filename === undefined) {
-    const serverSide = target === undefined ? '' : `; the server-side plan of ${target} (slipway rollout plan machinedeployment/<name>) is not available yet`;
-    throw new CliError(`give -f <manifest> for an offline plan${serverSide}`);
-  }
+export async function runOfflineRolloutPlan(context: CommandContext, options: OfflinePlanOptions & { filename: string }): Promise<number> {
   const format = parseOutputFormat(options.output);
   if (format !== 'table' && format !== 'json') throw new CliError(`rollout plan prints a table or -o json, not ${format}`);
   const object = machineDeploymentFrom(await readManifest(options.filename), options.filename);
   const current = options.current === undefined ? object.spec.replicas : wholeNumber(options.current, '--current');
-  const preview = offlinePreview(object, current, wholeNumber(options.bootSeconds, '--boot-seconds'), wholeNumber(options.drainSeconds, '--drain-seconds'));
-  if (format === 'json') {
-    context.out(JSON.stringify({ waves: preview.waves.map((wave) => ({ delete: wave.delete, create: wave.create })), idealWaves: preview.idealWaves }, null, 2));
-  } else {
-    context.out(renderPreview(object, current, preview));
-  }
+  const bootSeconds = wholeNumber(options.bootSeconds ?? DEFAULT_BOOT_SECONDS, '--boot-seconds');
+  const preview = offlinePreview(object, current, bootSeconds, wholeNumber(options.drainSeconds ?? DEFAULT_DRAIN_SECONDS, '--drain-seconds'));
+  context.out(format === 'json' ? previewJson(preview) : renderPreview(object, current, preview));
   return 0;
 }
 
+type PlanOptions = OfflinePlanOptions & ServerPlanOptions;
+
+/** -f plans offline; md/<name> asks the server. */
+export async function runRolloutPlan(context: CommandContext, target: string | undefined, options: PlanOptions): Promise<number> {
+  const { filename } = options;
+  if (filename !== undefined) {
+    const serverOnly = [target !== undefined && target, options.replicas !== undefined && '--replicas', options.setVersion !== undefined && '--set-version', options.setInstanceType !== undefined && '--set-instance-type'].filter(Boolean);
+    if (serverOnly.length > 0) throw new CliError(`-f plans the manifest offline, so ${serverOnly.join(', ')} cannot go with it; edit the manifest, or drop -f to plan md/<name> on the server`);
+    return runOfflineRolloutPlan(context, { ...options, filename });
+  }
+  if (target === undefined) throw new CliError('give -f <manifest> for an offline plan, or md/<name> for the plan of a MachineDeployment on the server');
+  if (options.current !== undefined) throw new CliError('--current goes with -f: the server knows how many machines there are');
+  return runServerRolloutPlan(context, target, undefined, options);
+}
+
 export function rolloutCommand(context: CommandContext, setExitCode: (code: number) => void): Command {
-  const rollout = new Command('rollout').description('plan MachineDeployment rollouts');
+  const rollout = new Command('rollout').description('manage MachineDeployment rollouts: plan, status, pause, resume, undo');
   rollout.addCommand(
     new Command('plan')
-      .description('show the waves a template rollout takes under maxSurge/maxUnavailable, and the ideal lower bound')
-      .argument('[target]', 'machinedeployment/<name> on the server (not available yet; use -f)')
-      .option('-f, --filename <file>', 'a MachineDeployment manifest (slipway.dev/v1alpha1 or cluster.x-k8s.io)')
-      .option('--current <n>', 'machines of the older template that exist now (default: spec.replicas)')
-      .option('--boot-seconds <seconds>', 'how long a new machine takes to become Ready', '60')
-      .option('--drain-seconds <seconds>', 'how long deleting a machine takes', '30')
+      .description('show the waves a rollout takes under maxSurge/maxUnavailable, and the ideal lower bound: of a manifest (-f), or of a change to md/<name> on the server')
+      .argument('[target]', 'md/<name>: plan a change to this MachineDeployment on the server (instead of -f)')
+      .option('-f, --filename <file>', 'a MachineDeployment manifest (slipway.dev/v1alpha1 or cluster.x-k8s.io), planned offline')
+      .option('--current <n>', 'with -f: machines of the older template that exist now (default: spec.replicas)')
+      .option('--replicas <n>', 'with md/<name>: plan scaling to this many machines')
+      .option('--set-version <version>', 'with md/<name>: plan a new spec.template.spec.version')
+      .option('--set-instance-type <type>', 'with md/<name>: plan a new instance type')
+      .option('--boot-seconds <seconds>', `how long a new machine takes to become Ready (offline default ${DEFAULT_BOOT_SECONDS})`)
+      .option('--drain-seconds <seconds>', `how long deleting a machine takes (offline default ${DEFAULT_DRAIN_SECONDS})`)
+      .option('-n, --namespace <namespace>', 'with md/<name>: namespace (default "default")')
       .option('-o, --output <format>', 'json')
-      .action(async (target: string | undefined, options: OfflinePlanOptions) => setExitCode(await runOfflineRolloutPlan(context, target, options)))
+      .action(async (target: string | undefined, options: PlanOptions) => setExitCode(await runRolloutPlan(context, target, options)))
       .exitOverride(),
   );
-  return rollout;
+  return addRolloutSubcommands(rollout, context, setExitCode);
 }

@@ -138,10 +138,10 @@ describe('slipway rollout plan -f', () => {
     expect(parsed.waves.filter((wave) => wave.create.length > 0)).toHaveLength(parsed.idealWaves);
   });
 
-  it('asks for -f when no manifest is given, naming the server-side plan', async () => {
-    expect(await run(['rollout', 'plan'])).toMatchObject({ code: 1, err: 'error: give -f <manifest> for an offline plan' });
-    const withTarget = await run(['rollout', 'plan', 'machinedeployment/web']);
-    expect(withTarget.err).toMatch(/give -f <manifest> for an offline plan; the server-side plan of machinedeployment\/web .* is not available yet/);
+  it('asks for -f or a server-side target when given neither, and never mixes the two', async () => {
+    expect(await run(['rollout', 'plan'])).toMatchObject({ code: 1, err: 'error: give -f <manifest> for an offline plan, or md/<name> for the plan of a MachineDeployment on the server' });
+    const mixed = await run(['rollout', 'plan', 'machinedeployment/web', '-f', manifestFile(slipwayManifest), '--set-version', 'v2']);
+    expect(mixed).toMatchObject({ code: 1, err: expect.stringMatching(/-f plans the manifest offline, so machinedeployment\/web, --set-version cannot go with it/) });
   });
 
   it('explains a manifest it cannot plan', async () => {
