@@ -21,8 +21,9 @@
  *   GET    /admin/resources        as /v1/resources, never faulted (for `slipway cloud ls`)
  *   GET|PUT /admin/settings        latencies and fault rates
  *   POST   /admin/faults           {next: [{status, retryAfterSeconds?} | {timeout: true}]} scripts the next requests
- *   PUT    /admin/machines/{id}/node  {conditions: [{type, status}]} or {absent: true}: what the machine's node
- *                                   reports from now on (a transition time is set where a status changes)
+ *   PUT    /admin/machines/{id}/node  {conditions: [{type, status, lastTransitionTime?}]} or {absent: true}: what the
+ *                                   machine's node reports from now on (the transition time moves where a status changes,
+ *                                   unless given, so tests can make several machines fail at the same moment)
  * Errors: {error: {code, message}} with 400 InvalidParameter, 401 Unauthorized, 403 QuotaExceeded,
  * 404 NotFound, 429 Throttled, 503 ServiceUnavailable.
  */
@@ -152,13 +153,17 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
     if (!Array.isArray(body.conditions)) throw new HttpError(400, 'InvalidParameter', 'give {conditions: [{type, status}]} or {absent: true}');
     const before = nodeView(machine)?.conditions ?? [];
     const conditions = (body.conditions as unknown[]).map((entry) => {
-      const condition = entry as { type?: unknown; status?: unknown };
+      const condition = entry as { type?: unknown; status?: unknown; lastTransitionTime?: unknown };
       if (typeof condition.type !== 'string' || !['True', 'False', 'Unknown'].includes(String(condition.status))) {
         throw new HttpError(400, 'InvalidParameter', 'each condition needs a string type and a status of True, False or Unknown');
       }
+      if (condition.lastTransitionTime !== undefined && (typeof condition.lastTransitionTime !== 'string' || Number.isNaN(Date.parse(condition.lastTransitionTime)))) {
+        throw new HttpError(400, 'InvalidParameter', 'lastTransitionTime, when given, must be an ISO 8601 time');
+      }
       const status = condition.status as 'True' | 'False' | 'Unknown';
       const previous = before.find((known) => known.type === condition.type);
-      return { type: condition.type, status, lastTransitionTime: previous && previous.status === status ? previous.lastTransitionTime : new Date(now).toISOString() };
+      const transition = previous && previous.status === status ? previous.lastTransitionTime : new Date(now).toISOString();
+      return { type: condition.type, status, lastTransitionTime: typeof condition.lastTransitionTime === 'string' ? condition.lastTransitionTime : transition };
     });
     store.setNodeOverride(machine.id, { conditions });
     return send(response, 200, view(machine, now));

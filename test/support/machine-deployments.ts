@@ -95,7 +95,7 @@ export async function cloudMachines(stack: TestStack, infraId: string): Promise<
 }
 
 /** Sets what a machine's node reports, through the simulated cloud's admin API. */
-export async function setNodeConditions(stack: TestStack, machineId: string, body: { conditions: { type: string; status: string }[] } | { absent: true }): Promise<void> {
+export async function setNodeConditions(stack: TestStack, machineId: string, body: { conditions: { type: string; status: string; lastTransitionTime?: string }[] } | { absent: true }): Promise<void> {
   const response = await fetch(new URL(`/admin/machines/${machineId}/node`, stack.simCloud.url), {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...(stack.simCloud.apiKey ? { authorization: `Bearer ${stack.simCloud.apiKey}` } : {}) },

@@ -116,7 +116,7 @@ describe('MachineDeployment workflow', () => {
 
   it('remediates an unhealthy machine, and stops remediating when too many are unhealthy', { timeout: 120_000 }, async () => {
     const infraId = 'mhc-a1b2c';
-    const healthCheck = { unhealthyConditions: [{ type: 'Ready', status: 'False', timeoutSeconds: 1 }], maxUnhealthy: 1, checkIntervalSeconds: 1 };
+    const healthCheck = { unhealthyConditions: [{ type: 'Ready', status: 'False', timeoutSeconds: 2 }], maxUnhealthy: 1, checkIntervalSeconds: 1 };
     const handle = await startMachineDeployment(stack, machineDeploymentObject('mhc', { replicas: 4, healthCheck }), infraId);
     await waitForMachineDeployment(handle, rolledOut);
     const [first, second, third] = await cloudMachines(stack, infraId);
@@ -125,8 +125,10 @@ describe('MachineDeployment workflow', () => {
     await waitForMachineDeployment(handle, (object) => rolledOut(object) && !object.status?.machines?.some((machine) => machine.providerID === `simulated://${first?.id}`), 60_000);
     expect((await cloudMachines(stack, infraId)).map((machine) => machine.id)).not.toContain(first?.id);
 
-    await setNodeConditions(stack, second?.id ?? '', { conditions: [{ type: 'Ready', status: 'False' }] });
-    await setNodeConditions(stack, third?.id ?? '', { conditions: [{ type: 'Ready', status: 'False' }] });
+    // Both fail at the same recorded moment, so the check can never see one unhealthy without the other.
+    const failedAt = new Date().toISOString();
+    await setNodeConditions(stack, second?.id ?? '', { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: failedAt }] });
+    await setNodeConditions(stack, third?.id ?? '', { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: failedAt }] });
     const blocked = await waitForMachineDeployment(handle, (object) => object.status?.conditions?.find((condition) => condition.type === 'RemediationAllowed')?.status === 'False', 30_000);
     expect(blocked.status?.conditions?.find((condition) => condition.type === 'RemediationAllowed')?.message).toMatch(/unhealthy/);
     const ids = (await cloudMachines(stack, infraId)).map((machine) => machine.id);

@@ -67,7 +67,7 @@ const retry = {
 // Cloud API calls are a few HTTP requests each; a short start-to-close bounds how long a
 // call lost with a dead worker stays invisible before it is retried elsewhere.
 const cloud = proxyActivities<ClusterActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '15m',
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

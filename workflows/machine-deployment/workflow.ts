@@ -69,8 +69,10 @@ const retry = {
   maximumInterval: '15s',
   nonRetryableErrorTypes: ['InvalidRequest', 'QuotaExceeded', 'MachineFailed'],
 };
+// A create is a few cloud API calls; a short start-to-close bounds how long one lost with a
+// dead worker stays invisible before another worker retries it (and finds the machine by name).
 const cloud = proxyActivities<Pick<ClusterActivities, 'createMachine'>>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '5m',
   retry,
 });
