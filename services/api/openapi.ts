@@ -63,7 +63,7 @@ const scaleSchema = {
   },
 };
 
-/** The MachineDeployment's scale subresource and its :plan and :undo verbs (services/api/routes/machine-deployments.ts). */
+/** The MachineDeployment's scale subresource, its machines, and its :plan and :undo verbs (services/api/routes/machine-deployments.ts). */
 function machineDeploymentExtras() {
   const item = `${collectionOf('MachineDeployment')}/{name}`;
   const scale = { $ref: '#/components/schemas/Scale' };
@@ -91,6 +91,21 @@ function machineDeploymentExtras() {
           }),
         },
         responses: { '200': { description: 'A RolloutPreview', content: jsonContent({ $ref: '#/components/schemas/RolloutPreview' }) }, ...errors },
+      },
+    },
+    [`${item}/machines/{machine}`]: {
+      parameters: [namespaceParam, nameParam, { name: 'machine', in: 'path', required: true, schema: { type: 'string' }, description: 'A name from status.machines' }],
+      delete: {
+        summary: 'Delete one machine; the MachineDeployment replaces it (under OnDelete, from the new template)',
+        responses: { '202': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...errors },
+      },
+      patch: {
+        summary: 'Set or remove (null) annotations of one machine, e.g. slipway.dev/delete-machine or slipway.dev/skip-remediation',
+        requestBody: {
+          required: true,
+          content: jsonContent({ type: 'object', properties: { metadata: { type: 'object', properties: { annotations: { type: 'object', additionalProperties: { type: ['string', 'null'] } } } } } }),
+        },
+        responses: { '200': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...errors },
       },
     },
     [`${item}:undo`]: {

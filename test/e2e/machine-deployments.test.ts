@@ -239,6 +239,39 @@ describe('MachineDeployment over REST', () => {
     expect(problem.detail).toMatch(/ClusterDeployment default\/owner/);
     expect((await api.request('DELETE', `${CLUSTERS}/owner`)).status).toBe(202);
   });
+
+  it('replaces a machine a user deletes, from the new template under OnDelete, and annotates machines', { timeout: 120_000 }, async () => {
+    const body = machineDeployment('manual', { replicas: 2, strategy: { type: 'OnDelete' } });
+    expect((await api.request('POST', BASE, { body })).status).toBe(201);
+    const first = await pollMd('manual', (object) => rolledOut(object));
+    await api.request('PATCH', `${BASE}/manual`, { body: { spec: { template: { spec: { version: 'v1.35.0' } } } } });
+    const [victim, keeper] = ((first.status as { machines?: { name: string }[] }).machines ?? []).map((machine) => machine.name);
+    expect((await api.request('PATCH', `${BASE}/manual/machines/${keeper}`, { body: { metadata: { annotations: { 'slipway.dev/skip-remediation': '' } } } })).status).toBe(200);
+    expectProblem(await api.request('PATCH', `${BASE}/manual/machines/${keeper}`, { body: { spec: {} } }), 422, /spec/);
+    expectProblem(await api.request('DELETE', `${BASE}/manual/machines/no-such-machine`), 422, /names/);
+
+    expect((await api.request('DELETE', `${BASE}/manual/machines/${victim}`)).status).toBe(202);
+    const replaced = await pollMd('manual', (object) => object.status?.updatedReplicas === 1 && object.status.availableReplicas === 2 && object.status.replicas === 2);
+    const names = ((replaced.status as { machines?: { name: string }[] }).machines ?? []).map((machine) => machine.name);
+    expect(names).toContain(keeper);
+    expect(names).not.toContain(victim);
+    expect((await api.request('DELETE', `${BASE}/manual`)).status).toBe(202);
+    await pollGet(`${BASE}/manual`, (response) => response.status === 404);
+  });
+
+  it('deletes the standalone MachineDeployments of a cluster with the cluster, so none recreates machines on it', { timeout: 120_000 }, async () => {
+    expect((await api.request('POST', CLUSTERS, { body: cluster('doomed', []) })).status).toBe(201);
+    const host = await pollGet(`${CLUSTERS}/doomed`, (response) => isReady((response.body as { status?: { conditions?: Condition[] } }).status?.conditions));
+    const doomedInfra = (host.body as { status: { infraID: string } }).status.infraID;
+    expect((await api.request('POST', BASE, { body: machineDeployment('doomed-web', { clusterName: 'doomed', replicas: 2 }) })).status).toBe(201);
+    await pollMd('doomed-web', (object) => rolledOut(object));
+
+    expect((await api.request('DELETE', `${CLUSTERS}/doomed`)).status).toBe(202);
+    await pollGet(`${BASE}/doomed-web`, (response) => response.status === 404);
+    await pollGet(`${CLUSTERS}/doomed`, (response) => response.status === 404);
+    const left = await fetchCloudResources({ url: stack.simCloud.url, apiKey: stack.simCloud.apiKey }, { [TAG.cluster]: doomedInfra });
+    expect(left).toEqual([]);
+  });
 });
 
 describe('malformed MachineDeployment requests', () => {

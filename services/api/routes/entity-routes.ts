@@ -49,6 +49,8 @@ export interface EntityDefinition<K extends KindName> {
    * May refuse the object with a ProblemError (e.g. a reference to something missing).
    */
   startInput(object: KindObjects[K], deps: EntityRouteDeps): Promise<unknown>;
+  /** Runs once the entity has accepted deletion: what it owns by reference goes with it. */
+  afterDeleteAccepted?(namespace: string, name: string, deps: EntityRouteDeps): Promise<void>;
 }
 
 /** What a kind's own extra routes build on. */
@@ -269,6 +271,7 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
     try {
       const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
       request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
+      await entity.afterDeleteAccepted?.(namespace, name, deps);
       return reply.code(202).send(object);
     } catch (error) {
       throw entityProblem(error, kind, namespace, name);

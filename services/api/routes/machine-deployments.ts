@@ -19,6 +19,7 @@ import {
   patchMachineDeployment,
   planMachineDeploymentRollout,
   undoMachineDeployment,
+  machinesUpdate,
   type MachineDeploymentInput,
   type MachineDeploymentPlacement,
   type PlanRequest,
@@ -202,6 +203,38 @@ export function registerMachineDeploymentRoutes(app: FastifyInstance, deps: Enti
       }
       throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
     }
+  });
+
+  // One machine of the MachineDeployment: DELETE replaces it (under OnDelete, from the new
+  // template); PATCH sets or removes (null) its annotations, such as slipway.dev/delete-machine
+  // (delete it first when scaling down) and slipway.dev/skip-remediation.
+  const machinePath = `${routes.itemPath}/machines/:machine`;
+  type MachineParams = ItemParams & { machine: string };
+  const actOnMachine = async (params: MachineParams, request: { annotations?: Record<string, string | null>; delete?: boolean }) => {
+    const { namespace, name, machine } = params;
+    checkNamespace(namespace);
+    try {
+      return await routes.handleFor(namespace, name).executeUpdate(machinesUpdate, { args: [{ names: [machine], ...request }] });
+    } catch (error) {
+      throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+    }
+  };
+  app.delete<{ Params: MachineParams }>(machinePath, async (request, reply) => reply.code(202).send(await actOnMachine(request.params, { delete: true })));
+  app.patch<{ Params: MachineParams }>(machinePath, async (request) => {
+    const body = requireObjectBody(request.body, 'a merge patch of the machine: { metadata: { annotations: { key: value | null } } }');
+    const errors: FieldError[] = Object.keys(body)
+      .filter((key) => key !== 'metadata')
+      .map((key) => ({ path: key, message: 'cannot be changed; a machine patch may set only metadata.annotations' }));
+    const metadata = body.metadata;
+    const annotations = isPlainObject(metadata) ? metadata.annotations : undefined;
+    if (!isPlainObject(annotations)) errors.push({ path: 'metadata.annotations', message: 'is required: an object of annotation values (null removes one)' });
+    else {
+      for (const [key, value] of Object.entries(annotations)) {
+        if (value !== null && typeof value !== 'string') errors.push({ path: `metadata.annotations[${JSON.stringify(key)}]`, message: 'expected a string, or null to remove the annotation' });
+      }
+    }
+    if (errors.length > 0 || !isPlainObject(annotations)) throw invalid(errors, 'the machine patch');
+    return actOnMachine(request.params, { annotations: annotations as Record<string, string | null> });
   });
 
   app.post<{ Params: ItemParams }>(verbPath('undo'), async (request) => {
