@@ -5,9 +5,10 @@
  * leaked, none of the old template left.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { deleteMachineDeployment, patchMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { cloudMachines, machineDeploymentObject, rolledOut, startMachineDeployment, waitForMachineDeployment } from '../support/machine-deployments';
+import { replayFailures } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -59,4 +60,5 @@ it('finishes a rollout with exactly replicas new machines although the worker is
   await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
   await handle.result();
   expect(await cloudMachines(stack, infraId)).toEqual([]);
+  expect(await replayFailures(stack.client, [handle.workflowId], inject('workflowBundlePath'))).toEqual([]);
 });

@@ -4,10 +4,11 @@
  * machines it asked for (counted in the cloud, not in Slipway's status), and deletion
  * must leave nothing behind.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { TAG } from '../../providers/tags';
 import { deleteClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
+import { replayFailures } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -48,7 +49,6 @@ it('survives SIGKILL of the worker during provisioning and deletion without dupl
     await worker.kill();
     worker = startWorkerProcess(stack.workerEnv);
   }
-
   const clusters = await Promise.all(handles.map((handle) => waitForCluster(handle, isReady, 120_000)));
   for (const cluster of clusters) {
     const infraId = cluster.status?.infraID ?? '';
@@ -65,4 +65,7 @@ it('survives SIGKILL of the worker during provisioning and deletion without dupl
   worker = startWorkerProcess(stack.workerEnv);
   await Promise.all(handles.map((handle) => handle.result()));
   for (const cluster of clusters) expect(await cloudResources(stack, cluster.status?.infraID ?? '')).toEqual([]);
+  // Every history written across the kills, clusters and their pools, must replay exactly.
+  const workflowIds = [...handles.map((handle) => handle.workflowId), ...names.map((name) => `MachineDeployment/default/${name}-worker`)];
+  expect(await replayFailures(stack.client, workflowIds, inject('workflowBundlePath'))).toEqual([]);
 });

@@ -7,7 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 
@@ -16,4 +17,18 @@ export async function recordHistoryIfAsked(handle: WorkflowHandle, scenario: str
   const history = await handle.fetchHistory();
   await mkdir(HISTORIES_DIR, { recursive: true });
   await writeFile(join(HISTORIES_DIR, `${kind}-${scenario}.json`), `${JSON.stringify({ workflowId: handle.workflowId, history })}\n`);
+}
+
+/**
+ * Replays the given workflows' histories through the current code and returns every
+ * non-determinism found. Run after chaos tests: histories written across worker kills must
+ * replay exactly, or the next worker restart would wedge those workflows.
+ */
+export async function replayFailures(client: Client, workflowIds: readonly string[], workflowBundlePath: string): Promise<string[]> {
+  const histories = await Promise.all(workflowIds.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
 }

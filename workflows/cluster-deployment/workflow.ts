@@ -159,9 +159,17 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   // Status is derived once per publish (or Update reply), not on every mutation: a burst of
   // machine changes in one activation costs one derivation.
   let statusStale = true;
+  /**
+   * Wakes the publisher. A plain promise rather than a condition: the publisher then runs
+   * right after the code that changed state, in an order fixed by that code, never by when
+   * a local activity happened to return (which differs on replay after a worker restart).
+   */
+  let wakePublisher: (() => void) | undefined;
   const refresh = () => {
     statusStale = true;
     dirty = true;
+    wakePublisher?.();
+    wakePublisher = undefined;
   };
   const withStatus = () => ({ ...state.object, status: deriveStatus(state, new Date().toISOString()) });
   const settleStatus = () => {
@@ -173,7 +181,11 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   };
   const publisher = async () => {
     for (;;) {
-      await condition(() => dirty);
+      if (!dirty) {
+        await new Promise<void>((resolve) => {
+          wakePublisher = resolve;
+        });
+      }
       dirty = false;
       publishing = true;
       settleStatus();
