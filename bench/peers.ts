@@ -45,6 +45,8 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     connection,
     taskQueue: BENCH_TASK_QUEUE,
     workflowBundle: bundle,
+    // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
+    sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
     activities: {
       ...createSlipwayActivities({
         adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),

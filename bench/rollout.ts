@@ -8,9 +8,8 @@
  * (idealWaveCount), times the boot latency. Usage: npm run bench:rollout -- [--boot-ms 1000]
  */
 import { parseArgs } from 'node:util';
-import type { WorkflowHandle } from '@temporalio/client';
 import { entityWorkflowId } from '../workflows/cluster-deployment/definitions';
-import { deleteMachineDeployment, getMachineDeployment, patchMachineDeployment } from '../workflows/machine-deployment/definitions';
+import { deleteMachineDeployment, patchMachineDeployment } from '../workflows/machine-deployment/definitions';
 import { idealWaveCount, resolveRolloutBudget } from '../workflows/planners/rollout/index';
 import { machineDeploymentObject, placementFor, rolledOut } from '../test/support/machine-deployments';
 import type { MachineDeployment } from '../crds/schemas/machine-deployment';
@@ -31,14 +30,16 @@ const SETTINGS: readonly { replicas: number; maxSurge: number | string; maxUnava
 
 const peers = await startBenchPeers({ bootMs, deleteMs });
 
-async function waitFor(handle: WorkflowHandle, predicate: (object: MachineDeployment) => boolean): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    if (predicate((await handle.query(getMachineDeployment)).object)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+/** Follows the projection's change stream (as a watching client would) until the MachineDeployment has rolled out. */
+async function rolledOutOnWatch(name: string, fromVersion: string): Promise<void> {
+  for await (const event of peers.projection.watch('MachineDeployment', { resourceVersion: fromVersion }, AbortSignal.timeout(300_000))) {
+    const object = event.object as unknown as MachineDeployment;
+    if (object.metadata.name === name && rolledOut(object)) return;
   }
-  throw new Error('a rollout did not finish within 5 minutes');
+  throw new Error(`MachineDeployment ${name} did not roll out within 5 minutes`);
 }
+
+const latestVersion = async () => (await peers.projection.list('MachineDeployment', { limit: 1 })).metadata.resourceVersion;
 
 try {
   console.log(`bench:rollout: boot ${bootMs} ms, delete ${deleteMs} ms on the simulated cloud; ideal = fewest boot waves x boot time`);
@@ -49,15 +50,17 @@ try {
       replicas: setting.replicas,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: setting.maxSurge, maxUnavailable: setting.maxUnavailable } },
     });
+    const startVersion = await latestVersion();
     const handle = await peers.client.workflow.start('machineDeploymentWorkflow', {
       workflowId: entityWorkflowId('MachineDeployment', 'default', name),
       taskQueue: BENCH_TASK_QUEUE,
       args: [{ object, managementId: 'bench', placement: placementFor(`${name}-x1y2z`), observeIntervalSeconds: 30 }],
     });
-    await waitFor(handle, rolledOut);
+    await rolledOutOnWatch(name, startVersion);
     const seconds = await timeIt(async () => {
+      const patchVersion = await latestVersion();
       await handle.executeUpdate(patchMachineDeployment, { args: [{ spec: { template: { spec: { infrastructure: { instanceType: 'm6i.xlarge' } } } } }] });
-      await waitFor(handle, rolledOut);
+      await rolledOutOnWatch(name, patchVersion);
     });
     const budget = resolveRolloutBudget(setting.replicas, setting.maxSurge, setting.maxUnavailable);
     const waves = idealWaveCount(setting.replicas, budget.maxSurge, budget.maxUnavailable);

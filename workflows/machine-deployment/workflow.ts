@@ -631,6 +631,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     if (!changed) await condition(() => changed);
   }
   finished = true;
+  watch?.scope.cancel();
   state.deleted = true;
   refresh();
   await condition(allHandlersFinished);
