@@ -16,6 +16,7 @@ import { createProjection, type Projection } from '../services/common/projection
 import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
 import { fileSecretStore } from '../services/worker/secrets';
+import { createWatchWorker } from '../services/worker/create-worker';
 import { startRedisServer } from '../test/support/redis-server';
 
 export const BENCH_TASK_QUEUE = 'bench';
@@ -41,22 +42,21 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const client = new Client({ connection: temporal.connection });
   const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: temporal.address });
+  const activities = createSlipwayActivities({
+    adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+    projection,
+    pollIntervalMs,
+  });
+  const watches = await createWatchWorker({ connection, namespace: 'default', taskQueue: BENCH_TASK_QUEUE, activities });
   const worker = await Worker.create({
     connection,
     taskQueue: BENCH_TASK_QUEUE,
     workflowBundle: bundle,
     // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
     sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
-    activities: {
-      ...createSlipwayActivities({
-        adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
-        projection,
-        pollIntervalMs,
-      }),
-      async noop() {},
-    },
+    activities: { ...activities, async noop() {} },
   });
-  const running = worker.run();
+  const running = Promise.all([worker.run(), watches.run()]);
 
   return {
     client,
@@ -64,6 +64,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey },
     async stop() {
       worker.shutdown();
+      watches.shutdown();
       await running;
       await connection.close();
       redis.disconnect();

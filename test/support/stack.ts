@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers/simulated/launch';
@@ -17,7 +17,7 @@ import type { ProviderAdapter } from '../../providers/types';
 import { createProjection } from '../../services/common/projection';
 import { createSlipwayActivities } from '../../services/worker/activities';
 import { createAdapterResolver } from '../../services/worker/adapters';
-import { createSlipwayWorker } from '../../services/worker/create-worker';
+import { createSlipwayWorker, type SlipwayWorker } from '../../services/worker/create-worker';
 import { fileSecretStore } from '../../services/worker/secrets';
 
 export interface TestStackOptions {
@@ -70,7 +70,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const redis = new Redis(redisUrl);
   const projection = createProjection(redis, { prefix: redisPrefix });
 
-  let worker: Worker | undefined;
+  let worker: SlipwayWorker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
   if (options.inProcessWorker ?? true) {

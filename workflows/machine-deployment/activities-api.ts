@@ -34,6 +34,15 @@ export interface WatchMachinesResult {
   readonly machines: Readonly<Record<string, MachineObservation>>;
 }
 
+/**
+ * Watches run on a task queue of their own, polled by a worker with room for thousands of
+ * them: each holds its activity slot for minutes, and on the main queue a few hundred would
+ * starve the cloud calls every workflow waits on.
+ */
+export function watchTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-watch`;
+}
+
 export interface MachineDeploymentActivities {
   /** Polls the cloud until what it holds differs from `known`, or maxWaitSeconds pass. */
   watchMachines(input: WatchMachinesInput): Promise<WatchMachinesResult>;

@@ -28,7 +28,7 @@ import type { RolloutAction, RolloutPlan } from '../planners/rollout/types';
 import type { ClusterActivities, MachineIdentity, ProjectionActivities } from '../cluster-deployment/activities-api';
 import type { WorkflowMetricsSink } from '../cluster-deployment/workflow';
 import type { MachineDeploymentActivities, MachineObservation } from './activities-api';
-import { observationFingerprint, observationSettled } from './activities-api';
+import { observationFingerprint, observationSettled, watchTaskQueue } from './activities-api';
 import {
   MACHINE_DEPLOYMENT_KIND,
   deleteMachineDeployment,
@@ -126,6 +126,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   const maxWatchSeconds = () => Math.min(600, observeSeconds() * 10);
   const watcherFor = (maxSeconds: number) =>
     proxyActivities<MachineDeploymentActivities>({
+      taskQueue: watchTaskQueue(workflowInfo().taskQueue),
       startToCloseTimeout: `${maxSeconds + 60}s`,
       // Short, so a watch lost with a dead worker is retried elsewhere within seconds.
       heartbeatTimeout: '5s',
