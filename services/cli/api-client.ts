@@ -197,6 +197,11 @@ export class ApiClient {
     return this.json('PATCH', `${resourcePath(kind, namespace, name)}/${subresource}`, { body: JSON.stringify(patch), contentType: 'application/merge-patch+json' });
   }
 
+  /** DELETE of something below one object, such as one machine of a MachineDeployment. */
+  deleteSubresource(kind: KindName, namespace: string, name: string, subresource: string): Promise<ObjectLike> {
+    return this.json('DELETE', `${resourcePath(kind, namespace, name)}/${subresource}`);
+  }
+
   /** A custom verb on one object: POST `{name}:{verb}` with a JSON body. */
   action<T>(kind: KindName, namespace: string, name: string, verb: string, body: unknown = {}): Promise<T> {
     return this.json('POST', `${resourcePath(kind, namespace, name)}:${verb}`, { body: JSON.stringify(body), contentType: 'application/json' });

@@ -15,6 +15,7 @@ import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
 import { rolloutCommand } from './commands/rollout-plan';
 import { scaleCommand } from './commands/scale';
+import { machineCommand } from './commands/machine';
 import { waitCommand } from './commands/wait';
 import { createContext, type CommandContext } from './context';
 import { isCliError } from './errors';
@@ -35,7 +36,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, cloudCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, cloudCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(

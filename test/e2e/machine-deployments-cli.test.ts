@@ -105,6 +105,18 @@ it('drives a MachineDeployment through its whole life from the command line', { 
   expect(await ok(['apply', '-f', capi])).toContain('machinedeployment.slipway.dev/cli-capi created');
   expect(await ok(['apply', '-f', capi])).toContain('machinedeployment.slipway.dev/cli-capi unchanged');
 
+  // One machine by hand: annotate it, delete it, and its MachineDeployment replaces it.
+  const before = (JSON.parse(await ok(['get', 'md', 'cli-md', '-o', 'json'])) as { status: { machines: { name: string }[] } }).status.machines.map((machine) => machine.name);
+  const [victim] = before;
+  expect(await ok(['machine', 'annotate', 'md/cli-md', victim ?? '', 'slipway.dev/skip-remediation=true', 'example.com/owner-'])).toContain(`machine "${victim}" annotated`);
+  expect(await ok(['machine', 'delete', 'md/cli-md', victim ?? ''])).toContain(`machine "${victim}" deleted`);
+  await ok(['rollout', 'status', 'md/cli-md', '--watch', '--timeout', '90s']);
+  const after = (JSON.parse(await ok(['get', 'md', 'cli-md', '-o', 'json'])) as { status: { machines: { name: string }[] } }).status.machines.map((machine) => machine.name);
+  expect(after).toHaveLength(before.length);
+  expect(after).not.toContain(victim);
+  const badAnnotation = await slipway(['machine', 'annotate', 'md/cli-md', after[0] ?? '', 'no-equals-sign']);
+  expect(badAnnotation.stderr).toMatch(/must look like key=value/);
+
   for (const name of ['cli-md', 'cli-capi']) expect(await ok(['delete', 'md', name, '--wait', '--timeout', '90s'])).toContain(`machinedeployment.slipway.dev "${name}" deleted`);
   const left = JSON.parse(await ok(['cloud', 'ls', '--tag', `${TAG.cluster}=${infraId}`, '-o', 'json'])) as { items: { kind: string; tags: Record<string, string> }[] };
   expect(left.items.filter((item) => item.kind === 'machine' && /^cli-(md|capi)-/.test(item.tags[TAG.machine] ?? ''))).toEqual([]);
