@@ -299,6 +299,14 @@ describe('malformed MachineDeployment requests', () => {
     expectProblem(await api.request('PATCH', `${BASE}/missing`, { body: { status: {} } }), 422, /status/);
   });
 
+  it('refuses a name that would give machines a name some cloud refuses, saying how long it may be', async () => {
+    const name = `web-${'x'.repeat(40)}`;
+    const problem = expectProblem(await api.request('POST', BASE, { body: machineDeployment(name) }), 422, /metadata\.name/);
+    expect(problem.detail).toMatch(/GCP/);
+    expect(problem.detail).toMatch(/at most \d+ characters/);
+    expectProblem(await api.request('GET', `${BASE}/${name}`), 404);
+  });
+
   it('documents the collection, the scale subresource and the verbs in the OpenAPI document', async () => {
     const paths = Object.keys(((await api.request('GET', '/openapi.json')).body as { paths: Record<string, unknown> }).paths);
     const item = '/apis/slipway.dev/v1alpha1/namespaces/{namespace}/machinedeployments/{name}';

@@ -8,6 +8,7 @@ import type { MachineTemplateSpec } from '../../crds/schemas/machine';
 import type { NodeReport } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
 import type { PlannedMachine, PlannedMachineSet, RolloutCounts, RolloutSpec } from '../planners/rollout/types';
+import type { PoolReport } from './definitions';
 
 export interface MachineSetRecord {
   readonly name: string;
@@ -56,6 +57,16 @@ export interface MachineDeploymentState {
   deleted: boolean;
   /** Remediation was refused (too many unhealthy): the reason, for a condition. */
   remediationBlocked?: { reason: string; message: string };
+}
+
+/** A machine's name: its MachineDeployment, its template revision and a counter that is never reused. */
+export function machineNameFor(machineDeployment: string, revision: string, index: number): string {
+  return `${machineDeployment}-${revision}-${index}`;
+}
+
+/** The longest name machineNameFor can give this MachineDeployment (8-hex revisions, up to 99,999 machines made). */
+export function longestMachineName(machineDeployment: string): string {
+  return machineNameFor(machineDeployment, 'ffffffff', 99_999);
 }
 
 export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';
@@ -208,5 +219,46 @@ export function deriveStatus(state: MachineDeploymentState, counts: RolloutCount
       conditions: [machineCondition(machine)],
     })),
     conditions,
+  };
+}
+
+/** What visibility keeps of the object (to rebuild the projection): spec and a few counts. */
+export function memoObject(object: MachineDeployment): MachineDeployment {
+  const { status, ...withoutStatus } = object;
+  return {
+    ...withoutStatus,
+    status: {
+      ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+      ...(status?.replicas !== undefined ? { replicas: status.replicas } : {}),
+      ...(status?.availableReplicas !== undefined ? { availableReplicas: status.availableReplicas } : {}),
+      ...(status?.updatedReplicas !== undefined ? { updatedReplicas: status.updatedReplicas } : {}),
+      ...(status?.phase !== undefined ? { phase: status.phase } : {}),
+    },
+  };
+}
+
+/** What a pool's MachineDeployment tells its owning cluster: counts, revision and machines. */
+export function poolReportOf(state: MachineDeploymentState, pool: string, revision: string): PoolReport {
+  const { object } = state;
+  const status = object.status ?? {};
+  return {
+    pool,
+    machineDeployment: object.metadata.name,
+    observedGeneration: status.observedGeneration ?? 0,
+    replicas: status.replicas ?? 0,
+    readyReplicas: status.readyReplicas ?? 0,
+    availableReplicas: status.availableReplicas ?? 0,
+    updatedReplicas: status.updatedReplicas ?? 0,
+    revision,
+    desiredReplicas: object.spec.replicas,
+    deleted: state.deleted,
+    machines: Object.values(state.machines).map((machine) => ({
+      name: machine.name,
+      ...(machine.providerId ? { providerID: machine.providerId } : {}),
+      phase: machinePhase(machine),
+      ready: machineReady(machine),
+      ...(machine.message ? { message: machine.message } : {}),
+      since: machine.since,
+    })),
   };
 }

@@ -41,7 +41,6 @@ import {
   poolReportSignal,
   undoMachineDeployment,
   type MachineDeploymentInput,
-  type PoolReport,
 } from './definitions';
 import {
   deriveStatus,
@@ -49,6 +48,9 @@ import {
   machineReady,
   plannedMachineSets,
   plannedMachines,
+  machineNameFor,
+  memoObject,
+  poolReportOf,
   rolloutSpecOf,
   type MachineDeploymentState,
   type MachineRecord,
@@ -155,30 +157,6 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     ...state.object,
     status: deriveStatus(state, currentPlan().counts, revisionOf(), new Date().toISOString()),
   });
-  const poolReport = (object: MachineDeployment): PoolReport | undefined => {
-    if (!input.owner) return undefined;
-    const status = object.status ?? {};
-    return {
-      pool: input.owner.pool,
-      machineDeployment: mdName,
-      observedGeneration: status.observedGeneration ?? 0,
-      replicas: status.replicas ?? 0,
-      readyReplicas: status.readyReplicas ?? 0,
-      availableReplicas: status.availableReplicas ?? 0,
-      updatedReplicas: status.updatedReplicas ?? 0,
-      revision: revisionOf(),
-      desiredReplicas: object.spec.replicas,
-      deleted: state.deleted,
-      machines: Object.values(state.machines).map((machine) => ({
-        name: machine.name,
-        ...(machine.providerId ? { providerID: machine.providerId } : {}),
-        phase: machinePhase(machine),
-        ready: machineReady(machine),
-        ...(machine.message ? { message: machine.message } : {}),
-        since: machine.since,
-      })),
-    };
-  };
   /**
    * Writes status where readers find it: the memo, the owner's report and the projection.
    * Called only from the main loop, never from a coroutine of its own, so the order of the
@@ -189,17 +167,13 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     {
       dirty = false;
       state.object = withStatus();
-      const { status, ...withoutStatus } = state.object;
-      const memo = JSON.stringify({
-        ...withoutStatus,
-        status: { observedGeneration: status?.observedGeneration, replicas: status?.replicas, availableReplicas: status?.availableReplicas, updatedReplicas: status?.updatedReplicas, phase: status?.phase },
-      });
+      const memo = JSON.stringify(memoObject(state.object));
       if (memo !== lastMemo) {
         upsertMemo({ object: JSON.parse(memo) as unknown });
         lastMemo = memo;
       }
       try {
-        const report = poolReport(state.object);
+        const report = input.owner ? poolReportOf(state, input.owner.pool, revisionOf()) : undefined;
         const reportText = JSON.stringify(report);
         if (report && input.owner && reportText !== lastReport) {
           await getExternalWorkflowHandle(input.owner.workflowId).signal(poolReportSignal, report);
@@ -394,7 +368,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   const createMachine = (machineSetName: string) => {
     const set = state.machineSets[machineSetName];
     if (!set) return;
-    const name = `${mdName}-${set.revision}-${state.nextMachineIndex++}`;
+    const name = machineNameFor(mdName, set.revision, state.nextMachineIndex++);
     const machine: MachineRecord = {
       name,
       machineSet: set.name,

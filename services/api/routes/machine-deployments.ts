@@ -12,6 +12,8 @@ import type { MachineDeployment } from '../../../crds/schemas/machine-deployment
 import { validatePatch, type FieldError } from '../../../crds/validate';
 import { CLUSTER_DEPLOYMENT_KIND, entityWorkflowId, getClusterDeployment } from '../../../workflows/cluster-deployment/definitions';
 import { DEFAULT_IMAGE, platformOf } from '../../../workflows/cluster-deployment/state';
+import { longestMachineName } from '../../../workflows/machine-deployment/state';
+import { cloudNameProblems } from '../../../providers/cloud-names';
 import {
   MACHINE_DEPLOYMENT_KIND,
   deleteMachineDeployment,
@@ -60,6 +62,11 @@ export async function placementFor(object: MachineDeployment, deps: EntityRouteD
     throw new ProblemError(409, 'cluster-not-ready', `ClusterDeployment ${namespace}/${clusterName} has no infrastructure ID yet. Retry in a moment.`, [
       { path: 'spec.clusterName', message: `ClusterDeployment "${clusterName}" has not reported status.infraID yet` },
     ]);
+  }
+  // Every cloud must accept the names this MachineDeployment's machines will get.
+  const nameProblems = cloudNameProblems(infraId, longestMachineName(object.metadata.name));
+  if (nameProblems.length > 0) {
+    throw new ProblemError(422, 'invalid-object', `MachineDeployment ${namespace}/${object.metadata.name} would give its machines names some cloud refuses: ${nameProblems.join(' ')}`, nameProblems.map((message) => ({ path: 'metadata.name', message })));
   }
   const platform = platformOf(cluster.spec);
   return {
