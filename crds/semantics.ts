@@ -12,6 +12,8 @@ import type { MachineSet } from './schemas/machine-set';
 import type { MachineTemplateSpec } from './schemas/machine';
 import type { KindName, KindObjects } from './schemas/index';
 import type { ObjectMeta } from './schemas/common';
+import { cloudNameProblems } from '../providers/cloud-names';
+import { infraIdFor, longestMachineName, poolMachineDeploymentName } from '../workflows/planners/names';
 
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -163,9 +165,15 @@ function isZero(value: number | string): boolean {
 const rules: { [K in KindName]: (object: KindObjects[K], errors: FieldError[]) => void } = {
   ClusterDeployment(object: ClusterDeployment, errors) {
     const names = new Set<string>();
+    // The infra ID's length does not depend on the uid, so any uid gives the names' true length.
+    const infraId = infraIdFor(object.spec.clusterName, object.metadata.uid ?? '');
     (object.spec.compute ?? []).forEach((pool, index) => {
       if (names.has(pool.name)) errors.push({ path: `spec.compute[${index}].name`, message: `duplicates another pool named ${JSON.stringify(pool.name)}` });
       names.add(pool.name);
+      const machine = longestMachineName(poolMachineDeploymentName(object.metadata.name, pool.name));
+      for (const problem of cloudNameProblems(infraId, machine)) {
+        errors.push({ path: `spec.compute[${index}].name`, message: `with metadata.name ${JSON.stringify(object.metadata.name)}, gives worker machines names like ${machine}, and ${problem}` });
+      }
     });
   },
   HostedCluster(object: HostedCluster, errors) {

@@ -8,14 +8,12 @@ import { GROUP_VERSION } from '../../crds/schemas/common';
 import { validateObject } from '../../crds/validate';
 import type { OwnedSpec } from '../machine-deployment/definitions';
 import { templateRevision } from '../planners/rollout/index';
+import { poolMachineDeploymentName } from '../planners/names';
 import { desiredWorkerPools, versionFromReleaseImage } from './state';
 
 export const CLUSTER_DEPLOYMENT_LABEL = 'slipway.dev/cluster-deployment';
 export const POOL_LABEL = 'slipway.dev/pool';
 
-export function poolMachineDeploymentName(cluster: ClusterDeployment, pool: string): string {
-  return `${cluster.metadata.name}-${pool}`;
-}
 
 export interface DesiredPool {
   readonly pool: string;
@@ -29,7 +27,7 @@ export function desiredPoolDeployments(cluster: ClusterDeployment, uidPrefix: st
   const namespace = cluster.metadata.namespace ?? 'default';
   const version = versionFromReleaseImage(cluster.spec.provisioning?.releaseImage);
   return desiredWorkerPools(cluster.spec).map((pool) => {
-    const name = poolMachineDeploymentName(cluster, pool.name);
+    const name = poolMachineDeploymentName(cluster.metadata.name, pool.name);
     const manifest = {
       apiVersion: GROUP_VERSION,
       kind: 'MachineDeployment',

@@ -59,16 +59,6 @@ export interface MachineDeploymentState {
   remediationBlocked?: { reason: string; message: string };
 }
 
-/** A machine's name: its MachineDeployment, its template revision and a counter that is never reused. */
-export function machineNameFor(machineDeployment: string, revision: string, index: number): string {
-  return `${machineDeployment}-${revision}-${index}`;
-}
-
-/** The longest name machineNameFor can give this MachineDeployment (8-hex revisions, up to 99,999 machines made). */
-export function longestMachineName(machineDeployment: string): string {
-  return machineNameFor(machineDeployment, 'ffffffff', 99_999);
-}
-
 export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';
 export const SKIP_REMEDIATION_ANNOTATION = 'slipway.dev/skip-remediation';
 

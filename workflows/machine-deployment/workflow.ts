@@ -48,7 +48,6 @@ import {
   machineReady,
   plannedMachineSets,
   plannedMachines,
-  machineNameFor,
   memoObject,
   poolReportOf,
   rolloutSpecOf,
@@ -56,6 +55,7 @@ import {
   type MachineRecord,
 } from './state';
 import { healthInput } from './health';
+import { machineNameFor } from '../planners/names';
 
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 const DEFAULT_OBSERVE_SECONDS = 30;

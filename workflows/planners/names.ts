@@ -23,3 +23,18 @@ export function controlPlaneMachineName(index: number): string {
 export function cloudMachineName(infraId: string, machineName: string): string {
   return `${infraId}-${machineName}`;
 }
+
+/** A MachineDeployment machine's name: the MachineDeployment, its template revision and a counter that is never reused. */
+export function machineNameFor(machineDeployment: string, revision: string, index: number): string {
+  return `${machineDeployment}-${revision}-${index}`;
+}
+
+/** The longest name machineNameFor can give this MachineDeployment (8-hex revisions, up to 99,999 machines made). */
+export function longestMachineName(machineDeployment: string): string {
+  return machineNameFor(machineDeployment, 'ffffffff', 99_999);
+}
+
+/** The MachineDeployment a ClusterDeployment owns for one of its worker pools. */
+export function poolMachineDeploymentName(clusterDeploymentName: string, pool: string): string {
+  return `${clusterDeploymentName}-${pool}`;
+}

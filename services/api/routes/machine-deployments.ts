@@ -12,7 +12,7 @@ import type { MachineDeployment } from '../../../crds/schemas/machine-deployment
 import { validatePatch, type FieldError } from '../../../crds/validate';
 import { CLUSTER_DEPLOYMENT_KIND, entityWorkflowId, getClusterDeployment } from '../../../workflows/cluster-deployment/definitions';
 import { DEFAULT_IMAGE, platformOf } from '../../../workflows/cluster-deployment/state';
-import { longestMachineName } from '../../../workflows/machine-deployment/state';
+import { longestMachineName } from '../../../workflows/planners/names';
 import { cloudNameProblems } from '../../../providers/cloud-names';
 import {
   MACHINE_DEPLOYMENT_KIND,

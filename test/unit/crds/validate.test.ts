@@ -97,6 +97,13 @@ const cases: Case[] = [
   { name: 'an unknown nested field', kind: 'ClusterDeployment', input: withField(cd, 'spec.platform.aws.zone', 'us-east-1a'), path: 'spec.platform.aws.zone', message: /not a known field.*region/ },
   { name: 'an unknown top-level field', kind: 'ClusterDeployment', input: withField(cd, 'extra', true), path: 'extra', message: /not a known field/ },
   { name: 'a "__proto__" key, kept as data and refused', kind: 'ClusterDeployment', input: JSON.parse(JSON.stringify(cd).replace('"clusterName"', '"__proto__":{"x":1},"clusterName"')), path: 'spec.__proto__', message: /not a known field/ },
+  {
+    name: 'a cluster name that makes worker machine names too long for GCE',
+    kind: 'ClusterDeployment',
+    input: withField(cd, 'metadata.name', `c${'x'.repeat(50)}`),
+    path: 'spec.compute[0].name',
+    message: /gives worker machines names like cx+-worker-ffffffff-99999, and GCP: .* at most 63/,
+  },
   { name: 'a missing name', kind: 'ClusterDeployment', input: withoutField(cd, 'metadata.name'), path: 'metadata.name', message: /is required: every ClusterDeployment needs metadata.name/ },
   { name: 'missing metadata', kind: 'NodePool', input: withoutField(np, 'metadata'), path: 'metadata', message: /is required: every NodePool needs metadata.name/ },
   { name: 'a name that is not an RFC 1123 label', kind: 'MachineDeployment', input: withField(md, 'metadata.name', 'MD_0'), path: 'metadata.name', message: /does not match the pattern/ },
