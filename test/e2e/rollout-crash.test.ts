@@ -10,7 +10,7 @@ import { deleteMachineDeployment, patchMachineDeployment } from '../../workflows
 import { cloudMachines, machineDeploymentObject, rolledOut, startMachineDeployment, waitForMachineDeployment } from '../support/machine-deployments';
 import { replayFailures } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, waitWhileWorkerRuns, type WorkerProcess } from '../support/worker-process';
 
 let stack: TestStack;
 let worker: WorkerProcess | undefined;
@@ -22,13 +22,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker?.output() ?? ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const waitUntil = (predicate: () => Promise<boolean>, timeoutMs: number, what: string) => waitWhileWorkerRuns(predicate, timeoutMs, what, () => worker);
 
 it('finishes a rollout with exactly replicas new machines although the worker is killed at random points', { timeout: 300_000 }, async () => {
   const replicas = 6;

@@ -10,7 +10,7 @@ import { deleteClusterDeployment } from '../../workflows/cluster-deployment/defi
 import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
 import { replayFailures } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, waitWhileWorkerRuns, type WorkerProcess } from '../support/worker-process';
 
 let stack: TestStack;
 let worker: WorkerProcess | undefined;
@@ -30,13 +30,7 @@ async function countOwnedMachines(): Promise<number> {
   return count;
 }
 
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker?.output() ?? ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const waitUntil = (predicate: () => Promise<boolean>, timeoutMs: number, what: string) => waitWhileWorkerRuns(predicate, timeoutMs, what, () => worker);
 
 it('survives SIGKILL of the worker during provisioning and deletion without duplicates or leaks', { timeout: 240_000 }, async () => {
   worker = startWorkerProcess(stack.workerEnv);

@@ -24,3 +24,12 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   };
   return { child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM'), output: () => output };
 }
+
+/** Polls until the predicate holds; on timeout the error carries the worker's recent output. */
+export async function waitWhileWorkerRuns(predicate: () => Promise<boolean>, timeoutMs: number, what: string, worker: () => WorkerProcess | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker()?.output() ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -25,6 +25,7 @@ import {
   workflowInfo,
   type Sinks,
 } from '@temporalio/workflow';
+import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE } from '../entity-defaults';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import { validateClusterDeploymentPatch } from '../../crds/validate';
 import type { MachineRole } from '../../providers/types';
@@ -55,15 +56,8 @@ import {
 } from './state';
 
 export const PROTECTED_DELETE_ANNOTATION = 'slipway.dev/protected-delete';
-/** Continue-as-new well before Temporal's own limits, and only when idle. */
-const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 
-const retry = {
-  initialInterval: '200ms',
-  backoffCoefficient: 2,
-  maximumInterval: '15s',
-  nonRetryableErrorTypes: ['InvalidRequest', 'QuotaExceeded', 'MachineFailed'],
-};
+const retry = CLOUD_ACTIVITY_RETRY;
 // Cloud API calls are a few HTTP requests each; a short start-to-close bounds how long a
 // call lost with a dead worker stays invisible before it is retried elsewhere.
 const cloud = proxyActivities<ClusterActivities>({

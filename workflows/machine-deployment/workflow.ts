@@ -21,6 +21,7 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
+import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE } from '../entity-defaults';
 import type { MachineDeployment } from '../../crds/schemas/machine-deployment';
 import { validatePatch } from '../../crds/validate';
 import { planRemediation, planRollout, previewRollout, templateRevision } from '../planners/rollout/index';
@@ -57,7 +58,6 @@ import {
 import { healthInput } from './health';
 import { machineNameFor } from '../planners/names';
 
-const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 const DEFAULT_OBSERVE_SECONDS = 30;
 const DEFAULT_BOOT_SECONDS = 120;
 const DEFAULT_DRAIN_SECONDS = 60;
@@ -65,12 +65,7 @@ const DEFAULT_DRAIN_SECONDS = 60;
 const CREATE_RETRY_BASE_MS = 5_000;
 const CREATE_RETRY_MAX_MS = 300_000;
 
-const retry = {
-  initialInterval: '200ms',
-  backoffCoefficient: 2,
-  maximumInterval: '15s',
-  nonRetryableErrorTypes: ['InvalidRequest', 'QuotaExceeded', 'MachineFailed'],
-};
+const retry = CLOUD_ACTIVITY_RETRY;
 // A create is a few cloud API calls; a short start-to-close bounds how long one lost with a
 // dead worker stays invisible before another worker retries it (and finds the machine by name).
 const cloud = proxyActivities<Pick<ClusterActivities, 'createMachine'>>({
