@@ -1,6 +1,6 @@
 /** Helpers for driving ClusterDeployment workflows directly through a Temporal client. */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { ClusterDeployment, ClusterDeploymentSpec } from '../../crds/schemas/cluster-deployment';
 import { TAG } from '../../providers/tags';
 import type { CloudResource } from '../../providers/types';

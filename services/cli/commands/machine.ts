@@ -33,7 +33,7 @@ export function parseAnnotationArgs(args: readonly string[]): Record<string, str
   );
 }
 
-async function onMachineDeployment<T>(context: CommandContext, md: string, namespace: string, call: () => Promise<T>): Promise<T> {
+async function onMachineDeployment<T>(md: string, namespace: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -55,7 +55,7 @@ export function machineCommand(context: CommandContext, setExitCode: (code: numb
       const namespace = options.namespace ?? DEFAULT_NAMESPACE;
       const client = await context.api();
       for (const machine of machines) {
-        await onMachineDeployment(context, md, namespace, () => client.deleteSubresource('MachineDeployment', namespace, md, `machines/${encodeURIComponent(machine)}`));
+        await onMachineDeployment(md, namespace, () => client.deleteSubresource('MachineDeployment', namespace, md, `machines/${encodeURIComponent(machine)}`));
         context.out(`machine "${machine}" deleted; machinedeployment "${md}" replaces it`);
       }
       setExitCode(0);
@@ -72,7 +72,7 @@ export function machineCommand(context: CommandContext, setExitCode: (code: numb
       const namespace = options.namespace ?? DEFAULT_NAMESPACE;
       const annotations = parseAnnotationArgs(annotationArgs);
       const client = await context.api();
-      await onMachineDeployment(context, md, namespace, () =>
+      await onMachineDeployment(md, namespace, () =>
         client.patchSubresource('MachineDeployment', namespace, md, `machines/${encodeURIComponent(machine)}`, { metadata: { annotations } }),
       );
       context.out(`machine "${machine}" annotated`);
