@@ -113,6 +113,11 @@ function gcpUnescape(cloudValue: string): string | undefined {
   return cloudValue.replace(/_([0-9a-f]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** Clouds whose store takes Slipway's tags exactly as they are, with no limits of its own. */
+function canonicalAsIs(cloud: CloudName, noun: string): CloudTagSyntax {
+  return { cloud, noun, cloudKey: (key) => key, keysIgnoreCase: false, escape: verbatim, unescape: verbatim, maxValueLength: Number.POSITIVE_INFINITY, valueProblem: noValueProblem };
+}
+
 const SYNTAX: Readonly<Record<CloudName, CloudTagSyntax>> = {
   aws: {
     cloud: 'aws',
@@ -159,26 +164,8 @@ const SYNTAX: Readonly<Record<CloudName, CloudTagSyntax>> = {
       return /[%\\/]/.test(value) ? "tag names may not contain '%', '\\' or '/'" : undefined;
     },
   },
-  baremetal: {
-    cloud: 'baremetal',
-    noun: 'inventory tag',
-    cloudKey: (key) => key,
-    keysIgnoreCase: false,
-    escape: verbatim,
-    unescape: verbatim,
-    maxValueLength: Number.POSITIVE_INFINITY,
-    valueProblem: noValueProblem,
-  },
-  simulated: {
-    cloud: 'simulated',
-    noun: 'simulated cloud tag',
-    cloudKey: (key) => key,
-    keysIgnoreCase: false,
-    escape: verbatim,
-    unescape: verbatim,
-    maxValueLength: Number.POSITIVE_INFINITY,
-    valueProblem: noValueProblem,
-  },
+  baremetal: canonicalAsIs('baremetal', 'inventory tag'),
+  simulated: canonicalAsIs('simulated', 'simulated cloud tag'),
 };
 
 /** The cloud-side key of each canonical key, on one cloud. */

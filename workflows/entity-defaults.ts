@@ -15,3 +15,9 @@ export const CLOUD_ACTIVITY_RETRY = {
 
 /** Entity workflows continue as new (when idle) once their history passes this, well before Temporal's own limits. */
 export const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
+
+/** The projection is written by a local activity: a Redis call, retried briefly; it is a cache, so a failure is not fatal. */
+export const PROJECTION_LOCAL_ACTIVITY = {
+  startToCloseTimeout: '5s',
+  retry: { maximumAttempts: 3, initialInterval: '100ms' },
+} as const;

@@ -25,7 +25,7 @@ import {
   workflowInfo,
   type Sinks,
 } from '@temporalio/workflow';
-import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE } from '../entity-defaults';
+import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE, PROJECTION_LOCAL_ACTIVITY } from '../entity-defaults';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import { validateClusterDeploymentPatch } from '../../crds/validate';
 import type { MachineRole } from '../../providers/types';
@@ -74,10 +74,7 @@ const boot = proxyActivities<Pick<ClusterActivities, 'awaitMachineRunning' | 'de
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
-const projection = proxyLocalActivities<ProjectionActivities>({
-  startToCloseTimeout: '5s',
-  retry: { maximumAttempts: 3, initialInterval: '100ms' },
-});
+const projection = proxyLocalActivities<ProjectionActivities>(PROJECTION_LOCAL_ACTIVITY);
 
 export interface WorkflowMetricsSink extends Sinks {
   metrics: { workflowFinished(kind: string, outcome: string): void };

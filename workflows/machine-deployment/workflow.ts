@@ -21,7 +21,7 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE } from '../entity-defaults';
+import { CLOUD_ACTIVITY_RETRY, HISTORY_EVENTS_BEFORE_CONTINUE, PROJECTION_LOCAL_ACTIVITY } from '../entity-defaults';
 import type { MachineDeployment } from '../../crds/schemas/machine-deployment';
 import { validatePatch } from '../../crds/validate';
 import { planRemediation, planRollout, previewRollout, templateRevision } from '../planners/rollout/index';
@@ -79,10 +79,7 @@ const teardown = proxyActivities<Pick<ClusterActivities, 'deleteMachine'>>({
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
-const projection = proxyLocalActivities<ProjectionActivities>({
-  startToCloseTimeout: '5s',
-  retry: { maximumAttempts: 3, initialInterval: '100ms' },
-});
+const projection = proxyLocalActivities<ProjectionActivities>(PROJECTION_LOCAL_ACTIVITY);
 const { metrics } = proxySinks<WorkflowMetricsSink>();
 
 function initialState(input: MachineDeploymentInput): MachineDeploymentState {
