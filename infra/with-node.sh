@@ -20,4 +20,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
 fi
 
 export TEMPORAL_CLI="${TEMPORAL_CLI:-$(ensure_temporal)}"
+# The cloud emulators the provider contract suite runs against (installed once, then cached).
+export MOTO_SERVER="${MOTO_SERVER:-$(ensure_moto)}"
+export SUSHY_EMULATOR="${SUSHY_EMULATOR:-$(ensure_sushy)}"
+export VCSIM="${VCSIM:-$(ensure_vcsim)}"
 exec "$@"

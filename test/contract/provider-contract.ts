@@ -6,15 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
-
-export type InjectedFault = { readonly status: 429 | 503; readonly retryAfterSeconds?: number } | { readonly timeout: true };
+import type { FaultProxy } from '../support/fault-proxy';
 
 export interface ContractHarness {
+  /** Talks to the emulator through `proxy`, never directly. */
   readonly adapter: ProviderAdapter;
   /** The secret the adapter holds; it must never appear in an error message. */
   readonly credential: string;
-  /** Makes the next requests fail as given, in order. */
-  injectFaults(next: readonly InjectedFault[]): Promise<void>;
+  /** Between the adapter and the emulator; speaks the cloud's own error dialect. */
+  readonly proxy: FaultProxy;
   /** The adapter's request timeout, so the timeout case can wait it out. */
   readonly requestTimeoutMs: number;
   /** The largest page the adapter asks for, so paging can be exercised. */
@@ -26,6 +26,35 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterable) items.push(item);
   return items;
+}
+
+const FAULT_BATCH_SIZE = 50;
+const FAULT_RATE = 0.1;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What the activity retry policy does for an adapter call, reduced to a bounded loop:
+ * throttled waits for the cloud's hint, retryable goes again, anything else fails.
+ */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const again = error instanceof ProviderError && (error.kind === 'throttled' || error.kind === 'retryable');
+      if (!again || attempt >= 20) throw error;
+      await sleep(error.kind === 'throttled' ? Math.min(error.details.retryAfterMs ?? 500, 2_000) : 100);
+    }
+  }
+}
+
+async function inBatches<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += width) results.push(...(await Promise.all(items.slice(start, start + width).map(work))));
+  return results;
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
@@ -114,19 +143,19 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     });
 
     it('classifies throttling with the cloud\'s retry hint', async () => {
-      await harness.injectFaults([{ status: 429, retryAfterSeconds: 2 }]);
+      harness.proxy.script([{ kind: 'throttle', retryAfterSeconds: 2 }]);
       const error = await errorOf(harness.adapter.createMachine(request()));
       expect(error.kind).toBe('throttled');
       expect(error.details.retryAfterMs).toBe(2000);
     });
 
     it('classifies a 5xx as retryable', async () => {
-      await harness.injectFaults([{ status: 503 }]);
+      harness.proxy.script([{ kind: 'serverError' }]);
       expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
     });
 
     it('classifies a timeout as retryable', async () => {
-      await harness.injectFaults([{ timeout: true }]);
+      harness.proxy.script([{ kind: 'timeout' }]);
       expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
     });
 
@@ -137,7 +166,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     });
 
     it('never puts the credential in an error message', async () => {
-      await harness.injectFaults([{ status: 429 }, { status: 503 }, { timeout: true }]);
+      harness.proxy.script([{ kind: 'throttle' }, { kind: 'serverError' }, { kind: 'timeout' }]);
       const errors = await Promise.all([
         errorOf(harness.adapter.describeMachine('a')),
         errorOf(harness.adapter.describeMachine('b')),
@@ -165,5 +194,43 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       await harness.adapter.deleteClusterInfra(clusterInfra);
       expect(await collect(harness.adapter.listResources({ [TAG.cluster]: clusterInfra }))).toEqual([]);
     });
+    it(`under ${FAULT_RATE * 100}% injected faults, ${FAULT_BATCH_SIZE} creates then ${FAULT_BATCH_SIZE} deletes leave no duplicate and nothing behind`, async () => {
+      const batchInfra = `${infraId}-faults`;
+      const wanted = Array.from({ length: FAULT_BATCH_SIZE }, (_, index) =>
+        request({
+          name: `${batchInfra}-f${index}`,
+          idempotencyToken: `${batchInfra}-f${index}-token`.replaceAll('-', ''),
+          tags: ownershipTags({ managementId, infraId: batchInfra, machineName: `f${index}`, role: 'worker', createdAt: '2026-11-25T00:00:00.000Z' }),
+        }),
+      );
+      const quarter = FAULT_RATE / 5;
+      harness.proxy.setRates({ throttle: quarter, serverError: quarter, resetBefore: quarter, resetAfter: quarter, slow: quarter });
+      const before = harness.proxy.stats.requests;
+      try {
+        const created = await inBatches(wanted, 10, (machine) => retried(() => harness.adapter.createMachine(machine)));
+        harness.proxy.setRates({});
+        const listed = (await collect(harness.adapter.listMachines({ [TAG.cluster]: batchInfra }))).filter((machine) => machine.phase !== 'terminated');
+        expect(listed.map((machine) => machine.name).sort()).toEqual(wanted.map((machine) => machine.name).sort());
+        expect(new Set(listed.map((machine) => machine.providerId)).size).toBe(FAULT_BATCH_SIZE);
+        expect(listed.map((machine) => machine.providerId).sort()).toEqual(created.map((machine) => machine.providerId).sort());
+
+        harness.proxy.setRates({ throttle: quarter, serverError: quarter, resetBefore: quarter, resetAfter: quarter, slow: quarter });
+        await inBatches(created, 10, (machine) => retried(() => harness.adapter.deleteMachine(machine.providerId)));
+      } finally {
+        harness.proxy.setRates({});
+      }
+      const injected = Object.values(harness.proxy.stats.injected).reduce((sum, count) => sum + count, 0);
+      expect(injected).toBeGreaterThan(0);
+      expect(harness.proxy.stats.requests - before).toBeGreaterThan(FAULT_BATCH_SIZE * 2);
+      // A deleted machine may linger as stopping for a while (a BMC powers off when it will).
+      const deadline = Date.now() + 60_000;
+      let left: CloudMachine[] = [];
+      do {
+        left = (await collect(harness.adapter.listMachines({ [TAG.cluster]: batchInfra }))).filter((machine) => machine.phase !== 'terminated');
+        if (left.every((machine) => machine.phase !== 'stopping')) break;
+        await sleep(1_000);
+      } while (Date.now() < deadline);
+      expect(left).toEqual([]);
+    }, 300_000);
   });
 }
