@@ -9,7 +9,7 @@
  * credentials reference, never the credential itself).
  */
 import type { Redis } from 'ioredis';
-import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { CloudName } from './tag-encoding';
 import { ProviderError, type ProviderAdapter } from './types';
 
@@ -77,6 +77,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): CloudR
   const maxWaitMs = options.maxWaitMs ?? 10_000;
   const buckets = new Map<string, Bucket>();
 
+  // While Redis is unreachable each worker limits itself in memory instead of failing cloud calls.
+  const redisLimiter = (keyPrefix: string, points: number, duration: number): RateLimiterRedis =>
+    new RateLimiterRedis({ storeClient: options.redis, keyPrefix, points, duration, insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }) });
+
   const bucketFor = (provider: CloudName, apiClass: ApiClass): Bucket => {
     const name = `${provider}:${apiClass}`;
     const existing = buckets.get(name);
@@ -84,12 +88,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): CloudR
     const limits = (options.limits?.[provider] ?? DEFAULT_LIMITS[provider])[apiClass];
     // Sub-1/s rates become one request per window of 1/rate seconds.
     const sustainedWindow = limits.perSecond >= 1 ? 1 : Math.ceil(1 / limits.perSecond);
-    const sustained = new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `${prefix}:rate`, points: Math.max(1, Math.round(limits.perSecond * sustainedWindow)), duration: sustainedWindow });
+    const sustained = redisLimiter(`${prefix}:rate`, Math.max(1, Math.round(limits.perSecond * sustainedWindow)), sustainedWindow);
     let created: Bucket = { limiters: [sustained], consume: (key) => sustained.consume(key) };
     if (limits.burst > 0) {
       // The burst refills over the time the sustained rate takes to fill it.
       const burstWindow = Math.max(1, Math.ceil(limits.burst / limits.perSecond));
-      const burst = new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `${prefix}:burst`, points: Math.round(limits.burst), duration: burstWindow });
+      const burst = redisLimiter(`${prefix}:burst`, Math.round(limits.burst), burstWindow);
       const both = new BurstyRateLimiter(sustained, burst);
       created = { limiters: [sustained, burst], consume: (key) => both.consume(key) };
     }

@@ -138,4 +138,15 @@ describe('shared cloud rate limiter', () => {
     const limiter = createRedisRateLimiter({ redis, keyPrefix, maxWaitMs: 5_000, limits: { aws: { mutate: { perSecond: 2, burst: 0 }, describe: { perSecond: 2, burst: 0 } } } });
     for (let call = 0; call < 5; call += 1) await limiter.acquire(scope(), 'mutate');
   });
+
+  it('falls back to a per-worker limit in memory while Redis is unreachable', async () => {
+    const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    unreachable.on('error', () => undefined);
+    try {
+      const limiter = createRedisRateLimiter({ redis: unreachable, maxWaitMs: 0, limits: { aws: SLOW } });
+      expect(await granted(limiter, scope(), 7)).toBe(5);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
 });
