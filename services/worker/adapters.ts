@@ -1,13 +1,21 @@
 /**
  * Picks the provider adapter for a target and resolves its credentials, inside the
- * activity. Adapters are cached per (platform, region, credential reference).
+ * activity: a target carries only a reference (a secret's namespace and name) or none,
+ * which means the worker's environment profile. Adapters are cached per (platform,
+ * region, credential reference) and, when the worker has a rate limiter, share its
+ * Redis buckets with every other worker.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { awsAdapterOptionsFrom, createAwsAdapter } from '../../providers/aws/adapter';
+import { rateLimitedAdapter, type CloudRateLimiter } from '../../providers/rate-limit';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
-import type { ProviderAdapter } from '../../providers/types';
+import { isProviderError, type ProviderAdapter } from '../../providers/types';
+import type { PlatformName } from '../../crds/schemas/cluster-deployment';
 import type { ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
 import type { AdapterResolver } from './cluster-activities';
-import type { SecretStore } from './secrets';
+import type { SecretData, SecretStore } from './secrets';
+
+export type WorkerEnv = Readonly<Record<string, string | undefined>>;
 
 export interface AdapterResolverDeps {
   readonly secrets: SecretStore;
@@ -15,25 +23,52 @@ export interface AdapterResolverDeps {
   /** The worker's default simulated-cloud key, used when a cluster names no credentials secret. */
   readonly simulatedApiKey?: string;
   readonly requestTimeoutMs?: number;
+  /** Where adapters read their environment profile and endpoints (SLIPWAY_<CLOUD>_ENDPOINT); process.env by default. */
+  readonly env?: WorkerEnv;
+  readonly rateLimiter?: CloudRateLimiter;
 }
+
+interface AdapterInput {
+  readonly region: string;
+  /** The secret's fields, or undefined for the environment profile. */
+  readonly credentials: SecretData | undefined;
+  readonly env: WorkerEnv;
+  readonly deps: AdapterResolverDeps;
+}
+
+type AdapterFactory = (input: AdapterInput) => ProviderAdapter;
+
+const FACTORIES: Partial<Record<PlatformName, AdapterFactory>> = {
+  simulated: ({ credentials, deps }) =>
+    createSimulatedAdapter({ baseUrl: deps.simCloudUrl, apiKey: credentials ? credentials.apiKey : deps.simulatedApiKey, requestTimeoutMs: deps.requestTimeoutMs ?? 10_000 }),
+  aws: ({ region, credentials, env, deps }) =>
+    createAwsAdapter({ ...awsAdapterOptionsFrom({ region, credentials, env }), ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}) }),
+};
 
 export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolver {
   const cache = new Map<string, Promise<ProviderAdapter>>();
+  const env = deps.env ?? process.env;
 
   const build = async (target: ProviderTarget): Promise<ProviderAdapter> => {
-    switch (target.platform) {
-      case 'simulated': {
-        const apiKey = target.credentialsRef
-          ? (await deps.secrets.read(target.credentialsRef.namespace, target.credentialsRef.name)).apiKey
-          : deps.simulatedApiKey;
-        return createSimulatedAdapter({ baseUrl: deps.simCloudUrl, apiKey, requestTimeoutMs: deps.requestTimeoutMs ?? 10_000 });
-      }
-      default:
-        throw ApplicationFailure.nonRetryable(
-          `platform ${target.platform} has no adapter on this worker yet; use platform "simulated", or run a worker that serves ${target.platform}.`,
-          'InvalidRequest',
-        );
+    const factory = FACTORIES[target.platform];
+    if (!factory) {
+      throw ApplicationFailure.nonRetryable(
+        `platform ${target.platform} has no adapter on this worker; use one of ${Object.keys(FACTORIES).join(', ')}, or run a worker that serves ${target.platform}.`,
+        'InvalidRequest',
+      );
     }
+    const reference = target.credentialsRef;
+    const credentials = reference ? await deps.secrets.read(reference.namespace, reference.name) : undefined;
+    let adapter: ProviderAdapter;
+    try {
+      adapter = factory({ region: target.region, credentials, env, deps });
+    } catch (error) {
+      if (!isProviderError(error)) throw error;
+      throw ApplicationFailure.nonRetryable(`${error.message}. Fix the credentials secret or the worker's environment; the cluster retries by itself.`, 'InvalidRequest');
+    }
+    if (!deps.rateLimiter) return adapter;
+    const account = reference ? `${reference.namespace}/${reference.name}` : 'default';
+    return rateLimitedAdapter(adapter, deps.rateLimiter, { provider: target.platform, account, region: target.region });
   };
 
   return (target) => {

@@ -9,6 +9,7 @@ import { homeFiles, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { metricsRegistry, workflowsFinished } from '../common/metrics';
 import { createProjection } from '../common/projection';
+import { createRedisRateLimiter } from '../../providers/rate-limit';
 import { createSlipwayActivities } from './activities';
 import { createAdapterResolver } from './adapters';
 import { createSlipwayWorker } from './create-worker';
@@ -41,6 +42,8 @@ const worker = await createSlipwayWorker({
       secrets: fileSecretStore(homeFiles.secrets(config.home)),
       simCloudUrl: config.simCloudUrl,
       simulatedApiKey: process.env.SLIPWAY_SIMCLOUD_API_KEY,
+      env: process.env,
+      rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.redisPrefix}:ratelimit` }),
     }),
     projection,
   }),

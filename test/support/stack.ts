@@ -15,6 +15,7 @@ import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import type { ProviderAdapter } from '../../providers/types';
 import { createProjection } from '../../services/common/projection';
+import { createRedisRateLimiter } from '../../providers/rate-limit';
 import { createSlipwayActivities } from '../../services/worker/activities';
 import { createAdapterResolver } from '../../services/worker/adapters';
 import { createSlipwayWorker, type SlipwayWorker } from '../../services/worker/create-worker';
@@ -25,6 +26,8 @@ export interface TestStackOptions {
   /** Run the worker in this process (default). False: the caller runs worker processes itself. */
   readonly inProcessWorker?: boolean;
   readonly pollIntervalMs?: number;
+  /** Extra worker environment for adapters, e.g. SLIPWAY_AWS_ENDPOINT pointing at moto. */
+  readonly adapterEnv?: Readonly<Record<string, string>>;
 }
 
 export interface TestStack {
@@ -81,7 +84,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),
       activities: createSlipwayActivities({
-        adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+        adapters: createAdapterResolver({
+          secrets: fileSecretStore(join(home, 'secrets')),
+          simCloudUrl: simCloud.url,
+          simulatedApiKey: simCloud.apiKey,
+          env: { ...process.env, ...options.adapterEnv },
+          rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${redisPrefix}:ratelimit` }),
+        }),
         projection,
         pollIntervalMs: options.pollIntervalMs ?? 50,
       }),
@@ -101,6 +110,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     SLIPWAY_MANAGEMENT_ID: managementId,
     SLIPWAY_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     SLIPWAY_LOG_LEVEL: 'warn',
+    ...options.adapterEnv,
   };
 
   return {

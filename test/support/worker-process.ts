@@ -12,11 +12,12 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
+/** keepOutputChars: how much of the worker's output output() keeps (the tail); Infinity keeps all of it. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv, keepOutputChars = 20_000): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-keepOutputChars)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-keepOutputChars)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const signal = async (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
