@@ -138,13 +138,15 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
   const ensureSecurityGroup = async (request: ClusterInfraRequest, filters: Filter[], vpcId: string): Promise<Tagged> => {
     const operation = 'create cluster security group';
     const name = `${request.infraId}-sg`;
-    const inVpc: Filter[] = [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }];
+    // EC2 refuses group names that look like group IDs.
+    const groupName = name.startsWith('sg-') ? `slipway-${name}` : name;
+    const inVpc: Filter[] = [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [groupName] }];
     let found = await first(tagged.securityGroups(operation, [...filters, ...inVpc]));
     if (!found) {
       // Group names are unique per VPC: a Duplicate means an earlier attempt made it.
       await ec2.callUnless(operation, ['InvalidGroup.Duplicate'], () =>
         ec2.client.send(
-          new CreateSecurityGroupCommand({ GroupName: name, Description: `Slipway cluster ${request.infraId}`, VpcId: vpcId, TagSpecifications: tagSpecifications(operation, ['security-group'], request.tags, name) }),
+          new CreateSecurityGroupCommand({ GroupName: groupName, Description: `Slipway cluster ${request.infraId}`, VpcId: vpcId, TagSpecifications: tagSpecifications(operation, ['security-group'], request.tags, name) }),
         ),
       );
       found = await first(tagged.securityGroups(operation, inVpc));
