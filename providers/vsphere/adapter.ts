@@ -1,0 +1,82 @@
+/**
+ * The vSphere provider adapter. VM work speaks vim25 SOAP at <endpoint>/sdk (soap.ts, vim.ts);
+ * ownership tags are vSphere tags through the REST tagging API at <endpoint>/rest (tagging.ts),
+ * encoded with TAG_ENCODINGS.vsphere. Machines are clones of a template in the cluster's VM
+ * folder (machines.ts); the folder is the cluster's infrastructure (folders.ts). Credentials,
+ * endpoint, placement and the environment variables a worker reads: options.ts.
+ */
+import { TAG, matchesTagQuery } from '../tags';
+import type { CloudResource, ClusterInfra, ProviderAdapter } from '../types';
+import { createRedactor } from './errors';
+import { createClusterFolders, folderResource } from './folders';
+import { createHttpTransport } from './http';
+import { createInventory } from './inventory';
+import { createMachineOperations } from './machines';
+import { pageSizeOf, requestTimeoutOf, taskTimeoutOf, type VsphereAdapterOptions } from './options';
+import { MANAGEMENT_CATEGORY, encodeTags } from './ownership';
+import { createRestClient } from './rest';
+import { createSoapClient } from './soap';
+import { createTagging } from './tagging';
+import { createVim } from './vim';
+
+export {
+  VCSIM_PLACEMENT,
+  VSPHERE_ENDPOINT_ENV,
+  VSPHERE_ENV,
+  VSPHERE_SECRET_FIELDS,
+  vsphereAdapterOptionsFrom,
+  type VsphereAdapterOptions,
+  type VsphereAdapterOptionsInput,
+  type VsphereCredentials,
+  type VsphereCredentialsProvider,
+  type VspherePlacement,
+} from './options';
+
+export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAdapter {
+  const redactor = createRedactor();
+  const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate);
+  const soap = createSoapClient(transport, options.credentials, redactor.redact, redactor.remember);
+  const vim = createVim(soap, { taskTimeoutMs: taskTimeoutOf(options), redact: redactor.redact });
+  const tagging = createTagging(createRestClient(transport, options.credentials, redactor.redact, redactor.remember));
+  const inventory = createInventory(vim, options.placement);
+  const folders = createClusterFolders(vim, inventory, tagging);
+  const pageSize = pageSizeOf(options);
+  const machines = createMachineOperations({ vim, inventory, folders, tagging, pageSize, defaultTemplate: options.placement.template });
+
+  return {
+    platform: 'vsphere',
+    createMachine: machines.createMachine,
+    describeMachine: machines.describeMachine,
+    listMachines: machines.listMachines,
+    deleteMachine: machines.deleteMachine,
+
+    async ensureClusterInfra(request): Promise<ClusterInfra> {
+      const operation = 'ensure cluster infrastructure';
+      const folder = await folders.ensure(operation, request.infraId, encodeTags(operation, request.tags));
+      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId)] };
+    },
+
+    async deleteClusterInfra(infraId) {
+      await folders.deleteIfEmpty('delete cluster infrastructure', infraId);
+    },
+
+    async *listResources(query) {
+      const operation = 'list resources';
+      const objects = await tagging.objectsTagged(operation, encodeTags(operation, query), MANAGEMENT_CATEGORY);
+      const vms = objects.filter((object) => object.type === 'VirtualMachine');
+      for await (const machine of machines.machinesAmong(operation, vms, query)) {
+        yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
+      }
+      const clusterFolders = objects.filter((object) => object.type === 'Folder');
+      for await (const resource of folders.resources(operation, clusterFolders, pageSize)) {
+        if (resource.tags[TAG.management] !== undefined && matchesTagQuery(resource.tags, query)) yield resource;
+      }
+    },
+
+    async deleteResource(resource) {
+      if (resource.kind === 'machine') return machines.deleteMachine(resource.id);
+      if (resource.kind === 'network') return folders.destroy('delete resource', { type: 'Folder', value: resource.id });
+      // This adapter makes no other kind, so there is nothing of it to delete.
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * A cluster's infrastructure on vSphere is one VM folder, `<infraId>`, directly under the
+ * datacenter's VM folder, tagged with the cluster's ownership tags; its machines are cloned
+ * into it. vSphere IPI leaves the load balancer and DNS to the site, so there is nothing else.
+ * The folder is reported as a resource of kind 'network': the container a sweep deletes last.
+ */
+import type { CanonicalTags, CloudResource } from '../types';
+import { faultOf, retryableFailure } from './errors';
+import type { Inventory } from './inventory';
+import { decodeTags, tagWhereMissing } from './ownership';
+import { morefKey, type CloudTags, type Tagging } from './tagging';
+import type { Vim } from './vim';
+import { children, morefOf, text, type Moref } from './xml';
+
+export interface ClusterFolder {
+  readonly ref: Moref;
+  readonly tags: CanonicalTags;
+}
+
+export interface ClusterFolders {
+  /** Finds or makes the folder and attaches whichever of the tags it lacks. */
+  ensure(operation: string, infraId: string, tags: CloudTags): Promise<ClusterFolder>;
+  find(operation: string, infraId: string): Promise<Moref | undefined>;
+  /** Drops what is remembered of a folder vCenter says is gone. */
+  forget(folder: Moref): void;
+  /** Infra IDs whose folder this adapter has seen, for finding a machine by name without a search. */
+  knownInfraIds(): string[];
+  /** Destroys the folder when it holds no VM; one that still does is left for the sweep. */
+  deleteIfEmpty(operation: string, infraId: string): Promise<void>;
+  /** Destroys the folder and whatever is left in it: in the cluster's own folder, that is the cluster's. */
+  destroy(operation: string, folder: Moref): Promise<void>;
+  resources(operation: string, folders: readonly Moref[], pageSize: number): AsyncGenerator<CloudResource>;
+}
+
+export function folderResource(folder: ClusterFolder, name: string): CloudResource {
+  return { kind: 'network', id: folder.ref.value, name, tags: folder.tags };
+}
+
+export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Tagging): ClusterFolders {
+  const found = new Map<string, Moref>();
+  const ensured = new Map<string, Promise<ClusterFolder>>();
+
+  const forget = (ref: Moref): void => {
+    for (const [infraId, known] of found) {
+      if (known.value === ref.value) {
+        found.delete(infraId);
+        ensured.delete(infraId);
+      }
+    }
+  };
+
+  const find = async (operation: string, infraId: string): Promise<Moref | undefined> => {
+    const known = found.get(infraId);
+    if (known) return known;
+    const ref = await vim.findChild(operation, await inventory.vmFolder(operation), infraId);
+    if (ref?.type === 'Folder') found.set(infraId, ref);
+    return ref?.type === 'Folder' ? ref : undefined;
+  };
+
+  const makeOrFind = async (operation: string, infraId: string): Promise<{ ref: Moref; fresh: boolean }> => {
+    const existing = await find(operation, infraId);
+    if (existing) return { ref: existing, fresh: false };
+    try {
+      const ref = await vim.createFolder(operation, await inventory.vmFolder(operation), infraId);
+      found.set(infraId, ref);
+      return { ref, fresh: true };
+    } catch (error) {
+      if (faultOf(error) !== 'DuplicateName') throw error;
+    }
+    // Made by a call whose answer was lost, or by another worker in between.
+    const made = await find(operation, infraId);
+    if (!made) throw retryableFailure(operation, `vCenter says folder ${infraId} exists, but it is not in ${inventory.vmFolderPath}`);
+    return { ref: made, fresh: false };
+  };
+
+  const destroy = async (operation: string, folder: Moref): Promise<void> => {
+    try {
+      await vim.waitForTask(operation, await vim.destroy(operation, folder));
+    } catch (error) {
+      if (faultOf(error) !== 'ManagedObjectNotFound') throw error;
+    }
+    forget(folder);
+  };
+
+  return {
+    find,
+    forget,
+    destroy,
+    knownInfraIds: () => [...found.keys()],
+
+    ensure(operation, infraId, wanted) {
+      let pending = ensured.get(infraId);
+      if (!pending) {
+        pending = (async () => {
+          const { ref, fresh } = await makeOrFind(operation, infraId);
+          const attached = fresh ? {} : ((await tagging.attachedTags(operation, [ref])).get(morefKey(ref)) ?? {});
+          const tags = await tagWhereMissing(tagging, operation, ref, wanted, attached);
+          return { ref, tags: decodeTags(tags) };
+        })();
+        ensured.set(infraId, pending);
+        const settled = pending;
+        settled.catch(() => {
+          if (ensured.get(infraId) === settled) ensured.delete(infraId);
+        });
+      }
+      return pending;
+    },
+
+    async deleteIfEmpty(operation, infraId) {
+      const folder = await find(operation, infraId);
+      if (!folder) return;
+      const content = await vim.retrieveOne(operation, folder, ['childEntity']);
+      if (!content) {
+        forget(folder);
+        return;
+      }
+      const held = children(content.props.get('childEntity'), 'ManagedObjectReference').flatMap((node) => morefOf(node) ?? []);
+      if (held.some((ref) => ref.type === 'VirtualMachine')) return;
+      await destroy(operation, folder);
+    },
+
+    async *resources(operation, folders, pageSize) {
+      for await (const page of vim.retrieve(operation, folders, { Folder: ['name'] }, pageSize)) {
+        const tagsByFolder = await tagging.attachedTags(
+          operation,
+          page.map((content) => content.obj),
+        );
+        for (const content of page) {
+          const name = text(content.props.get('name')) ?? content.obj.value;
+          yield folderResource({ ref: content.obj, tags: decodeTags(tagsByFolder.get(morefKey(content.obj)) ?? {}) }, name);
+        }
+      }
+    },
+  };
+}
