@@ -1,0 +1,73 @@
+/**
+ * The Azure provider adapter: ProviderAdapter over Azure Resource Manager with
+ * @azure/arm-compute (VMs), @azure/arm-network (virtual network, security group) and
+ * @azure/arm-resources (resource groups, Resources - List), authenticated by @azure/identity.
+ * Canonical tags are written with TAG_ENCODINGS.azure (Azure tag names may not contain '/')
+ * and decoded on read, so callers only ever see canonical tags. How a worker builds the
+ * options (credentials secret fields, environment, endpoints) is documented in options.ts.
+ */
+import { ProviderError, type ProviderAdapter } from '../types';
+import { invalidField } from '../http-errors';
+import { TAG_ENCODINGS } from '../tag-encoding';
+import { createAzureClients } from './clients';
+import { createMachine, deleteMachine, describeMachine, listMachineResources, listMachines, type MachineContext } from './machines';
+import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources } from './network';
+import { requestTimeoutOf, type AzureAdapterOptions } from './options';
+import { throwawaySshPublicKey } from './ssh-key';
+
+export { azureAdapterOptionsFrom, AZURE_AUTHORITY_HOST_ENV, AZURE_ENDPOINT_ENV, AZURE_SECRET_FIELDS, type AzureAdapterOptions } from './options';
+
+export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapter {
+  const timeoutMs = requestTimeoutOf(options);
+  let throwawayKey: Promise<string> | undefined;
+  const context: MachineContext = {
+    clients: createAzureClients(options),
+    subscriptionId: options.subscriptionId,
+    location: options.location,
+    timeoutMs,
+    sshPublicKey: () => {
+      if (options.sshPublicKey) return Promise.resolve(options.sshPublicKey);
+      throwawayKey ??= throwawaySshPublicKey();
+      return throwawayKey;
+    },
+  };
+  const deleteAny: ProviderAdapter['deleteMachine'] = (providerId) => deleteMachine(context, providerId);
+
+  return {
+    platform: 'azure',
+    createMachine: (request) => createMachine(context, request),
+    describeMachine: (name) => describeMachine(context, name),
+    listMachines: (query) => listMachines(context, query),
+    deleteMachine: deleteAny,
+
+    async ensureClusterInfra(request) {
+      let encodedTags: Record<string, string>;
+      try {
+        encodedTags = TAG_ENCODINGS.azure.encode(request.tags);
+      } catch (error) {
+        throw invalidField('azure', 'ensure cluster infrastructure', 'tags', `cannot be written as Azure tags: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const resources = await ensureClusterNetwork(context, request.infraId, request.region || options.location, encodedTags);
+      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources };
+    },
+
+    deleteClusterInfra: (infraId) => deleteClusterGroup(context, infraId),
+
+    async *listResources(query) {
+      yield* listMachineResources(context, query);
+      yield* listNetworkResources(context, query);
+    },
+
+    async deleteResource(resource) {
+      switch (resource.kind) {
+        case 'machine':
+          return deleteAny(resource.id);
+        case 'network':
+        case 'securityGroup':
+          return deleteNetworkResource(context, resource.kind, resource.id);
+        default:
+          throw new ProviderError('invalid', `azure delete ${resource.kind}: the Azure adapter makes no ${resource.kind} resources, so it cannot delete ${resource.id}`, { operation: `delete ${resource.kind}` });
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The three ARM SDK clients the adapter uses, configured alike: one attempt per call (Temporal
+ * retries, by the error's kind), a deadline on every request, and tokens for the endpoint's
+ * own audience (https://management.azure.com/.default on public Azure).
+ */
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { DEFAULT_ARM_ENDPOINT, requestTimeoutOf, requestTimeoutPolicy, type AzureAdapterOptions } from './options';
+
+export interface AzureClients {
+  readonly compute: ComputeManagementClient;
+  readonly network: NetworkManagementClient;
+  readonly resources: ResourceManagementClient;
+}
+
+export function createAzureClients(options: AzureAdapterOptions): AzureClients {
+  const endpoint = options.endpoint ?? DEFAULT_ARM_ENDPOINT;
+  const common = {
+    endpoint,
+    credentials: { scopes: [`${new URL(endpoint).origin}/.default`] },
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutOf(options)), position: 'perCall' as const }],
+    userAgentOptions: { userAgentPrefix: 'slipway' },
+  };
+  return {
+    compute: new ComputeManagementClient(options.credential, options.subscriptionId, common),
+    network: new NetworkManagementClient(options.credential, options.subscriptionId, common),
+    resources: new ResourceManagementClient(options.credential, options.subscriptionId, common),
+  };
+}

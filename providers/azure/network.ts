@@ -1,0 +1,141 @@
+/**
+ * A cluster's infrastructure in Azure: its resource group, and in it a network security group
+ * (admitting the API server port) and a virtual network with a control-plane and a worker
+ * subnet. The security group is attached to each VM's NIC rather than to the subnets, so that
+ * deleting machines, then the security group, then the network (the sweep's order) never
+ * meets a group still attached to a subnet.
+ *
+ * Ensuring reads first and writes only what is missing (or Failed), and does not wait for
+ * Azure to finish provisioning: the IDs are known at once, and a VM may reference a network
+ * whose provisioning is still under way. Deleting the cluster deletes its resource group,
+ * which takes everything in it along.
+ */
+import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
+import { TAG_ENCODINGS } from '../tag-encoding';
+import { matchesTagQuery } from '../tags';
+import { ProviderError, type CloudResource, type CloudResourceKind, type TagQuery } from '../types';
+import type { AzureClients } from './clients';
+import { classifyAzureError, isNotFound } from './errors';
+import { groupId, parseResourceId, resourceGroupName, securityGroupName, SUBNET_PREFIX, subnetName, virtualNetworkName, VNET_ADDRESS_SPACE } from './names';
+
+export interface NetworkContext {
+  readonly clients: AzureClients;
+  readonly subscriptionId: string;
+  readonly timeoutMs: number;
+}
+
+const NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
+const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
+
+async function attempt<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw classifyAzureError(operation, error, context.timeoutMs);
+  }
+}
+
+/** The resource, or undefined when Azure says it (or its group) does not exist. */
+async function existing<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await attempt(context, operation, call);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Kept as it is unless it failed to provision; one being deleted makes the PUT fail (and retry). */
+const usable = (state: string | undefined): boolean => state !== undefined && !/^(failed|deleting)$/i.test(state);
+
+function resource(kind: CloudResourceKind, id: string, name: string, tags: Record<string, string> | undefined): CloudResource {
+  return { kind, id, name, tags: TAG_ENCODINGS.azure.decode(tags ?? {}) };
+}
+
+export async function ensureClusterNetwork(context: NetworkContext, infraId: string, location: string, encodedTags: Record<string, string>): Promise<CloudResource[]> {
+  const { clients } = context;
+  const group = resourceGroupName(infraId);
+  const currentGroup = await existing(context, 'get resource group', () => clients.resources.resourceGroups.get(group));
+  if (currentGroup?.properties?.provisioningState?.toLowerCase() === 'deleting') {
+    throw new ProviderError('retryable', `azure ensure cluster infrastructure: resource group ${group} is still being deleted (the call is retried)`, { operation: 'ensure cluster infrastructure' });
+  }
+  if (!currentGroup) await attempt(context, 'create resource group', () => clients.resources.resourceGroups.createOrUpdate(group, { location, tags: encodedTags }));
+
+  const nsgName = securityGroupName(infraId);
+  const nsgId = `${groupId(context.subscriptionId, group)}/providers/${NSG_TYPE}/${nsgName}`;
+  const currentNsg = await existing(context, 'get network security group', () => clients.network.networkSecurityGroups.get(group, nsgName));
+  if (!usable(currentNsg?.provisioningState)) {
+    const body: NetworkSecurityGroup = {
+      location,
+      tags: encodedTags,
+      securityRules: [{ name: 'apiserver-in', protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 101, sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '6443' }],
+    };
+    await attempt(context, 'create network security group', () => clients.network.networkSecurityGroups.createOrUpdate(group, nsgName, body).submitted());
+  }
+
+  const vnetName = virtualNetworkName(infraId);
+  const vnetId = `${groupId(context.subscriptionId, group)}/providers/${VNET_TYPE}/${vnetName}`;
+  const currentVnet = await existing(context, 'get virtual network', () => clients.network.virtualNetworks.get(group, vnetName));
+  if (!usable(currentVnet?.provisioningState)) {
+    const body: VirtualNetwork = {
+      location,
+      tags: encodedTags,
+      addressSpace: { addressPrefixes: [VNET_ADDRESS_SPACE] },
+      subnets: (['control-plane', 'worker'] as const).map((role) => ({ name: subnetName(infraId, role), addressPrefix: SUBNET_PREFIX[role] })),
+    };
+    await attempt(context, 'create virtual network', () => clients.network.virtualNetworks.createOrUpdate(group, vnetName, body).submitted());
+  }
+  return [resource('network', vnetId, vnetName, currentVnet?.tags ?? encodedTags), resource('securityGroup', nsgId, nsgName, currentNsg?.tags ?? encodedTags)];
+}
+
+/** Starts deleting the cluster's resource group and everything in it; a missing group is fine. */
+export async function deleteClusterGroup(context: NetworkContext, infraId: string): Promise<void> {
+  const group = resourceGroupName(infraId);
+  try {
+    await attempt(context, 'delete resource group', () => context.clients.resources.resourceGroups.delete(group).submitted());
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export async function deleteNetworkResource(context: NetworkContext, kind: 'network' | 'securityGroup', id: string): Promise<void> {
+  const type = kind === 'network' ? VNET_TYPE : NSG_TYPE;
+  const address = parseResourceId(id, type);
+  if (!address) throw new ProviderError('invalid', `azure delete ${kind}: "${id}" is not the resource ID of a ${type}`, { operation: `delete ${kind}` });
+  const { network } = context.clients;
+  try {
+    await attempt(context, `delete ${kind}`, () =>
+      (kind === 'network' ? network.virtualNetworks.delete(address.resourceGroup, address.name) : network.networkSecurityGroups.delete(address.resourceGroup, address.name)).submitted(),
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+interface Listed {
+  readonly id?: string;
+  readonly name?: string;
+  readonly tags?: Record<string, string>;
+  readonly provisioningState?: string;
+}
+
+/** Streams the subscription's networks and security groups carrying the tags, page by page; ones being deleted are left out. */
+export async function* listNetworkResources(context: NetworkContext, query: TagQuery): AsyncGenerator<CloudResource> {
+  const { network } = context.clients;
+  const sources: [CloudResourceKind, string, () => AsyncIterableIterator<Listed[]>][] = [
+    ['securityGroup', 'list network security groups', () => network.networkSecurityGroups.listAll().byPage()],
+    ['network', 'list virtual networks', () => network.virtualNetworks.listAll().byPage()],
+  ];
+  for (const [kind, operation, pages] of sources) {
+    const iterator = pages();
+    for (;;) {
+      const page = await attempt(context, operation, () => iterator.next());
+      if (page.done) break;
+      for (const item of page.value) {
+        if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
+        const found = resource(kind, item.id, item.name, item.tags);
+        if (matchesTagQuery(found.tags, query)) yield found;
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * What the contract suite does not pin down for Azure, against the ARM emulator: the machine
+ * phases across ARM's provisioning states, the cluster's network and where machines land in
+ * it, capacity and throttling answers from the emulator itself, and a refused service principal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
+import { TAG, ownershipTags } from '../../providers/tags';
+import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
+
+const OPERATION_MS = 300;
+let cloud: AzureTestCloud;
+let adapter: ProviderAdapter;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function request(infraId: string, machineName: string, overrides: Partial<MachineCreateRequest> = {}): MachineCreateRequest {
+  return {
+    name: `${infraId}-${machineName}`,
+    idempotencyToken: `${infraId}${machineName}`,
+    role: 'worker',
+    instanceType: 'Standard_D4s_v5',
+    image: 'rhcos-4.16',
+    infraId,
+    tags: ownershipTags({ managementId: 'mgmt-a', infraId, machineName, role: 'worker', createdAt: '2026-11-25T00:00:00.000Z' }),
+    ...overrides,
+  };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+beforeAll(async () => {
+  cloud = await startAzureTestCloud({
+    operationMs: OPERATION_MS,
+    operationPolls: 1_000,
+    behaviour: { vmQuota: 8, unavailableSizes: ['Standard_NotHere'], allocationFailureSizes: ['Standard_NoCapacity'] },
+  });
+  adapter = createAzureAdapter({ ...cloud.adapterOptions(), requestTimeoutMs: 5_000 });
+});
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('Azure adapter against the ARM emulator', () => {
+  it('reports pending while Creating, running once provisioned, stopping while Deleting, and nothing once gone', async () => {
+    const created = await adapter.createMachine(request('phases-a1b2c', 'w-0'));
+    expect(created.phase).toBe('pending');
+    expect(created.providerId).toMatch(/^azure:\/\/\/subscriptions\/[^/]+\/resourceGroups\/phases-a1b2c-rg\/providers\/Microsoft\.Compute\/virtualMachines\/phases-a1b2c-w-0$/);
+    expect((await adapter.describeMachine(created.name))?.phase).toBe('pending');
+    await sleep(OPERATION_MS + 50);
+    const running = await adapter.describeMachine(created.name);
+    expect(running).toMatchObject({ phase: 'running', providerId: created.providerId, tags: request('phases-a1b2c', 'w-0').tags });
+    expect(running?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    await adapter.deleteMachine(created.providerId);
+    expect((await adapter.describeMachine(created.name))?.phase).toBe('stopping');
+    await sleep(OPERATION_MS + 50);
+    expect(await adapter.describeMachine(created.name)).toBeUndefined();
+  });
+
+  it('creates the cluster group and network a machine needs when they are missing, tagged as the cluster', async () => {
+    await adapter.createMachine(request('lazy-d3e4f', 'master-0', { role: 'control-plane' }));
+    const group = cloud.emulator.state.group('lazy-d3e4f-rg');
+    expect(group?.tags).toMatchObject({ 'slipway.dev_cluster': 'lazy-d3e4f', 'slipway.dev_management': 'mgmt-a' });
+    const vm = [...cloud.emulator.state.resources.values()].find((resource) => resource.name === 'lazy-d3e4f-master-0');
+    expect(JSON.stringify(vm?.properties.networkProfile)).toMatch(/virtualNetworks\/lazy-d3e4f-vnet\/subnets\/lazy-d3e4f-master-subnet/);
+    const resources = await collect(adapter.listResources({ [TAG.cluster]: 'lazy-d3e4f' }));
+    expect(resources.map((resource) => resource.kind).sort()).toEqual(['machine', 'network', 'securityGroup']);
+  });
+
+  it('ensures cluster infrastructure once, keeps a subnet in use from going, and deletes everything with the group', async () => {
+    const infraId = 'infra-g5h6i';
+    const tags = ownershipTags({ managementId: 'mgmt-a', infraId, createdAt: '2026-11-25T00:00:00.000Z' });
+    const infra = await adapter.ensureClusterInfra({ infraId, clusterName: 'infra', baseDomain: 'example.test', region: 'eastus', tags });
+    expect(infra.apiURL).toBe('https://api.infra.example.test:6443');
+    const writes = cloud.emulator.requests.filter((entry) => entry.method === 'PUT').length;
+    await adapter.ensureClusterInfra({ infraId, clusterName: 'infra', baseDomain: 'example.test', region: 'eastus', tags });
+    expect(cloud.emulator.requests.filter((entry) => entry.method === 'PUT').length).toBe(writes);
+
+    const machine = await adapter.createMachine(request(infraId, 'worker-0'));
+    const network = infra.resources.find((resource) => resource.kind === 'network');
+    if (!network) throw new Error('ensureClusterInfra reported no network');
+    const inUse = await failure(adapter.deleteResource(network));
+    expect(inUse.kind).toBe('retryable');
+    expect(inUse.message).toMatch(/InUseSubnetCannotBeDeleted/);
+
+    await adapter.deleteClusterInfra(infraId);
+    await adapter.deleteClusterInfra(infraId);
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+    expect((await adapter.describeMachine(machine.name))?.phase ?? 'gone').toMatch(/stopping|gone/);
+    await sleep(OPERATION_MS + 50);
+    await adapter.deleteClusterInfra(infraId);
+    expect(cloud.emulator.state.group(`${infraId}-rg`)).toBeUndefined();
+    expect(await adapter.describeMachine(machine.name)).toBeUndefined();
+  });
+
+  it('lists only machines carrying every tag asked for, across pages', async () => {
+    const infraId = 'list-j7k8l';
+    const made: CloudMachine[] = [];
+    for (const role of ['worker', 'control-plane'] as const) {
+      for (let index = 0; index < 2; index += 1) {
+        const name = `${role === 'worker' ? 'w' : 'm'}-${index}`;
+        made.push(await adapter.createMachine(request(infraId, name, { role, tags: ownershipTags({ managementId: 'mgmt-a', infraId, machineName: name, role, createdAt: '2026-11-25T00:00:00.000Z' }) })));
+      }
+    }
+    const workers = await collect(adapter.listMachines({ [TAG.cluster]: infraId, [TAG.role]: 'worker' }));
+    expect(workers.map((machine) => machine.name).sort()).toEqual([`${infraId}-w-0`, `${infraId}-w-1`]);
+    expect(await collect(adapter.listMachines({ [TAG.cluster]: infraId, [TAG.management]: 'someone-else' }))).toEqual([]);
+    for (const machine of made) await adapter.deleteMachine(machine.providerId);
+  });
+
+  it('reports a VM whose allocation failed as failed, and capacity refusals as quota', async () => {
+    const failed = await adapter.createMachine(request('capacity-m9n0p', 'w-0', { instanceType: 'Standard_NoCapacity' }));
+    await sleep(OPERATION_MS + 50);
+    expect((await adapter.describeMachine(failed.name))?.phase).toBe('failed');
+    expect((await failure(adapter.createMachine(request('capacity-m9n0p', 'w-1', { instanceType: 'Standard_NotHere' })))).kind).toBe('quota');
+    const room = 8 - [...cloud.emulator.state.resources.values()].filter((resource) => resource.type === 'Microsoft.Compute/virtualMachines').length;
+    for (let index = 0; index < room; index += 1) await adapter.createMachine(request('capacity-m9n0p', `fill-${index}`));
+    const over = await failure(adapter.createMachine(request('capacity-m9n0p', 'one-too-many')));
+    expect(over.kind).toBe('quota');
+    expect(over.message).toMatch(/OperationNotAllowed/);
+  });
+
+  it('gets one token for many calls, and reports a refused service principal as invalid without its secret', async () => {
+    expect(cloud.emulator.aad.issued).toBe(1);
+    const { tenantId, clientId } = cloud.emulator.principal;
+    const wrongSecret = 'definitely-not-the-secret-value';
+    const refused = createAzureAdapter(
+      azureAdapterOptionsFrom({
+        region: 'eastus',
+        credentials: { tenantId, clientId, clientSecret: wrongSecret, subscriptionId: cloud.emulator.subscriptionId },
+        env: { SLIPWAY_AZURE_ENDPOINT: cloud.emulator.url, SLIPWAY_AZURE_AUTHORITY_HOST: cloud.emulator.authorityHost },
+      }),
+    );
+    const error = await failure(refused.describeMachine('anything'));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/AADSTS7000215/);
+    expect(`${error.message} ${error.stack ?? ''}`).not.toContain(wrongSecret);
+  });
+});
+
+describe('Azure adapter against a throttling ARM', () => {
+  let throttled: AzureTestCloud;
+  afterAll(async () => {
+    await throttled?.stop();
+  });
+
+  it('classifies the emulator\'s own 429 as throttled with its Retry-After', async () => {
+    throttled = await startAzureTestCloud({ writeBudget: { burst: 1, perSecond: 0.25 } });
+    const limited = createAzureAdapter(throttled.adapterOptions());
+    await limited.deleteClusterInfra('nothing-here');
+    const error = await failure(limited.deleteClusterInfra('nothing-here'));
+    expect(error.kind).toBe('throttled');
+    expect(error.details.retryAfterMs).toBe(4_000);
+  });
+});
