@@ -150,13 +150,15 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     });
 
     it('classifies a 5xx as retryable', async () => {
+      const machine = await harness.adapter.createMachine(request());
       harness.proxy.script([{ kind: 'serverError' }]);
-      expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
+      expect((await errorOf(harness.adapter.describeMachine(machine.name))).kind).toBe('retryable');
     });
 
     it('classifies a timeout as retryable', async () => {
+      const machine = await harness.adapter.createMachine(request());
       harness.proxy.script([{ kind: 'timeout' }]);
-      expect((await errorOf(harness.adapter.describeMachine('anything'))).kind).toBe('retryable');
+      expect((await errorOf(harness.adapter.describeMachine(machine.name))).kind).toBe('retryable');
     });
 
     it('classifies an invalid request as invalid, with a message a person can act on', async () => {
@@ -166,11 +168,12 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     });
 
     it('never puts the credential in an error message', async () => {
+      const machine = await harness.adapter.createMachine(request());
       harness.proxy.script([{ kind: 'throttle' }, { kind: 'serverError' }, { kind: 'timeout' }]);
       const errors = await Promise.all([
-        errorOf(harness.adapter.describeMachine('a')),
-        errorOf(harness.adapter.describeMachine('b')),
-        errorOf(harness.adapter.describeMachine('c')),
+        errorOf(harness.adapter.describeMachine(machine.name)),
+        errorOf(harness.adapter.describeMachine(machine.name)),
+        errorOf(harness.adapter.describeMachine(machine.name)),
         errorOf(harness.adapter.createMachine(request({ instanceType: '' }))),
       ]);
       for (const error of errors) expect(`${error.message} ${JSON.stringify(error.details)} ${error.stack ?? ''}`).not.toContain(harness.credential);
