@@ -80,10 +80,10 @@ export class AadEmulator {
     }
     const secret = stringField(form.client_secret);
     if (secret === undefined || !sameSecret(secret, this.principal.clientSecret)) {
-      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
     }
     const scope = stringField(form.scope) ?? '';
-    if (!scope.split(' ').some((item) => item.endsWith('/.default'))) return aadError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+    if (!scope.split(' ').some((item) => item.endsWith('/.default'))) return aadError(400, 'invalid_scope', 1002012, `The scope ${scope} is not valid: the client-credentials flow needs a scope ending in /.default.`);
     const accessToken = randomBytes(32).toString('base64url');
     this.tokens.set(accessToken, Date.now() + this.tokenLifetimeSeconds * 1000);
     this.issued += 1;

@@ -61,7 +61,7 @@ export interface AzureArmEmulator {
   readonly principal: ServicePrincipal;
   readonly state: ArmState;
   readonly aad: AadEmulator;
-  /** Requests served, by method and path pattern, for tests that count calls. */
+  /** Every request served (method and path), for tests that count calls. */
   readonly requests: { method: string; path: string }[];
   stop(): Promise<void>;
 }

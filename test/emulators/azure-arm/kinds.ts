@@ -20,7 +20,6 @@ export interface PutContext {
   readonly state: ArmState;
   readonly behaviour: EmulatorBehaviour;
   readonly id: string;
-  readonly name: string;
   readonly location: string;
   readonly existing: TrackedResource | undefined;
 }

@@ -61,7 +61,7 @@ function put(request: ArmRequest, context: ResourceRoutesContext, kind: Resource
     return armError(400, 'InvalidResourceLocation', `The resource '${existing.name}' already exists in location '${existing.location}' in resource group '${group.name}'. A resource with the same name cannot be created in location '${location}'.`);
   }
   const properties = isRecord(request.body.properties) ? request.body.properties : {};
-  const accepted = kind.accept(properties, { state, behaviour: context.behaviour, id, name, location, existing });
+  const accepted = kind.accept(properties, { state, behaviour: context.behaviour, id, location, existing });
   if (accepted instanceof ArmFailure) return accepted;
   const now = new Date().toISOString();
   const resource: TrackedResource = existing ?? { id, name, type: kind.type, resourceGroup: group.name, location, tags, properties: {}, createdTime: now, changedTime: now };
