@@ -33,14 +33,6 @@ function credentialsResolver(sushy: RunningSushy, password = sushy.password): Ba
   };
 }
 
-/**
- * The contract's error cases describe the machines 'anything', 'a', 'b' and 'c'. On bare metal a
- * name that holds no host is answered from the inventory alone, without asking a BMC, so those
- * cases could not see the faults the proxy injects; the harness claims hosts under those names
- * first, and the describes then go to their BMCs through the proxy.
- */
-const CONTRACT_PROBE_NAMES = ['anything', 'a', 'b', 'c'];
-
 describeProviderContract('baremetal', async () => {
   // The contract claims pageSize * 2 + 3 machines, 50 in its fault batch and a few more at once.
   const sushy = await startSushy({ systemCount: 90 });
@@ -57,17 +49,6 @@ describeProviderContract('baremetal', async () => {
   const adapter = createBaremetalAdapter({ inventoryPath, databasePath: join(dir, 'claims.sqlite'), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs, pageSize });
   try {
     await writeInventory(inventoryPath, proxy.url, sushy.systems);
-    for (const name of CONTRACT_PROBE_NAMES) {
-      await adapter.createMachine({
-        name,
-        idempotencyToken: `probe${name}`,
-        role: 'worker',
-        instanceType: HOST_CLASS,
-        image: 'rhcos-4.16',
-        infraId: 'harness-probes',
-        tags: ownershipTags({ managementId: 'harness', infraId: 'harness-probes', machineName: name, createdAt: new Date().toISOString() }),
-      });
-    }
   } catch (error) {
     await teardown();
     throw error;
