@@ -5,10 +5,12 @@
  * The folder is reported as a resource of kind 'network': the container a sweep deletes last.
  */
 import type { CanonicalTags, CloudResource } from '../types';
-import { faultOf, retryableFailure } from './errors';
+import { invalidField } from '../http-errors';
+import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { Inventory } from './inventory';
-import { decodeTags, tagWhereMissing } from './ownership';
+import { MANAGEMENT_CATEGORY, decodeTags, tagWhereMissing } from './ownership';
 import { morefKey, type CloudTags, type Tagging } from './tagging';
+import { sharedPromises } from './shared-promises';
 import type { Vim } from './vim';
 import { children, morefOf, text, type Moref } from './xml';
 
@@ -38,13 +40,13 @@ export function folderResource(folder: ClusterFolder, name: string): CloudResour
 
 export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Tagging): ClusterFolders {
   const found = new Map<string, Moref>();
-  const ensured = new Map<string, Promise<ClusterFolder>>();
+  const ensured = sharedPromises<ClusterFolder>();
 
   const forget = (ref: Moref): void => {
     for (const [infraId, known] of found) {
       if (known.value === ref.value) {
         found.delete(infraId);
-        ensured.delete(infraId);
+        ensured.drop(infraId);
       }
     }
   };
@@ -88,23 +90,17 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     destroy,
     knownInfraIds: () => [...found.keys()],
 
-    ensure(operation, infraId, wanted) {
-      let pending = ensured.get(infraId);
-      if (!pending) {
-        pending = (async () => {
-          const { ref, fresh } = await makeOrFind(operation, infraId);
-          const attached = fresh ? {} : ((await tagging.attachedTags(operation, [ref])).get(morefKey(ref)) ?? {});
-          const tags = await tagWhereMissing(tagging, operation, ref, wanted, attached);
-          return { ref, tags: decodeTags(tags) };
-        })();
-        ensured.set(infraId, pending);
-        const settled = pending;
-        settled.catch(() => {
-          if (ensured.get(infraId) === settled) ensured.delete(infraId);
-        });
-      }
-      return pending;
-    },
+    ensure: (operation, infraId, wanted) =>
+      ensured.get(infraId, async () => {
+        const { ref, fresh } = await makeOrFind(operation, infraId);
+        const attached = fresh ? {} : ((await tagging.attachedTags(operation, [ref])).get(morefKey(ref)) ?? {});
+        const owner = attached[MANAGEMENT_CATEGORY];
+        if (owner !== undefined && owner !== wanted[MANAGEMENT_CATEGORY]) {
+          throw invalidField(CLOUD, operation, 'infraId', `"${infraId}" is the folder of a cluster of another management cluster (${owner}); pick another cluster name`);
+        }
+        const tags = await tagWhereMissing(tagging, operation, ref, wanted, attached);
+        return { ref, tags: decodeTags(tags) };
+      }),
 
     async deleteIfEmpty(operation, infraId) {
       const folder = await find(operation, infraId);

@@ -6,6 +6,7 @@
 import { ProviderError } from '../types';
 import { CLOUD } from './errors';
 import { VSPHERE_ENV, VSPHERE_SECRET_FIELDS, type VspherePlacement } from './options';
+import { sharedPromises } from './shared-promises';
 import type { Vim } from './vim';
 import type { Moref } from './xml';
 
@@ -29,24 +30,14 @@ function trimSlashes(path: string): string {
 export function createInventory(vim: Vim, placement: VspherePlacement): Inventory {
   const datacenterPath = `/${trimSlashes(placement.datacenter)}`;
   const vmFolderPath = `${datacenterPath}/vm`;
-  const remembered = new Map<string, Promise<Moref>>();
+  const remembered = sharedPromises<Moref>();
 
-  /** Finds a path once; a failed or empty lookup is forgotten, so it is asked again next time. */
-  const lookup = (operation: string, path: string, missing: () => ProviderError): Promise<Moref> => {
-    let pending = remembered.get(path);
-    if (!pending) {
-      pending = vim.findByInventoryPath(operation, path).then((found) => {
-        if (!found) throw missing();
-        return found;
-      });
-      remembered.set(path, pending);
-      const settled = pending;
-      settled.catch(() => {
-        if (remembered.get(path) === settled) remembered.delete(path);
-      });
-    }
-    return pending;
-  };
+  const lookup = (operation: string, path: string, missing: () => ProviderError): Promise<Moref> =>
+    remembered.get(path, async () => {
+      const found = await vim.findByInventoryPath(operation, path);
+      if (!found) throw missing();
+      return found;
+    });
 
   const placementError = (operation: string, what: string, value: string, field: keyof typeof VSPHERE_ENV & keyof typeof VSPHERE_SECRET_FIELDS) =>
     new ProviderError(

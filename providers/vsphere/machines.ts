@@ -1,6 +1,8 @@
 /**
  * Machines are VMs cloned from a template into the cluster's folder, then tagged, then powered
- * on; the provider ID is vsphere://<config.instanceUuid>. A create looks the VM up by name in
+ * on; the provider ID is vsphere://<config.instanceUuid>. The size (instanceType) is in the clone
+ * spec; a VM that did not take it (vcsim ignores the clone spec's config) is reconfigured while it
+ * is still powered off. A create looks the VM up by name in
  * the folder first, and a clone that meets DuplicateName takes the VM that is there: a create
  * whose answer was lost, or that was cut short before tagging or powering on, is finished by the
  * next one instead of being repeated. Deleting powers off and destroys; a VM that is gone is done.
@@ -41,6 +43,8 @@ export interface MachineDeps {
 
 const PROVIDER_ID_PREFIX = 'vsphere://';
 const VM_PATHS = ['name', 'config.instanceUuid', 'runtime.powerState', 'guest.ipAddress'];
+/** A create also checks the size before it powers a VM on. */
+const CREATE_PATHS = [...VM_PATHS, 'config.hardware.numCPU', 'config.hardware.memoryMB'];
 /** vCenter 5.0 and later (VMware KB 2051649); these characters it does not escape (KB 2046088). */
 const MAX_VM_NAME = 80;
 const UNESCAPED_IN_NAMES = /[%&*$#@!\\/:?"<>|;']/;
@@ -172,8 +176,13 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
       }
       const tags = await tagWhereMissing(tagging, operation, vm, valid.tags, attached);
 
-      let content = fresh ? undefined : await vim.retrieveOne(operation, vm, VM_PATHS);
-      if (fresh || text(content?.props.get('runtime.powerState')) !== 'poweredOn') {
+      let content = await vim.retrieveOne(operation, vm, CREATE_PATHS);
+      if (content && text(content.props.get('runtime.powerState')) !== 'poweredOn') {
+        // A running VM is never resized; one about to start is, if the clone did not take the size.
+        const { numCpus, memoryMb } = valid.size;
+        if (text(content.props.get('config.hardware.numCPU')) !== String(numCpus) || text(content.props.get('config.hardware.memoryMB')) !== String(memoryMb)) {
+          await runTask(operation, () => vim.resize(operation, vm, numCpus, memoryMb));
+        }
         await runTask(operation, () => vim.powerOn(operation, vm), ['InvalidPowerState']);
         content = await vim.retrieveOne(operation, vm, VM_PATHS);
       }

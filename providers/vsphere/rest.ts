@@ -8,6 +8,7 @@
 import { restFailure, retryableFailure, type Redact } from './errors';
 import { headerOf, type HttpAnswer, type HttpTransport } from './http';
 import type { VsphereCredentialsProvider } from './options';
+import { sharedPromises } from './shared-promises';
 
 export interface RestClient {
   /** The answer's `value`; undefined for an answer without a body. */
@@ -42,7 +43,7 @@ function describeError(answer: HttpAnswer): { name?: string; message: string } {
 }
 
 export function createRestClient(transport: HttpTransport, credentials: VsphereCredentialsProvider, redact: Redact, rememberSecret: (secret: string) => void): RestClient {
-  let session: Promise<string> | undefined;
+  const sessions = sharedPromises<string>();
 
   const failure = (operation: string, answer: HttpAnswer) => {
     const { name, message } = describeError(answer);
@@ -62,18 +63,9 @@ export function createRestClient(transport: HttpTransport, credentials: VsphereC
     return value;
   };
 
-  const currentSession = (operation: string): Promise<string> => {
-    session ??= login(operation);
-    const pending = session;
-    pending.catch(() => {
-      if (session === pending) session = undefined;
-    });
-    return pending;
-  };
-
   return {
     async call(operation, method, path, body) {
-      const pending = currentSession(operation);
+      const pending = sessions.get('session', () => login(operation));
       const id = await pending;
       const answer = await transport.send({
         operation,
@@ -83,7 +75,7 @@ export function createRestClient(transport: HttpTransport, credentials: VsphereC
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       if (answer.status === 401) {
-        if (session === pending) session = undefined;
+        sessions.drop('session', pending);
         throw retryableFailure(operation, 'the REST session expired; a new one is made on the next attempt');
       }
       if (answer.status < 200 || answer.status >= 300) throw failure(operation, answer);

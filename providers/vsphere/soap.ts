@@ -8,6 +8,7 @@
 import { faultOf, retryableFailure, soapFailure, type Redact } from './errors';
 import { headerOf, type HttpAnswer, type HttpTransport } from './http';
 import type { VsphereCredentialsProvider } from './options';
+import { sharedPromises } from './shared-promises';
 import { attribute, child, descend, elementNames, morefElement, morefOf, parseXml, text, textElement, type Moref, type XmlNode } from './xml';
 
 export interface ServiceContent {
@@ -59,8 +60,8 @@ function plainText(body: string): string {
 }
 
 export function createSoapClient(transport: HttpTransport, credentials: VsphereCredentialsProvider, redact: Redact, rememberSecret: (secret: string) => void): SoapClient {
-  let content: Promise<ServiceContent> | undefined;
-  let session: Promise<string> | undefined;
+  const contents = sharedPromises<ServiceContent>();
+  const sessions = sharedPromises<string>();
 
   const exchange = async (operation: string, method: string, target: Moref, parameters: string, cookie: string | undefined): Promise<{ answer: HttpAnswer; body: XmlNode | undefined }> => {
     const answer = await transport.send({
@@ -78,8 +79,8 @@ export function createSoapClient(transport: HttpTransport, credentials: VsphereC
     throw soapFailure(operation, { status: answer.status === 200 ? 500 : answer.status, ...(type !== undefined ? { fault: type } : {}), message, retryAfter: headerOf(answer.headers, 'retry-after') }, redact);
   };
 
-  const serviceContent = (operation: string): Promise<ServiceContent> => {
-    content ??= (async () => {
+  const serviceContent = (operation: string): Promise<ServiceContent> =>
+    contents.get('content', async () => {
       const { body } = await exchange(operation, 'RetrieveServiceContent', SERVICE_INSTANCE, '', undefined);
       const value = descend(body, 'RetrieveServiceContentResponse', 'returnval');
       const ref = (name: string): Moref => {
@@ -88,13 +89,7 @@ export function createSoapClient(transport: HttpTransport, credentials: VsphereC
         return found;
       };
       return { rootFolder: ref('rootFolder'), propertyCollector: ref('propertyCollector'), searchIndex: ref('searchIndex'), sessionManager: ref('sessionManager') };
-    })();
-    const pending = content;
-    pending.catch(() => {
-      if (content === pending) content = undefined;
     });
-    return pending;
-  };
 
   const login = async (operation: string): Promise<string> => {
     const { sessionManager } = await serviceContent(operation);
@@ -108,25 +103,16 @@ export function createSoapClient(transport: HttpTransport, credentials: VsphereC
     return cookie;
   };
 
-  const currentSession = (operation: string): Promise<string> => {
-    session ??= login(operation);
-    const pending = session;
-    pending.catch(() => {
-      if (session === pending) session = undefined;
-    });
-    return pending;
-  };
-
   return {
     serviceContent,
     async invoke(operation, method, target, parameters = '') {
-      const pending = currentSession(operation);
+      const pending = sessions.get('session', () => login(operation));
       const cookie = await pending;
       try {
         const { body } = await exchange(operation, method, target, parameters, cookie);
         return child(body, `${method}Response`);
       } catch (error) {
-        if (faultOf(error) === 'NotAuthenticated' && session === pending) session = undefined;
+        if (faultOf(error) === 'NotAuthenticated') sessions.drop('session', pending);
         throw error;
       }
     },

@@ -75,17 +75,20 @@ export function createTagging(rest: RestClient): Tagging {
     return pending;
   };
 
-  const learnCategory = async (operation: string, id: string): Promise<string | undefined> => {
-    const known = categoryNames.get(id);
-    if (known !== undefined) return known;
-    let value: unknown;
+  /** A category's or tag's fields; undefined when vCenter no longer has it. */
+  const fieldsOf = async (operation: string, kind: 'category' | 'tag', id: string): Promise<Record<string, unknown> | undefined> => {
     try {
-      value = await rest.call(operation, 'GET', idPath('category', id));
+      return record(await rest.call(operation, 'GET', idPath(kind, id)));
     } catch (error) {
       if (error instanceof ProviderError && error.kind === 'notFound') return undefined;
       throw error;
     }
-    const name = record(value).name;
+  };
+
+  const learnCategory = async (operation: string, id: string): Promise<string | undefined> => {
+    const known = categoryNames.get(id);
+    if (known !== undefined) return known;
+    const name = (await fieldsOf(operation, 'category', id))?.name;
     if (typeof name !== 'string') return undefined;
     categoryNames.set(id, name);
     categoryIds.set(name, id);
@@ -95,14 +98,9 @@ export function createTagging(rest: RestClient): Tagging {
   const learnTag = async (operation: string, id: string): Promise<TagInfo | undefined> => {
     const known = tags.get(id);
     if (known) return known;
-    let value: unknown;
-    try {
-      value = await rest.call(operation, 'GET', idPath('tag', id));
-    } catch (error) {
-      if (error instanceof ProviderError && error.kind === 'notFound') return undefined;
-      throw error;
-    }
-    const { name, category_id: categoryId } = record(value);
+    const fields = await fieldsOf(operation, 'tag', id);
+    const name = fields?.name;
+    const categoryId = fields?.category_id;
     if (typeof name !== 'string' || typeof categoryId !== 'string') return undefined;
     const info = { categoryId, name };
     tags.set(id, info);

@@ -28,6 +28,8 @@ export interface Vim {
   /** Fails with the DuplicateName fault when the parent already holds something of that name. */
   createFolder(operation: string, parent: Moref, name: string): Promise<Moref>;
   cloneVm(operation: string, source: Moref, folder: Moref, name: string, spec: CloneSpec): Promise<Moref>;
+  /** Sets the VM's vCPUs and memory; the VM must be powered off. */
+  resize(operation: string, vm: Moref, numCpus: number, memoryMb: number): Promise<Moref>;
   powerOn(operation: string, vm: Moref): Promise<Moref>;
   powerOff(operation: string, vm: Moref): Promise<Moref>;
   destroy(operation: string, entity: Moref): Promise<Moref>;
@@ -98,7 +100,8 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
     if (objects.length === 0) return;
     const collector = await propertyCollector(operation);
     let response = await soap.invoke(operation, 'RetrievePropertiesEx', collector, filterSpec(objects, paths) + element('options', textElement('maxObjects', pageSize)));
-    for (;;) {
+    // Every page but the last holds at least one object, so there are never more pages than objects.
+    for (let pages = 1; pages <= objects.length; pages += 1) {
       const returnval = child(response, 'returnval');
       const page = objectContents(returnval);
       if (page.length > 0) yield page;
@@ -106,6 +109,7 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
       if (token === undefined || token === '') return;
       response = await soap.invoke(operation, 'ContinueRetrievePropertiesEx', collector, textElement('token', token));
     }
+    throw retryableFailure(operation, `vCenter kept sending continuation tokens past ${objects.length} objects`);
   }
 
   const retrieveOne = async (operation: string, object: Moref, paths: readonly string[]): Promise<ObjectContent | undefined> => {
@@ -128,6 +132,7 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
       return returnedMoref(operation, await soap.invoke(operation, 'CreateFolder', parent, textElement('name', name)), 'folder');
     },
     cloneVm: (operation, source, folder, name, spec) => task(operation, 'CloneVM_Task', source, morefElement('folder', folder) + textElement('name', name) + cloneSpecXml(spec)),
+    resize: (operation, vm, numCpus, memoryMb) => task(operation, 'ReconfigVM_Task', vm, element('spec', textElement('numCPUs', numCpus), textElement('memoryMB', memoryMb))),
     powerOn: (operation, vm) => task(operation, 'PowerOnVM_Task', vm),
     powerOff: (operation, vm) => task(operation, 'PowerOffVM_Task', vm),
     destroy: (operation, entity) => task(operation, 'Destroy_Task', entity),

@@ -5,11 +5,22 @@
  * create cut short between clone and tagging, RetrievePropertiesEx paging, and real credential
  * and certificate checks.
  */
-import { rm } from 'node:fs/promises';
-import { createVsphereAdapter, VCSIM_PLACEMENT } from '../../providers/vsphere/adapter';
-import { startFaultProxy } from '../support/fault-proxy';
-import { addTemplate, startVcsim, vcsimFaultDialect } from '../support/peers/vcsim';
-import { createTestCa } from '../support/test-ca';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAG_ENCODINGS } from '../../providers/tag-encoding';
+import { TAG, ownershipTags } from '../../providers/tags';
+import { ProviderError, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { createVsphereAdapter, VCSIM_PLACEMENT, type VsphereAdapterOptions } from '../../providers/vsphere/adapter';
+import { createHttpTransport, type HttpTransport } from '../../providers/vsphere/http';
+import { createRestClient, type RestClient } from '../../providers/vsphere/rest';
+import { createSoapClient } from '../../providers/vsphere/soap';
+import { createVim, type Vim } from '../../providers/vsphere/vim';
+import { text, type Moref } from '../../providers/vsphere/xml';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { addTemplate, startVcsim, vcsimFaultDialect, type RunningVcsim } from '../support/peers/vcsim';
+import { createTestCa, type TestCa } from '../support/test-ca';
 import { describeProviderContract } from './provider-contract';
 
 const TEMPLATE = 'rhcos-4.16';
@@ -19,7 +30,7 @@ describeProviderContract('vsphere', async () => {
   const vcsim = await startVcsim(ca);
   await addTemplate(vcsim, ca, 'DC0_H0_VM0', TEMPLATE);
   const proxy = await startFaultProxy({ upstream: vcsim.url, dialect: vcsimFaultDialect(), tls: { key: ca.serverKey, cert: ca.serverCert }, upstreamCa: ca.caCert, seed: 7 });
-  const requestTimeoutMs = 3_000;
+  const requestTimeoutMs = 5_000;
   const pageSize = 10;
   return {
     adapter: createVsphereAdapter({
@@ -41,4 +52,246 @@ describeProviderContract('vsphere', async () => {
       await rm(ca.dir, { recursive: true, force: true });
     },
   };
+});
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe('vsphere adapter on vcsim: what vSphere alone has', () => {
+  let ca: TestCa;
+  let vcsim: RunningVcsim;
+  let proxy: FaultProxy;
+  let adapter: ProviderAdapter;
+  let traceDir: string;
+  let tracePath: string;
+  /** Straight to vcsim, to see what the adapter did. */
+  let direct: Vim;
+  let directRest: RestClient;
+  let directTransport: HttpTransport;
+  const managementId = 'mgmt-vsphere';
+  const pageSize = 4;
+
+  const adapterWith = (overrides: Partial<VsphereAdapterOptions> = {}): ProviderAdapter =>
+    createVsphereAdapter({
+      endpoint: proxy.url,
+      credentials: () => ({ username: vcsim.username, password: vcsim.password }),
+      placement: VCSIM_PLACEMENT,
+      caCertificate: ca.caCert,
+      requestTimeoutMs: 5_000,
+      taskTimeoutMs: 30_000,
+      pageSize,
+      ...overrides,
+    });
+
+  const request = (infraId: string, machineName: string, overrides: Partial<MachineCreateRequest> = {}): MachineCreateRequest => ({
+    name: `${infraId}-${machineName}`,
+    idempotencyToken: `${infraId}${machineName}`.replaceAll('-', ''),
+    role: 'worker',
+    instanceType: 'small',
+    image: TEMPLATE,
+    infraId,
+    tags: ownershipTags({ managementId, infraId, machineName, role: 'worker', createdAt: '2026-11-25T00:00:00.000Z' }),
+    ...overrides,
+  });
+
+  const infraRequest = (infraId: string, clusterName = infraId) => ({
+    infraId,
+    clusterName,
+    baseDomain: 'example.test',
+    region: 'dc0',
+    tags: ownershipTags({ managementId, infraId, createdAt: '2026-11-25T00:00:00.000Z' }),
+  });
+
+  const find = async (path: string): Promise<Moref | undefined> => direct.findByInventoryPath('inspect', path);
+
+  const vmProperties = async (path: string, paths: string[]): Promise<Record<string, string | undefined>> => {
+    const vm = await find(path);
+    if (!vm) throw new Error(`vcsim has no ${path}`);
+    const content = await direct.retrieveOne('inspect', vm, paths);
+    return Object.fromEntries(paths.map((name) => [name, text(content?.props.get(name))]));
+  };
+
+  /** The vSphere tags on an object, as category name -> tag name, read through REST. */
+  const vsphereTags = async (ref: Moref): Promise<Record<string, string>> => {
+    const attached = (await directRest.call('inspect', 'POST', '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags', { object_id: { id: ref.value, type: ref.type } })) as string[];
+    const tags: Record<string, string> = {};
+    for (const id of attached) {
+      const tag = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}`)) as { name: string; category_id: string };
+      const category = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(tag.category_id)}`)) as { name: string };
+      tags[category.name] = tag.name;
+    }
+    return tags;
+  };
+
+  /** Clones the template as a create cut short would leave it: in the folder, powered off, untagged. */
+  const rawClone = async (folderPath: string, name: string): Promise<void> => {
+    const [template, folder, pool] = await Promise.all([find(`/DC0/vm/${TEMPLATE}`), find(folderPath), find('/DC0/host/DC0_C0/Resources')]);
+    if (!template || !folder || !pool) throw new Error('vcsim inventory is missing the template, folder or pool');
+    await direct.waitForTask('inspect', await direct.cloneVm('inspect', template, folder, name, { pool }));
+  };
+
+  const methodCalls = async (method: string): Promise<number> => (await readFile(tracePath, 'utf8')).split(`<${method} xmlns`).length - 1;
+
+  beforeAll(async () => {
+    ca = await createTestCa();
+    traceDir = await mkdtemp(join(tmpdir(), 'slipway-vcsim-trace-'));
+    tracePath = join(traceDir, 'soap.trace');
+    vcsim = await startVcsim(ca, ['-trace', '-trace-file', tracePath]);
+    await addTemplate(vcsim, ca, 'DC0_H0_VM0', TEMPLATE);
+    proxy = await startFaultProxy({ upstream: vcsim.url, dialect: vcsimFaultDialect(), tls: { key: ca.serverKey, cert: ca.serverCert }, upstreamCa: ca.caCert, seed: 3 });
+    adapter = adapterWith();
+    directTransport = createHttpTransport(vcsim.url, 10_000, ca.caCert);
+    const credentials = () => ({ username: vcsim.username, password: vcsim.password });
+    direct = createVim(createSoapClient(directTransport, credentials, (value) => value, () => undefined), { taskTimeoutMs: 30_000, redact: (value) => value });
+    directRest = createRestClient(directTransport, credentials, (value) => value, () => undefined);
+  });
+  afterAll(async () => {
+    directTransport?.close();
+    await proxy?.stop();
+    await vcsim?.stop();
+    if (ca) await rm(ca.dir, { recursive: true, force: true });
+    if (traceDir) await rm(traceDir, { recursive: true, force: true });
+  });
+
+  it('clones the template into the cluster folder, sized by instanceType, powered on, with the instance UUID as provider ID', async () => {
+    const infra = await adapter.ensureClusterInfra(infraRequest('size-1', 'sized'));
+    expect(infra.apiURL).toBe('https://api.sized.example.test:6443');
+    expect(infra.resources).toEqual([expect.objectContaining({ kind: 'network', name: 'size-1' })]);
+    const machine = await adapter.createMachine(request('size-1', 'm0', { instanceType: '6cpu-24gb' }));
+    const props = await vmProperties('/DC0/vm/size-1/size-1-m0', ['config.hardware.numCPU', 'config.hardware.memoryMB', 'runtime.powerState', 'config.instanceUuid']);
+    expect(props).toEqual({ 'config.hardware.numCPU': '6', 'config.hardware.memoryMB': String(24 * 1024), 'runtime.powerState': 'poweredOn', 'config.instanceUuid': expect.any(String) });
+    expect(machine.providerId).toBe(`vsphere://${props['config.instanceUuid']}`);
+    expect(machine.phase).toBe('running');
+    const named = await adapter.createMachine(request('size-1', 'm1', { instanceType: 'medium' }));
+    expect(await vmProperties('/DC0/vm/size-1/size-1-m1', ['config.hardware.numCPU', 'config.hardware.memoryMB'])).toEqual({ 'config.hardware.numCPU': '4', 'config.hardware.memoryMB': '16384' });
+    expect(named.providerId).not.toBe(machine.providerId);
+  });
+
+  it('writes the ownership tags as vSphere tags, one SINGLE category per key for VMs and folders', async () => {
+    const wanted = request('tags-1', 'm0');
+    await adapter.createMachine(wanted);
+    const vm = await find('/DC0/vm/tags-1/tags-1-m0');
+    const folder = await find('/DC0/vm/tags-1');
+    if (!vm || !folder) throw new Error('the VM or its folder is missing');
+    expect(await vsphereTags(vm)).toEqual(TAG_ENCODINGS.vsphere.encode(wanted.tags));
+    expect(await vsphereTags(folder)).toEqual(TAG_ENCODINGS.vsphere.encode({ [TAG.management]: managementId, [TAG.cluster]: 'tags-1', [TAG.createdAt]: wanted.tags[TAG.createdAt] ?? '' }));
+    const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
+    const categories = await Promise.all(categoryIds.map(async (id) => (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string; cardinality: string; associable_types: string[] }));
+    const ours = categories.filter((category) => category.name.startsWith('slipway.dev_'));
+    expect(ours.map((category) => category.name).sort()).toEqual(['slipway.dev_cluster', 'slipway.dev_created-at', 'slipway.dev_machine', 'slipway.dev_management', 'slipway.dev_role']);
+    for (const category of ours) {
+      expect(category.cardinality).toBe('SINGLE');
+      expect([...category.associable_types].sort()).toEqual(['Folder', 'VirtualMachine']);
+    }
+  });
+
+  it('heals a create cut short between clone and tagging: the next create tags and powers on the VM it finds', async () => {
+    await adapter.ensureClusterInfra(infraRequest('heal-1'));
+    await rawClone('/DC0/vm/heal-1', 'heal-1-m0');
+    const uuid = (await vmProperties('/DC0/vm/heal-1/heal-1-m0', ['config.instanceUuid']))['config.instanceUuid'];
+    expect(await collect(adapter.listMachines({ [TAG.cluster]: 'heal-1' }))).toEqual([]);
+    const before = await adapter.describeMachine('heal-1-m0');
+    expect(before).toMatchObject({ providerId: `vsphere://${uuid}`, tags: {}, phase: 'failed' });
+
+    const wanted = request('heal-1', 'm0');
+    const healed = await adapter.createMachine(wanted);
+    expect(healed).toMatchObject({ providerId: `vsphere://${uuid}`, phase: 'running', tags: wanted.tags });
+    expect((await collect(adapter.listMachines({ [TAG.cluster]: 'heal-1' }))).map((machine) => machine.providerId)).toEqual([`vsphere://${uuid}`]);
+    expect(await find('/DC0/vm/heal-1/heal-1-m0')).toBeDefined();
+  });
+
+  it('streams listMachines with RetrievePropertiesEx maxObjects and ContinueRetrievePropertiesEx, fetching a page only when it is reached', async () => {
+    const infraId = 'pages-1';
+    const count = pageSize * 2 + 2;
+    for (let index = 0; index < count; index += 1) await adapter.createMachine(request(infraId, `w${index}`));
+    const query = { [TAG.cluster]: infraId };
+    let continued = await methodCalls('ContinueRetrievePropertiesEx');
+    const listed = await collect(adapter.listMachines(query));
+    expect(listed.map((machine) => machine.name).sort()).toEqual(Array.from({ length: count }, (_, index) => `${infraId}-w${index}`).sort());
+    expect((await methodCalls('ContinueRetrievePropertiesEx')) - continued).toBe(2);
+    continued = await methodCalls('ContinueRetrievePropertiesEx');
+    const firstPage: string[] = [];
+    for await (const machine of adapter.listMachines(query)) {
+      firstPage.push(machine.name);
+      if (firstPage.length === pageSize) break;
+    }
+    expect(firstPage).toHaveLength(pageSize);
+    expect((await methodCalls('ContinueRetrievePropertiesEx')) - continued).toBe(0);
+  });
+
+  it('leaves a folder that still holds a VM to the sweep, which deletes the VM and then the folder', async () => {
+    const infraId = 'sweep-1';
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    await adapter.createMachine(request(infraId, 'm0'));
+    await adapter.deleteClusterInfra(infraId);
+    expect(await find(`/DC0/vm/${infraId}`)).toBeDefined();
+    const query = { [TAG.management]: managementId, [TAG.cluster]: infraId };
+    const listed = await collect(adapter.listResources(query));
+    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'network']);
+    for (const resource of listed) await adapter.deleteResource(resource);
+    expect(await collect(adapter.listResources(query))).toEqual([]);
+    expect(await find(`/DC0/vm/${infraId}`)).toBeUndefined();
+    await adapter.deleteClusterInfra(infraId);
+  });
+
+  it('does not adopt a VM of another management cluster that has the name', async () => {
+    const other = adapterWith();
+    const theirs = await other.createMachine(request('foreign-1', 'm0', { tags: ownershipTags({ managementId: 'someone-else', infraId: 'foreign-1', machineName: 'm0', createdAt: '2026-11-25T00:00:00.000Z' }) }));
+    const error = await failureOf(adapter.createMachine(request('foreign-1', 'm0')));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/another management cluster/);
+    expect(await collect(adapter.listMachines({ [TAG.management]: managementId, [TAG.cluster]: 'foreign-1' }))).toEqual([]);
+    expect((await collect(adapter.listMachines({ [TAG.cluster]: 'foreign-1' }))).map((machine) => machine.providerId)).toEqual([theirs.providerId]);
+  });
+
+  it('refuses a wrong password as invalid, pointing at the credentials secret, and never echoes it', async () => {
+    const wrong = `${vcsim.password}-not`;
+    const refused = adapterWith({ credentials: () => ({ username: vcsim.username, password: wrong }) });
+    for (const call of [() => refused.describeMachine('cred-1-m0'), () => collect(refused.listMachines({ [TAG.cluster]: 'cred-1' }))]) {
+      const error = await failureOf(call());
+      expect(error.kind).toBe('invalid');
+      expect(error.message).toMatch(/check the credentials secret/);
+      expect(`${error.message} ${JSON.stringify(error.details)} ${error.stack ?? ''}`).not.toContain(wrong);
+    }
+  });
+
+  it('refuses a vCenter whose certificate it cannot trust, saying where the CA goes', async () => {
+    const untrusting = adapterWith({ caCertificate: undefined });
+    const error = await failureOf(untrusting.describeMachine('tls-1-m0'));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/caCertificate/);
+  });
+
+  it('refuses placement vCenter does not have, naming the setting', async () => {
+    const misplaced = adapterWith({ placement: { ...VCSIM_PLACEMENT, datacenter: 'NoSuchDC' } });
+    const error = await failureOf(misplaced.createMachine(request('place-1', 'm0')));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/SLIPWAY_VSPHERE_DATACENTER/);
+    const noTemplate = await failureOf(adapter.createMachine(request('place-1', 'm0', { image: 'no-such-template' })));
+    expect(noTemplate.kind).toBe('invalid');
+    expect(noTemplate.message).toMatch(/image "no-such-template"/);
+  });
+
+  it('deletes a powered-off VM, and a delete of an unknown instance UUID succeeds', async () => {
+    await adapter.ensureClusterInfra(infraRequest('off-1'));
+    await rawClone('/DC0/vm/off-1', 'off-1-m0');
+    const uuid = (await vmProperties('/DC0/vm/off-1/off-1-m0', ['config.instanceUuid']))['config.instanceUuid'];
+    await adapter.deleteMachine(`vsphere://${uuid}`);
+    expect(await find('/DC0/vm/off-1/off-1-m0')).toBeUndefined();
+    await adapter.deleteMachine('vsphere://4217d3f2-0000-0000-0000-000000000000');
+    const error = await failureOf(adapter.deleteMachine('aws:///us-east-1a/i-0123'));
+    expect(error.kind).toBe('invalid');
+  });
 });
