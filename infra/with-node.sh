@@ -13,10 +13,17 @@ export PATH="$(dirname "$node_bin"):$root/node_modules/.bin:$PATH"
 # Install dependencies when node_modules is missing or older than the lockfile.
 stamp="$root/node_modules/.slipway-lock-stamp"
 lock_sum="$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-  log "installing npm dependencies (npm ci)"
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
-  echo "$lock_sum" > "$stamp"
+needs_install() { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; }
+if needs_install; then
+  # Two commands started at once must not run npm ci over each other; the second waits, then finds it done.
+  exec 9>"$SLIPWAY_TOOLS/npm-ci-$(echo "$root" | sha256sum | cut -c1-16).lock"
+  flock 9
+  if needs_install; then
+    log "installing npm dependencies (npm ci)"
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$lock_sum" > "$stamp"
+  fi
+  flock -u 9
 fi
 
 export TEMPORAL_CLI="${TEMPORAL_CLI:-$(ensure_temporal)}"

@@ -7,6 +7,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { awsAdapterOptionsFrom, createAwsAdapter } from '../../providers/aws/adapter';
+import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
+import { baremetalAdapterOptionsFrom, createBaremetalAdapter } from '../../providers/baremetal/adapter';
 import { rateLimitedAdapter, type CloudRateLimiter } from '../../providers/rate-limit';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import { isProviderError, type ProviderAdapter } from '../../providers/types';
@@ -33,16 +35,25 @@ interface AdapterInput {
   /** The secret's fields, or undefined for the environment profile. */
   readonly credentials: SecretData | undefined;
   readonly env: WorkerEnv;
+  /** Where secrets the adapter names itself (a bare-metal host's BMC secret) are read: the target's namespace. */
+  readonly namespace: string;
   readonly deps: AdapterResolverDeps;
 }
 
 type AdapterFactory = (input: AdapterInput) => ProviderAdapter;
 
+const timeoutOf = (deps: AdapterResolverDeps): { requestTimeoutMs?: number } => (deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {});
+
 const FACTORIES: Partial<Record<PlatformName, AdapterFactory>> = {
   simulated: ({ credentials, deps }) =>
     createSimulatedAdapter({ baseUrl: deps.simCloudUrl, apiKey: credentials ? credentials.apiKey : deps.simulatedApiKey, requestTimeoutMs: deps.requestTimeoutMs ?? 10_000 }),
-  aws: ({ region, credentials, env, deps }) =>
-    createAwsAdapter({ ...awsAdapterOptionsFrom({ region, credentials, env }), ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}) }),
+  aws: ({ region, credentials, env, deps }) => createAwsAdapter({ ...awsAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
+  azure: ({ region, credentials, env, deps }) => createAzureAdapter({ ...azureAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
+  baremetal: ({ region, credentials, env, namespace, deps }) =>
+    createBaremetalAdapter({
+      ...baremetalAdapterOptionsFrom({ region, credentials, env, ...(credentials ? {} : { readSecret: (name) => deps.secrets.read(namespace, name) }) }),
+      ...timeoutOf(deps),
+    }),
 };
 
 export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolver {
@@ -61,7 +72,7 @@ export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolve
     const credentials = reference ? await deps.secrets.read(reference.namespace, reference.name) : undefined;
     let adapter: ProviderAdapter;
     try {
-      adapter = factory({ region: target.region, credentials, env, deps });
+      adapter = factory({ region: target.region, credentials, env, namespace: reference?.namespace ?? 'default', deps });
     } catch (error) {
       if (!isProviderError(error)) throw error;
       throw ApplicationFailure.nonRetryable(`${error.message}. Fix the credentials secret or the worker's environment; the cluster retries by itself.`, 'InvalidRequest');

@@ -72,7 +72,19 @@ export interface ClusterState {
 
 export const DEFAULT_INSTALL_ATTEMPTS_LIMIT = 3;
 export const DEFAULT_CONTROL_PLANE_REPLICAS = 3;
-export const DEFAULT_INSTANCE_TYPE = { controlPlane: 'm6i.xlarge', worker: 'm6i.large' } as const;
+/**
+ * The machine size a pool gets when its spec names none, per platform: each cloud's own size
+ * names (the OpenShift installer's defaults where it has them); on bare metal and vSphere,
+ * the host class or VM size class an inventory or template set is expected to define.
+ */
+export const DEFAULT_INSTANCE_TYPE: Readonly<Record<PlatformName, { readonly controlPlane: string; readonly worker: string }>> = {
+  simulated: { controlPlane: 'm6i.xlarge', worker: 'm6i.large' },
+  aws: { controlPlane: 'm6i.xlarge', worker: 'm6i.large' },
+  azure: { controlPlane: 'Standard_D8s_v5', worker: 'Standard_D4s_v5' },
+  gcp: { controlPlane: 'n2-standard-4', worker: 'n2-standard-4' },
+  vsphere: { controlPlane: 'control-plane', worker: 'worker' },
+  baremetal: { controlPlane: 'control-plane', worker: 'worker' },
+};
 export const DEFAULT_WORKER_POOL = 'worker';
 export const DEFAULT_IMAGE = 'rhcos-4.16';
 
@@ -92,7 +104,7 @@ export function desiredWorkerPools(spec: ClusterDeploymentSpec): { name: string;
   return (spec.compute ?? []).map((pool) => ({
     name: pool.name,
     replicas: pool.replicas,
-    instanceType: pool.platform?.instanceType ?? DEFAULT_INSTANCE_TYPE.worker,
+    instanceType: pool.platform?.instanceType ?? DEFAULT_INSTANCE_TYPE[platformOf(spec).platform].worker,
   }));
 }
 

@@ -421,7 +421,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     state.stage = 'ControlPlane';
     refresh();
 
-    const controlPlaneType = spec.controlPlane?.platform?.instanceType ?? DEFAULT_INSTANCE_TYPE.controlPlane;
+    const controlPlaneType = spec.controlPlane?.platform?.instanceType ?? DEFAULT_INSTANCE_TYPE[platformOf(spec).platform].controlPlane;
     const replicas = spec.controlPlane?.replicas ?? DEFAULT_CONTROL_PLANE_REPLICAS;
     const names = Array.from({ length: replicas }, (_, index) => controlPlaneMachineName(index));
     const [first, ...rest] = names.map((name) => state.machines[name] ?? addMachine('control-plane', 'master', name));
