@@ -78,7 +78,7 @@ function classify(operation: string, failure: AnsweredFailure, codes: CloudError
   const { status, fault, retryAfter } = failure;
   let message = redact(failure.message);
   if (fault !== undefined && CREDENTIAL_FAULTS.has(fault)) message = `vCenter refused the user name or password; check the credentials secret (${message})`;
-  if (status === 401) message = `vCenter refused the user name or password; check the credentials secret${message ? ` (${message})` : ''}`;
+  if (status === 401) message = `vCenter refused the user name or password; check the credentials secret${message && !/^HTTP \d+$/.test(message) ? ` (${message})` : ''}`;
   // An overloaded vCenter (its reverse proxy) answers 503 and says when to come back: that is throttling.
   const askedToWait = status === 503 && retryAfter !== undefined && retryAfter.trim() !== '';
   const code = askedToWait ? 'ServiceUnavailable' : fault;
