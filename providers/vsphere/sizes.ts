@@ -11,6 +11,10 @@ export interface MachineSize {
 const GIB_IN_MB = 1024;
 
 export const NAMED_SIZES: Readonly<Record<string, MachineSize>> = {
+  // The role names are the sizes a ClusterDeployment's pools get when they name none; their
+  // values are the OpenShift vSphere install-config sample's control plane and compute pools.
+  'control-plane': { numCpus: 4, memoryMb: 16 * GIB_IN_MB },
+  worker: { numCpus: 2, memoryMb: 8 * GIB_IN_MB },
   small: { numCpus: 2, memoryMb: 8 * GIB_IN_MB },
   medium: { numCpus: 4, memoryMb: 16 * GIB_IN_MB },
   large: { numCpus: 8, memoryMb: 32 * GIB_IN_MB },

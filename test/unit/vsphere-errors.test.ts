@@ -57,6 +57,8 @@ describe('vSphere machine sizes', () => {
   it('reads named and explicit sizes, and refuses the rest', () => {
     expect(machineSize('small')).toEqual({ numCpus: 2, memoryMb: 8192 });
     expect(machineSize('4cpu-16gb')).toEqual({ numCpus: 4, memoryMb: 16384 });
+    expect(machineSize('control-plane')).toEqual({ numCpus: 4, memoryMb: 16384 });
+    expect(machineSize('worker')).toEqual({ numCpus: 2, memoryMb: 8192 });
     for (const refused of ['', 'huge', 'm5.large', '0cpu-8gb', '4cpu-0gb', '4cpu-16GB', '1000cpu-8gb', 'constructor', 'toString']) expect(machineSize(refused)).toBeUndefined();
   });
 });
