@@ -1,14 +1,26 @@
 /**
- * EC2's errors as ProviderError kinds. EC2 answers an XML error with a code; the SDK surfaces it
- * as the error's name, the HTTP status in $metadata and the raw answer (headers included) in
- * $response. Codes come from the EC2 API reference's error code list.
+ * AWS errors as ProviderError kinds, for the three services the adapter calls: EC2, Elastic Load
+ * Balancing v2 and Route 53. Each answers an XML error with a code; the SDK surfaces it as the
+ * error's Code (and name), the HTTP status in $metadata and the raw answer (headers included) in
+ * $response. Codes come from the EC2, ELBv2 and Route 53 API references' error lists and the
+ * errors common to all AWS APIs.
  */
 import { classifyHttpFailure, connectionFailure } from '../http-errors';
 import { ProviderError, type ProviderErrorKind } from '../types';
 
 const CLOUD = 'aws';
 
-const THROTTLED = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException']);
+const THROTTLED = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequests',
+  'TooManyRequestsException',
+  // Route 53: the same change is still being applied; ask again after a pause.
+  'PriorRequestNotComplete',
+]);
 
 const QUOTA = new Set([
   'InstanceLimitExceeded',
@@ -20,6 +32,8 @@ const QUOTA = new Set([
   'InsufficientAddressCapacity',
   'InsufficientFreeAddressesInSubnet',
   'MaxSpotInstanceCountExceeded',
+  // Route 53: too many records or zones for the account's limits.
+  'LimitsExceeded',
 ]);
 
 /** The credentials themselves are wrong, expired, or lack a permission: a person must act. */
@@ -34,6 +48,9 @@ const CREDENTIALS = new Set([
   'OptInRequired',
   'Blocked',
   'PendingVerification',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
 ]);
 
 const INVALID = new Set([
@@ -49,7 +66,38 @@ const INVALID = new Set([
   'InvalidInstanceType',
   'IdempotentParameterMismatch',
   'TagLimitExceeded',
+  // Elastic Load Balancing v2.
+  'TooManyTags',
+  'DuplicateTagKeys',
+  'InvalidConfigurationRequest',
+  'InvalidScheme',
+  'InvalidSecurityGroup',
+  'InvalidSubnet',
+  'InvalidTarget',
+  'IncompatibleProtocols',
+  'UnsupportedProtocol',
+  'InvalidLoadBalancerAction',
+  'OperationNotPermitted',
+  // A name clash the adapter did not resolve by finding its own resource (it looks those up).
+  'DuplicateLoadBalancerName',
+  'DuplicateTargetGroupName',
+  'DuplicateListener',
+  // Route 53.
+  'InvalidInput',
+  'InvalidArgument',
+  'InvalidDomainName',
+  'InvalidVPCId',
+  'InvalidChangeBatch',
+  'ConflictingDomainExists',
+  'HostedZoneAlreadyExists',
+  'NoSuchDelegationSet',
+  'DelegationSetNotAvailable',
+  'PublicZoneVPCAssociation',
+  'LastVPCAssociation',
 ]);
+
+/** What is gone (or never was); EC2's own codes end in ".NotFound". */
+const NOT_FOUND = new Set(['LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound', 'RuleNotFound', 'NoSuchHostedZone', 'HostedZoneNotFound', 'NoSuchChange']);
 
 const RETRYABLE = new Set([
   'InternalError',
@@ -63,6 +111,11 @@ const RETRYABLE = new Set([
   'DependencyViolation',
   'IncorrectInstanceState',
   'IncorrectState',
+  // A target group whose listener is being deleted, a zone that got a record meanwhile.
+  'ResourceInUse',
+  'HostedZoneNotEmpty',
+  // ELB may not see a subnet EC2 has just made.
+  'SubnetNotFound',
 ]);
 
 /** "Client.UnauthorizedOperation" and "UnauthorizedOperation" are the same code. */
@@ -70,11 +123,13 @@ export function normaliseCode(code: string): string {
   return code.replace(/^(Client|Server)\./, '');
 }
 
-export function ec2CodeKind(rawCode: string): ProviderErrorKind | undefined {
+export function awsCodeKind(rawCode: string): ProviderErrorKind | undefined {
   const code = normaliseCode(rawCode);
   if (THROTTLED.has(code)) return 'throttled';
-  if (QUOTA.has(code) || (code.endsWith('LimitExceeded') && !INVALID.has(code))) return 'quota';
   if (CREDENTIALS.has(code) || INVALID.has(code)) return 'invalid';
+  // ELB and Route 53 name their limits TooManyLoadBalancers, TooManyHostedZones and the like.
+  if (QUOTA.has(code) || code.endsWith('LimitExceeded') || code.startsWith('TooMany')) return 'quota';
+  if (NOT_FOUND.has(code)) return 'notFound';
   // A missing image or key pair is a mistake in the machine template, not a vanished resource.
   if (/^Invalid(AMIID|KeyPair)\./.test(code)) return 'invalid';
   if (code.endsWith('.NotFound')) return 'notFound';
@@ -109,7 +164,7 @@ export function sdkFailure(error: unknown): SdkFailure | undefined {
   const status = typeof metadata?.httpStatusCode === 'number' ? metadata.httpStatusCode : typeof response?.statusCode === 'number' ? response.statusCode : undefined;
   if (status === undefined) return undefined;
   const name = typeof fields?.Code === 'string' ? fields.Code : typeof fields?.name === 'string' ? fields.name : undefined;
-  // The SDK names an error it could not parse by status alone; that is no EC2 code.
+  // The SDK names an error it could not parse by status alone; that is no AWS code.
   const code = name !== undefined && !/^(Unknown|UnknownError|Error)$/.test(name) ? normaliseCode(name) : undefined;
   return {
     status,
@@ -119,8 +174,8 @@ export function sdkFailure(error: unknown): SdkFailure | undefined {
   };
 }
 
-/** The EC2 error code of a failed call, for the few places that treat one code as an answer. */
-export function ec2ErrorCode(error: unknown): string | undefined {
+/** The AWS error code of a failed call, for the few places that treat one code as an answer. */
+export function awsErrorCode(error: unknown): string | undefined {
   return sdkFailure(error)?.code;
 }
 
@@ -141,14 +196,14 @@ function wireFailure(error: unknown): { name: string; code?: string } | undefine
 
 export type Redact = (text: string) => string;
 
-/** Every failure of an EC2 call as a ProviderError whose text holds no secret. */
-export function classifyEc2Error(operation: string, error: unknown, timeoutMs: number, redact: Redact): ProviderError {
+/** Every failure of an AWS call as a ProviderError whose text holds no secret. */
+export function classifyAwsError(operation: string, error: unknown, timeoutMs: number, redact: Redact): ProviderError {
   if (error instanceof ProviderError) return error;
   const failure = sdkFailure(error);
   if (failure) {
-    const kind = failure.code === undefined ? undefined : ec2CodeKind(failure.code);
+    const kind = failure.code === undefined ? undefined : awsCodeKind(failure.code);
     // First, so the hint survives when the message is cut short (UnauthorizedOperation's can be long).
-    const credentialHint = failure.code !== undefined && CREDENTIALS.has(failure.code) ? 'check the credentials secret and its IAM permissions; EC2 says: ' : '';
+    const credentialHint = failure.code !== undefined && CREDENTIALS.has(failure.code) ? 'check the credentials secret and its IAM permissions; AWS says: ' : '';
     return classifyHttpFailure(
       CLOUD,
       operation,

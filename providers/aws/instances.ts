@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Filter, type Instance, type InstanceStateName, type TagSpecification } from '@aws-sdk/client-ec2';
 import { invalidField } from '../http-errors';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
-import { ec2ErrorCode } from './errors';
-import { paginate, type Ec2 } from './ec2';
+import { awsErrorCode } from './errors';
+import { nextToken, paginate, type Ec2 } from './services';
 import type { ClusterPlacement } from './network';
 import { MANAGED_FILTER, canonicalTagsOf, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
 
@@ -86,6 +86,7 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
     paginate(
       (NextToken) => ec2.call(operation, () => ec2.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: ec2.pageSize, ...(NextToken ? { NextToken } : {}) }))),
       (page) => (page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []),
+      nextToken,
     );
 
   const collect = async (operation: string, filters: Filter[]): Promise<Instance[]> => {
@@ -131,7 +132,7 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
       return instance;
     } catch (error) {
       if (placement) forgetPlacement(request.infraId);
-      if (ec2ErrorCode(error) === 'IdempotentParameterMismatch') {
+      if (awsErrorCode(error) === 'IdempotentParameterMismatch') {
         const earlier = await byClientToken(clientToken);
         if (earlier) return earlier;
       }

@@ -2,7 +2,9 @@
  * A cluster's network on EC2: one VPC, one subnet in it and one security group, each tagged
  * at creation with the cluster's canonical tags and a Name, and each found by those tags before
  * it is created, so a repeated or crashed ensure makes no second one. Machines of a cluster
- * that has a network are launched into its subnet and security group.
+ * that has a network are launched into its subnet and security group; the API load balancer
+ * (providers/aws/load-balancer.ts) sits in the subnet, and the API zone (providers/aws/dns.ts)
+ * is associated with the VPC.
  */
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -22,14 +24,13 @@ import {
   type Tag,
   type Vpc,
 } from '@aws-sdk/client-ec2';
-import { TAG } from '../tags';
-import { ProviderError, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
-import { paginate, type Ec2 } from './ec2';
-import { canonicalTagsOf, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
+import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
+import { nextToken, paginate, type Ec2 } from './services';
+import { canonicalTagsOf, clusterQuery, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
 
 const VPC_CIDR = '10.0.0.0/16';
 const SUBNET_CIDR = '10.0.0.0/19';
-const KUBE_API_PORT = 6443;
+export const KUBE_API_PORT = 6443;
 
 export interface ClusterPlacement {
   readonly subnetId: string;
@@ -47,10 +48,6 @@ function resourceOf(kind: CloudResource['kind'], item: Tagged): CloudResource {
 
 const byId = (a: Tagged, b: Tagged): number => a.id.localeCompare(b.id);
 
-function clusterQuery(infraId: string): TagQuery {
-  return { [TAG.cluster]: infraId };
-}
-
 /** Node-to-node traffic within the group, and the Kubernetes API from inside the VPC. */
 function missingRules(group: SecurityGroup, groupId: string): IpPermission[] {
   const permissions = group.IpPermissions ?? [];
@@ -64,9 +61,17 @@ function missingRules(group: SecurityGroup, groupId: string): IpPermission[] {
   return rules;
 }
 
+export interface ClusterNetwork {
+  readonly vpcId: string;
+  readonly subnetId: string;
+  /** VPC, subnet and security group. */
+  readonly resources: readonly CloudResource[];
+}
+
 export interface NetworkOperations {
-  ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
-  deleteClusterInfra(infraId: string): Promise<void>;
+  ensureNetwork(request: ClusterInfraRequest): Promise<ClusterNetwork>;
+  /** Deletes the cluster's security groups, subnets and VPCs; missing ones are fine. */
+  deleteNetwork(infraId: string): Promise<void>;
   /** Security groups, then subnets, then VPCs: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
@@ -82,16 +87,19 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
     paginate(
       (token) => ec2.call(operation, () => ec2.client.send(new DescribeVpcsCommand({ Filters: filters, ...page, ...next(token) }))),
       (answer) => answer.Vpcs ?? [],
+      nextToken,
     );
   const subnets = (operation: string, filters: Filter[]): AsyncGenerator<Subnet> =>
     paginate(
       (token) => ec2.call(operation, () => ec2.client.send(new DescribeSubnetsCommand({ Filters: filters, ...page, ...next(token) }))),
       (answer) => answer.Subnets ?? [],
+      nextToken,
     );
   const securityGroups = (operation: string, filters: Filter[]): AsyncGenerator<SecurityGroup> =>
     paginate(
       (token) => ec2.call(operation, () => ec2.client.send(new DescribeSecurityGroupsCommand({ Filters: filters, ...page, ...next(token) }))),
       (answer) => answer.SecurityGroups ?? [],
+      nextToken,
     );
 
   const tagged = {
@@ -189,19 +197,16 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
   const placements = new Map<string, ClusterPlacement>();
 
   return {
-    async ensureClusterInfra(request) {
+    async ensureNetwork(request) {
       const filters = tagFilters('create cluster infrastructure', { ...identityQuery(request.tags), ...clusterQuery(request.infraId) });
       const vpc = await ensureVpc(request, filters);
       const subnet = await ensureSubnet(request, filters, vpc.id);
       const group = await ensureSecurityGroup(request, filters, vpc.id);
       placements.set(request.infraId, { subnetId: subnet.id, securityGroupId: group.id });
-      return {
-        apiURL: `https://api.${request.clusterName}.${request.baseDomain}:${KUBE_API_PORT}`,
-        resources: [resourceOf('network', vpc), resourceOf('network', subnet), resourceOf('securityGroup', group)],
-      };
+      return { vpcId: vpc.id, subnetId: subnet.id, resources: [resourceOf('network', vpc), resourceOf('network', subnet), resourceOf('securityGroup', group)] };
     },
 
-    async deleteClusterInfra(infraId) {
+    async deleteNetwork(infraId) {
       // A cluster has a handful of these; collect first, since deleting while paging would move the pages.
       const found: CloudResource[] = [];
       for await (const resource of listNetworkResources(clusterQuery(infraId))) found.push(resource);

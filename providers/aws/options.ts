@@ -9,11 +9,15 @@
  * AWS_SESSION_TOKEN when they are set, else the SDK's default chain (AWS_PROFILE and the shared
  * config files, web identity, container or instance metadata).
  *
- * SLIPWAY_AWS_ENDPOINT, when set, sends every EC2 call there (e.g. http://127.0.0.1:5000 for moto);
- * otherwise the SDK's regional endpoint (https://ec2.<region>.amazonaws.com and its partitions) is used.
+ * SLIPWAY_AWS_ENDPOINT, when set, sends every EC2, Elastic Load Balancing and Route 53 call there
+ * (e.g. http://127.0.0.1:5000 for moto, which serves all three on one port); otherwise each service's
+ * own endpoint is used: https://ec2.<region>.amazonaws.com, https://elasticloadbalancing.<region>.amazonaws.com
+ * and the global https://route53.amazonaws.com (and their partitions' equivalents).
  * An empty region falls back to AWS_REGION, then AWS_DEFAULT_REGION.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { ProviderError } from '../types';
 
 export interface AwsKeys {
@@ -31,11 +35,11 @@ export interface AwsAdapterOptions {
    * than the keys themselves, so logging or serialising the options never prints a secret.
    */
   readonly credentials?: AwsKeysProvider;
-  /** An EC2-compatible endpoint such as moto; undefined means the real regional EC2 endpoint. */
+  /** One endpoint serving EC2, ELBv2 and Route 53, such as moto; undefined means each service's real endpoint. */
   readonly endpoint?: string;
   /** Bounds every call: connecting, and the whole request and answer. */
   readonly requestTimeoutMs?: number;
-  /** MaxResults for Describe* calls; EC2 takes 5 to 1000. */
+  /** Items per page of a list call (MaxResults, PageSize, MaxItems); EC2 takes 5 to 1000, ELB at most 400. */
   readonly pageSize?: number;
 }
 
@@ -104,17 +108,38 @@ export function pageSizeOf(options: AwsAdapterOptions): number {
   return Math.min(1000, Math.max(5, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)));
 }
 
+interface ClientConfig {
+  readonly region: string;
+  readonly maxAttempts: 1;
+  readonly requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
+  readonly credentials?: AwsKeysProvider;
+  readonly endpoint?: string;
+}
+
 /**
  * One attempt per call (Temporal retries, by the error's kind) and a deadline on every call.
  * `credentials` is the provider the client signs with (the adapter's, which remembers secrets to scrub).
  */
-export function createEc2Client(options: AwsAdapterOptions, credentials: AwsKeysProvider | undefined): EC2Client {
+function clientConfig(options: AwsAdapterOptions, credentials: AwsKeysProvider | undefined): ClientConfig {
   const timeoutMs = requestTimeoutOf(options);
-  return new EC2Client({
+  return {
     region: options.region,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true },
     ...(credentials ? { credentials } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
+  };
+}
+
+export function createEc2Client(options: AwsAdapterOptions, credentials: AwsKeysProvider | undefined): EC2Client {
+  return new EC2Client(clientConfig(options, credentials));
+}
+
+export function createElbClient(options: AwsAdapterOptions, credentials: AwsKeysProvider | undefined): ElasticLoadBalancingV2Client {
+  return new ElasticLoadBalancingV2Client(clientConfig(options, credentials));
+}
+
+/** Route 53 is global; the SDK signs for the partition's Route 53 region whatever region it is given. */
+export function createRoute53Client(options: AwsAdapterOptions, credentials: AwsKeysProvider | undefined): Route53Client {
+  return new Route53Client(clientConfig(options, credentials));
 }

@@ -1,13 +1,25 @@
 /**
- * Canonical Slipway tags to and from EC2 tags and Describe* filters, through TAG_ENCODINGS.aws.
- * Besides the canonical tags every resource carries Name, which the EC2 console shows.
+ * Canonical Slipway tags to and from AWS tags (EC2, ELB and Route 53 all use Key/Value pairs) and
+ * EC2 Describe* filters, through TAG_ENCODINGS.aws. Besides the canonical tags every resource
+ * carries Name, which the AWS consoles show.
  */
-import type { Filter, Tag, TagSpecification, ResourceType } from '@aws-sdk/client-ec2';
+import type { Filter, TagSpecification, ResourceType } from '@aws-sdk/client-ec2';
 import { TAG_ENCODINGS, cloudTagKey } from '../tag-encoding';
 import { TAG } from '../tags';
 import { ProviderError, type CanonicalTags, type TagQuery } from '../types';
 
 export const NAME_TAG = 'Name';
+
+/** A tag as any of the three services reads it back. */
+export interface KeyValue {
+  readonly Key?: string | undefined;
+  readonly Value?: string | undefined;
+}
+
+export interface WrittenTag {
+  readonly Key: string;
+  readonly Value: string;
+}
 
 /** Encodes canonical tags; a tag EC2 cannot hold is the caller's mistake, so 'invalid'. */
 export function encodeTags(operation: string, tags: CanonicalTags): Record<string, string> {
@@ -18,24 +30,39 @@ export function encodeTags(operation: string, tags: CanonicalTags): Record<strin
   }
 }
 
-export function tagSpecifications(operation: string, resourceTypes: readonly ResourceType[], tags: CanonicalTags, name: string): TagSpecification[] {
-  const encoded = Object.entries(encodeTags(operation, tags)).map(([Key, Value]): Tag => ({ Key, Value }));
-  const all: Tag[] = [...encoded, { Key: NAME_TAG, Value: name }];
-  return resourceTypes.map((ResourceType) => ({ ResourceType, Tags: all }));
+/** The encoded canonical tags and Name, as a create call takes them. */
+export function resourceTags(operation: string, tags: CanonicalTags, name: string): WrittenTag[] {
+  const encoded = Object.entries(encodeTags(operation, tags)).map(([Key, Value]): WrittenTag => ({ Key, Value }));
+  return [...encoded, { Key: NAME_TAG, Value: name }];
 }
 
-function tagRecord(tags: readonly Tag[] | undefined): Record<string, string> {
+export function tagSpecifications(operation: string, resourceTypes: readonly ResourceType[], tags: CanonicalTags, name: string): TagSpecification[] {
+  const all = resourceTags(operation, tags, name);
+  return resourceTypes.map((ResourceType) => ({ ResourceType, Tags: [...all] }));
+}
+
+function tagRecord(tags: readonly KeyValue[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const tag of tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
   return out;
 }
 
-export function canonicalTagsOf(tags: readonly Tag[] | undefined): CanonicalTags {
+export function canonicalTagsOf(tags: readonly KeyValue[] | undefined): CanonicalTags {
   return TAG_ENCODINGS.aws.decode(tagRecord(tags));
 }
 
-export function nameTagOf(tags: readonly Tag[] | undefined): string | undefined {
+export function nameTagOf(tags: readonly KeyValue[] | undefined): string | undefined {
   return tags?.find((tag) => tag.Key === NAME_TAG)?.Value;
+}
+
+/**
+ * For services without tag filters (ELB, Route 53): whether the tags read back carry the
+ * management tag and every tag of the query, compared in the encoded form as EC2's filters are.
+ */
+export function carriesTags(operation: string, tags: readonly KeyValue[] | undefined, query: TagQuery): boolean {
+  const present = tagRecord(tags);
+  if (present[cloudTagKey('aws', TAG.management)] === undefined) return false;
+  return Object.entries(encodeTags(operation, query)).every(([key, value]) => present[key] === value);
 }
 
 /** A resource without the management tag is never ours, whatever the query asks. */
@@ -59,4 +86,9 @@ export function identityQuery(tags: CanonicalTags): TagQuery {
     if (value !== undefined) query[key] = value;
   }
   return query;
+}
+
+/** Everything of one cluster. */
+export function clusterQuery(infraId: string): TagQuery {
+  return { [TAG.cluster]: infraId };
 }

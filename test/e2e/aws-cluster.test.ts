@@ -2,8 +2,9 @@
  * A ClusterDeployment on platform aws, end to end against moto: the real workflows in a
  * worker process, credentials from a secret resolved inside the activities, the AWS adapter
  * behind the shared Redis rate limiter. It must reach Ready with its machines and network
- * in moto, delete down to zero tagged resources, and the credential must appear nowhere in
- * the workflow histories or the worker's debug log.
+ * (its API load balancer and DNS zone included) in moto, delete down to zero tagged resources
+ * (those too), and the credential must appear nowhere in the workflow histories or the worker's
+ * debug log.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -78,9 +79,13 @@ it('provisions a ClusterDeployment on aws against moto to Ready, and deletes it 
   expect(machines.every((machine) => machine.providerId.startsWith('aws:///') && machine.tags[TAG.management] === stack.managementId)).toBe(true);
   const recorded = new Set(ready.status?.machines?.map((machine) => machine.providerID));
   expect(machines.every((machine) => recorded.has(machine.providerId))).toBe(true);
-  const kinds = new Set((await remainingResources(infraId)).map((resource) => resource.kind));
+  const kinds = (await remainingResources(infraId)).map((resource) => resource.kind);
   expect(kinds).toContain('network');
   expect(kinds).toContain('securityGroup');
+  // The API's load balancer and its target group, and the zone holding the API record.
+  expect(kinds.filter((kind) => kind === 'loadBalancer')).toHaveLength(2);
+  expect(kinds.filter((kind) => kind === 'dnsRecord')).toHaveLength(1);
+  expect(ready.status?.apiURL).toBe('https://api.aws-e2e.example.test:6443');
 
   await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
   await handle.result();

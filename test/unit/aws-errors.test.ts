@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../../providers/aws/adapter';
-import { ec2CodeKind } from '../../providers/aws/errors';
+import { awsCodeKind } from '../../providers/aws/errors';
 import { ownershipTags } from '../../providers/tags';
 import { ProviderError, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 
@@ -200,7 +200,7 @@ describe('aws adapter errors, through the SDK', () => {
   });
 });
 
-describe('ec2CodeKind', () => {
+describe('awsCodeKind', () => {
   it.each([
     ['RequestLimitExceeded', 'throttled'],
     ['Throttling', 'throttled'],
@@ -213,8 +213,23 @@ describe('ec2CodeKind', () => {
     ['TagLimitExceeded', 'invalid'],
     ['Server.InternalError', 'retryable'],
     ['Unavailable', 'retryable'],
+    // Elastic Load Balancing v2 and Route 53.
+    ['TooManyRequests', 'throttled'],
+    ['PriorRequestNotComplete', 'throttled'],
+    ['LoadBalancerNotFound', 'notFound'],
+    ['TargetGroupNotFound', 'notFound'],
+    ['ListenerNotFound', 'notFound'],
+    ['NoSuchHostedZone', 'notFound'],
+    ['TooManyLoadBalancers', 'quota'],
+    ['TooManyHostedZones', 'quota'],
+    ['TooManyTags', 'invalid'],
+    ['DuplicateLoadBalancerName', 'invalid'],
+    ['InvalidChangeBatch', 'invalid'],
+    ['AccessDenied', 'invalid'],
+    ['ResourceInUse', 'retryable'],
+    ['HostedZoneNotEmpty', 'retryable'],
     ['SomethingNew', undefined],
   ] as const)('%s -> %s', (code, kind) => {
-    expect(ec2CodeKind(code)).toBe(kind);
+    expect(awsCodeKind(code)).toBe(kind);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * moto's server mode as a local EC2 (and more) for tests: `startMoto()` starts `moto_server`
- * from MOTO_SERVER on a free loopback port and resolves once it serves requests. Each call
- * starts a fresh, empty moto; stop() ends it. ec2FaultDialect() renders injected faults
- * the way EC2 answers them, for test/support/fault-proxy.ts.
+ * moto's server mode as a local EC2, Elastic Load Balancing v2 and Route 53 (all on one port) for
+ * tests: `startMoto()` starts `moto_server` from MOTO_SERVER on a free loopback port and resolves
+ * once it serves requests. Each call starts a fresh, empty moto; stop() ends it. ec2FaultDialect(),
+ * elbFaultDialect() and route53FaultDialect() render injected faults the way each service answers
+ * them, for test/support/fault-proxy.ts (one proxy speaks one dialect; isRoute53Request tells
+ * Route 53's requests apart by path, while EC2 and ELB both POST to /).
  */
 import { randomUUID } from 'node:crypto';
 import type { CannedResponse, FaultDialect } from '../fault-proxy';
@@ -70,4 +72,63 @@ export function ec2FaultDialect(): FaultDialect {
         : ec2ErrorResponse(500, 'InternalError', 'An internal error has occurred (injected by the fault proxy).');
     },
   };
+}
+
+/** The Query-protocol error document ELB (and Route 53, namespaced) answers with. */
+function errorResponseDocument(namespace: string, status: number, type: 'Sender' | 'Receiver', code: string, message: string, headers: Readonly<Record<string, string>>): CannedResponse {
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<ErrorResponse xmlns="${namespace}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+  return { status, headers: { 'content-type': 'text/xml', ...headers }, body };
+}
+
+const retryAfterHeader = (retryAfterSeconds: number | undefined): Record<string, string> => (retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {});
+
+/**
+ * Elastic Load Balancing v2 answers throttling as HTTP 400 Throttling ("Rate exceeded"), and its
+ * own failures as 500 InternalFailure or 503 ServiceUnavailable, which the injected server errors
+ * take turns between. Like EC2 it sends no Retry-After; the proxy adds one when the test asks.
+ */
+export function elbFaultDialect(): FaultDialect {
+  const namespace = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+  let serverErrors = 0;
+  return {
+    throttle: (retryAfterSeconds) => errorResponseDocument(namespace, 400, 'Sender', 'Throttling', 'Rate exceeded', retryAfterHeader(retryAfterSeconds)),
+    serverError: () => {
+      serverErrors += 1;
+      return serverErrors % 2 === 1
+        ? errorResponseDocument(namespace, 503, 'Receiver', 'ServiceUnavailable', 'Service unavailable (injected by the fault proxy).', {})
+        : errorResponseDocument(namespace, 500, 'Receiver', 'InternalFailure', 'An internal error occurred (injected by the fault proxy).', {});
+    },
+  };
+}
+
+/**
+ * Route 53 answers throttling as HTTP 400 with Throttling ("Rate exceeded"), or with
+ * PriorRequestNotComplete while an earlier change is still being applied; the injected throttles
+ * take turns between the two. Its own failures are 500 InternalFailure or 503 ServiceUnavailable.
+ */
+export function route53FaultDialect(): FaultDialect {
+  const namespace = 'https://route53.amazonaws.com/doc/2013-04-01/';
+  let throttles = 0;
+  let serverErrors = 0;
+  return {
+    throttle: (retryAfterSeconds) => {
+      throttles += 1;
+      return throttles % 2 === 1
+        ? errorResponseDocument(namespace, 400, 'Sender', 'Throttling', 'Rate exceeded', retryAfterHeader(retryAfterSeconds))
+        : errorResponseDocument(namespace, 400, 'Sender', 'PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.', retryAfterHeader(retryAfterSeconds));
+    },
+    serverError: () => {
+      serverErrors += 1;
+      return serverErrors % 2 === 1
+        ? errorResponseDocument(namespace, 503, 'Receiver', 'ServiceUnavailable', 'Service unavailable (injected by the fault proxy).', {})
+        : errorResponseDocument(namespace, 500, 'Receiver', 'InternalFailure', 'An internal error occurred (injected by the fault proxy).', {});
+    },
+  };
+}
+
+/** Route 53's REST paths all start with its API version. */
+export function isRoute53Request(_method: string, path: string): boolean {
+  return path.startsWith('/2013-04-01/');
 }
