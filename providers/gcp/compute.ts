@@ -1,0 +1,113 @@
+/**
+ * The Compute Engine clients of @google-cloud/compute in REST ("fallback") mode, built on the first
+ * call (Application Default Credentials may need to look around first), and the one way the
+ * adapter calls them: one attempt (SDK retries off; Temporal retries by the error's kind), a
+ * timeout on every call, and every failure classified with its secrets scrubbed.
+ */
+import { FirewallsClient, GlobalOperationsClient, InstancesClient, NetworksClient } from '@google-cloud/compute';
+import { ProviderError } from '../types';
+import { recordWire, withWireRecord } from './wire-log';
+import { resolveAuth, secretsOf } from './auth';
+import { classifyGceError, createRedactor, type Redact } from './errors';
+import { operationTimeoutOf, pageSizeOf, requestTimeoutOf, zoneOf, type GcpAdapterOptions } from './options';
+
+export interface GceClients {
+  readonly instances: InstancesClient;
+  readonly networks: NetworksClient;
+  readonly firewalls: FirewallsClient;
+  readonly globalOperations: GlobalOperationsClient;
+}
+
+/** Per-call options the SDK takes: its own retrying off, and a deadline. */
+export interface CallSettings {
+  readonly timeout: number;
+  readonly retry: null;
+}
+
+interface Connected {
+  readonly clients: GceClients;
+  readonly project: string;
+}
+
+export interface Gce {
+  readonly zone: string;
+  readonly pageSize: number;
+  readonly timeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly redact: Redact;
+  project(): Promise<string>;
+  /** One SDK call; any failure comes back as a classified ProviderError (a GceError when GCE answered). */
+  call<T>(operation: string, send: (clients: GceClients, settings: CallSettings, project: string) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function createGce(options: GcpAdapterOptions): Gce {
+  const credentials = options.credentials?.();
+  const redact = createRedactor(secretsOf(credentials));
+  const timeoutMs = requestTimeoutOf(options);
+  const settings: CallSettings = { timeout: timeoutMs, retry: null };
+  let connecting: Promise<Connected> | undefined;
+
+  const connect = async (): Promise<Connected> => {
+    const auth = await resolveAuth(credentials);
+    recordWire(auth.client);
+    const endpoint = options.endpoint ? { apiEndpoint: options.endpoint.host, port: options.endpoint.port, protocol: options.endpoint.protocol } : {};
+    const common = { fallback: true, authClient: auth.client, ...endpoint };
+    const project = options.project ?? auth.projectId;
+    if (project === undefined) {
+      throw new ProviderError('invalid', `gcp: no project: set projectId in the credentials secret, or GOOGLE_CLOUD_PROJECT on the worker`);
+    }
+    return {
+      project,
+      clients: {
+        instances: new InstancesClient(common),
+        networks: new NetworksClient(common),
+        firewalls: new FirewallsClient(common),
+        globalOperations: new GlobalOperationsClient(common),
+      },
+    };
+  };
+
+  const connected = (): Promise<Connected> => {
+    if (!connecting) {
+      connecting = connect();
+      // A failed start (no credentials yet, say) is tried again by the next call.
+      connecting.catch(() => {
+        connecting = undefined;
+      });
+    }
+    return connecting;
+  };
+
+  return {
+    zone: zoneOf(options),
+    pageSize: pageSizeOf(options),
+    timeoutMs,
+    operationTimeoutMs: operationTimeoutOf(options),
+    redact,
+    async project() {
+      try {
+        return (await connected()).project;
+      } catch (error) {
+        throw classifyGceError('connect', error, {}, timeoutMs, redact);
+      }
+    },
+    call(operation, send) {
+      return withWireRecord(async (wire) => {
+        try {
+          const { clients, project } = await connected();
+          return await send(clients, settings, project);
+        } catch (error) {
+          throw classifyGceError(operation, error, wire, timeoutMs, redact);
+        }
+      });
+    },
+    async close() {
+      const current = connecting;
+      connecting = undefined;
+      if (!current) return;
+      const { clients } = await current.catch(() => ({ clients: undefined }));
+      if (clients) await Promise.all(Object.values(clients).map((client: { close(): Promise<void> }) => client.close()));
+    },
+  };
+}

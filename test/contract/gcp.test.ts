@@ -1,0 +1,417 @@
+/**
+ * The GCP adapter against the local Compute Engine emulator (test/emulators/gce): the shared
+ * provider contract through the fault proxy (speaking GCE's error dialect), then what only GCE
+ * has: labels in GCE's alphabet, requestId idempotency, the instance and operation lifecycle,
+ * pageToken paging, GCE's error reasons, a service-account key end to end, and the cluster
+ * network and firewall.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
+import { OAuth2Client } from 'google-auth-library';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGcpAdapter, gcpAdapterOptionsFrom, GCP_ENDPOINT_ENV, type GcpAdapterOptions } from '../../providers/gcp/adapter';
+import { operationIn } from '../../providers/gcp/instances';
+import { cloudTagKey } from '../../providers/tag-encoding';
+import { TAG, ownershipTags } from '../../providers/tags';
+import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { startGceEmulator, type GceEmulator } from '../emulators/gce/emulator';
+import { gceFaultDialect } from '../emulators/gce/fault-dialect';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { describeProviderContract } from './provider-contract';
+
+function endpointOf(url: string): GcpAdapterOptions['endpoint'] {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port), protocol: 'http' };
+}
+
+function accessTokenAdapter(emulator: GceEmulator, url: string, overrides: Partial<GcpAdapterOptions> = {}): ProviderAdapter {
+  const token = emulator.accessToken;
+  return createGcpAdapter({
+    region: emulator.region,
+    zone: emulator.zone,
+    project: emulator.project,
+    credentials: () => ({ kind: 'accessToken', accessToken: token }),
+    endpoint: endpointOf(url),
+    requestTimeoutMs: 4_000,
+    pageSize: 10,
+    ...overrides,
+  });
+}
+
+describeProviderContract('gcp', async () => {
+  const emulator = await startGceEmulator({ timings: { provisionMs: 300, stopMs: 300, terminatedMs: 200, globalOperationMs: 100 } });
+  const proxy = await startFaultProxy({ upstream: emulator.url, dialect: gceFaultDialect(), seed: 17 });
+  const requestTimeoutMs = 4_000;
+  const pageSize = 10;
+  return {
+    adapter: accessTokenAdapter(emulator, proxy.url, { requestTimeoutMs, pageSize }),
+    credential: emulator.accessToken,
+    proxy,
+    requestTimeoutMs,
+    pageSize,
+    async teardown() {
+      await proxy.stop();
+      await emulator.stop();
+    },
+  };
+});
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
+  let emulator: GceEmulator;
+  let proxy: FaultProxy;
+  let adapter: ProviderAdapter;
+  /** Straight to the emulator through the SDK, to see what the adapter wrote and to act behind its back. */
+  let instancesClient: InstancesClient;
+  let operationsClient: ZoneOperationsClient;
+  const managementId = 'mgmt-gcp';
+  const sdkCall = { timeout: 5_000, retry: null };
+
+  const request = (infraId: string, machineName: string, overrides: Partial<MachineCreateRequest> = {}): MachineCreateRequest => ({
+    name: `${infraId}-${machineName}`,
+    idempotencyToken: `${infraId}/${machineName}/token`,
+    role: 'worker',
+    instanceType: 'e2-standard-4',
+    image: 'projects/rhcos-cloud/global/images/rhcos-416',
+    infraId,
+    tags: ownershipTags({ managementId, infraId, machineName, role: 'worker', createdAt: '2026-11-25T07:40:12.345Z' }),
+    ...overrides,
+  });
+
+  const infraRequest = (infraId: string) => ({
+    infraId,
+    clusterName: infraId,
+    baseDomain: 'example.test',
+    region: 'us-central1',
+    tags: ownershipTags({ managementId, infraId, createdAt: '2026-11-25T07:40:12.345Z' }),
+  });
+
+  beforeAll(async () => {
+    emulator = await startGceEmulator({
+      timings: { provisionMs: 600, stopMs: 400, terminatedMs: 300, globalOperationMs: 150 },
+      machineTypes: ['e2-standard-4', 'e2-small', 'n2-highcpu-96'],
+      images: ['rhcos-416'],
+      exhaustedMachineTypes: ['n2-highcpu-96'],
+    });
+    proxy = await startFaultProxy({ upstream: emulator.url, dialect: gceFaultDialect(), seed: 3 });
+    adapter = accessTokenAdapter(emulator, proxy.url, { pageSize: 5 });
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: emulator.accessToken });
+    const sdk = { apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient };
+    instancesClient = new InstancesClient(sdk);
+    operationsClient = new ZoneOperationsClient(sdk);
+  });
+  afterAll(async () => {
+    await instancesClient?.close();
+    await operationsClient?.close();
+    await proxy?.stop();
+    await emulator?.stop();
+  });
+
+  it('writes the canonical tags as GCE labels, with the machine type, image and network tag GCE wants', async () => {
+    const wanted = request('labels-1', 'm0');
+    const machine = await adapter.createMachine(wanted);
+    expect(machine.providerId).toBe(`gce://${emulator.project}/${emulator.zone}/labels-1-m0`);
+    const instance = emulator.instance(wanted.name);
+    expect(instance?.labels).toEqual({
+      [cloudTagKey('gcp', TAG.management)]: 'mgmt-gcp',
+      [cloudTagKey('gcp', TAG.cluster)]: 'labels-1',
+      [cloudTagKey('gcp', TAG.machine)]: 'm0',
+      [cloudTagKey('gcp', TAG.role)]: 'worker',
+      [cloudTagKey('gcp', TAG.createdAt)]: '2026-11-25_5407_3a40_3a12_2e345_5a',
+    });
+    expect(String(instance?.machineType)).toMatch(new RegExp(`/zones/${emulator.zone}/machineTypes/e2-standard-4$`));
+    expect(instance?.tags).toMatchObject({ items: ['labels-1'] });
+    // Read back through the adapter, the tags are canonical again, and GCE's Pacific timestamp is UTC.
+    const described = await adapter.describeMachine(wanted.name);
+    expect(described?.tags).toEqual(wanted.tags);
+    expect(described?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(described?.createdAt ?? '') - Date.now())).toBeLessThan(60_000);
+    expect(described?.privateIp).toMatch(/^10\.128\./);
+  });
+
+  it('goes PROVISIONING, STAGING, RUNNING; its insert operation ends DONE; a delete goes STOPPING, TERMINATED, then gone', async () => {
+    const wanted = request('life-1', 'm0');
+    await adapter.createMachine(wanted);
+    const seen = new Set<string>();
+    const running = await eventually(
+      async () => {
+        const status = String(emulator.instance(wanted.name)?.status);
+        seen.add(status);
+        return status;
+      },
+      (status) => status === 'RUNNING',
+    );
+    expect(running).toBe('RUNNING');
+    expect(seen).toContain('STAGING');
+    expect((await adapter.describeMachine(wanted.name))?.phase).toBe('running');
+
+    const machine = await adapter.describeMachine(wanted.name);
+    await adapter.deleteMachine(machine?.providerId ?? '');
+    expect((await adapter.describeMachine(wanted.name))?.phase).toBe('stopping');
+    const terminated = await eventually(async () => String(emulator.instance(wanted.name)?.status), (status) => status === 'TERMINATED');
+    expect(terminated).toBe('TERMINATED');
+    expect(await adapter.describeMachine(wanted.name)).toBeUndefined();
+    await eventually(async () => emulator.instance(wanted.name), (instance) => instance === undefined);
+    expect(emulator.instance(wanted.name)).toBeUndefined();
+  });
+
+  it('keeps one instance per requestId; another requestId for the same name is 409 alreadyExists; zoneOperations.wait answers DONE', async () => {
+    const project = emulator.project;
+    const zone = emulator.zone;
+    const requestId = '0b3c1a52-7d1e-8f00-9a4b-5c6d7e8f9a0b';
+    const instanceResource = {
+      name: 'rid-1-m0',
+      machineType: `zones/${zone}/machineTypes/e2-small`,
+      disks: [{ boot: true, initializeParams: { sourceImage: 'global/images/rhcos-416' } }],
+      networkInterfaces: [{ network: 'global/networks/default' }],
+    };
+    const first = operationIn((await instancesClient.insert({ project, zone, requestId, instanceResource }, sdkCall))[0]);
+    const again = operationIn((await instancesClient.insert({ project, zone, requestId, instanceResource }, sdkCall))[0]);
+    expect(first.name).toBeTruthy();
+    expect(again.name).toBe(first.name);
+    expect(first.clientOperationId).toBe(requestId);
+    const conflict = await instancesClient.insert({ project, zone, requestId: '1b3c1a52-7d1e-8f00-9a4b-5c6d7e8f9a0b', instanceResource }, sdkCall).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(conflict).toMatchObject({ httpStatusCode: 409 });
+    const [instances] = await instancesClient.list({ project, zone, filter: 'name = "rid-1-m0"' }, { ...sdkCall, autoPaginate: false });
+    expect(instances).toHaveLength(1);
+    const [waited] = await operationsClient.wait({ project, zone, operation: first.name ?? '' }, sdkCall);
+    expect(waited.status).toBe('DONE');
+    expect(waited.error).toBeFalsy();
+    const zero = await instancesClient.insert({ project, zone, requestId: '00000000-0000-0000-0000-000000000000', instanceResource: { ...instanceResource, name: 'rid-1-m1' } }, sdkCall).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(zero).toMatchObject({ httpStatusCode: 400 });
+  });
+
+  it('reports a capacity failure from the insert operation: the instance vanishes, and a retry by the same token gets the failure as quota', async () => {
+    const wanted = request('capacity-1', 'm0', { instanceType: 'n2-highcpu-96' });
+    const first = await adapter.createMachine(wanted);
+    expect(first.phase).toBe('pending');
+    await eventually(async () => emulator.instance(wanted.name), (instance) => instance === undefined);
+    // The retry finds no instance, inserts with the same requestId, and GCE answers the failed operation.
+    const error = await errorOf(adapter.createMachine(wanted));
+    expect(error.kind).toBe('quota');
+    expect(error.message).toMatch(/ZONE_RESOURCE_POOL_EXHAUSTED/);
+  });
+
+  it('streams listMachines with pageToken, one list call per page, fetching a page only when it is reached', async () => {
+    const infraId = 'pages-1';
+    const count = 5 * 2 + 2;
+    for (let index = 0; index < count; index += 1) await adapter.createMachine(request(infraId, `w${index}`));
+    const query = { [TAG.cluster]: infraId };
+    let before = proxy.stats.requests;
+    expect(await collect(adapter.listMachines(query))).toHaveLength(count);
+    expect(proxy.stats.requests - before).toBe(3);
+    before = proxy.stats.requests;
+    for await (const machine of adapter.listMachines(query)) {
+      expect(machine.tags[TAG.cluster]).toBe(infraId);
+      break;
+    }
+    expect(proxy.stats.requests - before).toBe(1);
+  });
+
+  it('never lists, describes or adopts an instance without the management label', async () => {
+    const project = emulator.project;
+    const zone = emulator.zone;
+    const name = 'foreign-1-m0';
+    await instancesClient.insert(
+      {
+        project,
+        zone,
+        instanceResource: {
+          name,
+          machineType: `zones/${zone}/machineTypes/e2-small`,
+          labels: { [cloudTagKey('gcp', TAG.cluster)]: 'foreign-1', [cloudTagKey('gcp', TAG.machine)]: 'm0' },
+          disks: [{ boot: true, initializeParams: { sourceImage: 'global/images/rhcos-416' } }],
+          networkInterfaces: [{ network: 'global/networks/default' }],
+        },
+      },
+      sdkCall,
+    );
+    expect(await collect(adapter.listMachines({ [TAG.cluster]: 'foreign-1' }))).toEqual([]);
+    expect(await adapter.describeMachine(name)).toBeUndefined();
+    const error = await errorOf(adapter.createMachine(request('foreign-1', 'm0')));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/does not manage/);
+  });
+
+  it("classifies GCE's reasons: both throttling forms with Retry-After, quotaExceeded, an unknown machine type and image, bad credentials", async () => {
+    for (const form of ['forbidden', 'tooManyRequests'] as const) {
+      const throttling = await startFaultProxy({ upstream: emulator.url, dialect: gceFaultDialect(form) });
+      try {
+        throttling.script([{ kind: 'throttle', retryAfterSeconds: 3 }]);
+        const error = await errorOf(accessTokenAdapter(emulator, throttling.url).describeMachine('anything'));
+        expect(error.kind).toBe('throttled');
+        expect(error.details.retryAfterMs).toBe(3000);
+        expect(error.details.status).toBe(form === 'forbidden' ? 403 : 429);
+      } finally {
+        await throttling.stop();
+      }
+    }
+
+    emulator.setInstanceQuota(0);
+    try {
+      const quota = await errorOf(adapter.createMachine(request('errors-1', 'm0')));
+      expect(quota.kind).toBe('quota');
+      expect(quota.message).toMatch(/quotaExceeded/);
+    } finally {
+      emulator.setInstanceQuota(Number.POSITIVE_INFINITY);
+    }
+
+    const machineType = await errorOf(adapter.createMachine(request('errors-1', 'm1', { instanceType: 'e2-huge-999' })));
+    expect(machineType.kind).toBe('invalid');
+    expect(machineType.message).toMatch(/instanceType/);
+    const image = await errorOf(adapter.createMachine(request('errors-1', 'm2', { image: 'no-such-image' })));
+    expect(image.kind).toBe('invalid');
+    expect(image.message).toMatch(/image/);
+
+    const wrongToken = `ya29.wrong-${randomBytes(12).toString('hex')}`;
+    const denied = await errorOf(
+      createGcpAdapter({ region: emulator.region, project: emulator.project, credentials: () => ({ kind: 'accessToken', accessToken: wrongToken }), endpoint: endpointOf(proxy.url) }).describeMachine('anything'),
+    );
+    expect(denied.kind).toBe('invalid');
+    expect(denied.details.status).toBe(401);
+    expect(denied.message).toMatch(/check the credentials/);
+    expect(`${denied.message} ${JSON.stringify(denied.details)} ${denied.stack ?? ''}`).not.toContain(wrongToken);
+  });
+
+  it('makes one attempt per call (the SDK retries nothing), and a refused connection is retryable', async () => {
+    proxy.script([{ kind: 'serverError' }]);
+    const before = proxy.stats.requests;
+    expect((await errorOf(adapter.describeMachine('anything'))).kind).toBe('retryable');
+    expect(proxy.stats.requests - before).toBe(1);
+    const closed = createGcpAdapter({ region: emulator.region, project: emulator.project, credentials: () => ({ kind: 'accessToken', accessToken: 'ya29.unused' }), endpoint: { host: '127.0.0.1', port: 1, protocol: 'http' }, requestTimeoutMs: 2_000 });
+    const refused = await errorOf(closed.describeMachine('anything'));
+    expect(refused.kind).toBe('retryable');
+    expect(refused.message).toMatch(/connection failed \(ECONNREFUSED\)/);
+    proxy.script([{ kind: 'timeout' }]);
+    const impatient = accessTokenAdapter(emulator, proxy.url, { requestTimeoutMs: 1_000 });
+    const timedOut = await errorOf(impatient.describeMachine('anything'));
+    expect(timedOut.kind).toBe('retryable');
+    expect(timedOut.message).toMatch(/no answer within 1000 ms/);
+  });
+
+  it('authenticates with a service-account key from the secret (a self-signed JWT), and a key GCE does not know is refused without showing it', async () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const clientEmail = 'slipway@sa-test.iam.gserviceaccount.com';
+    const keyed = await startGceEmulator({ serviceAccounts: [{ clientEmail, privateKeyId: 'key-1', publicKeyPem }] });
+    try {
+      const key = { type: 'service_account', project_id: keyed.project, private_key_id: 'key-1', private_key: privateKey, client_email: clientEmail, token_uri: 'https://oauth2.googleapis.com/token' };
+      const env = { [GCP_ENDPOINT_ENV]: `${keyed.host}:${keyed.port}` };
+      const options = gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify(key) }, env });
+      expect(JSON.stringify(options)).not.toContain('PRIVATE KEY');
+      const keyAdapter = createGcpAdapter(options);
+      const machine = await keyAdapter.createMachine(request('sa-1', 'm0'));
+      expect(machine.providerId).toBe(`gce://${keyed.project}/${keyed.region}-a/sa-1-m0`);
+      expect(keyed.instance('sa-1-m0')).toBeDefined();
+
+      const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const strangerAdapter = createGcpAdapter(gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify({ ...key, private_key: stranger }) }, env }));
+      const refused = await errorOf(strangerAdapter.describeMachine('sa-1-m0'));
+      expect(refused.kind).toBe('invalid');
+      expect(refused.details.status).toBe(401);
+      const body = stranger.split('\n')[1] ?? 'unreachable';
+      expect(`${refused.message} ${refused.stack ?? ''}`).not.toContain(body);
+
+      const unreadable = createGcpAdapter(gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify({ ...key, private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' }) }, env }));
+      const unsigned = await errorOf(unreadable.describeMachine('sa-1-m0'));
+      expect(unsigned.kind).toBe('invalid');
+      expect(unsigned.message).toMatch(/could not authenticate/);
+    } finally {
+      await keyed.stop();
+    }
+  });
+
+  it('builds the cluster network and firewall, places machines in it, refuses to delete it while a machine uses it, then deletes all', async () => {
+    const infraId = 'net-1';
+    const infra = await adapter.ensureClusterInfra(infraRequest(infraId));
+    expect(infra.apiURL).toBe('https://api.net-1.example.test:6443');
+    expect(infra.resources.map((resource) => [resource.kind, resource.name])).toEqual([
+      ['network', 'net-1-net'],
+      ['securityGroup', 'net-1-api'],
+    ]);
+    for (const resource of infra.resources) expect(resource.tags).toMatchObject({ [TAG.cluster]: infraId, [TAG.management]: managementId });
+
+    const machine = await adapter.createMachine(request(infraId, 'm0'));
+    expect(String((emulator.instance('net-1-m0')?.networkInterfaces as { network: string }[] | undefined)?.[0]?.network)).toMatch(/\/global\/networks\/net-1-net$/);
+
+    const listed: CloudResource[] = await collect(adapter.listResources({ [TAG.management]: managementId, [TAG.cluster]: infraId }));
+    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'securityGroup', 'network']);
+
+    // The firewall goes first; the network stays while the machine uses it, and GCE says so.
+    const inUse = await errorOf(adapter.deleteClusterInfra(infraId));
+    expect(inUse.kind).toBe('retryable');
+    expect(inUse.message).toMatch(/resourceInUseByAnotherResource/);
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).map((resource) => resource.kind)).toEqual(['machine', 'network']);
+
+    await adapter.deleteMachine(machine.providerId);
+    await eventually(async () => emulator.instance('net-1-m0'), (instance) => instance === undefined);
+    await adapter.deleteClusterInfra(infraId);
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it("refuses to take over a network of that name that is not the cluster's", async () => {
+    const project = emulator.project;
+    const { NetworksClient } = await import('@google-cloud/compute');
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: emulator.accessToken });
+    const networks = new NetworksClient({ apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient });
+    try {
+      await networks.insert({ project, networkResource: { name: 'taken-1-net', autoCreateSubnetworks: true, description: 'someone else' } }, sdkCall);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const error = await errorOf(adapter.ensureClusterInfra(infraRequest('taken-1')));
+      expect(error.kind).toBe('invalid');
+      expect(error.message).toMatch(/not this cluster's/);
+      // deleteClusterInfra leaves it alone, too.
+      await errorOf(adapter.deleteClusterInfra('taken-1'));
+      const [still] = await networks.get({ project, network: 'taken-1-net' }, sdkCall);
+      expect(still.name).toBe('taken-1-net');
+    } finally {
+      await networks.close();
+    }
+  });
+
+  it('sweeps a cluster through listResources and deleteResource: machine, firewall, network', async () => {
+    const infraId = 'sweep-1';
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    await adapter.createMachine(request(infraId, 'm0'));
+    const listed: CloudMachine[] = await collect(adapter.listMachines({ [TAG.cluster]: infraId }));
+    expect(listed.map((machine) => machine.phase)).toEqual(['pending']);
+    for (const resource of await collect(adapter.listResources({ [TAG.cluster]: infraId }))) {
+      if (resource.kind === 'network') await eventually(async () => emulator.instance('sweep-1-m0'), (instance) => instance === undefined);
+      await adapter.deleteResource(resource);
+    }
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * A local, in-memory Compute Engine API for the GCP adapter's tests, since no public emulator
+ * exists. It follows the public REST reference of Compute Engine API v1 (facts such as paths,
+ * field names, status names and error reasons; no code or prose is taken from anywhere):
+ *
+ *   instances.insert / get / delete / list   POST|GET /compute/v1/projects/{p}/zones/{z}/instances[/{name}], DELETE .../{name}
+ *   zoneOperations.get / wait                GET /compute/v1/projects/{p}/zones/{z}/operations/{op}, POST .../{op}/wait
+ *   globalOperations.get / wait              GET /compute/v1/projects/{p}/global/operations/{op}, POST .../{op}/wait
+ *   networks.insert / get / delete / list    /compute/v1/projects/{p}/global/networks[/{name}]
+ *   firewalls.insert / get / delete / list   /compute/v1/projects/{p}/global/firewalls[/{name}]
+ *
+ * the Operation resource (PENDING, RUNNING, DONE; error.errors[].code; httpErrorStatusCode),
+ * `requestId` idempotency, the list `filter` syntax, `maxResults` and `pageToken` paging, labels
+ * and their character rules, GCE's JSON error body with its reasons, and the bearer check.
+ * See instances.ts, networks.ts, operations.ts, filter.ts, paging.ts and auth.ts for each part.
+ *
+ * What it does not have: disks, images, machine types and subnetworks as resources of their own
+ * (references to them are checked for shape only, unless a test lists the names that exist),
+ * regions other than one, IAM (any accepted credential may do anything), rate limiting (the
+ * fault proxy plays that part), and operations lists.
+ */
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { BearerCheck, type ServiceAccountPublicKey } from './auth';
+import type { ProjectContext, Timings } from './context';
+import { GceFailure, failureAnswer, failures, json, readJsonBody, send, sleep, type GceAnswer, type GceRequest } from './http';
+import { Instances } from './instances';
+import { GlobalResources } from './networks';
+import { OperationRegistry } from './operations';
+
+export interface GceEmulatorOptions {
+  readonly project?: string;
+  /** One region; its zones are <region>-a, -b and -c. */
+  readonly region?: string;
+  /** Static OAuth access tokens the API accepts; one random token when absent. */
+  readonly accessTokens?: readonly string[];
+  /** Service accounts whose self-signed JWTs the API accepts. */
+  readonly serviceAccounts?: readonly ServiceAccountPublicKey[];
+  readonly timings?: Partial<Timings>;
+  readonly instanceQuota?: number;
+  readonly machineTypes?: readonly string[];
+  readonly images?: readonly string[];
+  readonly exhaustedMachineTypes?: readonly string[];
+  /** How long a requestId is remembered; GCE documents at least 60 minutes. */
+  readonly requestIdWindowMs?: number;
+  /** The longest an operations wait holds before answering a not-yet-DONE operation; GCE's is 2 minutes. */
+  readonly waitHoldMs?: number;
+}
+
+export interface GceEmulator {
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly project: string;
+  readonly region: string;
+  readonly zone: string;
+  readonly accessToken: string;
+  /** The instance as GCE would render it now (no bearer check, no faults), or undefined when there is none. */
+  instance(name: string, zone?: string): Record<string, unknown> | undefined;
+  setInstanceQuota(quota: number): void;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_TIMINGS: Timings = { provisionMs: 600, stopMs: 400, terminatedMs: 200, globalOperationMs: 150 };
+const WAIT_POLL_MS = 25;
+
+function operationsRoute(context: ProjectContext, waitHoldMs: number, request: GceRequest): Promise<GceAnswer> | undefined {
+  const zonal = request.segments[0] === 'zones';
+  const [scopeName, name, action, ...rest] = zonal ? request.segments.slice(2) : request.segments.slice(1);
+  const scope = zonal ? `zones/${request.segments[1] ?? ''}` : 'global';
+  if (scopeName !== 'operations' || name === undefined || rest.length > 0) return undefined;
+  if (zonal && !context.zones.has(request.segments[1] ?? '')) throw failures.invalid('zone', request.segments[1] ?? '', 'Unknown zone.');
+  const { operations } = context;
+  if (action === undefined && request.method === 'GET') return Promise.resolve(json(200, operations.render(operations.get(scope, name), request.origin)));
+  if (action === 'wait' && request.method === 'POST') {
+    const record = operations.get(scope, name);
+    return (async () => {
+      const deadline = context.now() + waitHoldMs;
+      while (operations.status(record) !== 'DONE' && context.now() < deadline && !request.closed()) await sleep(WAIT_POLL_MS);
+      return json(200, operations.render(record, request.origin));
+    })();
+  }
+  throw new GceFailure(405, 'httpMethodNotAllowed', `Method ${request.method} is not allowed on this resource.`);
+}
+
+export async function startGceEmulator(options: GceEmulatorOptions = {}): Promise<GceEmulator> {
+  const project = options.project ?? 'slipway-test';
+  const region = options.region ?? 'us-central1';
+  const zones = ['a', 'b', 'c'].map((suffix) => `${region}-${suffix}`);
+  const accessTokens = options.accessTokens ?? [`ya29.emulator-${randomBytes(24).toString('base64url')}`];
+  const now = (): number => Date.now();
+  const context: ProjectContext = {
+    project,
+    region,
+    zones: new Set(zones),
+    now,
+    timings: { ...DEFAULT_TIMINGS, ...options.timings },
+    operations: new OperationRegistry(project, now, options.requestIdWindowMs ?? 60 * 60_000),
+  };
+  const globals = new GlobalResources(context);
+  const instances = new Instances(context, globals, {
+    instanceQuota: options.instanceQuota ?? Number.POSITIVE_INFINITY,
+    machineTypes: options.machineTypes ? new Set(options.machineTypes) : undefined,
+    images: options.images ? new Set(options.images) : undefined,
+    exhaustedMachineTypes: new Set(options.exhaustedMachineTypes ?? []),
+  });
+  const bearer = new BearerCheck(accessTokens, options.serviceAccounts ?? [], now);
+  const waitHoldMs = options.waitHoldMs ?? 120_000;
+  const prefix = `/compute/v1/projects/`;
+
+  const answer = async (incoming: IncomingMessage, closed: () => boolean): Promise<GceAnswer> => {
+    const url = new URL(incoming.url ?? '/', 'http://emulator.invalid');
+    if (!url.pathname.startsWith(prefix)) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
+    bearer.check(incoming.headers.authorization);
+    const [projectName, ...segments] = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
+    if (projectName !== project) throw failures.notFound(`projects/${projectName ?? ''}`);
+    const request: GceRequest = {
+      method: incoming.method ?? 'GET',
+      segments,
+      query: url.searchParams,
+      body: incoming.method === 'POST' ? await readJsonBody(incoming) : undefined,
+      origin: `http://${incoming.headers.host ?? '127.0.0.1'}`,
+      closed,
+    };
+    const routed = operationsRoute(context, waitHoldMs, request) ?? instances.route(request) ?? globals.route(request);
+    if (routed === undefined) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
+    return routed;
+  };
+
+  const sockets = new Set<Socket>();
+  const server = http.createServer((incoming: IncomingMessage, response: ServerResponse) => {
+    let closed = false;
+    response.once('close', () => {
+      closed = true;
+    });
+    answer(incoming, () => closed)
+      .catch((error: unknown) => {
+        if (error instanceof GceFailure) return failureAnswer(error);
+        return { status: 500, body: { error: { code: 500, message: 'Internal error.', errors: [{ message: 'Internal error.', domain: 'global', reason: 'backendError' }] } } };
+      })
+      .then((result) => {
+        if (!closed) send(response, result);
+      })
+      .catch(() => incoming.socket.destroy());
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const firstZone = zones[0] ?? `${region}-a`;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    project,
+    region,
+    zone: firstZone,
+    accessToken: accessTokens[0] ?? '',
+    instance: (name, zone = firstZone) => instances.peek(zone, name, `http://127.0.0.1:${port}`),
+    setInstanceQuota(quota) {
+      instances.limits.instanceQuota = quota;
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
