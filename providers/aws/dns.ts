@@ -177,6 +177,21 @@ export function dnsOperations(route53: Route53): DnsOperations {
     );
   };
 
+  /** Tags by bare zone ID. A zone deleted since it was listed fails the whole call, so then each is asked alone. */
+  const tagsOfZones = async (operation: string, zoneIds: readonly string[]): Promise<Map<string, readonly KeyValue[]>> => {
+    const found = new Map<string, readonly KeyValue[]>();
+    const answer = await route53.callUnless(operation, ['NoSuchHostedZone'], () => route53.client.send(new ListTagsForResourcesCommand({ ResourceType: 'hostedzone', ResourceIds: [...zoneIds] })));
+    if (answer) {
+      for (const set of answer.ResourceTagSets ?? []) if (set.ResourceId) found.set(bareZoneId(set.ResourceId), set.Tags ?? []);
+      return found;
+    }
+    for (const zoneId of zoneIds) {
+      const tags = await zoneTags(operation, zoneId);
+      if (tags) found.set(zoneId, tags);
+    }
+    return found;
+  };
+
   /** Every zone with its tags, a page (and one tagging call per 10 zones) at a time. */
   const zonesWithTags = async function* (operation: string): AsyncGenerator<{ zone: HostedZone; tags: readonly KeyValue[] }> {
     const zonePages = pages(
@@ -194,21 +209,6 @@ export function dnsOperations(route53: Route53): DnsOperations {
         }
       }
     }
-  };
-
-  /** Tags by bare zone ID. A zone deleted since it was listed fails the whole call, so then each is asked alone. */
-  const tagsOfZones = async (operation: string, zoneIds: readonly string[]): Promise<Map<string, readonly KeyValue[]>> => {
-    const found = new Map<string, readonly KeyValue[]>();
-    const answer = await route53.callUnless(operation, ['NoSuchHostedZone'], () => route53.client.send(new ListTagsForResourcesCommand({ ResourceType: 'hostedzone', ResourceIds: [...zoneIds] })));
-    if (answer) {
-      for (const set of answer.ResourceTagSets ?? []) if (set.ResourceId) found.set(bareZoneId(set.ResourceId), set.Tags ?? []);
-      return found;
-    }
-    for (const zoneId of zoneIds) {
-      const tags = await zoneTags(operation, zoneId);
-      if (tags) found.set(zoneId, tags);
-    }
-    return found;
   };
 
   const recordPages = (operation: string, zoneId: string): AsyncGenerator<readonly ResourceRecordSet[]> =>

@@ -18,6 +18,7 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
+  type DescribeTagsCommandOutput,
   DescribeTargetGroupsCommand,
   type Listener,
   type LoadBalancer,
@@ -80,8 +81,9 @@ export function loadBalancerOperations(elb: Elb): LoadBalancerOperations {
   /** Tags by ARN. A resource deleted since it was listed fails the whole call, so then each is asked alone. */
   const tagsOf = async (operation: string, arns: readonly string[]): Promise<Map<string, readonly KeyValue[]>> => {
     const found = new Map<string, readonly KeyValue[]>();
-    const ask = (batch: readonly string[]) => elb.callUnless(operation, GONE_CODES, () => elb.client.send(new DescribeTagsCommand({ ResourceArns: [...batch] })));
-    const record = (answer: Awaited<ReturnType<typeof ask>>): void => {
+    const ask = (batch: readonly string[]): Promise<DescribeTagsCommandOutput | undefined> =>
+      elb.callUnless(operation, GONE_CODES, () => elb.client.send(new DescribeTagsCommand({ ResourceArns: [...batch] })));
+    const record = (answer: DescribeTagsCommandOutput | undefined): void => {
       for (const description of answer?.TagDescriptions ?? []) if (description.ResourceArn) found.set(description.ResourceArn, description.Tags ?? []);
     };
     for (const batch of chunks(arns, TAGS_PER_CALL)) {
