@@ -8,7 +8,7 @@ import { FirewallsClient, GlobalOperationsClient, InstancesClient, NetworksClien
 import { ProviderError } from '../types';
 import { recordWire, withWireRecord } from './wire-log';
 import { resolveAuth, secretsOf } from './auth';
-import { classifyGceError, createRedactor, type Redact } from './errors';
+import { DEADLINE_EXCEEDED, classifyGceError, createRedactor, type Redact } from './errors';
 import { operationTimeoutOf, pageSizeOf, requestTimeoutOf, zoneOf, type GcpAdapterOptions } from './options';
 
 export interface GceClients {
@@ -39,6 +39,22 @@ export interface Gce {
   /** One SDK call; any failure comes back as a classified ProviderError (a GceError when GCE answered). */
   call<T>(operation: string, send: (clients: GceClients, settings: CallSettings, project: string) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Past the SDK's own timeout, which normally fires first, by this much. */
+const DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * The SDK bounds the HTTP request, but not what the auth client does before it (fetching or
+ * refreshing a token), so each call also gets a deadline of its own.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: DEADLINE_EXCEEDED })), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 export function createGce(options: GcpAdapterOptions): Gce {
@@ -96,7 +112,7 @@ export function createGce(options: GcpAdapterOptions): Gce {
       return withWireRecord(async (wire) => {
         try {
           const { clients, project } = await connected();
-          return await send(clients, settings, project);
+          return await withDeadline(send(clients, settings, project), timeoutMs + DEADLINE_MARGIN_MS);
         } catch (error) {
           throw classifyGceError(operation, error, wire, timeoutMs, redact);
         }

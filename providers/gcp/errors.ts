@@ -113,7 +113,7 @@ function fromAnswer(operation: string, status: number, body: GceErrorBody | unde
 }
 
 /** gRPC status codes the SDK's REST transport uses for calls that got no answer. */
-const DEADLINE_EXCEEDED = 4;
+export const DEADLINE_EXCEEDED = 4;
 const CANCELLED = 1;
 
 /** A failure before any request left: the credentials could not be loaded or could not sign. */

@@ -12,7 +12,7 @@
 import type { protos } from '@google-cloud/compute';
 import { invalidField } from '../http-errors';
 import { TAG, matchesTagQuery } from '../tags';
-import { ProviderError, type CanonicalTags, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
+import { ProviderError, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError, classifyOperationError } from './errors';
 import { canonicalTagsOf, encodeLabels, identityQuery, labelFilter } from './labels';
@@ -206,7 +206,7 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
           { operation },
         );
       }
-      return { providerId: providerIdOf(await gce.project(), gce.zone, request.name), name: request.name, phase: 'pending', tags: canonicalTagsOf(labels) satisfies CanonicalTags };
+      return { providerId: providerIdOf(await gce.project(), gce.zone, request.name), name: request.name, phase: 'pending', tags: canonicalTagsOf(labels) };
     },
 
     async *listMachines(query) {

@@ -112,7 +112,8 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
 
   beforeAll(async () => {
     emulator = await startGceEmulator({
-      timings: { provisionMs: 600, stopMs: 400, terminatedMs: 300, globalOperationMs: 150 },
+      // Wide enough that each state is seen even on a busy machine.
+      timings: { provisionMs: 900, stopMs: 1_000, terminatedMs: 600, globalOperationMs: 150 },
       machineTypes: ['e2-standard-4', 'e2-small', 'n2-highcpu-96'],
       images: ['rhcos-416'],
       exhaustedMachineTypes: ['n2-highcpu-96'],
@@ -389,7 +390,6 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     const networks = new NetworksClient({ apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient });
     try {
       await networks.insert({ project, networkResource: { name: 'taken-1-net', autoCreateSubnetworks: true, description: 'someone else' } }, sdkCall);
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const error = await errorOf(adapter.ensureClusterInfra(infraRequest('taken-1')));
       expect(error.kind).toBe('invalid');
       expect(error.message).toMatch(/not this cluster's/);
