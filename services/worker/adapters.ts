@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { awsAdapterOptionsFrom, createAwsAdapter } from '../../providers/aws/adapter';
 import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
 import { baremetalAdapterOptionsFrom, createBaremetalAdapter } from '../../providers/baremetal/adapter';
+import { createGcpAdapter, gcpAdapterOptionsFrom } from '../../providers/gcp/adapter';
 import { createVsphereAdapter, vsphereAdapterOptionsFrom } from '../../providers/vsphere/adapter';
 import { rateLimitedAdapter, type CloudRateLimiter } from '../../providers/rate-limit';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
@@ -50,6 +51,7 @@ const FACTORIES: Partial<Record<PlatformName, AdapterFactory>> = {
     createSimulatedAdapter({ baseUrl: deps.simCloudUrl, apiKey: credentials ? credentials.apiKey : deps.simulatedApiKey, requestTimeoutMs: deps.requestTimeoutMs ?? 10_000 }),
   aws: ({ region, credentials, env, deps }) => createAwsAdapter({ ...awsAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
   azure: ({ region, credentials, env, deps }) => createAzureAdapter({ ...azureAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
+  gcp: ({ region, credentials, env, deps }) => createGcpAdapter({ ...gcpAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
   vsphere: ({ region, credentials, env, deps }) => createVsphereAdapter({ ...vsphereAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
   baremetal: ({ region, credentials, env, namespace, deps }) =>
     createBaremetalAdapter({
