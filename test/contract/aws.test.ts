@@ -37,7 +37,7 @@ function testKeys(): { accessKeyId: string; secretAccessKey: string } {
 describeProviderContract('aws', async () => {
   const moto = await startMoto();
   const proxy = await startFaultProxy({ upstream: moto.url, dialect: ec2FaultDialect(), seed: 11 });
-  const requestTimeoutMs = 5_000;
+  const requestTimeoutMs = 15_000;
   const pageSize = 10;
   const keys = testKeys();
   return {

@@ -44,7 +44,7 @@ describeProviderContract('baremetal', async () => {
     await rm(dir, { recursive: true, force: true });
   };
   const inventoryPath = join(dir, 'inventory.yaml');
-  const requestTimeoutMs = 5_000;
+  const requestTimeoutMs = 10_000;
   const pageSize = 5;
   const adapter = createBaremetalAdapter({ inventoryPath, databasePath: join(dir, 'claims.sqlite'), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs, pageSize });
   try {

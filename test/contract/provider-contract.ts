@@ -37,7 +37,8 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * What the activity retry policy does for an adapter call, reduced to a bounded loop:
- * throttled waits for the cloud's hint, retryable goes again, anything else fails.
+ * throttled waits for the cloud's hint, retryable goes again after an exponential backoff,
+ * anything else fails.
  */
 async function retried<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -46,7 +47,8 @@ async function retried<T>(call: () => Promise<T>): Promise<T> {
     } catch (error) {
       const again = error instanceof ProviderError && (error.kind === 'throttled' || error.kind === 'retryable');
       if (!again || attempt >= 20) throw error;
-      await sleep(error.kind === 'throttled' ? Math.min(error.details.retryAfterMs ?? 500, 2_000) : 100);
+      const backoffMs = Math.min(100 * 2 ** (attempt - 1), 2_000);
+      await sleep(error.kind === 'throttled' ? Math.min(error.details.retryAfterMs ?? backoffMs, 2_000) : backoffMs);
     }
   }
 }
@@ -91,6 +93,9 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
 
     beforeAll(async () => {
       harness = await setup();
+      // An emulator's first calls can be slow (moto loads its EC2 catalogue lazily); warm it up
+      // the way a worker's retries would, so the first case measures the adapter, not the cold start.
+      await retried(() => collect(harness.adapter.listMachines({ [TAG.cluster]: `${infraId}-warm-up` })));
     });
     afterAll(async () => {
       await harness?.teardown();

@@ -30,7 +30,7 @@ describeProviderContract('vsphere', async () => {
   const vcsim = await startVcsim(ca);
   await addTemplate(vcsim, ca, 'DC0_H0_VM0', TEMPLATE);
   const proxy = await startFaultProxy({ upstream: vcsim.url, dialect: vcsimFaultDialect(), tls: { key: ca.serverKey, cert: ca.serverCert }, upstreamCa: ca.caCert, seed: 7 });
-  const requestTimeoutMs = 5_000;
+  const requestTimeoutMs = 15_000;
   const pageSize = 10;
   return {
     adapter: createVsphereAdapter({
