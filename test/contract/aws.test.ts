@@ -27,6 +27,7 @@ import { ProviderError, type CloudResource, type MachineCreateRequest, type Prov
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { ec2FaultDialect, elbFaultDialect, isRoute53Request, route53FaultDialect, startMoto, type RunningMoto } from '../support/peers/moto';
 import { describeProviderContract } from './provider-contract';
+import { collect, errorOf } from '../support/async-checks';
 
 const REGION = 'us-east-1';
 
@@ -52,12 +53,6 @@ describeProviderContract('aws', async () => {
     },
   };
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 describe('aws adapter on moto: what EC2 alone has', () => {
   let moto: RunningMoto;
@@ -195,15 +190,6 @@ async function retried<T>(call: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('aws adapter on moto: the cluster API\'s load balancer and DNS record', () => {

@@ -17,6 +17,7 @@ import { ProviderError, type CloudMachine, type MachineCreateRequest, type Provi
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { redfishFaultDialect, startSushy, type RunningSushy, type SushySystem } from '../support/peers/sushy';
 import { describeProviderContract } from './provider-contract';
+import { collect, errorOf, eventually as eventuallyWithin, sleep } from '../support/async-checks';
 
 const CREDENTIALS_REF = 'bmc-lab';
 const HOST_CLASS = 'small';
@@ -32,6 +33,9 @@ function credentialsResolver(sushy: RunningSushy, password = sushy.password): Ba
     return { username: sushy.username, password };
   };
 }
+
+/** A fake-driver power change lands 1 to 11 s after the request; give it 30 s. */
+const eventually = <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => eventuallyWithin(read, done, 30_000, 250);
 
 describeProviderContract('baremetal', async () => {
   // The contract claims pageSize * 2 + 3 machines, 50 in its fault batch and a few more at once.
@@ -62,33 +66,6 @@ describeProviderContract('baremetal', async () => {
     teardown,
   };
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `read` gives a value `done` accepts; a fake-driver power change lands within 11 s. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(250);
-  }
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
   let sushy: RunningSushy;

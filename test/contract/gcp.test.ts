@@ -13,11 +13,12 @@ import { createGcpAdapter, gcpAdapterOptionsFrom, GCP_ENDPOINT_ENV, type GcpAdap
 import { operationIn } from '../../providers/gcp/instances';
 import { cloudTagKey } from '../../providers/tag-encoding';
 import { TAG, ownershipTags } from '../../providers/tags';
-import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startGceEmulator, type GceEmulator } from '../emulators/gce/emulator';
 import { gceFaultDialect } from '../emulators/gce/fault-dialect';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { describeProviderContract } from './provider-contract';
+import { collect, errorOf, eventually } from '../support/async-checks';
 
 function endpointOf(url: string): GcpAdapterOptions['endpoint'] {
   const parsed = new URL(url);
@@ -55,31 +56,6 @@ describeProviderContract('gcp', async () => {
     },
   };
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
 
 describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
   let emulator: GceEmulator;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import type { FaultProxy } from '../support/fault-proxy';
+import { collect, errorOf, sleep } from '../support/async-checks';
 
 export interface ContractHarness {
   /** Talks to the emulator through `proxy`, never directly. */
@@ -22,18 +23,8 @@ export interface ContractHarness {
   teardown(): Promise<void>;
 }
 
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
-
 const FAULT_BATCH_SIZE = 50;
 const FAULT_RATE = 0.1;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * What the activity retry policy does for an adapter call, reduced to a bounded loop:
@@ -57,15 +48,6 @@ async function inBatches<T, R>(items: readonly T[], width: number, work: (item: 
   const results: R[] = [];
   for (let start = 0; start < items.length; start += width) results.push(...(await Promise.all(items.slice(start, start + width).map(work))));
   return results;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>): void {

@@ -22,6 +22,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { addTemplate, startVcsim, vcsimFaultDialect, type RunningVcsim } from '../support/peers/vcsim';
 import { createTestCa, type TestCa } from '../support/test-ca';
 import { describeProviderContract } from './provider-contract';
+import { collect } from '../support/async-checks';
 
 const TEMPLATE = 'rhcos-4.16';
 
@@ -53,12 +54,6 @@ describeProviderContract('vsphere', async () => {
     },
   };
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(

@@ -19,6 +19,7 @@ import { replayFailures } from '../support/histories';
 import { startMoto, type RunningMoto } from '../support/peers/moto';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { collect } from '../support/async-checks';
 
 const REGION = 'us-east-1';
 const ACCESS_KEY_ID = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -44,12 +45,6 @@ afterAll(async () => {
   await stack?.stop();
   await moto?.stop();
 });
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const found: T[] = [];
-  for await (const item of items) found.push(item);
-  return found;
-}
 
 const liveMachines = async (infraId: string): Promise<CloudMachine[]> =>
   (await collect(cloud.listMachines({ [TAG.cluster]: infraId }))).filter((machine) => machine.phase !== 'terminated');

@@ -8,12 +8,11 @@ import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azu
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
+import { collect, sleep } from '../support/async-checks';
 
 const OPERATION_MS = 300;
 let cloud: AzureTestCloud;
 let adapter: ProviderAdapter;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function request(infraId: string, machineName: string, overrides: Partial<MachineCreateRequest> = {}): MachineCreateRequest {
   return {
@@ -26,12 +25,6 @@ function request(infraId: string, machineName: string, overrides: Partial<Machin
     tags: ownershipTags({ managementId: 'mgmt-a', infraId, machineName, role: 'worker', createdAt: '2026-11-25T00:00:00.000Z' }),
     ...overrides,
   };
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
