@@ -32,3 +32,14 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
   return value;
 }
+
+/** The ProviderError a synchronous call throws; the test fails if it returns or throws anything else. */
+export function providerErrorThrownBy(run: () => unknown): ProviderError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProviderError);
+    return error as ProviderError;
+  }
+  throw new Error('expected a ProviderError');
+}

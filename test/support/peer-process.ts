@@ -4,6 +4,7 @@
  * last output, and how to install it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './redis-server';
 
 export interface PeerProcessOptions {
   /** For messages: "moto", "vcsim", ... */
@@ -69,4 +70,26 @@ export async function startPeerProcess(options: PeerProcessOptions): Promise<Pee
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { pid: child.pid, output: () => output, stop };
+}
+
+/** A port picked free can be taken before the peer binds it (other suites run alongside); try again then. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts a peer on a free loopback port, with a fresh port when the first is taken.
+ * A missing binary fails at once; it is not a port clash.
+ */
+export async function startPeerOnFreePort(options: (port: number) => PeerProcessOptions): Promise<{ readonly peer: PeerProcess; readonly port: number }> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt += 1) {
+    const port = await freePort();
+    const peerOptions = options(port);
+    if (!process.env[peerOptions.binaryEnv]) return { peer: await startPeerProcess(peerOptions), port };
+    try {
+      return { peer: await startPeerProcess(peerOptions), port };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error('the peer did not start');
 }

@@ -1,20 +1,10 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AWS_ENDPOINT_ENV, awsAdapterOptionsFrom } from '../../providers/aws/adapter';
-import { ProviderError } from '../../providers/types';
+import { providerErrorThrownBy } from '../support/async-checks';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
 const TOKEN = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
-
-function thrown(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('awsAdapterOptionsFrom', () => {
   it('takes the keys from the secret fields, and printing the options shows no secret', async () => {
@@ -33,7 +23,7 @@ describe('awsAdapterOptionsFrom', () => {
   });
 
   it('refuses a secret without secretAccessKey, naming the field and not echoing the others', () => {
-    const error = thrown(() => awsAdapterOptionsFrom({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', sessionToken: TOKEN }, env: {} }));
+    const error = providerErrorThrownBy(() => awsAdapterOptionsFrom({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', sessionToken: TOKEN }, env: {} }));
     expect(error.kind).toBe('invalid');
     expect(error.message).toMatch(/secretAccessKey/);
     expect(error.message).not.toContain(TOKEN);
@@ -55,6 +45,6 @@ describe('awsAdapterOptionsFrom', () => {
 
   it('falls back to AWS_REGION, and refuses no region at all', () => {
     expect(awsAdapterOptionsFrom({ region: '', credentials: undefined, env: { AWS_REGION: 'ap-south-1' } }).region).toBe('ap-south-1');
-    expect(thrown(() => awsAdapterOptionsFrom({ region: '', credentials: undefined, env: {} })).kind).toBe('invalid');
+    expect(providerErrorThrownBy(() => awsAdapterOptionsFrom({ region: '', credentials: undefined, env: {} })).kind).toBe('invalid');
   });
 });

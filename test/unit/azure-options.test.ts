@@ -1,20 +1,10 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_AUTHORITY_HOST_ENV, AZURE_ENDPOINT_ENV, azureAdapterOptionsFrom } from '../../providers/azure/adapter';
-import { ProviderError } from '../../providers/types';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
+import { providerErrorThrownBy } from '../support/async-checks';
 
 const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
-
-function thrown(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 let cloud: AzureTestCloud;
 
@@ -59,7 +49,7 @@ describe('azureAdapterOptionsFrom', () => {
   });
 
   it('refuses a secret without clientSecret, naming the field and not echoing the others', () => {
-    const error = thrown(() => azureAdapterOptionsFrom({ region: 'eastus', credentials: { tenantId: 't', clientId: 'c-not-echoed', subscriptionId: SUBSCRIPTION }, env: {} }));
+    const error = providerErrorThrownBy(() => azureAdapterOptionsFrom({ region: 'eastus', credentials: { tenantId: 't', clientId: 'c-not-echoed', subscriptionId: SUBSCRIPTION }, env: {} }));
     expect(error.kind).toBe('invalid');
     expect(error.message).toMatch(/clientSecret/);
     expect(error.message).not.toContain('c-not-echoed');
@@ -67,8 +57,8 @@ describe('azureAdapterOptionsFrom', () => {
 
   it('refuses options without a subscription or a region', () => {
     const { principal } = cloud.emulator;
-    expect(thrown(() => azureAdapterOptionsFrom({ region: 'eastus', credentials: { ...principal }, env: {} })).message).toMatch(/subscriptionId|AZURE_SUBSCRIPTION_ID/);
-    expect(thrown(() => azureAdapterOptionsFrom({ region: ' ', credentials: { ...principal, subscriptionId: SUBSCRIPTION }, env: {} })).message).toMatch(/region/);
+    expect(providerErrorThrownBy(() => azureAdapterOptionsFrom({ region: 'eastus', credentials: { ...principal }, env: {} })).message).toMatch(/subscriptionId|AZURE_SUBSCRIPTION_ID/);
+    expect(providerErrorThrownBy(() => azureAdapterOptionsFrom({ region: ' ', credentials: { ...principal, subscriptionId: SUBSCRIPTION }, env: {} })).message).toMatch(/region/);
   });
 
   it('without a service principal anywhere, leaves the credential to DefaultAzureCredential', () => {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { baremetalAdapterOptionsFrom } from '../../providers/baremetal/adapter';
-import { ProviderError } from '../../providers/types';
+import { providerErrorThrownBy } from '../support/async-checks';
 
 const env = { SLIPWAY_BAREMETAL_INVENTORY: '/etc/slipway/hosts.yaml' };
-
-function thrown(call: () => unknown): ProviderError {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('baremetalAdapterOptionsFrom', () => {
   it('takes the inventory from the environment, the claims file beside it, and the region as the site', () => {
@@ -55,12 +45,12 @@ describe('baremetalAdapterOptionsFrom', () => {
   });
 
   it('refuses missing settings as invalid, naming what is missing and never a value', () => {
-    expect(thrown(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: undefined, env: {} })).message).toContain('SLIPWAY_BAREMETAL_INVENTORY is not set');
-    const noPassword = thrown(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: { username: 'root-user-x' }, env }));
+    expect(providerErrorThrownBy(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: undefined, env: {} })).message).toContain('SLIPWAY_BAREMETAL_INVENTORY is not set');
+    const noPassword = providerErrorThrownBy(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: { username: 'root-user-x' }, env }));
     expect(noPassword.kind).toBe('invalid');
     expect(noPassword.message).toContain('has no password');
     expect(noPassword.message).not.toContain('root-user-x');
-    const noEnv = thrown(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: undefined, env: { ...env, SLIPWAY_BMC_PASSWORD: 'secret-env-pw' } }));
+    const noEnv = providerErrorThrownBy(() => baremetalAdapterOptionsFrom({ region: 'dc1', credentials: undefined, env: { ...env, SLIPWAY_BMC_PASSWORD: 'secret-env-pw' } }));
     expect(noEnv.message).toContain('SLIPWAY_BMC_USERNAME');
     expect(noEnv.message).not.toContain('secret-env-pw');
   });

@@ -2,21 +2,11 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GCP_ENDPOINT_ENV, GCP_ZONE_ENV, gcpAdapterOptionsFrom } from '../../providers/gcp/adapter';
 import { zoneOf } from '../../providers/gcp/options';
-import { ProviderError } from '../../providers/types';
+import { providerErrorThrownBy } from '../support/async-checks';
 
 const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDexampleexampleexample\n-----END PRIVATE KEY-----\n';
 const KEY = JSON.stringify({ type: 'service_account', project_id: 'key-project', private_key_id: 'abc123', private_key: PRIVATE_KEY, client_email: 'sa@key-project.iam.gserviceaccount.com' });
 const TOKEN = 'ya29.a0AfH6SMBexampleexampleexampletoken';
-
-function thrown(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('gcpAdapterOptionsFrom', () => {
   it('takes a service-account key from the secret, its project, and printing the options shows no secret', () => {
@@ -45,23 +35,23 @@ describe('gcpAdapterOptionsFrom', () => {
     const options = gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { accessToken: TOKEN, projectId: 'p1' }, env: {} });
     expect(options.credentials?.()).toEqual({ kind: 'accessToken', accessToken: TOKEN });
     expect(inspect(options, { depth: 10 })).not.toContain(TOKEN);
-    const error = thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { accessToken: TOKEN }, env: {} }));
+    const error = providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { accessToken: TOKEN }, env: {} }));
     expect(error.kind).toBe('invalid');
     expect(error.message).toMatch(/projectId/);
     expect(error.message).not.toContain(TOKEN);
   });
 
   it('refuses a key that is not JSON or lacks its fields, and both credentials at once, without echoing them', () => {
-    const notJson = thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: `{"private_key": "${PRIVATE_KEY.slice(0, 40)}` }, env: {} }));
+    const notJson = providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: `{"private_key": "${PRIVATE_KEY.slice(0, 40)}` }, env: {} }));
     expect(notJson.message).toMatch(/serviceAccountKey is not JSON/);
     expect(notJson.message).not.toContain('PRIVATE KEY');
-    const partial = thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: JSON.stringify({ private_key: PRIVATE_KEY }) }, env: {} }));
+    const partial = providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: JSON.stringify({ private_key: PRIVATE_KEY }) }, env: {} }));
     expect(partial.message).toMatch(/client_email/);
     expect(partial.message).not.toContain('PRIVATE KEY');
-    const both = thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: KEY, accessToken: TOKEN }, env: {} }));
+    const both = providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { serviceAccountKey: KEY, accessToken: TOKEN }, env: {} }));
     expect(both.message).toMatch(/keep one/);
     expect(both.message).not.toContain(TOKEN);
-    const neither = thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { projectId: 'p1' }, env: {} }));
+    const neither = providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: { projectId: 'p1' }, env: {} }));
     expect(neither.message).toMatch(/serviceAccountKey/);
   });
 
@@ -78,13 +68,13 @@ describe('gcpAdapterOptionsFrom', () => {
     expect(gcpAdapterOptionsFrom({ region: 'us-east1', credentials: undefined, env: { [GCP_ENDPOINT_ENV]: '127.0.0.1:8085' } }).endpoint).toEqual({ host: '127.0.0.1', port: 8085, protocol: 'http' });
     expect(gcpAdapterOptionsFrom({ region: 'us-east1', credentials: undefined, env: { [GCP_ENDPOINT_ENV]: 'https://compute.internal' } }).endpoint).toEqual({ host: 'compute.internal', port: 443, protocol: 'https' });
     expect(gcpAdapterOptionsFrom({ region: 'us-east1', credentials: undefined, env: {} }).endpoint).toBeUndefined();
-    expect(thrown(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: undefined, env: { [GCP_ENDPOINT_ENV]: 'ftp://x:1' } })).kind).toBe('invalid');
+    expect(providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: 'us-east1', credentials: undefined, env: { [GCP_ENDPOINT_ENV]: 'ftp://x:1' } })).kind).toBe('invalid');
   });
 
   it(`takes the zone from ${GCP_ZONE_ENV}, derives the region from it when the target has none, and refuses neither`, () => {
     const options = gcpAdapterOptionsFrom({ region: '', credentials: undefined, env: { [GCP_ZONE_ENV]: 'asia-south1-b' } });
     expect(options.region).toBe('asia-south1');
     expect(zoneOf(options)).toBe('asia-south1-b');
-    expect(thrown(() => gcpAdapterOptionsFrom({ region: '', credentials: undefined, env: {} })).kind).toBe('invalid');
+    expect(providerErrorThrownBy(() => gcpAdapterOptionsFrom({ region: '', credentials: undefined, env: {} })).kind).toBe('invalid');
   });
 });

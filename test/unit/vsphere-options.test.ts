@@ -1,19 +1,9 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { VCSIM_PLACEMENT, VSPHERE_ENDPOINT_ENV, vsphereAdapterOptionsFrom } from '../../providers/vsphere/adapter';
-import { ProviderError } from '../../providers/types';
+import { providerErrorThrownBy } from '../support/async-checks';
 
 const PASSWORD = 'Tr0ub4dor&3-vsphere-secret';
-
-function thrown(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('vsphereAdapterOptionsFrom', () => {
   it('takes user, password and server from the secret, and printing the options shows no password', () => {
@@ -51,15 +41,15 @@ describe('vsphereAdapterOptionsFrom', () => {
   });
 
   it('refuses a secret without a password, naming the field and echoing nothing else', () => {
-    const error = thrown(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: { username: 'u', server: 'vc', caCertificate: 'PEM' }, env: { VSPHERE_PASSWORD: PASSWORD } }));
+    const error = providerErrorThrownBy(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: { username: 'u', server: 'vc', caCertificate: 'PEM' }, env: { VSPHERE_PASSWORD: PASSWORD } }));
     expect(error.kind).toBe('invalid');
     expect(error.message).toMatch(/password/);
     expect(error.message).not.toContain(PASSWORD);
   });
 
   it('refuses an environment profile without credentials or a vCenter, saying which variables to set', () => {
-    expect(thrown(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: undefined, env: { VSPHERE_SERVER: 'vc' } })).message).toMatch(/VSPHERE_USERNAME and VSPHERE_PASSWORD/);
-    const noServer = thrown(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: { username: 'u', password: PASSWORD }, env: {} }));
+    expect(providerErrorThrownBy(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: undefined, env: { VSPHERE_SERVER: 'vc' } })).message).toMatch(/VSPHERE_USERNAME and VSPHERE_PASSWORD/);
+    const noServer = providerErrorThrownBy(() => vsphereAdapterOptionsFrom({ region: 'dc-east', credentials: { username: 'u', password: PASSWORD }, env: {} }));
     expect(noServer.message).toMatch(/server/);
     expect(noServer.message).not.toContain(PASSWORD);
   });

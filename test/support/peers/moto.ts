@@ -8,8 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CannedResponse, FaultDialect } from '../fault-proxy';
-import { startPeerProcess, type PeerProcess } from '../peer-process';
-import { freePort } from '../redis-server';
+import { startPeerOnFreePort } from '../peer-process';
 
 export interface RunningMoto {
   readonly url: string;
@@ -18,32 +17,16 @@ export interface RunningMoto {
   stop(): Promise<void>;
 }
 
-/** A port picked free can be taken before moto binds it (other suites run alongside); try again then. */
-const START_ATTEMPTS = 3;
-
 export async function startMoto(options: { readonly env?: Readonly<Record<string, string>> } = {}): Promise<RunningMoto> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    let peer: PeerProcess;
-    try {
-      peer = await startPeerProcess({
-        name: 'moto',
-        binaryEnv: 'MOTO_SERVER',
-        args: ['-H', '127.0.0.1', '-p', String(port)],
-        env: { PYTHONUNBUFFERED: '1', ...options.env },
-        startupTimeoutMs: 60_000,
-        ready: async () => (await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(2_000) })).status === 200,
-      });
-    } catch (error) {
-      lastError = error;
-      if (!process.env.MOTO_SERVER) throw error;
-      continue;
-    }
-    return { url, output: () => peer.output(), stop: () => peer.stop() };
-  }
-  throw lastError instanceof Error ? lastError : new Error('moto did not start');
+  const { peer, port } = await startPeerOnFreePort((port) => ({
+    name: 'moto',
+    binaryEnv: 'MOTO_SERVER',
+    args: ['-H', '127.0.0.1', '-p', String(port)],
+    env: { PYTHONUNBUFFERED: '1', ...options.env },
+    startupTimeoutMs: 60_000,
+    ready: async () => (await fetch(`http://127.0.0.1:${port}/moto-api/`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+  }));
+  return { url: `http://127.0.0.1:${port}`, output: () => peer.output(), stop: () => peer.stop() };
 }
 
 function ec2ErrorResponse(status: number, code: string, message: string, headers: Readonly<Record<string, string>> = {}): CannedResponse {

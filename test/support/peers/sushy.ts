@@ -13,8 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CannedResponse, FaultDialect } from '../fault-proxy';
-import { startPeerProcess, type PeerProcess } from '../peer-process';
-import { freePort } from '../redis-server';
+import { startPeerOnFreePort } from '../peer-process';
 
 export interface SushySystem {
   readonly name: string;
@@ -36,7 +35,6 @@ export interface SushyOptions {
   readonly systemCount: number;
 }
 
-const START_ATTEMPTS = 3;
 
 /** A bcrypt hash of the password, made by the bcrypt module sushy-tools itself uses; the password goes in on stdin. */
 function bcryptHash(python: string, password: string): Promise<string> {
@@ -79,39 +77,33 @@ export async function startSushy(options: SushyOptions): Promise<RunningSushy> {
     throw error;
   }
 
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    let peer: PeerProcess;
-    try {
-      peer = await startPeerProcess({
-        name: 'sushy-tools',
-        binaryEnv: 'SUSHY_EMULATOR',
-        args: ['--fake', '--config', join(dir, 'emulator.conf'), '-i', '127.0.0.1', '-p', String(port)],
-        env: { PYTHONUNBUFFERED: '1' },
-        startupTimeoutMs: 60_000,
-        // The service root answers without authentication.
-        ready: async () => (await fetch(`${url}/redfish/v1/`, { signal: AbortSignal.timeout(2_000) })).status === 200,
-      });
-    } catch (error) {
-      lastError = error;
-      continue;
-    }
-    return {
-      url,
-      username,
-      password,
-      systems,
-      output: () => peer.output(),
-      async stop() {
-        await peer.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
+  let started: Awaited<ReturnType<typeof startPeerOnFreePort>>;
+  try {
+    started = await startPeerOnFreePort((port) => ({
+      name: 'sushy-tools',
+      binaryEnv: 'SUSHY_EMULATOR',
+      args: ['--fake', '--config', join(dir, 'emulator.conf'), '-i', '127.0.0.1', '-p', String(port)],
+      env: { PYTHONUNBUFFERED: '1' },
+      startupTimeoutMs: 60_000,
+      // The service root answers without authentication.
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/redfish/v1/`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+    }));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError instanceof Error ? lastError : new Error('sushy-tools did not start');
+  const { peer, port } = started;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    username,
+    password,
+    systems,
+    output: () => peer.output(),
+    async stop() {
+      await peer.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function redfishError(status: number, messageId: string, message: string, headers: Readonly<Record<string, string>> = {}): CannedResponse {

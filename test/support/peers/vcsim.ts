@@ -12,8 +12,7 @@ import { createHttpTransport } from '../../../providers/vsphere/http';
 import { createSoapClient } from '../../../providers/vsphere/soap';
 import { createVim } from '../../../providers/vsphere/vim';
 import type { CannedResponse, FaultDialect } from '../fault-proxy';
-import { startPeerProcess, type PeerProcess } from '../peer-process';
-import { freePort } from '../redis-server';
+import { startPeerOnFreePort } from '../peer-process';
 import type { TestCa } from '../test-ca';
 
 export interface RunningVcsim {
@@ -25,8 +24,6 @@ export interface RunningVcsim {
   stop(): Promise<void>;
 }
 
-/** A port picked free can be taken before vcsim binds it (other suites run alongside); try again then. */
-const START_ATTEMPTS = 3;
 
 function answers(url: string, ca: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,27 +38,14 @@ function answers(url: string, ca: string): Promise<boolean> {
 export async function startVcsim(ca: TestCa, extraArgs: readonly string[] = []): Promise<RunningVcsim> {
   const username = `slipway-${randomBytes(4).toString('hex')}`;
   const password = `Pw-${randomBytes(18).toString('base64url')}`;
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
-    const port = await freePort();
-    const url = `https://127.0.0.1:${port}`;
-    let peer: PeerProcess;
-    try {
-      peer = await startPeerProcess({
-        name: 'vcsim',
-        binaryEnv: 'VCSIM',
-        args: ['-l', `127.0.0.1:${port}`, '-tlscert', ca.serverCertPath, '-tlskey', ca.serverKeyPath, '-username', username, '-password', password, ...extraArgs],
-        startupTimeoutMs: 60_000,
-        ready: () => answers(url, ca.caCert),
-      });
-    } catch (error) {
-      lastError = error;
-      if (!process.env.VCSIM) throw error;
-      continue;
-    }
-    return { url, username, password, output: () => peer.output(), stop: () => peer.stop() };
-  }
-  throw lastError instanceof Error ? lastError : new Error('vcsim did not start');
+  const { peer, port } = await startPeerOnFreePort((port) => ({
+    name: 'vcsim',
+    binaryEnv: 'VCSIM',
+    args: ['-l', `127.0.0.1:${port}`, '-tlscert', ca.serverCertPath, '-tlskey', ca.serverKeyPath, '-username', username, '-password', password, ...extraArgs],
+    startupTimeoutMs: 60_000,
+    ready: () => answers(`https://127.0.0.1:${port}`, ca.caCert),
+  }));
+  return { url: `https://127.0.0.1:${port}`, username, password, output: () => peer.output(), stop: () => peer.stop() };
 }
 
 /** Clones `source` (a VM in DC0's VM folder) into a template named `name` in the same folder. */
