@@ -1,14 +1,17 @@
 /**
  * The GCP provider adapter: machines are Compute Engine instances (providers/gcp/instances.ts), a
- * cluster's infrastructure is a VPC network and a firewall (providers/gcp/network.ts), all through
- * @google-cloud/compute in REST mode. Canonical tags are written as labels with TAG_ENCODINGS.gcp
+ * cluster's infrastructure is a VPC network and a firewall (providers/gcp/network.ts), an internal
+ * API load balancer (providers/gcp/load-balancer.ts), all through @google-cloud/compute in REST
+ * mode, and a private Cloud DNS zone with the API record (providers/gcp/dns.ts, Cloud DNS v1 REST). Canonical tags are written as labels with TAG_ENCODINGS.gcp
  * and read back through it. Credentials, endpoint and the environment variables a worker reads
  * are described in providers/gcp/options.ts.
  */
 import type { CloudResource, ProviderAdapter } from '../types';
 import { createGce } from './compute';
-import { instanceOperations } from './instances';
-import { networkOperations } from './network';
+import { dnsOperations } from './dns';
+import { GCE_NAME, instanceOperations } from './instances';
+import { loadBalancerOperations } from './load-balancer';
+import { networkName, networkOperations } from './network';
 import type { GcpAdapterOptions } from './options';
 
 export {
@@ -27,6 +30,8 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
   const gce = createGce(options);
   const network = networkOperations(gce);
   const instances = instanceOperations(gce, network.networkFor);
+  const loadBalancer = loadBalancerOperations(gce);
+  const dns = dnsOperations(gce);
 
   return {
     platform: 'gcp',
@@ -34,18 +39,36 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
     describeMachine: instances.describeMachine,
     listMachines: instances.listMachines,
     deleteMachine: instances.deleteMachine,
-    ensureClusterInfra: network.ensureClusterInfra,
-    deleteClusterInfra: network.deleteClusterInfra,
+
+    async ensureClusterInfra(request) {
+      const base = await network.ensureClusterInfra(request);
+      const balancer = await loadBalancer.ensureLoadBalancer(request, networkName(request.infraId));
+      const records = await dns.ensureApiRecord(request, networkName(request.infraId), balancer.address);
+      return { apiURL: base.apiURL, resources: [...base.resources, ...balancer.resources, ...records] };
+    },
+
+    // What uses another goes first: the record and zone, the load balancer, then firewall and network.
+    async deleteClusterInfra(infraId) {
+      if (GCE_NAME.test(infraId)) {
+        await dns.deleteApiRecord(infraId);
+        await loadBalancer.deleteLoadBalancer(infraId);
+      }
+      await network.deleteClusterInfra(infraId);
+    },
 
     async *listResources(query) {
       for await (const machine of instances.listMachines(query)) {
         yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
       }
+      yield* dns.listDnsResources(query);
+      yield* loadBalancer.listLoadBalancerResources(query);
       yield* network.listNetworkResources(query);
     },
 
     async deleteResource(resource) {
       if (resource.kind === 'machine') return instances.deleteMachine(resource.id);
+      if (resource.kind === 'dnsRecord' && (await dns.deleteDnsResource(resource))) return;
+      if (resource.kind === 'loadBalancer' && (await loadBalancer.deleteLoadBalancerResource(resource))) return;
       return network.deleteNetworkResource(resource);
     },
   };

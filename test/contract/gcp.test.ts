@@ -3,7 +3,7 @@
  * provider contract through the fault proxy (speaking GCE's error dialect), then what only GCE
  * has: labels in GCE's alphabet, requestId idempotency, the instance and operation lifecycle,
  * pageToken paging, GCE's error reasons, a service-account key end to end, and the cluster
- * network and firewall.
+ * network, firewall, internal API load balancer and private Cloud DNS record.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
@@ -13,7 +13,7 @@ import { createGcpAdapter, gcpAdapterOptionsFrom, GCP_ENDPOINT_ENV, type GcpAdap
 import { operationIn } from '../../providers/gcp/instances';
 import { cloudTagKey } from '../../providers/tag-encoding';
 import { TAG, ownershipTags } from '../../providers/tags';
-import { type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startGceEmulator, type GceEmulator } from '../emulators/gce/emulator';
 import { gceFaultDialect } from '../emulators/gce/fault-dialect';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
@@ -312,6 +312,10 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
       const machine = await keyAdapter.createMachine(request('sa-1', 'm0'));
       expect(machine.providerId).toBe(`gce://${keyed.project}/${keyed.region}-a/sa-1-m0`);
       expect(keyed.instance('sa-1-m0')).toBeDefined();
+      // Cloud DNS is called with a JWT for its own audience (the emulator refuses Compute Engine's there).
+      const infra = await keyAdapter.ensureClusterInfra(infraRequest('sa-2'));
+      expect(infra.resources.map((resource) => resource.kind)).toContain('dnsRecord');
+      await keyAdapter.deleteClusterInfra('sa-2');
 
       const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const strangerAdapter = createGcpAdapter(gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify({ ...key, private_key: stranger }) }, env }));
@@ -337,6 +341,11 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(infra.resources.map((resource) => [resource.kind, resource.name])).toEqual([
       ['network', 'net-1-net'],
       ['securityGroup', 'net-1-api'],
+      ['loadBalancer', 'net-1-api'],
+      ['loadBalancer', 'net-1-api'],
+      ['loadBalancer', 'net-1-api'],
+      ['dnsRecord', 'api.net-1.example.test.'],
+      ['dnsRecord', 'net-1-dns'],
     ]);
     for (const resource of infra.resources) expect(resource.tags).toMatchObject({ [TAG.cluster]: infraId, [TAG.management]: managementId });
 
@@ -344,9 +353,9 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(String((emulator.instance('net-1-m0')?.networkInterfaces as { network: string }[] | undefined)?.[0]?.network)).toMatch(/\/global\/networks\/net-1-net$/);
 
     const listed: CloudResource[] = await collect(adapter.listResources({ [TAG.management]: managementId, [TAG.cluster]: infraId }));
-    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'securityGroup', 'network']);
+    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
 
-    // The firewall goes first; the network stays while the machine uses it, and GCE says so.
+    // The record, zone, load balancer and firewall go first; the network stays while the machine uses it, and GCE says so.
     const inUse = await errorOf(adapter.deleteClusterInfra(infraId));
     expect(inUse.kind).toBe('retryable');
     expect(inUse.message).toMatch(/resourceInUseByAnotherResource/);
@@ -378,7 +387,7 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     }
   });
 
-  it('sweeps a cluster through listResources and deleteResource: machine, firewall, network', async () => {
+  it('sweeps a cluster through listResources and deleteResource: machine, API record and zone, load balancer, firewall, network', async () => {
     const infraId = 'sweep-1';
     await adapter.ensureClusterInfra(infraRequest(infraId));
     await adapter.createMachine(request(infraId, 'm0'));
@@ -389,5 +398,134 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
       await adapter.deleteResource(resource);
     }
     expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+});
+
+describe('gcp adapter: the cluster API load balancer and its Cloud DNS record', () => {
+  let emulator: GceEmulator;
+  let proxy: FaultProxy;
+  let adapter: ProviderAdapter;
+  let authClient: OAuth2Client;
+  const managementId = 'mgmt-gcp-lb';
+
+  const infraRequest = (infraId: string, createdAt = '2026-11-25T07:40:12.345Z') => ({
+    infraId,
+    clusterName: infraId,
+    baseDomain: 'example.test',
+    region: 'us-central1',
+    tags: ownershipTags({ managementId, infraId, createdAt }),
+  });
+
+  /** Straight to the emulator's Cloud DNS, past the adapter and the proxy. */
+  const dnsGet = async (path: string): Promise<{ status: number; data: Record<string, unknown> }> => {
+    const answer = await authClient.request<Record<string, unknown>>({ url: `${emulator.url}/dns/v1/projects/${emulator.project}/${path}`, retry: false, timeout: 5_000, validateStatus: () => true });
+    return { status: answer.status, data: answer.data };
+  };
+
+  beforeAll(async () => {
+    emulator = await startGceEmulator({ timings: { provisionMs: 300, stopMs: 300, terminatedMs: 200, globalOperationMs: 120 } });
+    proxy = await startFaultProxy({ upstream: emulator.url, dialect: gceFaultDialect(), seed: 29 });
+    adapter = accessTokenAdapter(emulator, proxy.url, { pageSize: 2 });
+    authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: emulator.accessToken });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await emulator?.stop();
+  });
+
+  it('builds a health check, an INTERNAL backend service and forwarding rule on 6443 in the cluster network, and a private zone whose A record holds the rule address', async () => {
+    const infraId = 'lb-1';
+    const infra = await adapter.ensureClusterInfra(infraRequest(infraId));
+    expect(infra.apiURL).toBe('https://api.lb-1.example.test:6443');
+    const base = `projects/${emulator.project}/regions/${emulator.region}`;
+    expect(infra.resources.filter((resource) => resource.kind === 'loadBalancer').map((resource) => resource.id)).toEqual([
+      `${base}/healthChecks/lb-1-api`,
+      `${base}/backendServices/lb-1-api`,
+      `${base}/forwardingRules/lb-1-api`,
+    ]);
+    for (const resource of infra.resources) expect(resource.tags).toMatchObject({ [TAG.cluster]: infraId, [TAG.management]: managementId });
+
+    const rule = emulator.forwardingRule('lb-1-api');
+    expect(rule).toMatchObject({ loadBalancingScheme: 'INTERNAL', IPProtocol: 'TCP', ports: ['6443'] });
+    expect(String(rule?.network)).toMatch(/\/global\/networks\/lb-1-net$/);
+    expect(String(rule?.backendService)).toMatch(/\/regions\/us-central1\/backendServices\/lb-1-api$/);
+    expect(rule?.labels).toMatchObject({ [cloudTagKey('gcp', TAG.cluster)]: 'lb-1', [cloudTagKey('gcp', TAG.management)]: 'mgmt-gcp-lb' });
+    const address = String(rule?.IPAddress);
+    expect(address).toMatch(/^10\.128\.\d+\.\d+$/);
+
+    const zone = await dnsGet('managedZones/lb-1-dns');
+    expect(zone.status).toBe(200);
+    expect(zone.data).toMatchObject({ dnsName: 'lb-1.example.test.', visibility: 'private', labels: { [cloudTagKey('gcp', TAG.cluster)]: 'lb-1' } });
+    expect(JSON.stringify(zone.data.privateVisibilityConfig)).toMatch(/\/global\/networks\/lb-1-net"/);
+    const record = await dnsGet('managedZones/lb-1-dns/rrsets/api.lb-1.example.test./A');
+    expect(record.status).toBe(200);
+    expect(record.data.rrdatas).toEqual([address]);
+
+    // A second ensure finds all of it: the same resources, the same address, nothing new.
+    const again = await adapter.ensureClusterInfra(infraRequest(infraId));
+    expect(again).toEqual(infra);
+    expect(emulator.forwardingRule('lb-1-api')?.id).toBe(rule?.id);
+    expect((await dnsGet('managedZones/lb-1-dns/rrsets?type=A')).data.rrsets).toHaveLength(1);
+
+    const listed = await collect(adapter.listResources({ [TAG.cluster]: infraId }));
+    expect(listed.map((resource) => resource.kind)).toEqual(['dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
+    // Without the cluster tag every zone and rule is read, page by page.
+    expect((await collect(adapter.listResources({ [TAG.management]: managementId }))).filter((resource) => resource.tags[TAG.cluster] === infraId)).toHaveLength(listed.length);
+
+    await adapter.deleteClusterInfra(infraId);
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+    expect(emulator.forwardingRule('lb-1-api')).toBeUndefined();
+    expect((await dnsGet('managedZones/lb-1-dns')).status).toBe(404);
+    await adapter.deleteClusterInfra(infraId);
+  });
+
+  it('finds what an attempt whose answers were lost made, and re-points a record that holds another address', async () => {
+    const infraId = 'lb-2';
+    const lostBefore = proxy.stats.injected.resetAfter;
+    // Every connection is cut after the emulator acted, so no answer comes back.
+    proxy.setRates({ resetAfter: 1 });
+    try {
+      expect((await errorOf(adapter.ensureClusterInfra(infraRequest(infraId)))).kind).toBe('retryable');
+    } finally {
+      proxy.setRates({});
+    }
+    let infra: Awaited<ReturnType<ProviderAdapter['ensureClusterInfra']>> | undefined;
+    for (let attempt = 0; attempt < 40 && infra === undefined; attempt += 1) {
+      // Half the answers are lost after GCE or Cloud DNS acted, for the first attempts.
+      proxy.setRates({ resetAfter: attempt < 20 ? 0.5 : 0 });
+      try {
+        infra = await adapter.ensureClusterInfra(infraRequest(infraId));
+      } catch (error) {
+        if (!(error instanceof ProviderError) || (error.kind !== 'retryable' && error.kind !== 'notFound')) throw error;
+      } finally {
+        proxy.setRates({});
+      }
+    }
+    expect(infra?.resources).toHaveLength(7);
+    expect(proxy.stats.injected.resetAfter - lostBefore).toBeGreaterThan(3);
+    const address = String(emulator.forwardingRule('lb-2-api')?.IPAddress);
+    expect((await dnsGet('managedZones/lb-2-dns/rrsets/api.lb-2.example.test./A')).data.rrdatas).toEqual([address]);
+    expect((await dnsGet('managedZones')).data.managedZones).toHaveLength(1);
+
+    // Someone points the record elsewhere; ensure puts it back.
+    const recordPath = `${emulator.url}/dns/v1/projects/${emulator.project}/managedZones/lb-2-dns/rrsets`;
+    await authClient.request({ url: `${recordPath}/api.lb-2.example.test./A`, method: 'DELETE', retry: false, timeout: 5_000 });
+    await authClient.request({ url: recordPath, method: 'POST', data: { name: 'api.lb-2.example.test.', type: 'A', ttl: 60, rrdatas: ['10.0.0.9'] }, retry: false, timeout: 5_000 });
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    expect((await dnsGet('managedZones/lb-2-dns/rrsets/api.lb-2.example.test./A')).data.rrdatas).toEqual([address]);
+
+    // A zone of that name that is not the cluster's is never taken over or deleted.
+    await authClient.request({ url: `${emulator.url}/dns/v1/projects/${emulator.project}/managedZones`, method: 'POST', data: { name: 'other-1-dns', dnsName: 'other-1.example.test.', description: 'someone else' }, retry: false, timeout: 5_000 });
+    const refused = await errorOf(adapter.ensureClusterInfra(infraRequest('other-1')));
+    expect(refused.kind).toBe('invalid');
+    expect(refused.message).toMatch(/not this cluster's/);
+    await errorOf(adapter.deleteClusterInfra('other-1'));
+    expect((await dnsGet('managedZones/other-1-dns')).status).toBe(200);
+
+    // The sweep deletes in listed order and leaves nothing of the cluster.
+    for (const resource of await collect(adapter.listResources({ [TAG.cluster]: infraId }))) await adapter.deleteResource(resource);
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+    expect((await dnsGet('managedZones/lb-2-dns')).status).toBe(404);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The bearer check in front of the API. Two kinds of credential pass, as on Google's front end:
  * an OAuth 2.0 access token the emulator was given, and a service account's self-signed JWT
- * (RS256, `iss` = `sub` = the account's email, `aud` = https://compute.googleapis.com/, `kid` =
+ * (RS256, `iss` = `sub` = the account's email, `aud` = https://compute.googleapis.com/, or
+ * https://dns.googleapis.com/ for the Cloud DNS paths, `kid` =
  * the key's private_key_id, not expired), which google-auth-library sends for a service-account
  * key when no OAuth scopes are asked for. Anything else is 401 with GCE's error body and a
  * WWW-Authenticate challenge.
@@ -16,6 +17,8 @@ export interface ServiceAccountPublicKey {
 }
 
 export const COMPUTE_AUDIENCE = 'https://compute.googleapis.com/';
+/** A self-signed JWT is for one API: Cloud DNS calls need this audience. */
+export const DNS_AUDIENCE = 'https://dns.googleapis.com/';
 const CLOCK_SKEW_SECONDS = 300;
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' };
@@ -51,7 +54,7 @@ export class BearerCheck {
     this.keys = new Map(serviceAccounts.map((account) => [account.privateKeyId, { email: account.clientEmail, key: createPublicKey(account.publicKeyPem) }]));
   }
 
-  private validJwt(token: string): boolean {
+  private validJwt(token: string, audience: string): boolean {
     const [header, payload, signature, ...extra] = token.split('.');
     if (extra.length > 0 || signature === undefined || header === undefined || payload === undefined) return false;
     const head = jsonPart(header);
@@ -61,19 +64,19 @@ export class BearerCheck {
     if (!account) return false;
     if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), account.key, Buffer.from(signature, 'base64url'))) return false;
     const nowSeconds = this.now() / 1000;
-    const audienceOk = claims.aud === COMPUTE_AUDIENCE || typeof claims.scope === 'string';
+    const audienceOk = claims.aud === audience || typeof claims.scope === 'string';
     const timesOk = typeof claims.exp === 'number' && claims.exp > nowSeconds && typeof claims.iat === 'number' && claims.iat <= nowSeconds + CLOCK_SKEW_SECONDS;
     return claims.iss === account.email && claims.sub === account.email && audienceOk && timesOk;
   }
 
   /** Throws a 401 GceFailure unless the Authorization header carries a credential the emulator accepts. */
-  check(authorization: string | undefined): void {
+  check(authorization: string | undefined, audience: string = COMPUTE_AUDIENCE): void {
     if (authorization === undefined || authorization.trim() === '') {
       throw unauthenticated('required', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
     }
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     const token = match?.[1];
-    const accepted = token !== undefined && (this.accessTokens.some((expected) => sameText(token, expected)) || this.validJwt(token));
+    const accepted = token !== undefined && (this.accessTokens.some((expected) => sameText(token, expected)) || this.validJwt(token, audience));
     if (!accepted) throw unauthenticated('authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
   }
 }

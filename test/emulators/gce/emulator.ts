@@ -8,25 +8,34 @@
  *   globalOperations.get / wait              GET /compute/v1/projects/{p}/global/operations/{op}, POST .../{op}/wait
  *   networks.insert / get / delete / list    /compute/v1/projects/{p}/global/networks[/{name}]
  *   firewalls.insert / get / delete / list   /compute/v1/projects/{p}/global/firewalls[/{name}]
+ *   regionHealthChecks, regionBackendServices, forwardingRules: insert / get / delete / list
+ *                                            /compute/v1/projects/{p}/regions/{r}/{healthChecks|backendServices|forwardingRules}[/{name}]
+ *   regionOperations.get / wait              GET /compute/v1/projects/{p}/regions/{r}/operations/{op}, POST .../{op}/wait
+ *   Cloud DNS v1 managedZones and resourceRecordSets (create / get / delete / list)
+ *                                            /dns/v1/projects/{p}/managedZones[/{zone}[/rrsets[/{name}/{type}]]]
  *
  * the Operation resource (PENDING, RUNNING, DONE; error.errors[].code; httpErrorStatusCode),
  * `requestId` idempotency, the list `filter` syntax, `maxResults` and `pageToken` paging, labels
  * and their character rules, GCE's JSON error body with its reasons, and the bearer check.
- * See instances.ts, networks.ts, operations.ts, filter.ts, paging.ts and auth.ts for each part.
+ * See instances.ts, networks.ts, regional.ts, dns.ts, operations.ts, filter.ts, paging.ts and auth.ts for each part.
  *
  * What it does not have: disks, images, machine types and subnetworks as resources of their own
  * (references to them are checked for shape only, unless a test lists the names that exist),
  * regions other than one, IAM (any accepted credential may do anything), rate limiting (the
- * fault proxy plays that part), and operations lists.
+ * fault proxy plays that part), operations lists, load balancing that carries traffic (a
+ * forwarding rule only gets its address), DNS answering queries, Cloud DNS changes and patch, and
+ * the link between a network and the private zones bound to it (a network can go before its zone).
  */
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { BearerCheck, type ServiceAccountPublicKey } from './auth';
+import { BearerCheck, DNS_AUDIENCE, type ServiceAccountPublicKey } from './auth';
 import type { ProjectContext, Timings } from './context';
 import { GceFailure, failureAnswer, failures, json, readJsonBody, send, sleep, type GceAnswer, type GceRequest } from './http';
 import { Instances } from './instances';
+import { CloudDns } from './dns';
 import { GlobalResources } from './networks';
+import { RegionalResources } from './regional';
 import { OperationRegistry } from './operations';
 
 export interface GceEmulatorOptions {
@@ -57,6 +66,8 @@ export interface GceEmulator {
   readonly region: string;
   readonly zone: string;
   readonly accessToken: string;
+  /** The forwarding rule as GCE would render it now, or undefined when there is none. */
+  forwardingRule(name: string): Record<string, unknown> | undefined;
   /** The instance as GCE would render it now (no bearer check, no faults), or undefined when there is none. */
   instance(name: string, zone?: string): Record<string, unknown> | undefined;
   setInstanceQuota(quota: number): void;
@@ -68,10 +79,12 @@ const WAIT_POLL_MS = 25;
 
 function operationsRoute(context: ProjectContext, waitHoldMs: number, request: GceRequest): Promise<GceAnswer> | undefined {
   const zonal = request.segments[0] === 'zones';
-  const [scopeName, name, action, ...rest] = zonal ? request.segments.slice(2) : request.segments.slice(1);
-  const scope = zonal ? `zones/${request.segments[1] ?? ''}` : 'global';
+  const regional = request.segments[0] === 'regions';
+  const [scopeName, name, action, ...rest] = zonal || regional ? request.segments.slice(2) : request.segments.slice(1);
+  const scope = zonal ? `zones/${request.segments[1] ?? ''}` : regional ? `regions/${request.segments[1] ?? ''}` : 'global';
   if (scopeName !== 'operations' || name === undefined || rest.length > 0) return undefined;
   if (zonal && !context.zones.has(request.segments[1] ?? '')) throw failures.invalid('zone', request.segments[1] ?? '', 'Unknown zone.');
+  if (regional && request.segments[1] !== context.region) throw failures.invalid('region', request.segments[1] ?? '', 'Unknown region.');
   const { operations } = context;
   if (action === undefined && request.method === 'GET') return Promise.resolve(json(200, operations.render(operations.get(scope, name), request.origin)));
   if (action === 'wait' && request.method === 'POST') {
@@ -106,12 +119,22 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
     images: options.images ? new Set(options.images) : undefined,
     exhaustedMachineTypes: new Set(options.exhaustedMachineTypes ?? []),
   });
+  const regional = new RegionalResources(context, globals);
+  const dns = new CloudDns(context, globals);
   const bearer = new BearerCheck(accessTokens, options.serviceAccounts ?? [], now);
   const waitHoldMs = options.waitHoldMs ?? 120_000;
   const prefix = `/compute/v1/projects/`;
 
   const answer = async (incoming: IncomingMessage, closed: () => boolean): Promise<GceAnswer> => {
     const url = new URL(incoming.url ?? '/', 'http://emulator.invalid');
+    const dnsPrefix = `/dns/v1/projects/${project}/`;
+    if (url.pathname.startsWith('/dns/v1/')) {
+      bearer.check(incoming.headers.authorization, DNS_AUDIENCE);
+      if (!url.pathname.startsWith(dnsPrefix)) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
+      const body = incoming.method === 'POST' ? await readJsonBody(incoming) : undefined;
+      const segments = url.pathname.slice(dnsPrefix.length).split('/').map(decodeURIComponent);
+      return dns.route({ method: incoming.method ?? 'GET', segments, query: url.searchParams, body, origin: `http://${incoming.headers.host ?? '127.0.0.1'}`, closed });
+    }
     if (!url.pathname.startsWith(prefix)) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
     bearer.check(incoming.headers.authorization);
     const [projectName, ...segments] = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
@@ -124,7 +147,7 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
       origin: `http://${incoming.headers.host ?? '127.0.0.1'}`,
       closed,
     };
-    const routed = operationsRoute(context, waitHoldMs, request) ?? instances.route(request) ?? globals.route(request);
+    const routed = operationsRoute(context, waitHoldMs, request) ?? instances.route(request) ?? globals.route(request) ?? regional.route(request);
     if (routed === undefined) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
     return routed;
   };
@@ -164,6 +187,7 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
     region,
     zone: firstZone,
     accessToken: accessTokens[0] ?? '',
+    forwardingRule: (name) => regional.peekForwardingRule(name, `http://127.0.0.1:${port}`),
     instance: (name, zone = firstZone) => instances.peek(zone, name, `http://127.0.0.1:${port}`),
     setInstanceQuota(quota) {
       instances.limits.instanceQuota = quota;

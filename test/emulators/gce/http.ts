@@ -84,6 +84,11 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function send(response: ServerResponse, answer: GceAnswer): void {
+  if (answer.status === 204) {
+    response.writeHead(204, answer.headers);
+    response.end();
+    return;
+  }
   const text = JSON.stringify(answer.body);
   response.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)), ...answer.headers });
   response.end(text);

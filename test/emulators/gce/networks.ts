@@ -29,7 +29,7 @@ interface GlobalRecord {
 }
 
 export interface NetworkUse {
-  /** The instances (by path) that use a network and are not gone. */
+  /** The resources (instances, forwarding rules; by path) that use a network and are not gone. */
   instancesUsing(networkName: string): string[];
 }
 
@@ -37,15 +37,16 @@ const NETWORK_COLLECTION = /global\/networks/;
 
 export class GlobalResources {
   private readonly records: Record<GlobalKind, Map<string, GlobalRecord>> = { networks: new Map(), firewalls: new Map() };
-  private use: NetworkUse = { instancesUsing: () => [] };
+  private readonly uses: NetworkUse[] = [];
 
   constructor(private readonly context: ProjectContext) {
     const now = context.now();
     this.records.networks.set('default', { kind: 'networks', id: newResourceId(), name: 'default', createdAt: now, readyAt: now, fields: { autoCreateSubnetworks: true, description: 'Default network for the project' } });
   }
 
+  /** Adds one more kind of network user (instances, forwarding rules). */
   setNetworkUse(use: NetworkUse): void {
-    this.use = use;
+    this.uses.push(use);
   }
 
   private path(kind: GlobalKind, name: string): string {
@@ -149,7 +150,7 @@ export class GlobalResources {
     if (record.deleteRequestedAt !== undefined || now() < record.readyAt) throw failures.notReady(this.path(kind, name));
     if (kind === 'networks') {
       const firewall = [...this.records.firewalls.values()].find((candidate) => this.visible(candidate) && candidate.networkName === name);
-      const user = firewall ? this.path('firewalls', firewall.name) : this.use.instancesUsing(name)[0];
+      const user = firewall ? this.path('firewalls', firewall.name) : this.uses.flatMap((use) => use.instancesUsing(name))[0];
       if (user !== undefined) throw failures.inUse(this.path(kind, name), user);
     }
     record.deleteRequestedAt = now();

@@ -1,5 +1,5 @@
 /**
- * Compute Engine's Operation resource (zoneOperations and globalOperations: get and wait).
+ * Compute Engine's Operation resource (zoneOperations, regionOperations and globalOperations: get and wait).
  * Every insert and delete answers with an Operation whose status goes PENDING, RUNNING, DONE;
  * a failed one is DONE with `error.errors[{ code, message }]`, `httpErrorStatusCode` and
  * `httpErrorMessage`. Status is derived from the clock and the times fixed when the operation
@@ -24,7 +24,7 @@ export interface OperationFailure {
 export interface OperationRecord {
   readonly id: string;
   readonly name: string;
-  /** `zones/<zone>` or `global`: where the operation lives, and where requestIds are scoped. */
+  /** `zones/<zone>`, `regions/<region>` or `global`: where the operation lives, and where requestIds are scoped. */
   readonly scope: string;
   readonly operationType: 'insert' | 'delete';
   /** Relative to the API root: projects/<p>/zones/<z>/instances/<name>. */
@@ -126,7 +126,7 @@ export class OperationRegistry {
   render(record: OperationRecord, origin: string): Record<string, unknown> {
     const status = this.status(record);
     const base = `${origin}/compute/v1/projects/${this.project}`;
-    const zone = record.scope.startsWith('zones/') ? { zone: `${base}/${record.scope}` } : {};
+    const zone = record.scope.startsWith('zones/') ? { zone: `${base}/${record.scope}` } : record.scope.startsWith('regions/') ? { region: `${base}/${record.scope}` } : {};
     const failure = status === 'DONE' ? record.failure : undefined;
     return {
       kind: 'compute#operation',
