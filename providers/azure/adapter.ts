@@ -1,6 +1,7 @@
 /**
  * The Azure provider adapter: ProviderAdapter over Azure Resource Manager with
- * @azure/arm-compute (VMs), @azure/arm-network (virtual network, security group) and
+ * @azure/arm-compute (VMs), @azure/arm-network (virtual network, security group, the API's
+ * internal load balancer), @azure/arm-privatedns (the API's private DNS record) and
  * @azure/arm-resources (resource groups, Resources - List), authenticated by @azure/identity.
  * Canonical tags are written with TAG_ENCODINGS.azure (Azure tag names may not contain '/')
  * and decoded on read, so callers only ever see canonical tags. How a worker builds the
@@ -9,6 +10,7 @@
 import { ProviderError, type ProviderAdapter } from '../types';
 import { invalidField } from '../http-errors';
 import { TAG_ENCODINGS } from '../tag-encoding';
+import { deleteApiEndpoint, deleteApiResource, ensureApiEndpoint, listApiResources } from './api-endpoint';
 import { createAzureClients } from './clients';
 import { createMachine, deleteMachine, describeMachine, listMachineResources, listMachines, type MachineContext } from './machines';
 import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources } from './network';
@@ -47,14 +49,20 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
       } catch (error) {
         throw invalidField('azure', 'ensure cluster infrastructure', 'tags', `cannot be written as Azure tags: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const resources = await ensureClusterNetwork(context, request.infraId, request.region || options.location, encodedTags);
-      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources };
+      const location = request.region || options.location;
+      const network = await ensureClusterNetwork(context, request.infraId, location, encodedTags);
+      const endpoint = await ensureApiEndpoint(context, { infraId: request.infraId, clusterName: request.clusterName, baseDomain: request.baseDomain, location, encodedTags });
+      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [...network, ...endpoint] };
     },
 
-    deleteClusterInfra: (infraId) => deleteClusterGroup(context, infraId),
+    async deleteClusterInfra(infraId) {
+      await deleteApiEndpoint(context, infraId);
+      await deleteClusterGroup(context, infraId);
+    },
 
     async *listResources(query) {
       yield* listMachineResources(context, query);
+      yield* listApiResources(context, query);
       yield* listNetworkResources(context, query);
     },
 
@@ -65,6 +73,9 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
         case 'network':
         case 'securityGroup':
           return deleteNetworkResource(context, resource.kind, resource.id);
+        case 'loadBalancer':
+        case 'dnsRecord':
+          return deleteApiResource(context, resource.kind, resource.id);
         default:
           throw new ProviderError('invalid', `azure delete ${resource.kind}: the Azure adapter makes no ${resource.kind} resources, so it cannot delete ${resource.id}`, { operation: `delete ${resource.kind}` });
       }

@@ -1,16 +1,18 @@
 /**
- * The three ARM SDK clients the adapter uses, configured alike: one attempt per call (Temporal
+ * The four ARM SDK clients the adapter uses, configured alike: one attempt per call (Temporal
  * retries, by the error's kind), a deadline on every request, and tokens for the endpoint's
  * own audience (https://management.azure.com/.default on public Azure).
  */
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { DEFAULT_ARM_ENDPOINT, requestTimeoutOf, requestTimeoutPolicy, type AzureAdapterOptions } from './options';
 
 export interface AzureClients {
   readonly compute: ComputeManagementClient;
   readonly network: NetworkManagementClient;
+  readonly privateDns: PrivateDnsManagementClient;
   readonly resources: ResourceManagementClient;
 }
 
@@ -26,6 +28,7 @@ export function createAzureClients(options: AzureAdapterOptions): AzureClients {
   return {
     compute: new ComputeManagementClient(options.credential, options.subscriptionId, common),
     network: new NetworkManagementClient(options.credential, options.subscriptionId, common),
+    privateDns: new PrivateDnsManagementClient(options.credential, options.subscriptionId, common),
     resources: new ResourceManagementClient(options.credential, options.subscriptionId, common),
   };
 }

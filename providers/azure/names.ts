@@ -1,7 +1,9 @@
 /**
  * Where a cluster's things live in Azure, all derived from its infra ID so that any worker
  * finds them again: one resource group per cluster, holding its virtual network (one subnet
- * for control-plane machines, one for workers), its network security group and its VMs.
+ * for control-plane machines, one for workers), its network security group, its VMs, the
+ * internal load balancer in front of the API servers and the private DNS zone
+ * <clusterName>.<baseDomain> (linked to the network) holding the API's A record.
  * Provider IDs take Cluster API Provider Azure's form, azure:// followed by the VM's resource ID.
  */
 import type { MachineRole } from '../types';
@@ -11,6 +13,13 @@ export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
 export const resourceGroupName = (infraId: string): string => `${infraId}-rg`;
 export const virtualNetworkName = (infraId: string): string => `${infraId}-vnet`;
 export const securityGroupName = (infraId: string): string => `${infraId}-nsg`;
+export const loadBalancerName = (infraId: string): string => `${infraId}-api`;
+export const dnsZoneName = (clusterName: string, baseDomain: string): string => `${clusterName}.${baseDomain}`;
+export const dnsLinkName = (infraId: string): string => `${infraId}-vnet-link`;
+/** The API's record in the cluster's private zone: api.<clusterName>.<baseDomain>. */
+export const API_RECORD = 'api';
+export const API_PORT = 6443;
+
 export const subnetName = (infraId: string, role: MachineRole): string => `${infraId}-${role === 'control-plane' ? 'master' : 'worker'}-subnet`;
 
 export const VNET_ADDRESS_SPACE = '10.0.0.0/16';

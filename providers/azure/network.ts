@@ -27,7 +27,7 @@ export interface NetworkContext {
 const NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
 const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
 
-async function attempt<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T> {
+export async function attempt<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -36,7 +36,7 @@ async function attempt<T>(context: NetworkContext, operation: string, call: () =
 }
 
 /** The resource, or undefined when Azure says it (or its group) does not exist. */
-async function existing<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T | undefined> {
+export async function existing<T>(context: NetworkContext, operation: string, call: () => Promise<T>): Promise<T | undefined> {
   try {
     return await attempt(context, operation, call);
   } catch (error) {
@@ -46,9 +46,9 @@ async function existing<T>(context: NetworkContext, operation: string, call: () 
 }
 
 /** Kept as it is unless it failed to provision; one being deleted makes the PUT fail (and retry). */
-const usable = (state: string | undefined): boolean => state !== undefined && !/^(failed|deleting)$/i.test(state);
+export const usable = (state: string | undefined): boolean => state !== undefined && !/^(failed|deleting)$/i.test(state);
 
-function resource(kind: CloudResourceKind, id: string, name: string, tags: Record<string, string> | undefined): CloudResource {
+export function resource(kind: CloudResourceKind, id: string, name: string, tags: Record<string, string> | undefined): CloudResource {
   return { kind, id, name, tags: TAG_ENCODINGS.azure.decode(tags ?? {}) };
 }
 
@@ -112,30 +112,30 @@ export async function deleteNetworkResource(context: NetworkContext, kind: 'netw
   }
 }
 
-interface Listed {
+export interface Listed {
   readonly id?: string;
   readonly name?: string;
   readonly tags?: Record<string, string>;
   readonly provisioningState?: string;
 }
 
-/** Streams the subscription's networks and security groups carrying the tags, page by page; ones being deleted are left out. */
-export async function* listNetworkResources(context: NetworkContext, query: TagQuery): AsyncGenerator<CloudResource> {
-  const { network } = context.clients;
-  const sources: [CloudResourceKind, string, () => AsyncIterableIterator<Listed[]>][] = [
-    ['securityGroup', 'list network security groups', () => network.networkSecurityGroups.listAll().byPage()],
-    ['network', 'list virtual networks', () => network.virtualNetworks.listAll().byPage()],
-  ];
-  for (const [kind, operation, pages] of sources) {
-    const iterator = pages();
-    for (;;) {
-      const page = await attempt(context, operation, () => iterator.next());
-      if (page.done) break;
-      for (const item of page.value) {
-        if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
-        const found = resource(kind, item.id, item.name, item.tags);
-        if (matchesTagQuery(found.tags, query)) yield found;
-      }
+/** Streams one listing's items carrying the tags, page by page; ones being deleted are left out. */
+export async function* listTagged(context: NetworkContext, kind: CloudResourceKind, operation: string, pages: () => AsyncIterableIterator<Listed[]>, query: TagQuery, nameOf: (name: string) => string = (name) => name): AsyncGenerator<CloudResource> {
+  const iterator = pages();
+  for (;;) {
+    const page = await attempt(context, operation, () => iterator.next());
+    if (page.done) break;
+    for (const item of page.value) {
+      if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
+      const found = resource(kind, item.id, nameOf(item.name), item.tags);
+      if (matchesTagQuery(found.tags, query)) yield found;
     }
   }
+}
+
+/** Streams the subscription's networks and security groups carrying the tags. */
+export async function* listNetworkResources(context: NetworkContext, query: TagQuery): AsyncGenerator<CloudResource> {
+  const { network } = context.clients;
+  yield* listTagged(context, 'securityGroup', 'list network security groups', () => network.networkSecurityGroups.listAll().byPage(), query);
+  yield* listTagged(context, 'network', 'list virtual networks', () => network.virtualNetworks.listAll().byPage(), query);
 }

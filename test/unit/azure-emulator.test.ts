@@ -178,3 +178,74 @@ describe('Azure ARM emulator', () => {
     expect(cloud.emulator.state.resources.size).toBe(0);
   });
 });
+
+describe('load balancers and private DNS on the wire', () => {
+  const network = (group: string) => `${sub()}/resourceGroups/${group}/providers/Microsoft.Network`;
+  const subnet = (group: string) => `${network(group)}/virtualNetworks/net/subnets/nodes`;
+  const finish = async (answer: { headers: Headers }) => {
+    const status = answer.headers.get('azure-asyncoperation');
+    if (!status) throw new Error('no Azure-AsyncOperation header');
+    for (let poll = 0; poll < 2; poll += 1) await arm('GET', status);
+  };
+  const balancerBody = (group: string, frontend: Record<string, unknown>) => ({
+    location: 'eastus',
+    tags: { 'slipway.dev_cluster': 'lb' },
+    sku: { name: 'Standard' },
+    properties: {
+      frontendIPConfigurations: [{ name: 'fe', properties: { subnet: { id: subnet(group) }, ...frontend } }],
+      backendAddressPools: [{ name: 'pool' }],
+      probes: [{ name: 'probe', properties: { protocol: 'Tcp', port: 6443 } }],
+      loadBalancingRules: [{ name: 'rule', properties: { protocol: 'Tcp', frontendPort: 6443, backendPort: 6443, frontendIPConfiguration: { id: `${network(group)}/loadBalancers/lb1/frontendIPConfigurations/fe` }, backendAddressPool: { id: `${network(group)}/loadBalancers/lb1/backendAddressPools/pool` } } }],
+    },
+  });
+
+  it('gives an internal frontend the subnet\'s first free address, keeps it, refuses a foreign static one, and holds the subnet', async () => {
+    await groupWithNetwork('lb-rg');
+    expect((await arm('GET', `${network('lb-rg')}/loadBalancers/lb1?${API}`)).json).toMatchObject({ error: { code: 'ResourceNotFound' } });
+    const created = await arm('PUT', `${network('lb-rg')}/loadBalancers/lb1?${API}`, balancerBody('lb-rg', { privateIPAllocationMethod: 'Dynamic' }));
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ tags: { 'slipway.dev_cluster': 'lb' }, properties: { provisioningState: 'Updating', frontendIPConfigurations: [{ properties: { privateIPAddress: '10.0.0.4' } }] } });
+    await finish(created);
+    const again = await arm('PUT', `${network('lb-rg')}/loadBalancers/lb1?${API}`, balancerBody('lb-rg', {}));
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ properties: { frontendIPConfigurations: [{ properties: { privateIPAddress: '10.0.0.4' } }] } });
+    await finish(again);
+    const foreign = await arm('PUT', `${network('lb-rg')}/loadBalancers/lb2?${API}`, balancerBody('lb-rg', { privateIPAllocationMethod: 'Static', privateIPAddress: '10.9.0.5' }));
+    expect(foreign.status).toBe(400);
+    expect((await arm('DELETE', `${network('lb-rg')}/virtualNetworks/net?${API}`)).json).toMatchObject({ error: { code: 'InUseSubnetCannotBeDeleted' } });
+    const removed = await arm('DELETE', `${network('lb-rg')}/loadBalancers/lb1?${API}`);
+    expect(removed.status).toBe(202);
+    await finish(removed);
+    expect((await arm('GET', `${network('lb-rg')}/loadBalancers/lb1?${API}`)).status).toBe(404);
+    expect((await arm('DELETE', `${network('lb-rg')}/loadBalancers/lb1?${API}`)).status).toBe(204);
+  });
+
+  it('serves a global private zone, its network links and synchronous record sets; a linked zone cannot be deleted', async () => {
+    await groupWithNetwork('dns-rg');
+    const zone = `${network('dns-rg')}/privateDnsZones/c1.example.test`;
+    expect((await arm('PUT', `${zone}?${API}`, { location: 'eastus' })).json).toMatchObject({ error: { code: 'InvalidResourceLocation' } });
+    const created = await arm('PUT', `${zone}?${API}`, { location: 'global', tags: { owner: 'c1' } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ location: 'global', tags: { owner: 'c1' }, properties: { provisioningState: 'Creating' } });
+    await finish(created);
+    const link = await arm('PUT', `${zone}/virtualNetworkLinks/l1?${API}`, { location: 'global', properties: { virtualNetwork: { id: `${network('dns-rg')}/virtualNetworks/net` } } });
+    expect(link.status).toBe(201);
+    await finish(link);
+    expect((await arm('GET', `${zone}/virtualNetworkLinks/l1?${API}`)).json).toMatchObject({ properties: { registrationEnabled: false, virtualNetworkLinkState: 'Completed', provisioningState: 'Succeeded' } });
+    expect((await arm('GET', `${zone}/A/api?${API}`)).status).toBe(404);
+    const record = await arm('PUT', `${zone}/A/api?${API}`, { properties: { ttl: 60, aRecords: [{ ipv4Address: '10.0.0.4' }] } });
+    expect(record.status).toBe(201);
+    expect(record.headers.get('azure-asyncoperation')).toBeNull();
+    expect(record.json).toMatchObject({ name: 'api', type: 'Microsoft.Network/privateDnsZones/A', properties: { fqdn: 'api.c1.example.test.', aRecords: [{ ipv4Address: '10.0.0.4' }] } });
+    expect((await arm('GET', `${zone}?${API}`)).json).toMatchObject({ properties: { numberOfRecordSets: 2 } });
+    expect((await arm('DELETE', `${zone}?${API}`)).status).toBe(409);
+    const unlinked = await arm('DELETE', `${zone}/virtualNetworkLinks/l1?${API}`);
+    expect(unlinked.status).toBe(202);
+    await finish(unlinked);
+    expect((await arm('GET', `${zone}/virtualNetworkLinks?${API}`)).json).toMatchObject({ value: [] });
+    const removed = await arm('DELETE', `${zone}?${API}`);
+    expect(removed.status).toBe(202);
+    await finish(removed);
+    expect((await arm('GET', `${zone}/A/api?${API}`)).json).toMatchObject({ error: { code: 'ParentResourceNotFound' } });
+  });
+});

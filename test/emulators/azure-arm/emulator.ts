@@ -9,6 +9,11 @@
  *   emulator accepts any api-version but requires one);
  * - Azure Virtual Network REST API, "Virtual Networks" and "Network Security Groups"
  *   (@azure/arm-network 39 sends 2026-01-01);
+ * - Azure Load Balancer REST API, "Load Balancers - Create Or Update / Get / Delete / List
+ *   All" (internal load balancers: frontends in a subnet, private IPs from its range);
+ * - Azure Private DNS REST API, "Private Zones", "Record Sets" and "Virtual Network Links"
+ *   (@azure/arm-privatedns 4 sends 2024-06-01): zones and links are global resources written
+ *   by long-running operations, record sets are written synchronously;
  * - Azure Resource Manager REST API, "Resource Groups" and "Resources - List"
  *   (@azure/arm-resources 8 sends 2025-04-01), including their $filter rules;
  * - "Track asynchronous Azure operations": Azure-AsyncOperation and Location headers, the
@@ -26,10 +31,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AadEmulator, type ServicePrincipal } from './aad';
 import { ArmFailure, armError, failureAnswer, readArmRequest, writeAnswer, type ArmAnswer, type ArmRequest } from './arm-http';
 import type { EmulatorBehaviour, ResourceKind } from './kinds';
+import { loadBalancerKind } from './kind-load-balancer';
 import { networkSecurityGroupKind, virtualNetworkKind } from './kind-network';
+import { privateDnsLinkKind, privateDnsZoneKind } from './kind-private-dns';
 import { virtualMachineKind } from './kind-virtual-machine';
 import { operationResultsRoute, resourceGroupRoute, resourceGroupsRoute } from './routes-groups';
-import { collectionRoute, genericResourcesRoute, operationRoute, resourceRoute, type ResourceRoutesContext } from './routes-resources';
+import { recordSetRoute } from './routes-record-sets';
+import { childCollectionRoute, collectionRoute, genericResourcesRoute, operationRoute, resourceRoute, type ResourceRoutesContext } from './routes-resources';
 import { ArmState } from './state';
 import { WriteBudget } from './write-budget';
 
@@ -66,7 +74,7 @@ export interface AzureArmEmulator {
   stop(): Promise<void>;
 }
 
-const KINDS: readonly ResourceKind[] = [virtualMachineKind, virtualNetworkKind, networkSecurityGroupKind];
+const KINDS: readonly ResourceKind[] = [virtualMachineKind, virtualNetworkKind, networkSecurityGroupKind, loadBalancerKind, privateDnsZoneKind];
 
 function kindOf(namespace: string, type: string): ResourceKind | undefined {
   const wanted = `${namespace}/${type}`.toLowerCase();
@@ -89,6 +97,11 @@ function route(request: ArmRequest, context: ResourceRoutesContext, segments: re
     const kind = is(4, 'providers') ? kindOf(at(5), at(6)) : undefined;
     if (kind && length === 7) return collectionRoute(request, context, kind, at(3));
     if (kind && length === 8) return resourceRoute(request, context, kind, at(3), at(7));
+    if (kind === privateDnsZoneKind && length >= 9) {
+      // Children of a zone: .../privateDnsZones/{zone}/virtualNetworkLinks[/{link}] and .../{recordType}/{name}.
+      if (is(8, 'virtualnetworklinks')) return length === 9 ? childCollectionRoute(request, context, privateDnsLinkKind, at(3), at(7)) : length === 10 ? resourceRoute(request, context, privateDnsLinkKind, at(3), at(9), at(7)) : noRoute(request);
+      if (length === 10) return recordSetRoute(request, context, at(3), at(7), at(8), at(9));
+    }
     return noRoute(request);
   }
   if (is(2, 'resources') && length === 3) return genericResourcesRoute(request, context, undefined);

@@ -12,7 +12,7 @@ import { checkSecurityGroup, child, records, subnetSecurityGroups, usersOfNetwor
 
 const NAME_RULE = { pattern: /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/, description: 'up to 80 letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore' };
 
-function withIds(items: Record<string, unknown>[], parentId: string, collection: string, type: string): Record<string, unknown>[] {
+export function withIds(items: Record<string, unknown>[], parentId: string, collection: string, type: string): Record<string, unknown>[] {
   return items.map((item) => {
     const name = stringField(item.name) ?? '';
     const properties = isRecord(item.properties) ? item.properties : {};
@@ -49,7 +49,7 @@ export const virtualNetworkKind: ResourceKind = {
 
   inUse(resource, state) {
     const [user] = usersOfNetwork(state, resource);
-    return user ? armError(400, 'InUseSubnetCannotBeDeleted', `A subnet of ${resource.name} is in use by the network interface of ${user.id} and cannot be deleted. Delete the resource that uses it first.`) : undefined;
+    return user ? armError(400, 'InUseSubnetCannotBeDeleted', `A subnet of ${resource.name} is in use by ${user.id} and cannot be deleted. Delete the resource that uses it first.`) : undefined;
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * References between resources: a VM's network interface configurations point at a subnet
- * (inside a virtual network) and at a network security group, and a subnet may point at a
- * network security group. A reference to something missing is refused at PUT
+ * (inside a virtual network) and at a network security group, a subnet may point at a
+ * network security group, a load balancer's frontend IP configurations point at a subnet, and
+ * a private DNS zone's virtual network link points at a virtual network. A reference to something missing is refused at PUT
  * (InvalidResourceReference); a resource something points at cannot be deleted (InUse...).
  */
 import { armError, isRecord, stringField, type ArmFailure } from './arm-http';
@@ -10,6 +11,9 @@ import type { ArmState, TrackedResource } from './state';
 export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
 export const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
 export const NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
+export const LB_TYPE = 'Microsoft.Network/loadBalancers';
+export const DNS_ZONE_TYPE = 'Microsoft.Network/privateDnsZones';
+export const DNS_LINK_TYPE = 'Microsoft.Network/privateDnsZones/virtualNetworkLinks';
 
 export function records(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
@@ -38,6 +42,14 @@ export function vmNetworkReferences(properties: Record<string, unknown>): { subn
   return { subnets, securityGroups };
 }
 
+/** The subnet IDs a load balancer's frontend IP configurations name. */
+export function loadBalancerSubnets(properties: Record<string, unknown>): string[] {
+  return records(properties.frontendIPConfigurations).flatMap((frontend) => {
+    const subnet = idOf(child(frontend, 'properties', 'subnet'));
+    return subnet ? [subnet] : [];
+  });
+}
+
 export function subnetSecurityGroups(properties: Record<string, unknown>): string[] {
   return records(properties.subnets).flatMap((subnet) => {
     const group = idOf(child(subnet, 'properties', 'networkSecurityGroup'));
@@ -61,6 +73,17 @@ export function checkSubnet(state: ArmState, subnetId: string, by: string): ArmF
   return exists ? undefined : missing(subnetId, by);
 }
 
+/** The subnet's record in its (live) virtual network, or undefined when either is missing. */
+export function subnetRecord(state: ArmState, subnetId: string): Record<string, unknown> | undefined {
+  const match = /^(.*\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+)\/subnets\/([^/]+)$/i.exec(subnetId);
+  const network = match ? live(state, match[1] ?? '', VNET_TYPE) : undefined;
+  return network === undefined ? undefined : records(network.properties.subnets).find((subnet) => stringField(subnet.name)?.toLowerCase() === (match?.[2] ?? '').toLowerCase());
+}
+
+export function checkNetwork(state: ArmState, networkId: string, by: string): ArmFailure | undefined {
+  return live(state, networkId, VNET_TYPE) ? undefined : missing(networkId, by);
+}
+
 export function checkSecurityGroup(state: ArmState, groupId: string, by: string): ArmFailure | undefined {
   return live(state, groupId, NSG_TYPE) ? undefined : missing(groupId, by);
 }
@@ -68,9 +91,13 @@ export function checkSecurityGroup(state: ArmState, groupId: string, by: string)
 const within = (id: string, parent: string): boolean => id.toLowerCase().startsWith(`${parent.toLowerCase()}/`);
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** VMs still holding a NIC in one of the network's subnets (a deleting VM still holds its NIC). */
+/** VMs still holding a NIC, and load balancers a frontend, in one of the network's subnets (a deleting one still holds it). */
 export function usersOfNetwork(state: ArmState, network: TrackedResource): TrackedResource[] {
-  return [...state.resources.values()].filter((resource) => resource.type === VM_TYPE && vmNetworkReferences(resource.properties).subnets.some((subnet) => within(subnet, network.id)));
+  return [...state.resources.values()].filter((resource) => {
+    if (resource.type === VM_TYPE) return vmNetworkReferences(resource.properties).subnets.some((subnet) => within(subnet, network.id));
+    if (resource.type === LB_TYPE) return loadBalancerSubnets(resource.properties).some((subnet) => within(subnet, network.id));
+    return false;
+  });
 }
 
 export function usersOfSecurityGroup(state: ArmState, group: TrackedResource): TrackedResource[] {

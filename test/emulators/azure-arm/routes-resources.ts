@@ -37,11 +37,20 @@ function asyncHeaders(request: ArmRequest, context: ResourceRoutesContext, opera
   };
 }
 
-function resourceId(context: ResourceRoutesContext, group: string, kind: ResourceKind, name: string): string {
-  return `/subscriptions/${context.state.subscriptionId}/resourceGroups/${group}/providers/${kind.type}/${name}`;
+/** A top-level resource's ID, or (parent given) a child's, e.g. .../privateDnsZones/{parent}/virtualNetworkLinks/{name}. */
+function resourceId(context: ResourceRoutesContext, group: string, kind: ResourceKind, name: string, parent?: string): string {
+  const [namespace = '', parentType = '', childType = ''] = kind.type.split('/');
+  const path = parent === undefined ? kind.type : `${namespace}/${parentType}/${parent}/${childType}`;
+  return `/subscriptions/${context.state.subscriptionId}/resourceGroups/${group}/providers/${path}/${name}`;
 }
 
-function put(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string): ArmAnswer | ArmFailure {
+const parentOf = (id: string): string => id.slice(0, id.lastIndexOf('/', id.lastIndexOf('/') - 1));
+
+function parentNotFound(parent: string): ArmFailure {
+  return armError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${parent}' not found.`);
+}
+
+function put(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string, parent: string | undefined): ArmAnswer | ArmFailure {
   const { state } = context;
   const group = state.group(groupName);
   if (!group) return groupNotFound(groupName);
@@ -52,7 +61,11 @@ function put(request: ArmRequest, context: ResourceRoutesContext, kind: Resource
   if (location === undefined || location.trim() === '') return armError(400, 'LocationRequired', 'The location property is required for this definition.');
   const tags = readTags(request.body);
   if (tags instanceof ArmFailure) return tags;
-  const id = resourceId(context, group.name, kind, name);
+  const id = resourceId(context, group.name, kind, name, parent);
+  if (parent !== undefined) {
+    const parentResource = state.resource(parentOf(id));
+    if (!parentResource || parentResource.properties.provisioningState === 'Deleting') return parentNotFound(parent);
+  }
   const existing = state.resource(id);
   if (existing?.properties.provisioningState === 'Deleting') {
     return armError(409, 'OperationNotAllowed', `${kind.type} '${existing.name}' is being deleted; it cannot be changed until the delete finishes.`);
@@ -85,17 +98,17 @@ function put(request: ArmRequest, context: ResourceRoutesContext, kind: Resource
   return { status: existing ? 200 : 201, headers: asyncHeaders(request, context, operation, false), body: kind.view(resource, null) };
 }
 
-function get(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string): ArmAnswer | ArmFailure {
+function get(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string, parent: string | undefined): ArmAnswer | ArmFailure {
   if (!context.state.group(groupName)) return groupNotFound(groupName);
-  const resource = context.state.resource(resourceId(context, groupName, kind, name));
+  const resource = context.state.resource(resourceId(context, groupName, kind, name, parent));
   if (!resource) return armError(404, 'ResourceNotFound', `The Resource '${kind.type}/${name}' under resource group '${groupName}' was not found.`);
   return { status: 200, body: kind.view(resource, request.query.get('$expand')) };
 }
 
-function remove(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string): ArmAnswer | ArmFailure {
+function remove(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string, parent: string | undefined): ArmAnswer | ArmFailure {
   const { state } = context;
   if (!state.group(groupName)) return groupNotFound(groupName);
-  const resource = state.resource(resourceId(context, groupName, kind, name));
+  const resource = state.resource(resourceId(context, groupName, kind, name, parent));
   if (!resource) return { status: 204 };
   const running = resource.activeOperation ? state.operations.get(resource.activeOperation) : undefined;
   if (resource.properties.provisioningState === 'Deleting' && running) return { status: 202, headers: asyncHeaders(request, context, running, true) };
@@ -116,15 +129,18 @@ function remove(request: ArmRequest, context: ResourceRoutesContext, kind: Resou
   return { status: 202, headers: asyncHeaders(request, context, operation, true) };
 }
 
-/** PUT/GET/DELETE of one resource: /subscriptions/{s}/resourceGroups/{g}/providers/{namespace}/{type}/{name}. */
-export function resourceRoute(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string): ArmAnswer | ArmFailure {
+/**
+ * PUT/GET/DELETE of one resource: /subscriptions/{s}/resourceGroups/{g}/providers/{namespace}/{type}/{name},
+ * or of a child resource (parent given): .../{namespace}/{parentType}/{parent}/{childType}/{name}.
+ */
+export function resourceRoute(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, name: string, parent?: string): ArmAnswer | ArmFailure {
   switch (request.method) {
     case 'PUT':
-      return put(request, context, kind, groupName, name);
+      return put(request, context, kind, groupName, name, parent);
     case 'GET':
-      return get(request, context, kind, groupName, name);
+      return get(request, context, kind, groupName, name, parent);
     case 'DELETE':
-      return remove(request, context, kind, groupName, name);
+      return remove(request, context, kind, groupName, name, parent);
     default:
       return armError(405, 'MethodNotAllowed', `The ${request.method} method is not supported on ${kind.type}.`);
   }
@@ -137,6 +153,17 @@ export function collectionRoute(request: ArmRequest, context: ResourceRoutesCont
   const items = [...context.state.resources.values()].filter(
     (resource) => resource.type === kind.type && (groupName === undefined || resource.resourceGroup.toLowerCase() === groupName.toLowerCase()),
   );
+  return listPage(items, request, context.pageSize, (resource) => kind.view(resource, null));
+}
+
+/** GET of a child type's collection under one parent, e.g. a private DNS zone's virtual network links. */
+export function childCollectionRoute(request: ArmRequest, context: ResourceRoutesContext, kind: ResourceKind, groupName: string, parent: string): ArmAnswer | ArmFailure {
+  if (request.method !== 'GET') return armError(405, 'MethodNotAllowed', `The ${request.method} method is not supported on a ${kind.type} collection.`);
+  const group = context.state.group(groupName);
+  if (!group) return groupNotFound(groupName);
+  const parentId = parentOf(resourceId(context, group.name, kind, 'x', parent));
+  if (!context.state.resource(parentId)) return parentNotFound(parent);
+  const items = [...context.state.resources.values()].filter((resource) => resource.type === kind.type && parentOf(resource.id).toLowerCase() === parentId.toLowerCase());
   return listPage(items, request, context.pageSize, (resource) => kind.view(resource, null));
 }
 
