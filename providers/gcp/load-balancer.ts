@@ -15,7 +15,8 @@ import type { protos } from '@google-cloud/compute';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
-import { GceError, classifyOperationError } from './errors';
+import { deleteAndSettle, settleOperation } from './operations';
+import { GceError } from './errors';
 import { GCE_NAME, operationIn } from './instances';
 import { canonicalTagsOf, describeWithTags, encodeLabels, nameFilter, tagsInDescription } from './labels';
 import { requestIdFor } from './request-id';
@@ -32,8 +33,6 @@ interface Found {
 }
 
 const KUBE_API_PORT = 6443;
-const POLL_START_MS = 100;
-const POLL_MAX_MS = 1_000;
 /** Delete order: what uses another goes before it. */
 export const LB_DELETE_ORDER: readonly LbCollection[] = ['forwardingRules', 'backendServices', 'healthChecks'];
 const SINGULAR: Readonly<Record<LbCollection, string>> = { healthChecks: 'health check', backendServices: 'backend service', forwardingRules: 'forwarding rule' };
@@ -42,9 +41,6 @@ export function loadBalancerName(infraId: string): string {
   return `${infraId}-api`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function tagsOf(collection: LbCollection, found: Found): CanonicalTags {
   return collection === 'forwardingRules' ? canonicalTagsOf(found.labels) : tagsInDescription(found.description);
@@ -88,26 +84,8 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     }
   };
 
-  const settle = async (operation: string, started: Operation): Promise<void> => {
-    const deadline = Date.now() + gce.operationTimeoutMs;
-    let current = started;
-    let pause = POLL_START_MS;
-    while (current.status !== 'DONE') {
-      const name = current.name;
-      if (!name) throw new ProviderError('retryable', `gcp ${operation}: GCE answered an operation without a name (the call is retried)`, { operation });
-      if (Date.now() >= deadline) throw new ProviderError('retryable', `gcp ${operation}: operation ${name} did not finish within ${gce.operationTimeoutMs} ms (the call is retried)`, { operation });
-      await sleep(pause);
-      pause = Math.min(POLL_MAX_MS, pause * 1.5);
-      try {
-        current = await gce.call(operation, async (clients, settings, project) => (await clients.regionOperations.get({ project, region, operation: name }, settings))[0]);
-      } catch (error) {
-        const transient = error instanceof ProviderError && (error.kind === 'retryable' || error.kind === 'throttled');
-        if (!transient) throw error;
-      }
-    }
-    const failed = classifyOperationError(operation, current, gce.redact);
-    if (failed) throw failed;
-  };
+  const settle = (operation: string, started: Operation): Promise<void> =>
+    settleOperation(gce, operation, started, (name) => async (clients, settings, project) => (await clients.regionOperations.get({ project, region, operation: name }, settings))[0]);
 
   const checkOurs = (operation: string, collection: LbCollection, found: Found, infraId: string, managementId: string | undefined): CanonicalTags => {
     const tags = tagsOf(collection, found);
@@ -149,26 +127,19 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
 
   const remove = async (collection: LbCollection, name: string, infraId: string): Promise<void> => {
     const operation = `delete cluster ${SINGULAR[collection]}`;
-    const deadline = Date.now() + gce.operationTimeoutMs;
     const found = await get(operation, collection, name);
     if (!found) return;
     checkOurs(operation, collection, found, infraId, undefined);
-    for (let pause = POLL_START_MS; ; pause = Math.min(POLL_MAX_MS, pause * 1.5)) {
-      try {
-        const [answer] = await gce.call(operation, (clients, settings, project) => {
-          if (collection === 'healthChecks') return clients.regionHealthChecks.delete({ project, region, healthCheck: name }, settings);
-          if (collection === 'backendServices') return clients.regionBackendServices.delete({ project, region, backendService: name }, settings);
-          return clients.forwardingRules.delete({ project, region, forwardingRule: name }, settings);
-        });
-        await settle(operation, operationIn(answer));
-        return;
-      } catch (error) {
-        if (error instanceof ProviderError && error.kind === 'notFound') return;
-        const busy = error instanceof GceError && error.reason === 'resourceNotReady';
-        if (!busy || Date.now() >= deadline) throw error;
-      }
-      await sleep(pause);
-    }
+    await deleteAndSettle(
+      gce,
+      operation,
+      (clients, settings, project) => {
+        if (collection === 'healthChecks') return clients.regionHealthChecks.delete({ project, region, healthCheck: name }, settings);
+        if (collection === 'backendServices') return clients.regionBackendServices.delete({ project, region, backendService: name }, settings);
+        return clients.forwardingRules.delete({ project, region, forwardingRule: name }, settings);
+      },
+      (answer) => settle(operation, answer),
+    );
   };
 
   const listCollection = async function* (collection: LbCollection, query: TagQuery): AsyncGenerator<CloudResource> {

@@ -16,7 +16,8 @@ import type { protos } from '@google-cloud/compute';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
-import { GceError, classifyOperationError } from './errors';
+import { deleteAndSettle, settleOperation } from './operations';
+import { GceError } from './errors';
 import { describeWithTags, nameFilter, tagsInDescription } from './labels';
 import { GCE_NAME, operationIn } from './instances';
 
@@ -27,8 +28,6 @@ const KUBE_API_PORT = '6443';
 /** The address range of an auto-mode network's subnetworks, in every region. */
 const AUTO_MODE_RANGE = '10.128.0.0/9';
 const DEFAULT_NETWORK = 'default';
-const POLL_START_MS = 100;
-const POLL_MAX_MS = 1_000;
 /** The longest name a suffix can be added to and still be a GCE name. */
 const MAX_INFRA_ID_LENGTH = 59;
 
@@ -47,9 +46,6 @@ interface Described {
   readonly description?: string | null;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export interface NetworkOperations {
   ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
@@ -82,29 +78,8 @@ export function networkOperations(gce: Gce): NetworkOperations {
     }
   };
 
-  /** Polls a global operation until DONE; a failed poll that may be retried does not end the wait. */
-  const settle = async (operation: string, started: Operation): Promise<void> => {
-    const deadline = Date.now() + gce.operationTimeoutMs;
-    let current = started;
-    let pause = POLL_START_MS;
-    while (current.status !== 'DONE') {
-      const name = current.name;
-      if (!name) throw new ProviderError('retryable', `gcp ${operation}: GCE answered an operation without a name (the call is retried)`, { operation });
-      if (Date.now() >= deadline) {
-        throw new ProviderError('retryable', `gcp ${operation}: operation ${name} did not finish within ${gce.operationTimeoutMs} ms (the call is retried)`, { operation });
-      }
-      await sleep(pause);
-      pause = Math.min(POLL_MAX_MS, pause * 1.5);
-      try {
-        current = await gce.call(operation, async (clients, settings, project) => (await clients.globalOperations.get({ project, operation: name }, settings))[0]);
-      } catch (error) {
-        const transient = error instanceof ProviderError && (error.kind === 'retryable' || error.kind === 'throttled');
-        if (!transient) throw error;
-      }
-    }
-    const failed = classifyOperationError(operation, current, gce.redact);
-    if (failed) throw failed;
-  };
+  const settle = (operation: string, started: Operation): Promise<void> =>
+    settleOperation(gce, operation, started, (name) => async (clients, settings, project) => (await clients.globalOperations.get({ project, operation: name }, settings))[0]);
 
   /** Throws unless the resource carries this cluster's management and cluster tags. */
   const checkOurs = (operation: string, collection: Collection, found: Described, infraId: string, managementId: string | undefined): CanonicalTags => {
@@ -146,25 +121,15 @@ export function networkOperations(gce: Gce): NetworkOperations {
   /** Deletes one of the cluster's resources and waits until it is gone; a missing one is fine. */
   const remove = async (collection: Collection, name: string, infraId: string): Promise<void> => {
     const operation = `delete cluster ${collection === 'networks' ? 'network' : 'firewall'}`;
-    const deadline = Date.now() + gce.operationTimeoutMs;
     const found = await get(operation, collection, name);
     if (!found) return;
     checkOurs(operation, collection, found, infraId, undefined);
-    for (let pause = POLL_START_MS; ; pause = Math.min(POLL_MAX_MS, pause * 1.5)) {
-      try {
-        const [answer] = await gce.call(operation, (clients, settings, project) =>
-          collection === 'networks' ? clients.networks.delete({ project, network: name }, settings) : clients.firewalls.delete({ project, firewall: name }, settings),
-        );
-        await settle(operation, operationIn(answer));
-        return;
-      } catch (error) {
-        if (error instanceof ProviderError && error.kind === 'notFound') return;
-        // Still being made, or an earlier delete is under way: ask again until it is gone.
-        const busy = error instanceof GceError && error.reason === 'resourceNotReady';
-        if (!busy || Date.now() >= deadline) throw error;
-      }
-      await sleep(pause);
-    }
+    await deleteAndSettle(
+      gce,
+      operation,
+      (clients, settings, project) => (collection === 'networks' ? clients.networks.delete({ project, network: name }, settings) : clients.firewalls.delete({ project, firewall: name }, settings)),
+      (answer) => settle(operation, answer),
+    );
   };
 
   const listCollection = async function* (collection: Collection, query: TagQuery): AsyncGenerator<CloudResource> {
