@@ -15,7 +15,6 @@ import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import type { ProviderAdapter } from '../../providers/types';
 import { createProjection } from '../../services/common/projection';
-import { createRedisRateLimiter } from '../../providers/rate-limit';
 import { createSlipwayActivities } from '../../services/worker/activities';
 import { createAdapterResolver } from '../../services/worker/adapters';
 import { createSlipwayWorker, type SlipwayWorker } from '../../services/worker/create-worker';
@@ -88,8 +87,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           secrets: fileSecretStore(join(home, 'secrets')),
           simCloudUrl: simCloud.url,
           simulatedApiKey: simCloud.apiKey,
+          // No rate limiter in-process: these workers poll the simulated cloud every 50 ms; the worker
+          // process (services/worker/main.ts) runs with it, and test/e2e/aws-cluster.test.ts covers that.
           env: { ...process.env, ...options.adapterEnv },
-          rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${redisPrefix}:ratelimit` }),
         }),
         projection,
         pollIntervalMs: options.pollIntervalMs ?? 50,
