@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { clusterObject } from '../test/support/clusters';
-import { entityWorkflowId } from '../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../workflows/entity/ids';
 import { BENCH_TASK_QUEUE, startBenchPeers, timeIt } from './peers';
 
 const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' } } });

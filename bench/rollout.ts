@@ -8,7 +8,7 @@
  * (idealWaveCount), times the boot latency. Usage: npm run bench:rollout -- [--boot-ms 1000]
  */
 import { parseArgs } from 'node:util';
-import { entityWorkflowId } from '../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../workflows/entity/ids';
 import { deleteMachineDeployment, patchMachineDeployment } from '../workflows/machine-deployment/definitions';
 import { idealWaveCount, resolveRolloutBudget } from '../workflows/planners/rollout/index';
 import { machineDeploymentObject, placementFor, rolledOut } from '../test/support/machine-deployments';

@@ -22,6 +22,7 @@ export interface CloudErrorCodes {
   readonly notFound?: readonly string[];
   readonly invalid?: readonly string[];
   readonly retryable?: readonly string[];
+  readonly credentials?: readonly string[];
 }
 
 /** Milliseconds to wait from a Retry-After header (seconds or HTTP date); undefined when absent or unreadable. */
@@ -39,11 +40,13 @@ function kindOf(failure: HttpFailure, codes: CloudErrorCodes): ProviderErrorKind
     if (codes.throttled?.includes(code)) return 'throttled';
     if (codes.quota?.includes(code)) return 'quota';
     if (codes.notFound?.includes(code)) return 'notFound';
+    if (codes.credentials?.includes(code)) return 'credentials';
     if (codes.invalid?.includes(code)) return 'invalid';
     if (codes.retryable?.includes(code)) return 'retryable';
   }
   const status = failure.status;
   if (status === 429) return 'throttled';
+  if (status === 401) return 'credentials';
   if (status === 404 || status === 410) return 'notFound';
   if (status === 408 || status === 409 || status >= 500) return 'retryable';
   if (status >= 400) return 'invalid';
@@ -55,7 +58,8 @@ const NEXT_STEP: Record<ProviderErrorKind, string> = {
   retryable: 'the call is retried',
   notFound: 'the resource does not exist',
   quota: "raise the account's quota or ask for fewer machines",
-  invalid: 'fix the request (spec or credentials) and apply it again',
+  invalid: 'fix the request and apply it again',
+  credentials: 'fix the credentials secret; the call is retried once it changes',
 };
 
 export function classifyHttpFailure(cloud: string, operation: string, failure: HttpFailure, codes: CloudErrorCodes = {}): ProviderError {

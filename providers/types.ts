@@ -97,7 +97,8 @@ export interface ProviderAdapter {
   deleteResource(resource: CloudResource): Promise<void>;
 }
 
-export type ProviderErrorKind = 'retryable' | 'throttled' | 'notFound' | 'quota' | 'invalid';
+/** credentials: the credential is missing, malformed, expired or refused; a person must fix the Secret. */
+export type ProviderErrorKind = 'retryable' | 'throttled' | 'notFound' | 'quota' | 'invalid' | 'credentials';
 
 /**
  * Every adapter error is classified, so activities can map it onto Temporal retry

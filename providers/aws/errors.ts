@@ -126,7 +126,8 @@ export function normaliseCode(code: string): string {
 export function awsCodeKind(rawCode: string): ProviderErrorKind | undefined {
   const code = normaliseCode(rawCode);
   if (THROTTLED.has(code)) return 'throttled';
-  if (CREDENTIALS.has(code) || INVALID.has(code)) return 'invalid';
+  if (CREDENTIALS.has(code)) return 'credentials';
+  if (INVALID.has(code)) return 'invalid';
   // ELB and Route 53 name their limits TooManyLoadBalancers, TooManyHostedZones and the like.
   if (QUOTA.has(code) || code.endsWith('LimitExceeded') || code.startsWith('TooMany')) return 'quota';
   if (NOT_FOUND.has(code)) return 'notFound';
@@ -213,7 +214,7 @@ export function classifyAwsError(operation: string, error: unknown, timeoutMs: n
   }
   const name = error instanceof Error ? error.name : '';
   if (name === 'CredentialsProviderError') {
-    return new ProviderError('invalid', `${CLOUD} ${operation}: no AWS credentials were found; set the credentials secret (accessKeyId, secretAccessKey) or the worker's AWS environment`, { operation });
+    return new ProviderError('credentials', `${CLOUD} ${operation}: no AWS credentials were found; set the credentials secret (accessKeyId, secretAccessKey) or the worker's AWS environment`, { operation });
   }
   const onTheWire = wireFailure(error);
   if (onTheWire) return connectionFailure(CLOUD, operation, onTheWire, timeoutMs);

@@ -61,7 +61,8 @@ export function armCodeKind(code: string, message: string): ProviderErrorKind | 
   // Compute answers a quota breach as OperationNotAllowed; otherwise that code means "not now".
   if (code === 'OperationNotAllowed') return /quota/i.test(message) ? 'quota' : 'retryable';
   if (QUOTA.includes(code)) return 'quota';
-  if (CREDENTIALS.includes(code) || INVALID.includes(code)) return 'invalid';
+  if (CREDENTIALS.includes(code)) return 'credentials';
+  if (INVALID.includes(code)) return 'invalid';
   if (NOT_FOUND.includes(code)) return 'notFound';
   if (RETRYABLE.includes(code)) return 'retryable';
   return undefined;
@@ -115,7 +116,7 @@ function identityFailure(operation: string, error: Record<string, unknown>): Pro
     if (/endpoints_resolution_error/.test(text)) {
       return new ProviderError('retryable', `${CLOUD} ${operation}: the identity platform's metadata for the tenant could not be read (the call is retried; if it persists, check tenantId and the authority host)`, { operation });
     }
-    return new ProviderError('invalid', `${CLOUD} ${operation}: no Azure credential is available on this worker; set the credentials secret or the AZURE_* environment`, { operation });
+    return new ProviderError('credentials', `${CLOUD} ${operation}: no Azure credential is available on this worker; set the credentials secret or the AZURE_* environment`, { operation });
   }
   if (!IDENTITY_ERRORS.has(name)) return undefined;
   const cause = record(error.cause);

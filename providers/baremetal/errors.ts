@@ -67,7 +67,7 @@ export interface FailedCall {
 export function classifyRedfishFailure(call: FailedCall): ProviderError {
   const where = `${call.operation} on host ${call.host}`;
   if (call.status === 401) {
-    return new ProviderError('invalid', `${CLOUD} ${where}: the BMC refused the credentials (HTTP 401); check the BMC credentials secret "${call.credentialsRef}"`, {
+    return new ProviderError('credentials', `${CLOUD} ${where}: the BMC refused the credentials (HTTP 401); check the BMC credentials secret "${call.credentialsRef}"`, {
       operation: call.operation,
       status: call.status,
     });

@@ -104,7 +104,7 @@ function fromAnswer(operation: string, status: number, body: GceErrorBody | unde
   let message = `${text}${requestFieldHint(text)}`;
   const oauthRefusal = reason !== undefined && OAUTH_REFUSALS.includes(reason);
   if (status === 401 || oauthRefusal || (status === 403 && kind !== 'throttled' && kind !== 'quota')) {
-    kind = 'invalid';
+    kind = 'credentials';
     // First, so the hint survives when GCE's message is cut short.
     message = `check the credentials (the secret's serviceAccountKey or accessToken, or the worker's Application Default Credentials) and their IAM permissions on the project; GCE says: ${text}`;
   }
@@ -121,7 +121,7 @@ function credentialsFailure(operation: string, error: unknown, redact: Redact): 
   const cause = record(error)?.cause;
   const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
   return new ProviderError(
-    'invalid',
+    'credentials',
     `${CLOUD} ${operation}: could not authenticate: ${redact(detail).slice(0, 300)}; check the credentials secret (serviceAccountKey or accessToken) or the worker's Application Default Credentials`,
     { operation },
   );

@@ -82,7 +82,8 @@ function classify(operation: string, failure: AnsweredFailure, codes: CloudError
   // An overloaded vCenter (its reverse proxy) answers 503 and says when to come back: that is throttling.
   const askedToWait = status === 503 && retryAfter !== undefined && retryAfter.trim() !== '';
   const code = askedToWait ? 'ServiceUnavailable' : fault;
-  const table: CloudErrorCodes = askedToWait ? { throttled: ['ServiceUnavailable'] } : codes;
+  const refusedLogin = fault !== undefined && CREDENTIAL_FAULTS.has(fault);
+  const table: CloudErrorCodes = askedToWait ? { throttled: ['ServiceUnavailable'] } : refusedLogin ? { credentials: [fault] } : codes;
   const classified = classifyHttpFailure(CLOUD, operation, { status, ...(code !== undefined ? { code } : {}), message, retryAfter: retryAfter ?? null }, table);
   return new VsphereError(classified, fault);
 }

@@ -1,5 +1,6 @@
 /** Every activity a Slipway worker registers, built from the same dependencies. */
-import type { ClusterActivities, ProjectionActivities } from '../../workflows/cluster-deployment/activities-api';
+import type { ClusterActivities } from '../../workflows/cluster-deployment/activities-api';
+import type { ProjectionActivities } from '../../workflows/entity/activities-api';
 import type { MachineDeploymentActivities } from '../../workflows/machine-deployment/activities-api';
 import { createProjectionActivities, type Projection } from '../common/projection';
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';

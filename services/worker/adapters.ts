@@ -2,9 +2,10 @@
  * Picks the provider adapter for a target and resolves its credentials, inside the
  * activity: a target carries only a reference (a secret's namespace and name) or none,
  * which means the worker's environment profile. Adapters are cached per (platform,
- * region, credential reference) and, when the worker has a rate limiter, share its
+ * region, credential reference, version of the secret's content) and, when the worker has a rate limiter, share its
  * Redis buckets with every other worker.
  */
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsAdapterOptionsFrom, createAwsAdapter } from '../../providers/aws/adapter';
 import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
@@ -15,7 +16,7 @@ import { rateLimitedAdapter, type CloudRateLimiter } from '../../providers/rate-
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import { isProviderError, type ProviderAdapter } from '../../providers/types';
 import type { PlatformName } from '../../crds/schemas/cluster-deployment';
-import type { ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
+import type { ProviderTarget } from '../../workflows/entity/activities-api';
 import type { AdapterResolver } from './cluster-activities';
 import type { SecretData, SecretStore } from './secrets';
 
@@ -61,10 +62,10 @@ const FACTORIES: Partial<Record<PlatformName, AdapterFactory>> = {
 };
 
 export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolver {
-  const cache = new Map<string, Promise<ProviderAdapter>>();
+  const cache = new Map<string, { readonly version: string; readonly adapter: ProviderAdapter }>();
   const env = deps.env ?? process.env;
 
-  const build = async (target: ProviderTarget): Promise<ProviderAdapter> => {
+  const build = (target: ProviderTarget, credentials: SecretData | undefined): ProviderAdapter => {
     const factory = FACTORIES[target.platform];
     if (!factory) {
       throw ApplicationFailure.nonRetryable(
@@ -73,27 +74,29 @@ export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolve
       );
     }
     const reference = target.credentialsRef;
-    const credentials = reference ? await deps.secrets.read(reference.namespace, reference.name) : undefined;
     let adapter: ProviderAdapter;
     try {
       adapter = factory({ region: target.region, credentials, env, namespace: reference?.namespace ?? 'default', deps });
     } catch (error) {
       if (!isProviderError(error)) throw error;
-      throw ApplicationFailure.nonRetryable(`${error.message}. Fix the credentials secret or the worker's environment; the cluster retries by itself.`, 'InvalidRequest');
+      throw ApplicationFailure.nonRetryable(`${error.message}. Fix the credentials secret or the worker's environment; Slipway waits and goes on by itself.`, 'CredentialsRefused');
     }
     if (!deps.rateLimiter) return adapter;
     const account = reference ? `${reference.namespace}/${reference.name}` : 'default';
     return rateLimitedAdapter(adapter, deps.rateLimiter, { provider: target.platform, account, region: target.region });
   };
 
-  return (target) => {
-    const key = JSON.stringify([target.platform, target.region, target.credentialsRef ?? null]);
-    let adapter = cache.get(key);
-    if (!adapter) {
-      adapter = build(target);
-      cache.set(key, adapter);
-      adapter.catch(() => cache.delete(key));
-    }
+  // The secret is read on every call, and an adapter is kept per version of it, so a rotated key
+  // or a renewed session token is used at once, without a worker restart.
+  return async (target) => {
+    const reference = target.credentialsRef;
+    const credentials = reference ? await deps.secrets.read(reference.namespace, reference.name) : undefined;
+    const version = credentials ? createHash('sha256').update(JSON.stringify(Object.entries(credentials).sort())).digest('hex') : 'environment';
+    const key = JSON.stringify([target.platform, target.region, reference ?? null]);
+    const cached = cache.get(key);
+    if (cached?.version === version) return cached.adapter;
+    const adapter = build(target, credentials);
+    cache.set(key, { version, adapter });
     return adapter;
   };
 }

@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ClusterActivities, MachineIdentity, ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
-import { MACHINE_FAILED } from '../../workflows/cluster-deployment/activities-api';
+import type { ClusterActivities } from '../../workflows/cluster-deployment/activities-api';
+import type { MachineIdentity, ProviderTarget } from '../../workflows/entity/activities-api';
+import { MACHINE_FAILED } from '../../workflows/entity/activities-api';
 import { cloudMachineName } from '../../workflows/planners/names';
 import { TAG, ownershipTags } from '../../providers/tags';
 import type { CloudResource, ProviderAdapter } from '../../providers/types';
@@ -20,9 +21,13 @@ export interface ClusterActivityDeps {
   readonly now?: () => Date;
 }
 
-/** Stable per (workflow, machine, install attempt); 32 hex characters, within EC2's 64. */
-export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 'machineName' | 'attempt'>): string {
-  return createHash('sha256').update(`${identity.workflowId}\n${identity.machineName}\n${identity.attempt}`).digest('hex').slice(0, 32);
+/**
+ * Stable per (object uid, machine, install attempt), so a same-name object created later never
+ * reuses a token within the cloud's idempotency window; 32 hex characters, within EC2's 64.
+ * Inputs from before uids were passed fall back to the workflow ID.
+ */
+export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 'uid' | 'machineName' | 'attempt'>): string {
+  return createHash('sha256').update(`${identity.uid ?? identity.workflowId}\n${identity.machineName}\n${identity.attempt}`).digest('hex').slice(0, 32);
 }
 
 /** Machines go before the infrastructure they sit in. */
@@ -109,7 +114,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
       const adapter = await deps.adapters(input.target);
       const query = { [TAG.management]: input.managementId, [TAG.cluster]: input.infraId };
       const found: CloudResource[] = [];
-      for await (const resource of adapter.listResources(query)) found.push(resource);
+      for await (const resource of adapter.listResources(query)) if (!input.machinesOnly || resource.kind === 'machine') found.push(resource);
       const ordered = [...found].sort((a, b) => SWEEP_ORDER.indexOf(a.kind) - SWEEP_ORDER.indexOf(b.kind));
       for (const resource of ordered) {
         Context.current().heartbeat();

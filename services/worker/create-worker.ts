@@ -4,7 +4,7 @@
  * the worker process (services/worker/main.ts) and by tests, which pass a pre-built bundle.
  */
 import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
-import type { WorkflowMetricsSink } from '../../workflows/cluster-deployment/workflow';
+import type { WorkflowMetricsSink } from '../../workflows/entity/metrics';
 import type { MachineDeploymentActivities } from '../../workflows/machine-deployment/activities-api';
 import { watchTaskQueue } from '../../workflows/machine-deployment/activities-api';
 import type { SlipwayActivities } from './activities';

@@ -18,6 +18,8 @@ export async function withRetryClassification<T>(operation: string, call: () => 
           message,
           ...(error.details.retryAfterMs !== undefined ? { nextRetryDelay: error.details.retryAfterMs } : {}),
         });
+      case 'credentials':
+        throw ApplicationFailure.nonRetryable(`${message}. Fix the credentials Secret (or the worker's environment profile); Slipway waits and retries by itself.`, 'CredentialsRefused');
       case 'invalid':
         throw ApplicationFailure.nonRetryable(`${message}. The request was refused as invalid: fix the spec and apply it again.`, 'InvalidRequest');
       case 'quota':

@@ -27,13 +27,19 @@ export function fileSecretStore(directory: string): SecretStore {
         text = await readFile(path, 'utf8');
       } catch {
         throw ApplicationFailure.nonRetryable(
-          `secret ${namespace}/${name} was not found. Create ${path} holding a JSON object of the credential's fields, then the cluster retries by itself.`,
+          `secret ${namespace}/${name} was not found. Create ${path} holding a JSON object of the credential's fields; Slipway waits and goes on by itself once it exists.`,
           'CredentialsNotFound',
         );
       }
-      const parsed: unknown = JSON.parse(text);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // JSON.parse quotes the text around the error, which may be part of the key: never pass it on.
+        parsed = undefined;
+      }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw ApplicationFailure.nonRetryable(`secret ${namespace}/${name} must hold a JSON object of string fields; fix ${path}.`, 'InvalidRequest');
+        throw ApplicationFailure.nonRetryable(`secret ${namespace}/${name} is not a JSON object of string fields; fix ${path}, then the cluster goes on by itself.`, 'CredentialsRefused');
       }
       return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
     },

@@ -4,7 +4,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ClusterDeployment, ClusterDeploymentSpec } from '../../crds/schemas/cluster-deployment';
 import { TAG } from '../../providers/tags';
 import type { CloudResource } from '../../providers/types';
-import { entityWorkflowId, getClusterDeployment, type EntitySnapshot } from '../../workflows/cluster-deployment/definitions';
+import { getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../../workflows/entity/ids';
+import { type EntitySnapshot } from '../../workflows/entity/definitions';
 import type { TestStack } from './stack';
 
 export function clusterObject(name: string, spec: Partial<ClusterDeploymentSpec> = {}, namespace = 'default'): ClusterDeployment {

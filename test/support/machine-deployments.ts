@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { MachineDeployment } from '../../crds/schemas/machine-deployment';
 import { validateObject } from '../../crds/validate';
 import { TAG } from '../../providers/tags';
-import { entityWorkflowId } from '../../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../../workflows/entity/ids';
 import { getMachineDeployment, type MachineDeploymentPlacement } from '../../workflows/machine-deployment/definitions';
 import type { TestStack } from './stack';
 

@@ -83,18 +83,18 @@ describe('aws adapter errors, through the SDK', () => {
     answers = { DescribeInstances: EMPTY_DESCRIBE, DescribeSubnets: { status: 200, body: `<DescribeSubnetsResponse ${NS}><requestId>r</requestId><subnetSet/></DescribeSubnetsResponse>` } };
   });
 
-  it('AuthFailure is invalid, points at the credentials secret, and never echoes a secret', async () => {
+  it('AuthFailure is a credentials problem, points at the credentials secret, and never echoes a secret', async () => {
     answers.DescribeInstances = ec2Error(401, 'AuthFailure', `AWS was not able to validate the provided access credentials (${SECRET})`);
     const error = await failure(adapter.describeMachine('c1-m0'));
-    expect(error.kind).toBe('invalid');
+    expect(error.kind).toBe('credentials');
     expect(error.message).toMatch(/AuthFailure/);
     expect(error.message).toMatch(/check the credentials secret/);
     expect(error.details.status).toBe(401);
   });
 
-  it('UnauthorizedOperation is invalid', async () => {
+  it('UnauthorizedOperation is a credentials problem', async () => {
     answers.DescribeInstances = ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
-    expect((await failure(adapter.describeMachine('c1-m0'))).kind).toBe('invalid');
+    expect((await failure(adapter.describeMachine('c1-m0'))).kind).toBe('credentials');
   });
 
   it.each([
@@ -178,7 +178,7 @@ describe('aws adapter errors, through the SDK', () => {
     expect(tokens[1]).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('no credentials anywhere is invalid, naming where to put them', async () => {
+  it('no credentials anywhere is a credentials problem, naming where to put them', async () => {
     const missing = createAwsAdapter({
       region: 'us-east-1',
       endpoint: url,
@@ -187,7 +187,7 @@ describe('aws adapter errors, through the SDK', () => {
       },
     });
     const error = await failure(missing.describeMachine('c1-m0'));
-    expect(error.kind).toBe('invalid');
+    expect(error.kind).toBe('credentials');
     expect(error.message).toMatch(/credentials secret/);
   });
 
@@ -204,8 +204,8 @@ describe('awsCodeKind', () => {
   it.each([
     ['RequestLimitExceeded', 'throttled'],
     ['Throttling', 'throttled'],
-    ['Client.UnauthorizedOperation', 'invalid'],
-    ['AuthFailure', 'invalid'],
+    ['Client.UnauthorizedOperation', 'credentials'],
+    ['AuthFailure', 'credentials'],
     ['InvalidInstanceID.NotFound', 'notFound'],
     ['InvalidVpcID.NotFound', 'notFound'],
     ['InvalidKeyPair.NotFound', 'invalid'],
@@ -225,7 +225,7 @@ describe('awsCodeKind', () => {
     ['TooManyTags', 'invalid'],
     ['DuplicateLoadBalancerName', 'invalid'],
     ['InvalidChangeBatch', 'invalid'],
-    ['AccessDenied', 'invalid'],
+    ['AccessDenied', 'credentials'],
     ['ResourceInUse', 'retryable'],
     ['HostedZoneNotEmpty', 'retryable'],
     ['SomethingNew', undefined],

@@ -26,12 +26,12 @@ describe('classifyAzureError', () => {
     expect(classifyAzureError('create machine', restError(409, 'SkuNotAvailable', 'size not offered'), 1_000).kind).toBe('quota');
   });
 
-  it('treats credentials and bad requests as invalid, naming the machine field an ARM target points at', () => {
+  it('treats refused credentials as a credentials problem and bad requests as invalid, naming the machine field an ARM target points at', () => {
     const vmSize = classifyAzureError('create machine', restError(400, 'InvalidParameter', "Required parameter 'hardwareProfile.vmSize' is missing (null).", {}, 'hardwareProfile.vmSize'), 1_000);
     expect(vmSize.kind).toBe('invalid');
     expect(vmSize.message).toMatch(/instanceType/);
     const denied = classifyAzureError('create machine', restError(403, 'AuthorizationFailed', 'The client does not have authorization'), 1_000);
-    expect(denied.kind).toBe('invalid');
+    expect(denied.kind).toBe('credentials');
     expect(denied.message).toMatch(/Contributor/);
   });
 
@@ -51,7 +51,7 @@ describe('classifyAzureError', () => {
     expect(reset.message).toMatch(/ECONNRESET/);
   });
 
-  it('reports a refused service principal as invalid with the AADSTS code only, and a token endpoint outage as retryable', () => {
+  it('reports a refused service principal as a credentials problem with the AADSTS code only, and a token endpoint outage as retryable', () => {
     const description = 'AADSTS7000215: Invalid client secret provided. The request body held client_secret=s3cr3t-value';
     const fromIdentity = Object.assign(new Error(`invalid_client Status code: 401\nMore details:\n${description}`), {
       name: 'AuthenticationError',
@@ -72,7 +72,7 @@ describe('classifyAzureError', () => {
     expect(classifyAzureError('list machines', outage, 1_000).kind).toBe('retryable');
     const unreachable = Object.assign(new Error('endpoints_resolution_error: See https://aka.ms/msal.js.errors'), { name: 'CredentialUnavailableError' });
     expect(classifyAzureError('list machines', unreachable, 1_000).kind).toBe('retryable');
-    expect(classifyAzureError('list machines', Object.assign(new Error('DefaultAzureCredential found no credential'), { name: 'CredentialUnavailableError' }), 1_000).kind).toBe('invalid');
+    expect(classifyAzureError('list machines', Object.assign(new Error('DefaultAzureCredential found no credential'), { name: 'CredentialUnavailableError' }), 1_000).kind).toBe('credentials');
   });
 
   it('never repeats a bearer token a server echoed', () => {

@@ -27,9 +27,9 @@ describe('Redfish error bodies', () => {
 });
 
 describe('classifying a BMC failure', () => {
-  it('makes a 401 invalid, pointing at the credentials secret', () => {
+  it('makes a 401 a credentials problem, pointing at the credentials secret', () => {
     const error = failure(401, redfishBody('Base.1.0.GeneralError', 'Incorrect username or password'));
-    expect(error.kind).toBe('invalid');
+    expect(error.kind).toBe('credentials');
     expect(error.message).toContain('check the BMC credentials secret "bmc-rack1"');
     expect(error.message).toContain('rack1-u01');
   });

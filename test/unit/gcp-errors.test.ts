@@ -34,11 +34,11 @@ describe('GCE error classification', () => {
     expect(classify(403, 'userRateLimitExceeded', 'slow down').kind).toBe('throttled');
     expect(classify(403, 'quotaExceeded', "Quota 'CPUS' exceeded.  Limit: 24.0 in region us-central1.").kind).toBe('quota');
     const denied = classify(403, 'forbidden', 'Required compute.instances.create permission');
-    expect(denied.kind).toBe('invalid');
+    expect(denied.kind).toBe('credentials');
     expect(denied.message).toMatch(/check the credentials/);
-    expect(classify(401, 'authError', 'Request had invalid authentication credentials.').kind).toBe('invalid');
+    expect(classify(401, 'authError', 'Request had invalid authentication credentials.').kind).toBe('credentials');
     const refused = classifyGceError('list machines', sdkError(400, 'invalid_grant'), { status: 400, errorBody: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }) }, 5_000, redact);
-    expect(refused.kind).toBe('invalid');
+    expect(refused.kind).toBe('credentials');
     expect(refused.message).toMatch(/check the credentials/);
   });
 
@@ -69,10 +69,10 @@ describe('GCE error classification', () => {
     expect(reset.message).toMatch(/ECONNRESET/);
   });
 
-  it('reports credentials that cannot be loaded or cannot sign as invalid, before any request left', () => {
+  it('reports credentials that cannot be loaded or cannot sign as a credentials problem, before any request left', () => {
     const cause = new Error('error:1E08010C:DECODER routines::unsupported');
     const error = classifyGceError('describe machine', Object.assign(new Error('failed'), { code: 14, cause }), {}, 5_000, redact);
-    expect(error.kind).toBe('invalid');
+    expect(error.kind).toBe('credentials');
     expect(error.message).toMatch(/could not authenticate/);
   });
 

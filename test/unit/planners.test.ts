@@ -15,6 +15,7 @@ describe('planDeprovision', () => {
     expect(steps).toEqual([
       { kind: 'deleteMachines', role: 'worker', names: ['worker-3', 'worker-4'] },
       { kind: 'deleteMachines', role: 'control-plane', names: ['master-0', 'master-1'] },
+      { kind: 'sweepMachines' },
       { kind: 'deleteInfrastructure' },
       { kind: 'sweep' },
     ]);
@@ -24,13 +25,14 @@ describe('planDeprovision', () => {
     expect(planDeprovision([{ name: 'master-0', role: 'control-plane' }], ['infra', 'app'])).toEqual([
       { kind: 'deletePools', pools: ['app', 'infra'] },
       { kind: 'deleteMachines', role: 'control-plane', names: ['master-0'] },
+      { kind: 'sweepMachines' },
       { kind: 'deleteInfrastructure' },
       { kind: 'sweep' },
     ]);
   });
 
   it('still removes infrastructure and sweeps when no machine is known', () => {
-    expect(planDeprovision([])).toEqual([{ kind: 'deleteInfrastructure' }, { kind: 'sweep' }]);
+    expect(planDeprovision([])).toEqual([{ kind: 'sweepMachines' }, { kind: 'deleteInfrastructure' }, { kind: 'sweep' }]);
   });
 });
 

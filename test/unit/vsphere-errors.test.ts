@@ -7,7 +7,7 @@ const asIs = (text: string): string => text;
 
 describe('vSphere failures as ProviderError kinds', () => {
   it.each([
-    ['InvalidLogin', 'invalid'],
+    ['InvalidLogin', 'credentials'],
     ['NoPermission', 'invalid'],
     ['InvalidArgument', 'invalid'],
     ['ManagedObjectNotFound', 'notFound'],
@@ -25,7 +25,7 @@ describe('vSphere failures as ProviderError kinds', () => {
   it('says to check the credentials secret on InvalidLogin and on a 401 from the REST session', () => {
     expect(soapFailure('login', { status: 500, fault: 'InvalidLogin', message: 'Login failure' }, asIs).message).toMatch(/check the credentials secret/);
     const rest = restFailure('login', { status: 401, message: '' }, asIs);
-    expect(rest.kind).toBe('invalid');
+    expect(rest.kind).toBe('credentials');
     expect(rest.message).toMatch(/check the credentials secret/);
   });
 

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteClusterDeployment, patchClusterDeployment } from '../../workflows/cluster-deployment/definitions';
-import { PROTECTED_DELETE_ANNOTATION } from '../../workflows/cluster-deployment/workflow';
+import { PROTECTED_DELETE_ANNOTATION } from '../../workflows/entity/handlers';
 import { cloudResources, clusterObject, conditionStatus, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
 import { recordHistoryIfAsked } from '../support/histories';
 import { startTestStack, type TestStack } from '../support/stack';

@@ -1,40 +1,10 @@
 /**
- * What the ClusterDeployment workflow asks of its activities. Inputs carry references
- * (platform, region, credentials secret name), never a credential.
+ * What the ClusterDeployment workflow asks of its activities beyond machines: the cluster's
+ * infrastructure and the sweep by tags. Inputs carry references, never a credential.
  */
-import type { MachinePhase, MachineRole } from '../../providers/types';
-import type { PlatformName } from '../../crds/schemas/cluster-deployment';
+import type { MachineActivities, ProviderTarget } from '../entity/activities-api';
 
-export interface ProviderTarget {
-  readonly platform: PlatformName;
-  readonly region: string;
-  /** Resolved inside the activity from the secret store; absent means the worker's default profile. */
-  readonly credentialsRef?: { readonly namespace: string; readonly name: string };
-}
-
-export interface MachineIdentity {
-  readonly target: ProviderTarget;
-  readonly infraId: string;
-  /** Together with machineName and attempt, the source of the cloud idempotency token. */
-  readonly workflowId: string;
-  readonly machineName: string;
-  readonly attempt: number;
-}
-
-export interface CreateMachineInput extends MachineIdentity {
-  readonly managementId: string;
-  readonly role: MachineRole;
-  readonly pool: string;
-  readonly instanceType: string;
-  readonly image: string;
-}
-
-export interface MachineResult {
-  readonly providerId: string;
-  readonly phase: MachinePhase;
-}
-
-export interface ClusterActivities {
+export interface ClusterActivities extends MachineActivities {
   ensureClusterInfra(input: {
     readonly target: ProviderTarget;
     readonly infraId: string;
@@ -42,18 +12,11 @@ export interface ClusterActivities {
     readonly baseDomain: string;
     readonly managementId: string;
   }): Promise<{ readonly apiURL: string }>;
-  createMachine(input: CreateMachineInput): Promise<MachineResult>;
-  /** Heartbeats while it polls; fails non-retryably with type MachineFailed if the machine fails. */
-  awaitMachineRunning(input: MachineIdentity): Promise<MachineResult>;
-  /** Deletes the machine and waits until the cloud reports it gone. Missing is fine. */
-  deleteMachine(input: MachineIdentity): Promise<void>;
   deleteClusterInfra(input: { readonly target: ProviderTarget; readonly infraId: string }): Promise<void>;
-  /** Deletes anything still tagged with this infra ID and management ID; returns how many it found. */
-  sweepCluster(input: { readonly target: ProviderTarget; readonly infraId: string; readonly managementId: string }): Promise<{ readonly deleted: number }>;
+  /**
+   * Deletes anything still tagged with this infra ID and management ID (only machines when
+   * machinesOnly), leaving resources another owner marked as its own; returns how many it deleted.
+   */
+  sweepCluster(input: { readonly target: ProviderTarget; readonly infraId: string; readonly managementId: string; readonly machinesOnly?: boolean }): Promise<{ readonly deleted: number }>;
 }
 
-export interface ProjectionActivities {
-  projectObject(input: { readonly kind: string; readonly object: unknown; readonly deleted: boolean }): Promise<void>;
-}
-
-export const MACHINE_FAILED = 'MachineFailed';

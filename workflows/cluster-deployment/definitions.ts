@@ -1,16 +1,14 @@
 /**
- * The ClusterDeployment entity workflow's public surface: its ID scheme, start input,
- * Updates and Query. Imported by the workflow and by its callers (API, tests), so both
- * sides agree on names and types.
+ * The ClusterDeployment entity workflow's public surface: its start input, Updates, Query
+ * and the Signals its members send. Imported by the workflow and by its callers (API,
+ * tests), so both sides agree on names and types.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot } from '../entity/definitions';
 
 export const CLUSTER_DEPLOYMENT_KIND = 'ClusterDeployment';
-
-export function entityWorkflowId(kind: string, namespace: string, name: string): string {
-  return `${kind}/${namespace}/${name}`;
-}
+export const CLUSTER_DEPLOYMENT_WORKFLOW_TYPE = 'clusterDeploymentWorkflow';
 
 export interface ClusterDeploymentInput {
   /** The object as accepted by the API: defaults applied, metadata.uid/generation/creationTimestamp set. */
@@ -25,27 +23,22 @@ export interface ClusterDeploymentInput {
   readonly carried?: CarriedState;
 }
 
-/** State carried across continue-as-new. Opaque to callers. */
-export interface CarriedState {
-  readonly [key: string]: unknown;
-}
+export type ClusterDeploymentPatch = EntityPatch;
 
-export interface EntitySnapshot<T> {
-  readonly object: T;
-  /** True once deletion has finished; the API answers 404 from then on. */
-  readonly deleted: boolean;
-}
-
-/** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations. */
-export interface ClusterDeploymentPatch {
-  readonly spec?: Record<string, unknown>;
-  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
-}
-
-export interface DeleteRequest {
-  readonly requestedAt: string;
+/**
+ * A standalone MachineDeployment placed on this cluster joins it (or, finished, leaves it), so
+ * that deleting the cluster deletes it first: the cluster keeps its members in its own state,
+ * a durable index no cache can lose.
+ */
+export interface MemberNotice {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly workflowId: string;
+  readonly gone: boolean;
 }
 
 export const getClusterDeployment = defineQuery<EntitySnapshot<ClusterDeployment>>('getObject');
 export const patchClusterDeployment = defineUpdate<ClusterDeployment, [ClusterDeploymentPatch]>('patch');
 export const deleteClusterDeployment = defineUpdate<ClusterDeployment, [DeleteRequest]>('delete');
+export const memberSignal = defineSignal<[MemberNotice]>('member');

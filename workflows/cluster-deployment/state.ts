@@ -7,6 +7,8 @@ import type { ClusterDeployment, ClusterDeploymentSpec, ClusterDeploymentStatus,
 import type { MachineRole } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
 import type { PoolReport } from '../machine-deployment/definitions';
+import { runtimeConditions, type CredentialsState, type TeardownProgress } from '../entity/conditions';
+import type { OwnerReference } from '../entity/definitions';
 
 export type Stage =
   | 'Pending'
@@ -17,7 +19,8 @@ export type Stage =
   | 'CleaningUpAttempt'
   | 'ProvisionFailed'
   | 'Deprovisioning'
-  | 'Deleted';
+  | 'Deleted'
+  | 'Abandoned';
 
 export type MachineRecordPhase = 'Provisioning' | 'Running' | 'Deleting' | 'Failed';
 
@@ -50,6 +53,8 @@ export interface PoolRecord {
   revision: string;
   /** What the MachineDeployment last reported. */
   report?: PoolReport;
+  /** Another MachineDeployment holds the pool's name: what to do about it. This cluster never touches it. */
+  conflict?: string;
 }
 
 export interface ClusterState {
@@ -65,9 +70,13 @@ export interface ClusterState {
   machines: Record<string, MachineRecord>;
   /** The worker pools, each a MachineDeployment this cluster owns, by pool name. */
   pools: Record<string, PoolRecord>;
+  /** Standalone MachineDeployments placed on this cluster, by workflow ID: deleted before the cluster. */
+  members: Record<string, OwnerReference>;
   deletionRequested: boolean;
   deleted: boolean;
   lastError?: string;
+  credentials?: CredentialsState;
+  teardown?: TeardownProgress;
 }
 
 export const DEFAULT_INSTALL_ATTEMPTS_LIMIT = 3;
@@ -125,6 +134,7 @@ const PROVISION_REASON: Record<Stage, { status: Condition['status']; reason: str
   ProvisionFailed: { status: 'False', reason: 'ProvisionFailed', message: 'Every install attempt failed. Read status.installAttempts, fix the cause, then delete and recreate the cluster.' },
   Deprovisioning: { status: 'False', reason: 'Deprovisioning', message: 'Deleting workers, control plane, then infrastructure.' },
   Deleted: { status: 'False', reason: 'Deprovisioned', message: 'Every cloud resource of this cluster is gone.' },
+  Abandoned: { status: 'False', reason: 'DeprovisionAbandoned', message: 'Deletion finished without removing every cloud resource, because spec.preserveOnDelete was set; what was left is tagged with status.infraID.' },
 };
 
 function machineSummary(machine: MachineRecord): MachineStatusSummary {
@@ -211,6 +221,7 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
   const workerPools = desiredPools.map((pool) => reportedCounts(pool.name, state.pools[pool.name]?.report));
   const generation = state.object.metadata.generation ?? 1;
   const provision = PROVISION_REASON[state.stage];
+  const conflicts = Object.values(state.pools).flatMap((pool) => (pool.conflict ? [pool.conflict] : []));
   const workersReady = desiredPools.every((pool) => {
     const record = state.pools[pool.name];
     return record !== undefined && poolReportSettled(record.report, { replicas: pool.replicas, revision: record.revision });
@@ -234,9 +245,13 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
     {
       type: 'WorkersReady',
       status: workersReady ? 'True' : 'False',
-      reason: workersReady ? 'AllMachinesRunning' : 'WaitingForMachines',
-      message: workerPools.map((pool, index) => `${pool.name}: ${pool.readyReplicas} of ${desiredPools[index]?.replicas ?? 0} running`).join('; ') || 'No worker pools.',
+      reason: conflicts.length > 0 ? 'PoolNameTaken' : workersReady ? 'AllMachinesRunning' : 'WaitingForMachines',
+      message:
+        conflicts.length > 0
+          ? conflicts.join(' ')
+          : workerPools.map((pool, index) => `${pool.name}: ${pool.readyReplicas} of ${desiredPools[index]?.replicas ?? 0} running`).join('; ') || 'No worker pools.',
     },
+    ...runtimeConditions(state),
     { type: 'Provisioned', ...provision, message: state.lastError && !installed ? `${provision.message} Last error: ${state.lastError}` : provision.message },
     {
       type: 'Ready',
@@ -273,5 +288,28 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
     workerPools,
     machines: [...machines.map(machineSummary), ...Object.entries(state.pools).flatMap(([pool, record]) => reportedMachines(pool, record.report))],
     conditions,
+  };
+}
+
+/**
+ * What visibility keeps of the object, to rebuild the Redis projection if Redis is lost:
+ * spec and a status summary. It changes only when the summary does, so it costs few
+ * history events, and the next status change refreshes the projection in full.
+ */
+export function memoObject(object: ClusterDeployment): ClusterDeployment {
+  const status = object.status ?? {};
+  return {
+    ...object,
+    status: {
+      ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+      ...(status.infraID ? { infraID: status.infraID } : {}),
+      ...(status.platform ? { platform: status.platform } : {}),
+      ...(status.region ? { region: status.region } : {}),
+      ...(status.installVersion ? { installVersion: status.installVersion } : {}),
+      ...(status.apiURL ? { apiURL: status.apiURL } : {}),
+      ...(status.installedTimestamp ? { installedTimestamp: status.installedTimestamp } : {}),
+      ...(status.provisionStatus ? { provisionStatus: status.provisionStatus } : {}),
+      conditions: (status.conditions ?? []).map(({ message: _message, ...condition }) => ({ ...condition, message: '' })),
+    },
   };
 }

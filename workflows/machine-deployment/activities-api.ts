@@ -3,7 +3,7 @@
  * delete it shares with the ClusterDeployment. Inputs carry references, never a credential.
  */
 import type { MachinePhase, NodeReport } from '../../providers/types';
-import type { ProviderTarget } from '../cluster-deployment/activities-api';
+import type { ProviderTarget } from '../entity/activities-api';
 
 /** What the cloud says about one machine. */
 export interface MachineObservation {

@@ -5,10 +5,11 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MachineDeployment, MachineDeploymentSpec } from '../../crds/schemas/machine-deployment';
-import type { ProviderTarget } from '../cluster-deployment/activities-api';
-import type { CarriedState, DeleteRequest, EntitySnapshot } from '../cluster-deployment/definitions';
+import type { ProviderTarget } from '../entity/activities-api';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, OwnerDeleteRequest, OwnerReference } from '../entity/definitions';
 
 export const MACHINE_DEPLOYMENT_KIND = 'MachineDeployment';
+export const MACHINE_DEPLOYMENT_WORKFLOW_TYPE = 'machineDeploymentWorkflow';
 
 /** Where the machines go: resolved from the cluster when the MachineDeployment is started. */
 export interface MachineDeploymentPlacement {
@@ -21,12 +22,14 @@ export interface MachineDeploymentPlacement {
    * machines get fresh idempotency tokens. 0 for a standalone MachineDeployment.
    */
   readonly attempt: number;
+  /**
+   * The ClusterDeployment a standalone MachineDeployment runs on: it joins that cluster, which
+   * deletes it before deleting itself. Absent for a cluster's own worker pools.
+   */
+  readonly cluster?: OwnerReference;
 }
 
-export interface MachineDeploymentOwner {
-  readonly kind: 'ClusterDeployment';
-  readonly name: string;
-  readonly workflowId: string;
+export interface MachineDeploymentOwner extends OwnerReference {
   /** The worker pool of spec.compute this MachineDeployment implements. */
   readonly pool: string;
 }
@@ -43,10 +46,7 @@ export interface MachineDeploymentInput {
   readonly carried?: CarriedState;
 }
 
-export interface MachineDeploymentPatch {
-  readonly spec?: Record<string, unknown>;
-  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
-}
+export type MachineDeploymentPatch = EntityPatch;
 
 export interface UndoRequest {
   /** The revision number to go back to; the one before the current when absent. */
@@ -103,6 +103,11 @@ export interface PoolReport {
 /** The part of a MachineDeployment spec that a ClusterDeployment's pool decides. */
 export type OwnedSpec = Pick<MachineDeploymentSpec, 'replicas' | 'template'>;
 
+/** An owned spec as the owner sends it, with the uid that proves who sent it. */
+export interface OwnedSpecRequest extends OwnedSpec {
+  readonly ownerUid?: string;
+}
+
 export const getMachineDeployment = defineQuery<EntitySnapshot<MachineDeployment>>('getObject');
 export const planMachineDeploymentRollout = defineQuery<RolloutPreview, [PlanRequest]>('planRollout');
 export const patchMachineDeployment = defineUpdate<MachineDeployment, [MachineDeploymentPatch]>('patch');
@@ -110,8 +115,8 @@ export const undoMachineDeployment = defineUpdate<MachineDeployment, [UndoReques
 export const machinesUpdate = defineUpdate<MachineDeployment, [MachinesRequest]>('machines');
 export const deleteMachineDeployment = defineUpdate<MachineDeployment, [DeleteRequest]>('delete');
 /** From the owning ClusterDeployment: the pool's new replicas and template. */
-export const ownerSpecSignal = defineSignal<[OwnedSpec]>('ownerSpec');
+export const ownerSpecSignal = defineSignal<[OwnedSpecRequest]>('ownerSpec');
 /** From the owning ClusterDeployment: delete every machine and finish. */
-export const ownerDeleteSignal = defineSignal<[DeleteRequest]>('ownerDelete');
+export const ownerDeleteSignal = defineSignal<[OwnerDeleteRequest]>('ownerDelete');
 /** To the owning ClusterDeployment. */
 export const poolReportSignal = defineSignal<[PoolReport]>('poolReport');

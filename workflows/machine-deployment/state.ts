@@ -9,6 +9,7 @@ import type { NodeReport } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
 import type { PlannedMachine, PlannedMachineSet, RolloutCounts, RolloutSpec } from '../planners/rollout/types';
 import type { PoolReport } from './definitions';
+import { runtimeConditions, type CredentialsState } from '../entity/conditions';
 
 export interface MachineSetRecord {
   readonly name: string;
@@ -57,6 +58,9 @@ export interface MachineDeploymentState {
   deleted: boolean;
   /** Remediation was refused (too many unhealthy): the reason, for a condition. */
   remediationBlocked?: { reason: string; message: string };
+  credentials?: CredentialsState;
+  /** A standalone MachineDeployment has told its cluster it runs there. */
+  joined?: boolean;
 }
 
 export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';
@@ -141,6 +145,7 @@ export function deriveStatus(state: MachineDeploymentState, counts: RolloutCount
   const rollingOut = counts.updatedReplicas < spec.replicas || counts.replicas !== spec.replicas;
   const complete = !rollingOut && counts.availableReplicas === spec.replicas && counts.readyReplicas === spec.replicas;
   const inputs: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>[] = [
+    ...runtimeConditions(state),
     {
       type: 'Available',
       status: counts.availableReplicas >= spec.replicas ? 'True' : 'False',

@@ -1,8 +1,9 @@
 /**
  * The order in which a cluster is taken apart: worker pools (the MachineDeployments it
  * owns) and any loose workers first, so workloads drain off while the control plane still
- * answers; then the control plane, then the infrastructure, then a sweep of anything still
- * tagged with the infra ID.
+ * answers; then the control plane; then a sweep of machines still tagged with the infra ID
+ * (a cloud refuses to delete a network with machines in it); then the infrastructure, then a
+ * sweep of anything still tagged with it.
  */
 import type { MachineRole } from '../../providers/types';
 
@@ -14,6 +15,7 @@ export interface OwnedMachine {
 export type DeprovisionStep =
   | { readonly kind: 'deletePools'; readonly pools: readonly string[] }
   | { readonly kind: 'deleteMachines'; readonly role: MachineRole; readonly names: readonly string[] }
+  | { readonly kind: 'sweepMachines' }
   | { readonly kind: 'deleteInfrastructure' }
   | { readonly kind: 'sweep' };
 
@@ -25,6 +27,7 @@ export function planDeprovision(machines: readonly OwnedMachine[], pools: readon
   const controlPlane = namesOf('control-plane');
   if (workers.length > 0) steps.push({ kind: 'deleteMachines', role: 'worker', names: workers });
   if (controlPlane.length > 0) steps.push({ kind: 'deleteMachines', role: 'control-plane', names: controlPlane });
-  steps.push({ kind: 'deleteInfrastructure' }, { kind: 'sweep' });
+  // Machines no record names (a create whose answer was lost) go before the network they sit in.
+  steps.push({ kind: 'sweepMachines' }, { kind: 'deleteInfrastructure' }, { kind: 'sweep' });
   return steps;
 }

@@ -3,14 +3,8 @@
  * shared entity routes (entity-routes.ts) over the ClusterDeployment workflow.
  */
 import type { FastifyInstance } from 'fastify';
-import {
-  CLUSTER_DEPLOYMENT_KIND,
-  deleteClusterDeployment,
-  getClusterDeployment,
-  patchClusterDeployment,
-  entityWorkflowId,
-  type ClusterDeploymentInput,
-} from '../../../workflows/cluster-deployment/definitions';
+import { CLUSTER_DEPLOYMENT_KIND, deleteClusterDeployment, getClusterDeployment, patchClusterDeployment, type ClusterDeploymentInput } from '../../../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../../../workflows/entity/ids';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { POOL_LABEL } from '../../../workflows/cluster-deployment/pools';
 import { MACHINE_DEPLOYMENT_KIND, deleteMachineDeployment } from '../../../workflows/machine-deployment/definitions';

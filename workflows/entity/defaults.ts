@@ -1,4 +1,4 @@
-/** Defaults every entity workflow shares. */
+/** Defaults every entity workflow shares: retries, history limits, back-off. */
 
 /**
  * How entity workflows retry cloud activities: quick first retries, backing off to 15 s, and
@@ -21,3 +21,15 @@ export const PROJECTION_LOCAL_ACTIVITY = {
   startToCloseTimeout: '5s',
   retry: { maximumAttempts: 3, initialInterval: '100ms' },
 } as const;
+
+/** Teardown steps and credential waits retry on their own, doubling from this... */
+export const PERSIST_INITIAL_DELAY_MS = 5_000;
+/** ...to this, for as long as it takes. */
+export const PERSIST_MAX_DELAY_MS = 300_000;
+
+/**
+ * Kubernetes caps an object's annotations at 256 KiB; the carried state must stay far below
+ * Temporal's 2 MiB payload limit, so an entity refuses changes that would carry more than this.
+ */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+export const MAX_CARRIED_STATE_BYTES = 1024 * 1024;

@@ -1,0 +1,47 @@
+/**
+ * What every entity workflow shares on its public surface: snapshots, delete requests,
+ * merge patches, owner references and the carried state of continue-as-new.
+ */
+
+export interface EntitySnapshot<T> {
+  readonly object: T;
+  /** True once deletion has finished; the API answers 404 from then on. */
+  readonly deleted: boolean;
+}
+
+export interface DeleteRequest {
+  readonly requestedAt: string;
+}
+
+/** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations. */
+export interface EntityPatch {
+  readonly spec?: Record<string, unknown>;
+  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
+}
+
+/** State carried across continue-as-new. Opaque to callers. */
+export interface CarriedState {
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Who owns an object, as Kubernetes ownerReferences name it: kind, name and uid. Only a
+ * message that carries the owner's uid is obeyed, so an object of the same name created
+ * later, or anyone else, cannot act as the owner.
+ */
+export interface OwnerReference {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly workflowId: string;
+}
+
+/** From an owner to what it owns: what the owner's uid proves. */
+export interface OwnerDeleteRequest extends DeleteRequest {
+  readonly ownerUid?: string;
+}
+
+/** True when a message claiming to come from an owner carries that owner's uid. */
+export function fromOwner(owners: readonly (OwnerReference | undefined)[], ownerUid: string | undefined): boolean {
+  return ownerUid !== undefined && owners.some((owner) => owner !== undefined && owner.uid === ownerUid);
+}

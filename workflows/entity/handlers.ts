@@ -1,0 +1,101 @@
+/**
+ * The patch and delete Updates every entity takes, with validators that refuse a bad change
+ * before it reaches history: a change to an object being deleted, an invalid merge patch, a
+ * kind's own rule, annotations over Kubernetes' 256 KiB cap, and deletion of an object
+ * annotated slipway.dev/protected-delete.
+ */
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import type { FieldError, PatchResult } from '../../crds/validate';
+import type { DeleteRequest, EntityPatch, EntitySnapshot } from './definitions';
+import { MAX_ANNOTATIONS_BYTES } from './defaults';
+
+export const PROTECTED_DELETE_ANNOTATION = 'slipway.dev/protected-delete';
+
+interface ObjectShape {
+  readonly metadata: { readonly name: string; readonly generation?: number; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec: unknown;
+  readonly status?: unknown;
+}
+
+export function invalidPatch(errors: readonly FieldError[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'InvalidPatch',
+    message: errors.map((error) => `${error.path}: ${error.message}`).join('; '),
+    details: [errors],
+    nonRetryable: true,
+  });
+}
+
+/** The next object after a change of spec or metadata: generation moves only when spec does, status stays. */
+export function withChange<T extends ObjectShape>(current: T, next: T): T {
+  const specChanged = JSON.stringify(next.spec) !== JSON.stringify(current.spec);
+  const generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+  return { ...next, metadata: { ...next.metadata, generation }, status: current.status };
+}
+
+export interface EntityHandlerWiring<T extends ObjectShape> {
+  /** "ClusterDeployment default/demo". */
+  readonly label: string;
+  readonly getObject: QueryDefinition<EntitySnapshot<T>>;
+  readonly patchObject: UpdateDefinition<T, [EntityPatch]>;
+  readonly deleteObject: UpdateDefinition<T, [DeleteRequest]>;
+  readonly snapshot: () => EntitySnapshot<T>;
+  readonly object: () => T;
+  readonly deletionRequested: () => boolean;
+  readonly validatePatch: (current: T, patch: EntityPatch) => PatchResult<T>;
+  /** A kind's own rules on an accepted patch (an immutable count, an owned object); throws to refuse. */
+  readonly checkPatch?: (current: T, next: T) => void;
+  /** A patch the entity accepts while it is being deleted (the abandon request); false by default. */
+  readonly allowedWhileDeleting?: (current: T, next: T) => boolean;
+  /** A kind's own reason to refuse a delete; throws to refuse. */
+  readonly checkDelete?: () => void;
+  /** Stores the changed object (already generation-bumped) and returns the reply. */
+  readonly applyPatch: (next: T) => T;
+  /** Starts deletion (idempotent) and returns the reply. */
+  readonly requestDeletion: (request: DeleteRequest) => T;
+}
+
+export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHandlerWiring<T>): void {
+  setHandler(wiring.getObject, wiring.snapshot);
+
+  const accepted = (patch: EntityPatch): T => {
+    const current = wiring.object();
+    const result = wiring.validatePatch(current, patch);
+    const allowedNow = !wiring.deletionRequested() || (result.ok && wiring.allowedWhileDeleting?.(current, result.next) === true);
+    if (!allowedNow) {
+      throw ApplicationFailure.create({
+        type: 'BeingDeleted',
+        message: `${wiring.label} is being deleted and can no longer be changed. Wait for the deletion to finish, then create it again.`,
+        nonRetryable: true,
+      });
+    }
+    if (!result.ok) throw invalidPatch(result.errors);
+    const next = result.next;
+    const annotationBytes = new TextEncoder().encode(JSON.stringify(next.metadata.annotations ?? {})).length;
+    if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
+      throw invalidPatch([{ path: 'metadata.annotations', message: `total size ${annotationBytes} bytes exceeds the limit of ${MAX_ANNOTATIONS_BYTES} (256 KiB, as Kubernetes allows); remove or shorten annotations` }]);
+    }
+    wiring.checkPatch?.(current, next);
+    return withChange(current, next);
+  };
+
+  setHandler(wiring.patchObject, (patch) => wiring.applyPatch(accepted(patch)), {
+    validator: (patch) => {
+      accepted(patch);
+    },
+  });
+
+  setHandler(wiring.deleteObject, (request) => wiring.requestDeletion(request), {
+    validator: (_request) => {
+      if (wiring.object().metadata.annotations?.[PROTECTED_DELETE_ANNOTATION] === 'true') {
+        throw ApplicationFailure.create({
+          type: 'DeletionProtected',
+          message: `${wiring.label} has the annotation ${PROTECTED_DELETE_ANNOTATION}=true, which blocks deletion. Remove the annotation (a merge patch setting it to null), then delete again.`,
+          nonRetryable: true,
+        });
+      }
+      wiring.checkDelete?.();
+    },
+  });
+}
