@@ -9,6 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from './redis-server';
+import { workflowTaskFailures } from './task-failures';
 import { WORKFLOWS_PATH } from '../../services/worker/bundle';
 
 declare module 'vitest' {
@@ -51,6 +52,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
-    await Promise.allSettled([temporal.teardown(), redis.stop()]);
+    const wedged = await workflowTaskFailures(temporal.client).finally(() => Promise.allSettled([temporal.teardown(), redis.stop()]));
+    if (wedged.length > 0) {
+      throw new Error(`workflow code failed a workflow task (an entity wedged) in ${wedged.length} place(s):\n${wedged.join('\n')}`);
+    }
   };
 }

@@ -80,6 +80,16 @@ describe('adapter resolver', () => {
     expect(await resolve(target('aws', 'aws', 'eu-west-1'))).not.toBe(first);
   });
 
+  it('builds a new adapter when the secret changes, so a rotated key is used without a worker restart', async () => {
+    const rotating: Record<string, string> = { accessKeyId: 'AKIAOLD', secretAccessKey: SECRET_VALUE };
+    const store: SecretStore = { read: async () => ({ ...rotating }) };
+    const resolve = createAdapterResolver({ secrets: store, simCloudUrl: 'http://127.0.0.1:1', env: await workerEnv() });
+    const before = await resolve(target('aws', 'aws'));
+    expect(await resolve(target('aws', 'aws'))).toBe(before);
+    rotating.accessKeyId = 'AKIANEW';
+    expect(await resolve(target('aws', 'aws'))).not.toBe(before);
+  });
+
   it('refuses an incomplete secret as a non-retryable failure that names the field and not the values', async () => {
     const resolve = createAdapterResolver({ secrets: secretStore, simCloudUrl: 'http://127.0.0.1:1', env: await workerEnv() });
     const failure = await resolve(target('aws', 'aws-incomplete')).then(
@@ -88,6 +98,8 @@ describe('adapter resolver', () => {
     );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).nonRetryable).toBe(true);
+    // A waiting state for the entity (CredentialsReady=False), never a failed install.
+    expect((failure as ApplicationFailure).type).toBe('CredentialsRefused');
     expect((failure as ApplicationFailure).message).toMatch(/secretAccessKey/);
     expect((failure as ApplicationFailure).message).not.toContain(SECRET_VALUE);
   });

@@ -13,7 +13,6 @@ import {
   ParentClosePolicy,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   startChild,
@@ -345,7 +344,8 @@ export class ClusterDeploymentEntity {
     if (!pool) return;
     if (!pool.conflict && !pool.report?.deleted) {
       await getExternalWorkflowHandle(pool.workflowId).signal(ownerDeleteSignal, { requestedAt: new Date().toISOString(), ownerUid: this.uid });
-      await condition(() => pool.report?.deleted === true);
+      await condition(() => pool.report?.deleted === true || this.abandoned());
+      if (this.abandoned()) await getExternalWorkflowHandle(pool.workflowId).signal(ownerDeleteSignal, { requestedAt: new Date().toISOString(), ownerUid: this.uid, preserveResources: true });
     }
     await this.children.get(name)?.result().catch(() => undefined);
     this.children.delete(name);
@@ -384,7 +384,7 @@ export class ClusterDeploymentEntity {
         this.refresh();
       }
     }
-    await condition(() => Object.keys(this.state.members).length === 0);
+    await condition(() => Object.keys(this.state.members).length === 0 || this.abandoned());
   }
 
   // --- install ------------------------------------------------------------------------
@@ -424,12 +424,9 @@ export class ClusterDeploymentEntity {
       await work.run(fn);
       return true;
     } catch (error) {
-      // Histories recorded before this change went on while sibling creates still ran.
-      if (patched('attempt-waits-for-sibling-creates')) {
-        // Creates and boots wait for their activity to acknowledge the cancel, so none is left running.
-        work.cancel();
-        await condition(() => this.creating.size === 0);
-      }
+      // Creates and boots wait for their activity to acknowledge the cancel, so none is left running.
+      work.cancel();
+      await condition(() => this.creating.size === 0);
       if (isCancellation(error) && this.state.deletionRequested) return false;
       throw error;
     } finally {
@@ -485,10 +482,7 @@ export class ClusterDeploymentEntity {
   // --- teardown -----------------------------------------------------------------------
   private teardownSteps(): DeprovisionStep[] {
     const machines = Object.values(this.state.machines).map((machine) => ({ name: machine.name, role: machine.role }));
-    const steps = planDeprovision(machines, Object.keys(this.state.pools));
-    // Histories recorded before this change deleted the infrastructure before any sweep.
-    if (!patched('sweep-machines-before-infrastructure')) return steps.filter((step) => step.kind !== 'sweepMachines');
-    return steps;
+    return planDeprovision(machines, Object.keys(this.state.pools));
   }
 
   private async runTeardownStep(step: DeprovisionStep): Promise<void> {
@@ -550,7 +544,7 @@ export class ClusterDeploymentEntity {
     this.refresh();
     if (!this.state.object.spec.preserveOnDelete) await this.tearDown({ members: true });
     // A MachineDeployment that joined while the teardown ran is deleted before the cluster closes.
-    while (Object.keys(this.state.members).length > 0) await this.deleteMembers();
+    while (Object.keys(this.state.members).length > 0 && !this.abandoned()) await this.deleteMembers();
     this.state.stage = this.state.object.spec.preserveOnDelete ? 'Abandoned' : 'Deleted';
     this.state.deleted = true;
     this.refresh();

@@ -39,6 +39,8 @@ export interface OwnerReference {
 /** From an owner to what it owns: what the owner's uid proves. */
 export interface OwnerDeleteRequest extends DeleteRequest {
   readonly ownerUid?: string;
+  /** The owner's deletion was abandoned (preserveOnDelete): stop deleting, keep what is left, and finish. */
+  readonly preserveResources?: boolean;
 }
 
 /** True when a message claiming to come from an owner carries that owner's uid. */

@@ -12,7 +12,6 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertMemo,
@@ -94,11 +93,6 @@ export class MachineDeploymentEntity {
   readonly namespace: string;
   readonly name: string;
   readonly label: string;
-  /**
-   * Runs started before the entity runtime published status from the main loop and never
-   * joined their cluster; their recorded histories must replay unchanged.
-   */
-  readonly runtimeV1: boolean;
   /** Something changed since the main loop last planned. */
   changed = true;
   /** Creates and deletes still running. */
@@ -118,7 +112,6 @@ export class MachineDeploymentEntity {
     this.namespace = this.state.object.metadata.namespace ?? 'default';
     this.name = this.state.object.metadata.name;
     this.label = entityLabel(MACHINE_DEPLOYMENT_KIND, this.namespace, this.name);
-    this.runtimeV1 = patched('entity-runtime-v1');
     this.publisher = new StatusPublisher(() => this.publishOnce());
   }
 
@@ -128,8 +121,7 @@ export class MachineDeploymentEntity {
 
   refresh(): void {
     this.changed = true;
-    if (this.runtimeV1) this.publisher.markDirty();
-    else this.legacyDirty = true;
+    this.publisher.markDirty();
   }
 
   private currentPlan(): RolloutPlan {
@@ -163,24 +155,12 @@ export class MachineDeploymentEntity {
     }
   }
 
-  /** Runs before the entity runtime: status is published from the main loop only. */
-  private legacyDirty = true;
-  async publishFromMainLoop(): Promise<void> {
-    if (this.runtimeV1 || !this.legacyDirty) return;
-    this.legacyDirty = false;
-    await this.publishOnce().catch(() => undefined);
-  }
-
-  async flushed(): Promise<void> {
-    if (this.runtimeV1) return this.publisher.flushed();
-    while (this.legacyDirty) await this.publishFromMainLoop();
-  }
 
   // --- membership of a standalone MachineDeployment in its cluster -------------------
   /** Joins the cluster it is placed on; a cluster already gone means this MachineDeployment goes too. */
   async joinCluster(): Promise<void> {
     const cluster = this.input.placement.cluster;
-    if (!this.runtimeV1 || !cluster || this.state.joined) return;
+    if (!cluster || this.state.joined) return;
     try {
       await getExternalWorkflowHandle(cluster.workflowId).signal(memberSignal, { kind: MACHINE_DEPLOYMENT_KIND, name: this.name, uid: this.uid, workflowId: this.workflowId, gone: false });
       this.state.joined = true;
@@ -191,7 +171,7 @@ export class MachineDeploymentEntity {
 
   async leaveCluster(): Promise<void> {
     const cluster = this.input.placement.cluster;
-    if (!this.runtimeV1 || !cluster) return;
+    if (!cluster) return;
     await getExternalWorkflowHandle(cluster.workflowId)
       .signal(memberSignal, { kind: MACHINE_DEPLOYMENT_KIND, name: this.name, uid: this.uid, workflowId: this.workflowId, gone: true })
       .catch(() => undefined);
@@ -291,6 +271,7 @@ export class MachineDeploymentEntity {
   /** Only the owner (a cluster's pool) or the cluster it joined, proven by uid, may delete it this way. */
   takeOwnerDelete(request: OwnerDeleteRequest): void {
     if (!fromOwner([this.input.owner, this.input.placement.cluster], request.ownerUid)) return;
+    if (request.preserveResources) this.state.preserveResources = true;
     this.requestDeletion(request.requestedAt);
   }
 
@@ -409,10 +390,12 @@ export class MachineDeploymentEntity {
     void (async () => {
       try {
         await this.creating.get(machine.name);
-        await persistently(() => teardown.deleteMachine(this.identity(machine)), {
+        const deleted = await persistently(() => teardown.deleteMachine(this.identity(machine)).then(() => true), {
           onFailure: (failure) => this.credentialsWait(machine, failure, 'Delete'),
           onRecovered: () => this.credentialsAccepted(),
+          abandon: () => this.state.preserveResources === true,
         });
+        if (!deleted) return;
         delete this.state.machines[machine.name];
         delete this.state.lastObservation[machine.name];
         delete this.state.lastObservationSettled[machine.name];
@@ -595,11 +578,9 @@ export class MachineDeploymentEntity {
   /** Deletes every machine, waits until each is gone, and marks the entity deleted. */
   async deleteAll(): Promise<void> {
     for (const machine of Object.values(this.state.machines)) this.startDelete(machine, 'the MachineDeployment is being deleted');
-    while (this.inFlight > 0 || Object.keys(this.state.machines).length > 0) {
-      this.changed = false;
-      await this.publishFromMainLoop();
-      if (!this.changed) await condition(() => this.changed);
-    }
+    // Until every machine is gone, or the owner abandoned the deletion and keeps them.
+    const done = () => this.state.preserveResources === true || (this.inFlight === 0 && Object.keys(this.state.machines).length === 0);
+    await condition(done);
     this.stopWatching();
     this.state.deleted = true;
     this.refresh();

@@ -61,6 +61,8 @@ export interface MachineDeploymentState {
   credentials?: CredentialsState;
   /** A standalone MachineDeployment has told its cluster it runs there. */
   joined?: boolean;
+  /** The owner abandoned deletion (preserveOnDelete): the machines left are kept. */
+  preserveResources?: boolean;
 }
 
 export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';

@@ -55,7 +55,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   setHandler(ownerDeleteSignal, (request) => entity.takeOwnerDelete(request));
   setHandler(ownerSpecSignal, (owned) => entity.takeOwnerSpec(owned));
 
-  if (entity.runtimeV1) void entity.publisher.run();
+  void entity.publisher.run();
   void entity.observer();
   entity.refresh();
   await entity.joinCluster();
@@ -64,11 +64,9 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     entity.changed = false;
     const recheckAt = entity.reconcile();
     if (entity.changed) continue;
-    await entity.publishFromMainLoop();
-    if (entity.changed || state.deletionRequested) continue;
     if (entity.inFlight === 0 && continueAsNewDue(input.continueAsNewAfterEvents, state)) {
       await condition(allHandlersFinished);
-      await entity.flushed();
+      await entity.publisher.flushed();
       if (!entity.changed && !state.deletionRequested && entity.inFlight === 0) {
         entity.finished = true;
         await continueAsNew<typeof machineDeploymentWorkflow>({ ...input, object: state.object, carried: { ...state } });
@@ -82,7 +80,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
 
   await entity.deleteAll();
   await condition(allHandlersFinished);
-  await entity.flushed();
+  await entity.publisher.flushed();
   await entity.leaveCluster();
   workflowFinished(MACHINE_DEPLOYMENT_KIND, 'deleted');
 }
