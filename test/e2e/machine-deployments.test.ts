@@ -272,6 +272,15 @@ describe('MachineDeployment over REST', () => {
     const left = await fetchCloudResources({ url: stack.simCloud.url, apiKey: stack.simCloud.apiKey }, { [TAG.cluster]: doomedInfra });
     expect(left).toEqual([]);
   });
+
+  it("refuses a standalone MachineDeployment that takes the name of a cluster's worker pool, naming the cluster", { timeout: 120_000 }, async () => {
+    expect((await api.request('POST', CLUSTERS, { body: cluster('keeper', [{ name: 'app', replicas: 0 }]) })).status).toBe(201);
+    await pollGet(`${CLUSTERS}/keeper`, (response) => isReady((response.body as { status?: { conditions?: Condition[] } }).status?.conditions));
+    const refused = await api.request('POST', BASE, { body: machineDeployment('keeper-app', { clusterName: 'keeper', replicas: 1 }) });
+    expectProblem(refused, 409, /metadata\.name/);
+    expect(JSON.stringify(refused.body)).toMatch(/ClusterDeployment default\/keeper/);
+    expect((await api.request('DELETE', `${CLUSTERS}/keeper`)).status).toBe(202);
+  });
 });
 
 describe('malformed MachineDeployment requests', () => {

@@ -1,11 +1,15 @@
 /**
  * The one status publisher every entity uses. State changes mark it dirty; it then writes
- * status where readers find it (memo, projection, an owner) in a coroutine of its own,
- * coalescing a burst of changes into one write. It is woken by a plain promise, not a
- * condition, so it runs right after the code that changed state, in an order fixed by that
- * code, never by when a local activity returned (which differs on replay after a restart).
- * A failed write is retried with back-off, never dropped: the last write of a deleted object
- * must land, or LIST would show a ghost.
+ * status where readers find it (memo, projection, an owner), coalescing a burst of changes
+ * into one write. It is driven in one of two ways, and either way the commands it issues sit
+ * in an order fixed by the entity's code, never by when a local activity returned (which
+ * differs on replay):
+ * - run(): a coroutine woken by a plain promise, for an entity whose main loop is busy in
+ *   long steps (ClusterDeployment); it is woken only right after the code that changed state;
+ * - publishIfDirty(): awaited by a main loop that plans and waits in turns
+ *   (MachineDeployment), so nothing else of the entity moves while it writes.
+ * A failed write is retried, never dropped: the last write of a deleted object must land, or
+ * LIST would show a ghost.
  */
 import { condition, sleep } from '@temporalio/workflow';
 import { persistDelayMs } from './persist';
@@ -25,6 +29,29 @@ export class StatusPublisher {
     this.wake = undefined;
   }
 
+  /** How long to wait before writing again after a failed write; undefined when the last one landed. */
+  retryDelayMs(): number | undefined {
+    return this.failures === 0 ? undefined : Math.min(30_000, persistDelayMs(this.failures) / 5);
+  }
+
+  /** Writes if anything changed since the last write; false when the write failed (it stays dirty). */
+  async publishIfDirty(): Promise<boolean> {
+    if (!this.dirty) return true;
+    this.dirty = false;
+    this.publishing = true;
+    try {
+      await this.publishOnce();
+      this.failures = 0;
+      return true;
+    } catch {
+      this.failures += 1;
+      this.dirty = true;
+      return false;
+    } finally {
+      this.publishing = false;
+    }
+  }
+
   /** Runs for the life of the workflow: start it with `void publisher.run()`. */
   async run(): Promise<never> {
     for (;;) {
@@ -33,24 +60,18 @@ export class StatusPublisher {
           this.wake = resolve;
         });
       }
-      this.dirty = false;
-      this.publishing = true;
-      try {
-        await this.publishOnce();
-        this.failures = 0;
-      } catch {
-        this.failures += 1;
-        this.dirty = true;
-        await sleep(Math.min(30_000, persistDelayMs(this.failures) / 5));
-      } finally {
-        this.publishing = false;
-      }
+      if (!(await this.publishIfDirty())) await sleep(this.retryDelayMs() ?? 0);
     }
   }
 
-  /** Resolves once every change so far has been written. */
+  /** For run(): resolves once every change so far has been written. */
   flushed(): Promise<void> {
     return condition(() => !this.dirty && !this.publishing);
+  }
+
+  /** For publishIfDirty(): writes until every change so far has landed. */
+  async flush(): Promise<void> {
+    while (!(await this.publishIfDirty())) await sleep(this.retryDelayMs() ?? 0);
   }
 }
 

@@ -271,7 +271,10 @@ export class MachineDeploymentEntity {
   /** Only the owner (a cluster's pool) or the cluster it joined, proven by uid, may delete it this way. */
   takeOwnerDelete(request: OwnerDeleteRequest): void {
     if (!fromOwner([this.input.owner, this.input.placement.cluster], request.ownerUid)) return;
-    if (request.preserveResources) this.state.preserveResources = true;
+    if (request.preserveResources && !this.state.preserveResources) {
+      this.state.preserveResources = true;
+      this.refresh();
+    }
     this.requestDeletion(request.requestedAt);
   }
 
@@ -580,7 +583,11 @@ export class MachineDeploymentEntity {
     for (const machine of Object.values(this.state.machines)) this.startDelete(machine, 'the MachineDeployment is being deleted');
     // Until every machine is gone, or the owner abandoned the deletion and keeps them.
     const done = () => this.state.preserveResources === true || (this.inFlight === 0 && Object.keys(this.state.machines).length === 0);
-    await condition(done);
+    while (!done()) {
+      this.changed = false;
+      await this.publisher.publishIfDirty();
+      if (!this.changed && !done()) await condition(() => this.changed || done());
+    }
     this.stopWatching();
     this.state.deleted = true;
     this.refresh();

@@ -55,7 +55,6 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   setHandler(ownerDeleteSignal, (request) => entity.takeOwnerDelete(request));
   setHandler(ownerSpecSignal, (owned) => entity.takeOwnerSpec(owned));
 
-  void entity.publisher.run();
   void entity.observer();
   entity.refresh();
   await entity.joinCluster();
@@ -64,23 +63,28 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     entity.changed = false;
     const recheckAt = entity.reconcile();
     if (entity.changed) continue;
+    const published = await entity.publisher.publishIfDirty();
+    if (entity.changed || state.deletionRequested) continue;
     if (entity.inFlight === 0 && continueAsNewDue(input.continueAsNewAfterEvents, state)) {
       await condition(allHandlersFinished);
-      await entity.publisher.flushed();
+      await entity.publisher.flush();
       if (!entity.changed && !state.deletionRequested && entity.inFlight === 0) {
         entity.finished = true;
         await continueAsNew<typeof machineDeploymentWorkflow>({ ...input, object: state.object, carried: { ...state } });
       }
       continue;
     }
-    const waitMs = recheckAt === undefined ? undefined : Math.max(1, recheckAt - Date.now());
+    // A failed status write is tried again soon, even when nothing else is due.
+    const retryAt = published ? undefined : Date.now() + (entity.publisher.retryDelayMs() ?? 0);
+    const wakeAt = [recheckAt, retryAt].filter((time): time is number => time !== undefined);
+    const waitMs = wakeAt.length === 0 ? undefined : Math.max(1, Math.min(...wakeAt) - Date.now());
     if (waitMs === undefined) await condition(() => entity.changed || state.deletionRequested);
     else await condition(() => entity.changed || state.deletionRequested, waitMs);
   }
 
   await entity.deleteAll();
   await condition(allHandlersFinished);
-  await entity.publisher.flushed();
+  await entity.publisher.flush();
   await entity.leaveCluster();
   workflowFinished(MACHINE_DEPLOYMENT_KIND, 'deleted');
 }

@@ -45,6 +45,12 @@ export async function placementFor(object: MachineDeployment, deps: EntityRouteD
     new ProblemError(422, 'unknown-cluster', `spec.clusterName names ClusterDeployment ${namespace}/${clusterName}, which does not exist. Create the ClusterDeployment first, then the MachineDeployment.`, [
       { path: 'spec.clusterName', message: `no ClusterDeployment "${clusterName}" in namespace "${namespace}"` },
     ]);
+  const holder = await poolNameHolder(namespace, object.metadata.name, deps);
+  if (holder !== undefined) {
+    throw new ProblemError(409, 'name-reserved', `MachineDeployment ${namespace}/${object.metadata.name} is the name of a worker pool of ClusterDeployment ${namespace}/${holder}, which reserves it. Choose another name for this MachineDeployment.`, [
+      { path: 'metadata.name', message: `reserved by ClusterDeployment "${holder}" for its worker pool` },
+    ]);
+  }
   const snapshot = await deps.temporal.workflow
     .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
     .query(getClusterDeployment)
@@ -79,7 +85,30 @@ export async function placementFor(object: MachineDeployment, deps: EntityRouteD
     infraId,
     defaultImage: cluster.spec.provisioning?.releaseImage ?? DEFAULT_IMAGE,
     attempt: 0,
+    cluster: { kind: CLUSTER_DEPLOYMENT_KIND, name: clusterName, uid: cluster.metadata.uid ?? '', workflowId: entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName) },
   };
+}
+
+/**
+ * The ClusterDeployment whose worker pool `<cluster>-<pool>` has this name, if any: a cluster
+ * reserves its pools' names from its creation, so no standalone MachineDeployment may take
+ * one. Each candidate split of the name is read from the cluster's own workflow, not a cache.
+ */
+export async function poolNameHolder(namespace: string, name: string, deps: EntityRouteDeps): Promise<string | undefined> {
+  const splits = [...name.matchAll(/-/g)].map((match) => match.index).filter((index): index is number => index !== undefined);
+  for (const index of splits) {
+    const clusterName = name.slice(0, index);
+    const pool = name.slice(index + 1);
+    const snapshot = await deps.temporal.workflow
+      .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
+      .query(getClusterDeployment)
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw entityProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
+      });
+    if (snapshot && !snapshot.deleted && (snapshot.object.spec.compute ?? []).some((entry) => entry.name === pool)) return clusterName;
+  }
+  return undefined;
 }
 
 /** A Kubernetes autoscaling/v1 Scale of the MachineDeployment. */
