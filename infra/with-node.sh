@@ -31,4 +31,6 @@ export TEMPORAL_CLI="${TEMPORAL_CLI:-$(ensure_temporal)}"
 export MOTO_SERVER="${MOTO_SERVER:-$(ensure_moto)}"
 export SUSHY_EMULATOR="${SUSHY_EMULATOR:-$(ensure_sushy)}"
 export VCSIM="${VCSIM:-$(ensure_vcsim)}"
+# Temporal's time-skipping test server, for the fast workflow tests of timers and back-off.
+export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$(ensure_temporal_test_server)}"
 exec "$@"

@@ -1,0 +1,113 @@
+/**
+ * Fast workflow tests of timers and back-off: the real workflow code on Temporal's
+ * time-skipping test server, with stubbed activities, so hours of retries run in seconds.
+ * The real-stack suites beside this one cover the same paths against the simulated cloud.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
+import type { SlipwayActivities } from '../../services/worker/activities';
+import { deleteClusterDeployment, getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { PERSIST_INITIAL_DELAY_MS, PERSIST_MAX_DELAY_MS } from '../../workflows/entity/defaults';
+import { clusterObject } from '../support/clusters';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  const path = process.env.TEMPORAL_TEST_SERVER;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set. Run the suite through `npm test`, which installs the Temporal time-skipping test server and sets it.');
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Activities that succeed at once, with the given ones replaced. */
+function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivities {
+  return {
+    ensureClusterInfra: async (input) => ({ apiURL: `https://api.${input.clusterName}.example.test:6443` }),
+    createMachine: async (input) => ({ providerId: `stub://${input.machineName}`, phase: 'pending' }),
+    awaitMachineRunning: async (input) => ({ providerId: `stub://${input.machineName}`, phase: 'running' }),
+    deleteMachine: async () => undefined,
+    deleteClusterInfra: async () => undefined,
+    sweepCluster: async () => ({ deleted: 0 }),
+    watchMachines: async () => ({ machines: {} }),
+    projectObject: async () => undefined,
+    ...overrides,
+  };
+}
+
+async function withWorker<T>(activities: SlipwayActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `time-skipping-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities });
+  return worker.runUntil(run(taskQueue));
+}
+
+function startCluster(taskQueue: string, object: ClusterDeployment) {
+  return env.client.workflow.start('clusterDeploymentWorkflow', { workflowId: `ClusterDeployment/default/${object.metadata.name}-${randomUUID().slice(0, 6)}`, taskQueue, args: [{ object, managementId: 'time-skipping' }] });
+}
+
+const condition = (object: ClusterDeployment, type: string) => object.status?.conditions?.find((entry) => entry.type === type);
+const cloudDown = () => ApplicationFailure.create({ type: 'CloudUnavailable', message: 'the cloud answered 503', nonRetryable: true });
+
+describe('teardown on the time-skipping server', () => {
+  it('retries a failing step with capped exponential back-off for as long as it takes, saying so in status', async () => {
+    const failures = 12;
+    let calls = 0;
+    const activities = stubActivities({
+      deleteClusterInfra: async () => {
+        calls += 1;
+        if (calls <= failures) throw cloudDown();
+      },
+    });
+    await withWorker(activities, async (taskQueue) => {
+      const handle = await startCluster(taskQueue, clusterObject('backoff', { controlPlane: { replicas: 1 }, compute: [] }));
+      await env.sleep('1m');
+      await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+      await env.sleep('20m');
+      const midway = (await handle.query(getClusterDeployment)).object;
+      expect(condition(midway, 'Deleting')).toMatchObject({ status: 'True', reason: 'DeletionRetrying' });
+      expect(condition(midway, 'Deleting')?.message).toMatch(/deleteInfrastructure failed \d+ time\(s\), most recently: .*503/);
+      await handle.result();
+
+      expect(calls).toBe(failures + 1);
+      const { EventType } = temporal.api.enums.v1;
+      const timers = ((await handle.fetchHistory()).events ?? [])
+        .filter((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED)
+        .map((event) => Number(event.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) * 1000);
+      const expected = Array.from({ length: failures }, (_, index) => Math.min(PERSIST_MAX_DELAY_MS, PERSIST_INITIAL_DELAY_MS * 2 ** index));
+      expect(timers).toEqual(expected);
+    });
+  });
+
+  it('waits out missing credentials during install without spending an install attempt', async () => {
+    let refusals = 4;
+    const activities = stubActivities({
+      createMachine: async (input) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          throw ApplicationFailure.create({ type: 'CredentialsNotFound', message: 'secret default/creds was not found', nonRetryable: true });
+        }
+        return { providerId: `stub://${input.machineName}`, phase: 'pending' };
+      },
+    });
+    await withWorker(activities, async (taskQueue) => {
+      const handle = await startCluster(taskQueue, clusterObject('patient', { controlPlane: { replicas: 1 }, compute: [] }));
+      await env.sleep('12s');
+      const waiting = (await handle.query(getClusterDeployment)).object;
+      expect(condition(waiting, 'CredentialsReady')).toMatchObject({ status: 'False', reason: 'CredentialsUnavailable' });
+      expect(condition(waiting, 'CredentialsReady')?.message).toMatch(/default\/creds was not found.*retries by itself/s);
+      await env.sleep('10m');
+      const ready = (await handle.query(getClusterDeployment)).object;
+      expect(condition(ready, 'Ready')?.status).toBe('True');
+      expect(condition(ready, 'CredentialsReady')?.status).toBe('True');
+      expect(ready.status?.installAttempts?.map((attempt) => attempt.outcome)).toEqual(['Succeeded']);
+      expect(refusals).toBe(0);
+      await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+      await handle.result();
+    });
+  });
+});
