@@ -7,8 +7,10 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { TAG } from '../../providers/tags';
 import { deleteClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
 import { replayFailures } from '../support/histories';
+import { removeSecret, writeSimulatedSecret } from '../support/secrets';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startWorkerProcess, waitWhileWorkerRuns, type WorkerProcess } from '../support/worker-process';
 
@@ -62,4 +64,33 @@ it('survives SIGKILL of the worker during provisioning and deletion without dupl
   // Every history written across the kills, clusters and their pools, must replay exactly.
   const workflowIds = [...handles.map((handle) => handle.workflowId), ...names.map((name) => `MachineDeployment/default/${name}-worker`)];
   expect(await replayFailures(stack.client, workflowIds, inject('workflowBundlePath'))).toEqual([]);
+});
+
+it('loses nothing when the worker is SIGKILLed while a teardown waits for its credentials', { timeout: 180_000 }, async () => {
+  worker ??= startWorkerProcess(stack.workerEnv);
+  await writeSimulatedSecret(stack, 'oscar-creds');
+  const object = clusterObject('oscar', { platform: { simulated: { region: 'local-1', credentialsSecretRef: { name: 'oscar-creds' } } }, controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: 2 }] });
+  const handle = await startCluster(stack, object);
+  const ready = await waitForCluster(handle, isReady, 90_000);
+  const infraId = ready.status?.infraID ?? '';
+  expect(await liveMachines(stack, infraId)).toHaveLength(3);
+
+  await removeSecret(stack, 'oscar-creds');
+  await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+  const pool = stack.client.workflow.getHandle('MachineDeployment/default/oscar-worker');
+  const credentialsMissing = async () => (await pool.query(getMachineDeployment)).object.status?.conditions?.some((condition) => condition.type === 'CredentialsReady' && condition.status === 'False') === true;
+  await waitUntil(credentialsMissing, 60_000, 'the pool to wait for its credentials');
+  for (let kill = 0; kill < 2; kill += 1) {
+    await worker.kill();
+    worker = startWorkerProcess(stack.workerEnv);
+    await waitUntil(credentialsMissing, 60_000, 'the pool to wait for its credentials again');
+  }
+  // Nothing was deleted while the credentials were missing, and nothing was given up on.
+  expect(await liveMachines(stack, infraId)).toHaveLength(3);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+
+  await writeSimulatedSecret(stack, 'oscar-creds');
+  await handle.result();
+  expect(await cloudResources(stack, infraId)).toEqual([]);
+  expect(await replayFailures(stack.client, [handle.workflowId, pool.workflowId], inject('workflowBundlePath'))).toEqual([]);
 });

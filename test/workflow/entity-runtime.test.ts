@@ -3,8 +3,6 @@
  * itself, no failure wedges an entity, a teardown never gives up (unless explicitly
  * abandoned), and owners are proven by uid.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../crds/schemas/common';
@@ -13,6 +11,7 @@ import { entityWorkflowId } from '../../workflows/entity/ids';
 import { deleteMachineDeployment, ownerDeleteSignal, patchMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
 import { cloudMachines, machineDeploymentObject, placementFor, readMachineDeployment, rolledOut, waitForMachineDeployment } from '../support/machine-deployments';
+import { removeSecret as removeStackSecret, writeSimulatedSecret } from '../support/secrets';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -26,13 +25,8 @@ afterAll(async () => {
 const now = () => new Date().toISOString();
 const conditionOf = (conditions: readonly Condition[] | undefined, type: string) => conditions?.find((condition) => condition.type === type);
 
-async function writeSecret(name: string): Promise<void> {
-  await mkdir(join(stack.home, 'secrets', 'default'), { recursive: true });
-  await writeFile(join(stack.home, 'secrets', 'default', `${name}.json`), JSON.stringify({ apiKey: stack.simCloud.apiKey }));
-}
-async function removeSecret(name: string): Promise<void> {
-  await rm(join(stack.home, 'secrets', 'default', `${name}.json`), { force: true });
-}
+const writeSecret = (name: string) => writeSimulatedSecret(stack, name);
+const removeSecret = (name: string) => removeStackSecret(stack, name);
 
 async function refusal(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
   const error = await promise.then(
