@@ -46,7 +46,7 @@ export function createMachineDeploymentActivities(deps: MachineDeploymentActivit
           }
         });
         if (!sameFingerprints(seen, input.known) || Date.now() >= deadline) return { machines: seen };
-        const settled = input.expected.every((name) => seen[name] !== undefined) && Object.values(seen).every(observationSettled);
+        const settled = input.mayIdle !== false && input.expected.every((name) => seen[name] !== undefined) && Object.values(seen).every(observationSettled);
         const pause = Math.min(settled ? input.settledPollSeconds * 1000 : pollIntervalMs, Math.max(0, deadline - Date.now()));
         // Heartbeat at least every second, so a cancel (the workflow wants a fresh look) arrives soon.
         for (let waited = 0; waited < pause; waited += HEARTBEAT_EVERY_MS) {

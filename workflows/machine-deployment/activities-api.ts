@@ -27,6 +27,12 @@ export interface WatchMachinesInput {
   readonly maxWaitSeconds: number;
   /** How often to look while every machine is settled (running and Ready); machines in transition are looked at often. */
   readonly settledPollSeconds: number;
+  /**
+   * False when the workflow knows of a machine in transition: look often until something
+   * changes, even if the cloud already shows every expected machine settled. A watch must
+   * never be slower than the workflow believes, or a machine it asks for later is seen late.
+   */
+  readonly mayIdle?: boolean;
 }
 
 export interface WatchMachinesResult {

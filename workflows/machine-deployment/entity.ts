@@ -503,7 +503,8 @@ export class MachineDeploymentEntity {
         continue;
       }
       const scope = new CancellationScope();
-      this.watch = { scope, slow: Object.keys(state.machines).every((name) => state.lastObservationSettled[name] === true) };
+      const slow = Object.keys(state.machines).every((name) => state.lastObservationSettled[name] === true);
+      this.watch = { scope, slow };
       try {
         const maxSeconds = Math.min(600, this.observeSeconds() * 10);
         const watcher = proxyActivities<MachineDeploymentActivities>({
@@ -525,6 +526,7 @@ export class MachineDeploymentEntity {
             expected: Object.values(state.machines).filter((machine) => !machine.deleting).map((machine) => machine.name),
             maxWaitSeconds: maxSeconds,
             settledPollSeconds: this.observeSeconds(),
+            mayIdle: slow,
           }),
         );
         if (!this.finished) this.observe(result.machines);
