@@ -23,11 +23,16 @@ export function placementFor(infraId: string): MachineDeploymentPlacement {
   return { target: { platform: 'simulated', region: 'local-1' }, infraId, defaultImage: 'rhcos-test', attempt: 0 };
 }
 
-export async function startMachineDeployment(stack: TestStack, object: MachineDeployment, infraId: string, extra: { observeIntervalSeconds?: number } = {}): Promise<WorkflowHandle> {
+export async function startMachineDeployment(
+  stack: TestStack,
+  object: MachineDeployment,
+  infraId: string,
+  extra: { observeIntervalSeconds?: number; placement?: Partial<MachineDeploymentPlacement> } = {},
+): Promise<WorkflowHandle> {
   return stack.client.workflow.start('machineDeploymentWorkflow', {
     workflowId: entityWorkflowId('MachineDeployment', object.metadata.namespace ?? 'default', object.metadata.name),
     taskQueue: stack.taskQueue,
-    args: [{ object, managementId: stack.managementId, placement: placementFor(infraId), observeIntervalSeconds: extra.observeIntervalSeconds ?? 5 }],
+    args: [{ object, managementId: stack.managementId, placement: { ...placementFor(infraId), ...extra.placement }, observeIntervalSeconds: extra.observeIntervalSeconds ?? 5 }],
     workflowIdConflictPolicy: 'FAIL',
   });
 }

@@ -10,7 +10,7 @@ import { deleteClusterDeployment, patchClusterDeployment } from '../../workflows
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { deleteMachineDeployment, ownerDeleteSignal, patchMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { cloudResources, clusterObject, isReady, liveMachines, startCluster, waitForCluster } from '../support/clusters';
-import { cloudMachines, machineDeploymentObject, placementFor, readMachineDeployment, rolledOut, waitForMachineDeployment } from '../support/machine-deployments';
+import { cloudMachines, machineDeploymentObject, readMachineDeployment, rolledOut, startMachineDeployment, waitForMachineDeployment } from '../support/machine-deployments';
 import { removeSecret as removeStackSecret, writeSimulatedSecret } from '../support/secrets';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -41,10 +41,9 @@ describe('missing credentials are a waiting state', () => {
   it('a MachineDeployment waits for its Secret to create, stays readable and patchable, and waits again to delete', { timeout: 120_000 }, async () => {
     const infraId = 'creds-a1b2c';
     const object = machineDeploymentObject('creds', { replicas: 2 });
-    const handle = await stack.client.workflow.start('machineDeploymentWorkflow', {
-      workflowId: entityWorkflowId('MachineDeployment', 'default', 'creds'),
-      taskQueue: stack.taskQueue,
-      args: [{ object, managementId: stack.managementId, placement: { ...placementFor(infraId), target: { platform: 'simulated', region: 'local-1', credentialsRef: { namespace: 'default', name: 'md-creds' } } }, observeIntervalSeconds: 2 }],
+    const handle = await startMachineDeployment(stack, object, infraId, {
+      observeIntervalSeconds: 2,
+      placement: { target: { platform: 'simulated', region: 'local-1', credentialsRef: { namespace: 'default', name: 'md-creds' } } },
     });
     const waiting = await waitForMachineDeployment(handle, (current) => conditionOf(current.status?.conditions, 'CredentialsReady')?.status === 'False');
     expect(conditionOf(waiting.status?.conditions, 'CredentialsReady')?.message).toMatch(/md-creds.*Slipway retries by itself/s);
@@ -71,20 +70,21 @@ describe('missing credentials are a waiting state', () => {
 });
 
 describe('teardown never gives up', () => {
-  async function readyClusterWithSecret(name: string): Promise<{ handle: WorkflowHandle; infraId: string }> {
+  /** A Ready cluster whose credentials Secret is then removed and which is then deleted: its pool waits for the Secret. */
+  async function deletedWithoutCredentials(name: string): Promise<{ handle: WorkflowHandle; pool: WorkflowHandle; infraId: string }> {
     await writeSecret(`${name}-creds`);
     const object = clusterObject(name, { platform: { simulated: { region: 'local-1', credentialsSecretRef: { name: `${name}-creds` } } }, controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: 1 }] });
     const handle = await startCluster(stack, object);
     const ready = await waitForCluster(handle, isReady);
-    return { handle, infraId: ready.status?.infraID ?? '' };
+    await removeSecret(`${name}-creds`);
+    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: now() }] });
+    const pool = stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', `${name}-worker`));
+    await waitForMachineDeployment(pool, (current) => conditionOf(current.status?.conditions, 'CredentialsReady')?.status === 'False');
+    return { handle, pool, infraId: ready.status?.infraID ?? '' };
   }
 
   it('waits with a Deleting condition while the credentials are gone, then finishes with nothing left', { timeout: 120_000 }, async () => {
-    const { handle, infraId } = await readyClusterWithSecret('td-wait');
-    await removeSecret('td-wait-creds');
-    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: now() }] });
-    const pool = stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'td-wait-worker'));
-    await waitForMachineDeployment(pool, (current) => conditionOf(current.status?.conditions, 'CredentialsReady')?.status === 'False');
+    const { handle, infraId } = await deletedWithoutCredentials('td-wait');
     const deleting = await waitForCluster(handle, (current) => conditionOf(current.status?.conditions, 'Deleting')?.status === 'True');
     expect(conditionOf(deleting.status?.conditions, 'Deleting')?.message).toMatch(/deletePools/);
     expect(await liveMachines(stack, infraId)).toHaveLength(2);
@@ -97,11 +97,7 @@ describe('teardown never gives up', () => {
   });
 
   it('is abandoned only by setting spec.preserveOnDelete, which keeps what is left and finishes', { timeout: 120_000 }, async () => {
-    const { handle, infraId } = await readyClusterWithSecret('td-keep');
-    await removeSecret('td-keep-creds');
-    await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: now() }] });
-    const pool = stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'td-keep-worker'));
-    await waitForMachineDeployment(pool, (current) => conditionOf(current.status?.conditions, 'CredentialsReady')?.status === 'False');
+    const { handle, pool, infraId } = await deletedWithoutCredentials('td-keep');
     const refused = await refusal(handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { preserveOnDelete: true, compute: [] } }] }));
     expect(refused.type).toBe('BeingDeleted');
 
@@ -112,15 +108,25 @@ describe('teardown never gives up', () => {
   });
 });
 
+describe('the shared patch Update', () => {
+  it('refuses annotations over 256 KiB, as Kubernetes does, before they reach history or the carried state', { timeout: 60_000 }, async () => {
+    const handle = await startMachineDeployment(stack, machineDeploymentObject('heavy', { replicas: 0 }), 'heavy-a1b2c');
+    await waitForMachineDeployment(handle, rolledOut);
+    const refused = await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'example.com/blob': 'x'.repeat(300 * 1024) } } }] }));
+    expect(refused.type).toBe('InvalidPatch');
+    expect(refused.message).toMatch(/metadata\.annotations: .*262144/);
+    const accepted = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'example.com/note': 'small' } } }] });
+    expect(accepted.metadata.annotations).toEqual({ 'example.com/note': 'small' });
+    await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now() }] });
+    await handle.result();
+  });
+});
+
 describe('ownership by uid', () => {
   it('a cluster whose pool name another MachineDeployment holds says so and never touches it', { timeout: 120_000 }, async () => {
     const squatterInfra = 'squat-a1b2c';
     const squatter = machineDeploymentObject('owned-worker', { replicas: 1 });
-    const squatterHandle = await stack.client.workflow.start('machineDeploymentWorkflow', {
-      workflowId: entityWorkflowId('MachineDeployment', 'default', 'owned-worker'),
-      taskQueue: stack.taskQueue,
-      args: [{ object: squatter, managementId: stack.managementId, placement: placementFor(squatterInfra), observeIntervalSeconds: 2 }],
-    });
+    const squatterHandle = await startMachineDeployment(stack, squatter, squatterInfra, { observeIntervalSeconds: 2 });
     await waitForMachineDeployment(squatterHandle, rolledOut);
 
     // Nobody but its owner, proven by uid, may delete it by the owner's signal.
@@ -145,17 +151,9 @@ describe('ownership by uid', () => {
     const ready = await waitForCluster(cluster, isReady);
     const infraId = ready.status?.infraID ?? '';
     const uid = ready.metadata.uid ?? '';
-    const member = await stack.client.workflow.start('machineDeploymentWorkflow', {
-      workflowId: entityWorkflowId('MachineDeployment', 'default', 'guest'),
-      taskQueue: stack.taskQueue,
-      args: [
-        {
-          object: machineDeploymentObject('guest', { clusterName: 'host', replicas: 2 }),
-          managementId: stack.managementId,
-          placement: { ...placementFor(infraId), cluster: { kind: 'ClusterDeployment', name: 'host', uid, workflowId: cluster.workflowId } },
-          observeIntervalSeconds: 2,
-        },
-      ],
+    const member = await startMachineDeployment(stack, machineDeploymentObject('guest', { clusterName: 'host', replicas: 2 }), infraId, {
+      observeIntervalSeconds: 2,
+      placement: { cluster: { kind: 'ClusterDeployment', name: 'host', uid, workflowId: cluster.workflowId } },
     });
     await waitForMachineDeployment(member, rolledOut);
     expect(await liveMachines(stack, infraId)).toHaveLength(3);
