@@ -262,11 +262,11 @@ describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
     expect(refused.message).toContain(options.inventoryPath);
   });
 
-  it('refuses wrong BMC credentials as invalid, naming the secret and never the password', async () => {
+  it('refuses wrong BMC credentials as a credentials problem, naming the secret and never the password', async () => {
     const wrongPassword = 'not-the-bmc-password-42';
     const { adapter } = await adapterOver([system(10)], { resolveCredentials: credentialsResolver(sushy, wrongPassword) });
     const error = await errorOf(adapter.createMachine(request('bm-auth', 'w0')));
-    expect(error.kind).toBe('invalid');
+    expect(error.kind).toBe('credentials');
     expect(error.details.status).toBe(401);
     expect(error.message).toContain('check the BMC credentials secret');
     expect(error.message).toContain(CREDENTIALS_REF);

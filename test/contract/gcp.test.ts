@@ -275,7 +275,7 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     const denied = await errorOf(
       createGcpAdapter({ region: emulator.region, project: emulator.project, credentials: () => ({ kind: 'accessToken', accessToken: wrongToken }), endpoint: endpointOf(proxy.url) }).describeMachine('anything'),
     );
-    expect(denied.kind).toBe('invalid');
+    expect(denied.kind).toBe('credentials');
     expect(denied.details.status).toBe(401);
     expect(denied.message).toMatch(/check the credentials/);
     expect(`${denied.message} ${JSON.stringify(denied.details)} ${denied.stack ?? ''}`).not.toContain(wrongToken);
@@ -320,14 +320,14 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
       const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const strangerAdapter = createGcpAdapter(gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify({ ...key, private_key: stranger }) }, env }));
       const refused = await errorOf(strangerAdapter.describeMachine('sa-1-m0'));
-      expect(refused.kind).toBe('invalid');
+      expect(refused.kind).toBe('credentials');
       expect(refused.details.status).toBe(401);
       const body = stranger.split('\n')[1] ?? 'unreachable';
       expect(`${refused.message} ${refused.stack ?? ''}`).not.toContain(body);
 
       const unreadable = createGcpAdapter(gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify({ ...key, private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' }) }, env }));
       const unsigned = await errorOf(unreadable.describeMachine('sa-1-m0'));
-      expect(unsigned.kind).toBe('invalid');
+      expect(unsigned.kind).toBe('credentials');
       expect(unsigned.message).toMatch(/could not authenticate/);
     } finally {
       await keyed.stop();

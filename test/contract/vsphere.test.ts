@@ -251,12 +251,12 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect((await collect(adapter.listMachines({ [TAG.cluster]: 'foreign-1' }))).map((machine) => machine.providerId)).toEqual([theirs.providerId]);
   });
 
-  it('refuses a wrong password as invalid, pointing at the credentials secret, and never echoes it', async () => {
+  it('refuses a wrong password as a credentials problem, pointing at the credentials secret, and never echoes it', async () => {
     const wrong = `${vcsim.password}-not`;
     const refused = adapterWith({ credentials: () => ({ username: vcsim.username, password: wrong }) });
     for (const call of [() => refused.describeMachine('cred-1-m0'), () => collect(refused.listMachines({ [TAG.cluster]: 'cred-1' }))]) {
       const error = await failureOf(call());
-      expect(error.kind).toBe('invalid');
+      expect(error.kind).toBe('credentials');
       expect(error.message).toMatch(/check the credentials secret/);
       expect(`${error.message} ${JSON.stringify(error.details)} ${error.stack ?? ''}`).not.toContain(wrong);
     }
