@@ -186,6 +186,13 @@ describe('operations endpoints', () => {
   it('rebuilds the list projection from Temporal visibility when Redis loses it', async () => {
     expect((await api.request('POST', BASE, { body: manifest('rebuilt') })).status).toBe(201);
     await pollGet('rebuilt', (response) => ready(response.body as Obj));
+    // Visibility takes in a memo after the workflow task that wrote it; on a busy machine that can
+    // trail the Query by seconds. What is rebuilt is what visibility holds, so wait until it holds Ready.
+    const handle = stack.client.workflow.getHandle('ClusterDeployment/default/rebuilt');
+    for (let tries = 0; !ready(((await handle.describe()).memo?.object ?? {}) as Obj); tries += 1) {
+      expect(tries, 'visibility never showed the Ready memo').toBeLessThan(300);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const keys = await stack.redis.keys(`${stack.redisPrefix}:*`);
     await stack.redis.del(...keys);
     // The next list notices the projection is gone and rebuilds it from visibility.
