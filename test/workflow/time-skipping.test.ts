@@ -43,7 +43,8 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     deleteMachine: async () => undefined,
     deleteClusterInfra: async () => undefined,
     sweepCluster: async () => ({ deleted: 0 }),
-    watchMachines: async () => ({ machines: {} }),
+    observeCloud: async () => ({ changes: [] }),
+    subscribeToObserver: async () => undefined,
     projectObject: async () => undefined,
     ...overrides,
   };
