@@ -81,7 +81,7 @@ export interface InstanceOperations {
   deleteMachine(providerId: string): Promise<void>;
 }
 
-export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => Promise<ClusterPlacement | undefined>, forgetPlacement: (infraId: string) => void): InstanceOperations {
+export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => Promise<ClusterPlacement>, forgetPlacement: (infraId: string) => void): InstanceOperations {
   const instances = (operation: string, filters: Filter[]): AsyncGenerator<Instance> =>
     paginate(
       (NextToken) => ec2.call(operation, () => ec2.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: ec2.pageSize, ...(NextToken ? { NextToken } : {}) }))),
@@ -123,15 +123,15 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
           MaxCount: 1,
           ClientToken: clientToken,
           TagSpecifications: tags,
-          ...(placement ? { SubnetId: placement.subnetId } : {}),
-          ...(placement?.securityGroupId ? { SecurityGroupIds: [placement.securityGroupId] } : {}),
+          SubnetId: placement.subnetId,
+          SecurityGroupIds: [placement.securityGroupId],
         }),
       );
       const instance = answer.Instances?.[0];
       if (!instance?.InstanceId) throw new ProviderError('retryable', `aws ${operation}: RunInstances answered without an instance (the call is retried)`, { operation });
       return instance;
     } catch (error) {
-      if (placement) forgetPlacement(request.infraId);
+      forgetPlacement(request.infraId);
       if (awsErrorCode(error) === 'IdempotentParameterMismatch') {
         const earlier = await byClientToken(clientToken);
         if (earlier) return earlier;

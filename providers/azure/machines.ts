@@ -4,7 +4,8 @@
  * create: a GET by name in the cluster's group first, so a create whose answer was lost (or a
  * worker that crashed after it) finds the VM instead of making another; else a PUT, returned
  * as soon as Azure accepted it (provisioningState Creating), without waiting for the
- * operation. A PUT into a group or network that does not exist yet creates those first.
+ * operation. A PUT into a group or network that does not exist yet is a retryable wait: the
+ * machine is never placed anywhere but its cluster's own network.
  * describe by name: ARM's Resources - List filtered on the name finds the VM's group, then a
  * GET with the instance view gives its state.
  * list: Virtual Machines - List All, page by page; ARM's VM list has no tag filter, so each page
@@ -12,13 +13,12 @@
  * delete: starts the delete and returns; a VM (or group) that is gone already is success.
  */
 import type { VirtualMachine } from '@azure/arm-compute';
-import { TAG_ENCODINGS } from '../tag-encoding';
-import { TAG, matchesTagQuery } from '../tags';
+import { infrastructureNotReady } from '../http-errors';
+import { matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
 import { armErrorCode, classifyAzureError, isNotFound } from './errors';
 import { odataString, parseResourceId, resourceGroupName, vmAddressOf, VM_TYPE } from './names';
-import { ensureClusterNetwork } from './network';
 import { checkedCreate, machineOf, virtualMachineBody } from './vm-model';
 
 export interface MachineContext {
@@ -61,16 +61,6 @@ async function submitCreate(context: MachineContext, request: MachineCreateReque
   return accepted;
 }
 
-/** The cluster's own tags for infrastructure a machine create had to make. */
-function clusterTagsOf(request: MachineCreateRequest): Record<string, string> {
-  const tags: Record<string, string> = { [TAG.cluster]: request.infraId };
-  for (const key of [TAG.management, TAG.createdAt]) {
-    const value = request.tags[key];
-    if (value !== undefined) tags[key] = value;
-  }
-  return TAG_ENCODINGS.azure.encode(tags);
-}
-
 export async function createMachine(context: MachineContext, request: MachineCreateRequest): Promise<CloudMachine> {
   const encodedTags = checkedCreate(request);
   const group = resourceGroupName(request.infraId);
@@ -87,8 +77,7 @@ export async function createMachine(context: MachineContext, request: MachineCre
     accepted = await submitCreate(context, request, body);
   } catch (error) {
     if (!MISSING_CLUSTER_NETWORK.has(armErrorCode(error) ?? '')) throw classifyAzureError('create machine', error, context.timeoutMs);
-    await ensureClusterNetwork(context, request.infraId, context.location, clusterTagsOf(request));
-    accepted = await attempt(context, 'create machine', () => submitCreate(context, request, body));
+    throw infrastructureNotReady('azure', 'create machine', request.infraId, `the resource group ${group} with its virtual network and security group`);
   }
   const vmId = accepted?.id ?? `/subscriptions/${context.subscriptionId}/resourceGroups/${group}/providers/${VM_TYPE}/${request.name}`;
   return machineOf({ ...body, ...accepted, id: vmId, name: accepted?.name ?? request.name, provisioningState: accepted?.provisioningState ?? 'Creating' });

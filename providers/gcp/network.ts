@@ -13,6 +13,7 @@
  * Machines are placed in the cluster's network once it exists, else in the project's default one.
  */
 import type { protos } from '@google-cloud/compute';
+import { infrastructureNotReady } from '../http-errors';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
@@ -27,7 +28,6 @@ type Collection = 'networks' | 'firewalls';
 const KUBE_API_PORT = '6443';
 /** The address range of an auto-mode network's subnetworks, in every region. */
 const AUTO_MODE_RANGE = '10.128.0.0/9';
-const DEFAULT_NETWORK = 'default';
 /** The longest name a suffix can be added to and still be a GCE name. */
 const MAX_INFRA_ID_LENGTH = 59;
 
@@ -53,7 +53,7 @@ export interface NetworkOperations {
   /** Firewalls, then networks: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
-  /** The network a cluster's machines attach to. */
+  /** The network a cluster's machines attach to; a retryable "infrastructure not ready" error while it is missing. */
   networkFor(infraId: string): Promise<string>;
 }
 
@@ -214,7 +214,10 @@ export function networkOperations(gce: Gce): NetworkOperations {
       const known = placed.get(infraId);
       if (known) return known;
       const found = await get('create machine', 'networks', networkName(infraId));
-      if (!found || tagsInDescription(found.description)[TAG.cluster] !== infraId) return DEFAULT_NETWORK;
+      const tags = tagsInDescription(found?.description);
+      if (!found || tags[TAG.cluster] !== infraId || tags[TAG.management] === undefined) {
+        throw infrastructureNotReady('gcp', 'create machine', infraId, `the network ${networkName(infraId)} tagged for the cluster`);
+      }
       placed.set(infraId, networkName(infraId));
       return networkName(infraId);
     },

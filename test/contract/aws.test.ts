@@ -6,7 +6,7 @@
  * answers, untagged zones, listing by tags, name limits, and ELB's and Route 53's error dialects.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, CreateVpcCommand, DeleteSecurityGroupCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand,
   DescribeListenersCommand,
@@ -47,6 +47,7 @@ describeProviderContract('aws', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await moto.stop();
@@ -88,11 +89,26 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     const keys = testKeys();
     adapter = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs: 5_000, pageSize });
     ec2 = new EC2Client({ region: REGION, endpoint: moto.url, credentials: keys, maxAttempts: 1 });
+    for (const infraId of ['tags-1', 'pages-1', 'states-1', 'foreign-1']) await adapter.ensureClusterInfra(infraRequest(infraId));
   });
   afterAll(async () => {
     ec2?.destroy();
     await proxy?.stop();
     await moto?.stop();
+  });
+
+  const infraRequest = (infraId: string) => ({ infraId, clusterName: infraId, baseDomain: 'example.test', region: REGION, tags: ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }) });
+
+  it('waits for the cluster\'s security group instead of launching without one', async () => {
+    const infra = await adapter.ensureClusterInfra(infraRequest('nosg-1'));
+    const group = infra.resources.find((resource) => resource.kind === 'securityGroup');
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group?.id ?? '' }));
+    // A fresh adapter, so the placement the first one remembered plays no part.
+    const fresh = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize });
+    const error = await errorOf(fresh.createMachine(request('nosg-1', 'm0')));
+    expect(error.kind).toBe('retryable');
+    expect(error.message).toMatch(/infrastructure of cluster nosg-1 is not ready: a security group tagged slipway.dev\/cluster=nosg-1 in vpc-\w+ is missing/);
+    expect(await collect(fresh.listMachines({ [TAG.cluster]: 'nosg-1' }))).toEqual([]);
   });
 
   it('writes the canonical tags and Name on the instance and on its volumes, as EC2 tags', async () => {

@@ -24,6 +24,7 @@ describeProviderContract('azure', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await cloud.stop();

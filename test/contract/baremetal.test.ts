@@ -63,6 +63,7 @@ describeProviderContract('baremetal', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: false,
     teardown,
   };
 });

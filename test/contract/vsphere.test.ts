@@ -47,6 +47,7 @@ describeProviderContract('vsphere', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: false,
     async teardown() {
       await proxy.stop();
       await vcsim.stop();
