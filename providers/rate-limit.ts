@@ -174,7 +174,7 @@ export function rateLimitedAdapter(adapter: ProviderAdapter, limiter: CloudRateL
     listMachines: (query) => guardedList(() => adapter.listMachines(query)),
     deleteMachine: (providerId) => guarded('mutate', () => adapter.deleteMachine(providerId)),
     ensureClusterInfra: (request) => guarded('mutate', () => adapter.ensureClusterInfra(request)),
-    deleteClusterInfra: (infraId) => guarded('mutate', () => adapter.deleteClusterInfra(infraId)),
+    deleteClusterInfra: (infraId, scope) => guarded('mutate', () => adapter.deleteClusterInfra(infraId, scope)),
     listResources: (query) => guardedList(() => adapter.listResources(query)),
     deleteResource: (resource) => guarded('mutate', () => adapter.deleteResource(resource)),
   };

@@ -25,7 +25,7 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import { infrastructureNotReady } from '../http-errors';
-import { TAG } from '../tags';
+import { TAG, isOwned, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { nextToken, paginate, type Ec2 } from './services';
 import { canonicalTagsOf, clusterQuery, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
@@ -72,8 +72,8 @@ export interface ClusterNetwork {
 
 export interface NetworkOperations {
   ensureNetwork(request: ClusterInfraRequest): Promise<ClusterNetwork>;
-  /** Deletes the cluster's security groups, subnets and VPCs; missing ones are fine. */
-  deleteNetwork(infraId: string): Promise<void>;
+  /** Deletes the cluster's security groups, subnets and VPCs that are ours (isOwned); missing ones are fine. */
+  deleteNetwork(infraId: string, scope?: OwnershipScope): Promise<void>;
   /** Security groups, then subnets, then VPCs: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
@@ -209,10 +209,10 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
       return { vpcId: vpc.id, subnetId: subnet.id, resources: [resourceOf('network', vpc), resourceOf('network', subnet), resourceOf('securityGroup', group)] };
     },
 
-    async deleteNetwork(infraId) {
+    async deleteNetwork(infraId, scope = {}) {
       // A cluster has a handful of these; collect first, since deleting while paging would move the pages.
       const found: CloudResource[] = [];
-      for await (const resource of listNetworkResources(clusterQuery(infraId))) found.push(resource);
+      for await (const resource of listNetworkResources(clusterQuery(infraId))) if (isOwned(resource.tags, infraId, scope)) found.push(resource);
       placements.delete(infraId);
       for (const resource of found) await deleteNetworkResource(resource);
     },

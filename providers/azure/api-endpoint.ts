@@ -12,9 +12,10 @@
  */
 import type { LoadBalancer } from '@azure/arm-network';
 import { ProviderError, type CloudResource, type TagQuery } from '../types';
+import type { OwnershipScope } from '../tags';
 import { isNotFound } from './errors';
 import { API_PORT, API_RECORD, dnsLinkName, dnsZoneName, groupId, loadBalancerName, parseResourceId, resourceGroupName, subnetId, virtualNetworkName } from './names';
-import { attempt, existing, listTagged, resource, usable, type NetworkContext } from './network';
+import { attempt, existing, listTagged, ownedByCluster, refuseForeign, resource, scopeOf, usable, type NetworkContext } from './network';
 
 const LB_TYPE = 'Microsoft.Network/loadBalancers';
 const ZONE_TYPE = 'Microsoft.Network/privateDnsZones';
@@ -86,6 +87,7 @@ async function ensureApiRecord(context: NetworkContext, request: ApiEndpointRequ
   const zone = dnsZoneName(request.clusterName, request.baseDomain);
   const zoneId = `${groupId(context.subscriptionId, group)}/providers/${ZONE_TYPE}/${zone}`;
   const currentZone = await existing(context, 'get private DNS zone', () => privateDns.privateZones.get(group, zone));
+  if (currentZone && !ownedByCluster(currentZone.tags, request.infraId, scopeOf(request.encodedTags))) throw refuseForeign('private DNS zone', zone, request.infraId);
   if (!usable(currentZone?.provisioningState)) {
     await attempt(context, 'create private DNS zone', () => privateDns.privateZones.createOrUpdate(group, zone, { location: 'global', tags: request.encodedTags }).submitted());
   }
@@ -135,8 +137,8 @@ async function deleteLoadBalancer(context: NetworkContext, group: string, name: 
   await ignoringNotFound(attempt(context, 'delete load balancer', () => context.clients.network.loadBalancers.delete(group, name).submitted()));
 }
 
-/** Deletes the cluster's private DNS zones (and their records and links), then its API load balancer; a missing group or resource is fine. */
-export async function deleteApiEndpoint(context: NetworkContext, infraId: string): Promise<void> {
+/** Deletes the cluster's private DNS zones that are ours (and their records and links), then its API load balancer; a missing group or resource is fine. */
+export async function deleteApiEndpoint(context: NetworkContext, infraId: string, scope: OwnershipScope): Promise<void> {
   const group = resourceGroupName(infraId);
   const pages = context.clients.privateDns.privateZones.listByResourceGroup(group).byPage();
   try {
@@ -144,7 +146,7 @@ export async function deleteApiEndpoint(context: NetworkContext, infraId: string
       const page = await attempt(context, 'list private DNS zones', () => pages.next());
       if (page.done) break;
       for (const zone of page.value) {
-        if (zone.name && zone.provisioningState?.toLowerCase() !== 'deleting') await deleteZone(context, group, zone.name);
+        if (zone.name && zone.provisioningState?.toLowerCase() !== 'deleting' && ownedByCluster(zone.tags, infraId, scope)) await deleteZone(context, group, zone.name);
       }
     }
   } catch (error) {

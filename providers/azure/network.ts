@@ -8,11 +8,12 @@
  * Ensuring reads first and writes only what is missing (or Failed), and does not wait for
  * Azure to finish provisioning: the IDs are known at once, and a VM may reference a network
  * whose provisioning is still under way. Deleting the cluster deletes its resource group,
- * which takes everything in it along.
+ * which takes everything in it along, but only when the group carries our management tag and
+ * the cluster's tag; a group of that name made by someone else is neither adopted nor deleted.
  */
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
 import { TAG_ENCODINGS } from '../tag-encoding';
-import { matchesTagQuery } from '../tags';
+import { TAG, isOwned, matchesTagQuery, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type CloudResourceKind, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
 import { classifyAzureError, isNotFound } from './errors';
@@ -52,10 +53,31 @@ export function resource(kind: CloudResourceKind, id: string, name: string, tags
   return { kind, id, name, tags: TAG_ENCODINGS.azure.decode(tags ?? {}) };
 }
 
+/** Whether the encoded Azure tags are ours, this cluster's, and no other owner's (as CAPZ checks a group's tags). */
+export function ownedByCluster(tags: Record<string, string> | undefined, infraId: string, scope: OwnershipScope = {}): boolean {
+  return isOwned(TAG_ENCODINGS.azure.decode(tags ?? {}), infraId, scope);
+}
+
+/** Refuses to adopt an Azure resource of the cluster's name that someone else made. */
+export function refuseForeign(kind: string, name: string, infraId: string): ProviderError {
+  return new ProviderError(
+    'invalid',
+    `azure ensure cluster infrastructure: ${kind} ${name} exists but is not this cluster's (it lacks Slipway's management tag or the tag ${TAG.cluster}=${infraId}); Slipway never adopts it. Remove or rename it, or give the cluster another name`,
+    { operation: 'ensure cluster infrastructure' },
+  );
+}
+
+/** The scope that encoded cluster tags say a write is for: our management plane's ID. */
+export function scopeOf(encodedTags: Record<string, string>): OwnershipScope {
+  const managementId = TAG_ENCODINGS.azure.decode(encodedTags)[TAG.management];
+  return managementId === undefined ? {} : { managementId };
+}
+
 export async function ensureClusterNetwork(context: NetworkContext, infraId: string, location: string, encodedTags: Record<string, string>): Promise<CloudResource[]> {
   const { clients } = context;
   const group = resourceGroupName(infraId);
   const currentGroup = await existing(context, 'get resource group', () => clients.resources.resourceGroups.get(group));
+  if (currentGroup && !ownedByCluster(currentGroup.tags, infraId, scopeOf(encodedTags))) throw refuseForeign('resource group', group, infraId);
   if (currentGroup?.properties?.provisioningState?.toLowerCase() === 'deleting') {
     throw new ProviderError('retryable', `azure ensure cluster infrastructure: resource group ${group} is still being deleted (the call is retried)`, { operation: 'ensure cluster infrastructure' });
   }
@@ -88,7 +110,13 @@ export async function ensureClusterNetwork(context: NetworkContext, infraId: str
   return [resource('network', vnetId, vnetName, currentVnet?.tags ?? encodedTags), resource('securityGroup', nsgId, nsgName, currentNsg?.tags ?? encodedTags)];
 }
 
-/** Starts deleting the cluster's resource group and everything in it; a missing group is fine. */
+/** Whether the cluster's resource group is there and ours (our management tag, the cluster's tag): only then is anything in it deleted. */
+export async function ownsClusterGroup(context: NetworkContext, infraId: string, scope: OwnershipScope): Promise<boolean> {
+  const group = await existing(context, 'get resource group', () => context.clients.resources.resourceGroups.get(resourceGroupName(infraId)));
+  return group !== undefined && ownedByCluster(group.tags, infraId, scope);
+}
+
+/** Starts deleting the cluster's resource group and everything in it; a missing group is fine. Check ownsClusterGroup first. */
 export async function deleteClusterGroup(context: NetworkContext, infraId: string): Promise<void> {
   const group = resourceGroupName(infraId);
   try {

@@ -47,7 +47,7 @@ export function apiRecordName(clusterName: string, baseDomain: string): string {
 
 export interface DnsOperations {
   ensureApiRecord(request: ClusterInfraRequest, network: string, address: string): Promise<CloudResource[]>;
-  deleteApiRecord(infraId: string): Promise<void>;
+  deleteApiRecord(infraId: string, managementId?: string): Promise<void>;
   listDnsResources(query: TagQuery): AsyncGenerator<CloudResource>;
   /** Deletes it when the id is one of this module's; false when it is not. */
   deleteDnsResource(resource: CloudResource): Promise<boolean>;
@@ -146,13 +146,13 @@ export function dnsOperations(gce: Gce): DnsOperations {
       return resourcesOf(zone, name, tags);
     },
 
-    async deleteApiRecord(infraId) {
+    async deleteApiRecord(infraId, managementId) {
       const operation = 'delete cluster API record';
       if (!GCE_NAME.test(infraId)) return;
       const zone = dnsZoneName(infraId);
       const found = await getZone(operation, zone);
       if (!found) return;
-      checkOurs(operation, found, infraId, undefined);
+      checkOurs(operation, found, infraId, managementId);
       if (found.dnsName) await deleteRecord(operation, zone, `api.${found.dnsName}`);
       await deleteZone(operation, zone);
     },

@@ -55,7 +55,7 @@ export interface LoadBalancer {
 export interface LoadBalancerOperations {
   ensureLoadBalancer(request: ClusterInfraRequest, network: string): Promise<LoadBalancer>;
   /** Forwarding rule, backend service, health check; a missing one is fine. */
-  deleteLoadBalancer(infraId: string): Promise<void>;
+  deleteLoadBalancer(infraId: string, managementId?: string): Promise<void>;
   listLoadBalancerResources(query: TagQuery): AsyncGenerator<CloudResource>;
   /** Deletes it when the id is one of this module's; false when it is not. */
   deleteLoadBalancerResource(resource: CloudResource): Promise<boolean>;
@@ -125,11 +125,11 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     return { ...found, tags: checkOurs(operation, collection, found, request.infraId, request.tags[TAG.management]) };
   };
 
-  const remove = async (collection: LbCollection, name: string, infraId: string): Promise<void> => {
+  const remove = async (collection: LbCollection, name: string, infraId: string, managementId?: string): Promise<void> => {
     const operation = `delete cluster ${SINGULAR[collection]}`;
     const found = await get(operation, collection, name);
     if (!found) return;
-    checkOurs(operation, collection, found, infraId, undefined);
+    checkOurs(operation, collection, found, infraId, managementId);
     await deleteAndSettle(
       gce,
       operation,
@@ -217,8 +217,8 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
       };
     },
 
-    async deleteLoadBalancer(infraId) {
-      for (const collection of LB_DELETE_ORDER) await remove(collection, loadBalancerName(infraId), infraId);
+    async deleteLoadBalancer(infraId, managementId) {
+      for (const collection of LB_DELETE_ORDER) await remove(collection, loadBalancerName(infraId), infraId, managementId);
     },
 
     async *listLoadBalancerResources(query) {

@@ -49,7 +49,8 @@ interface Described {
 
 export interface NetworkOperations {
   ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
-  deleteClusterInfra(infraId: string): Promise<void>;
+  /** Refuses (leaves) a firewall or network that lacks our management tag (the given one, when set) or the cluster's tag. */
+  deleteClusterInfra(infraId: string, managementId?: string): Promise<void>;
   /** Firewalls, then networks: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
@@ -119,11 +120,11 @@ export function networkOperations(gce: Gce): NetworkOperations {
   };
 
   /** Deletes one of the cluster's resources and waits until it is gone; a missing one is fine. */
-  const remove = async (collection: Collection, name: string, infraId: string): Promise<void> => {
+  const remove = async (collection: Collection, name: string, infraId: string, managementId?: string): Promise<void> => {
     const operation = `delete cluster ${collection === 'networks' ? 'network' : 'firewall'}`;
     const found = await get(operation, collection, name);
     if (!found) return;
-    checkOurs(operation, collection, found, infraId, undefined);
+    checkOurs(operation, collection, found, infraId, managementId);
     await deleteAndSettle(
       gce,
       operation,
@@ -186,11 +187,11 @@ export function networkOperations(gce: Gce): NetworkOperations {
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:${KUBE_API_PORT}`, resources: [network, firewall] };
     },
 
-    async deleteClusterInfra(infraId) {
+    async deleteClusterInfra(infraId, managementId) {
       placed.delete(infraId);
       if (!GCE_NAME.test(infraId)) return;
-      await remove('firewalls', firewallName(infraId), infraId);
-      await remove('networks', networkName(infraId), infraId);
+      await remove('firewalls', firewallName(infraId), infraId, managementId);
+      await remove('networks', networkName(infraId), infraId, managementId);
     },
 
     async *listNetworkResources(query) {

@@ -5,6 +5,7 @@
  */
 import type { CanonicalTags, CloudMachine, NodeReport, CloudResource, CloudResourceKind, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
 import { ProviderError } from '../types';
+import { isOwned, type OwnershipScope } from '../tags';
 
 export interface SimulatedAdapterOptions {
   readonly baseUrl: string;
@@ -179,10 +180,10 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
       return { apiURL: `https://${apiHost}:6443`, resources: [network, securityGroup, loadBalancer, dnsRecord] };
     },
 
-    async deleteClusterInfra(infraId: string): Promise<void> {
+    async deleteClusterInfra(infraId: string, scope: OwnershipScope = {}): Promise<void> {
       const found: CloudResource[] = [];
       for await (const item of pages('/v1/resources', { 'slipway.dev/cluster': infraId })) {
-        if (item.kind !== 'machine') found.push({ kind: item.kind, id: item.id, name: item.name, tags: item.tags });
+        if (item.kind !== 'machine' && isOwned(item.tags, infraId, scope)) found.push({ kind: item.kind, id: item.id, name: item.name, tags: item.tags });
       }
       for (const kind of INFRA_DELETE_ORDER) {
         for (const resource of found.filter((candidate) => candidate.kind === kind)) await deleteResource(resource);

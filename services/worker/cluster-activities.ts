@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ClusterActivities, MachineIdentity, ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
+import type { ClusterActivities, CreateMachineInput, MachineIdentity, ProviderTarget } from '../../workflows/cluster-deployment/activities-api';
 import { MACHINE_FAILED } from '../../workflows/cluster-deployment/activities-api';
 import { cloudMachineName } from '../../workflows/planners/names';
-import { TAG, ownershipTags } from '../../providers/tags';
+import { TAG, isOwned, ownershipTags } from '../../providers/tags';
 import type { CloudResource, ProviderAdapter } from '../../providers/types';
 import { withRetryClassification } from './errors';
 
@@ -23,6 +23,20 @@ export interface ClusterActivityDeps {
 /** Stable per (workflow, machine, install attempt); 32 hex characters, within EC2's 64. */
 export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 'machineName' | 'attempt'>): string {
   return createHash('sha256').update(`${identity.workflowId}\n${identity.machineName}\n${identity.attempt}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * Fields the workflows may add to these activities' inputs (workflows/cluster-deployment/activities-api.ts);
+ * until they do, each is simply absent.
+ *  - owner: the owner marker (workflows/planners/names.ts ownerMarker) a standalone MachineDeployment's
+ *    machines carry, and that a sweep for that MachineDeployment owns;
+ *  - managementId on deleteClusterInfra: only infrastructure tagged with it is deleted.
+ */
+interface OwnerField {
+  readonly owner?: string;
+}
+interface ManagementField {
+  readonly managementId?: string;
 }
 
 /** Machines go before the infrastructure they sit in. */
@@ -51,7 +65,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
       return { apiURL: infra.apiURL };
     },
 
-    async createMachine(input) {
+    async createMachine(input: CreateMachineInput & OwnerField) {
       const adapter = await deps.adapters(input.target);
       const machine = await withRetryClassification('create machine', () =>
         adapter.createMachine({
@@ -67,6 +81,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
             machineName: input.machineName,
             role: input.role,
             createdAt: now().toISOString(),
+            ...(input.owner !== undefined ? { owner: input.owner } : {}),
           }),
         }),
       );
@@ -100,16 +115,19 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
       });
     },
 
-    async deleteClusterInfra(input) {
+    async deleteClusterInfra(input: Parameters<ClusterActivities['deleteClusterInfra']>[0] & ManagementField) {
       const adapter = await deps.adapters(input.target);
-      await withRetryClassification('delete cluster infrastructure', () => adapter.deleteClusterInfra(input.infraId));
+      const scope = input.managementId !== undefined ? { managementId: input.managementId } : {};
+      await withRetryClassification('delete cluster infrastructure', () => adapter.deleteClusterInfra(input.infraId, scope));
     },
 
-    async sweepCluster(input) {
+    async sweepCluster(input: Parameters<ClusterActivities['sweepCluster']>[0] & OwnerField) {
       const adapter = await deps.adapters(input.target);
       const query = { [TAG.management]: input.managementId, [TAG.cluster]: input.infraId };
+      const scope = { managementId: input.managementId, ...(input.owner !== undefined ? { owner: input.owner } : {}) };
       const found: CloudResource[] = [];
-      for await (const resource of adapter.listResources(query)) found.push(resource);
+      // A standalone MachineDeployment's machines (another owner's marker) are left to it.
+      for await (const resource of adapter.listResources(query)) if (isOwned(resource.tags, input.infraId, scope)) found.push(resource);
       const ordered = [...found].sort((a, b) => SWEEP_ORDER.indexOf(a.kind) - SWEEP_ORDER.indexOf(b.kind));
       for (const resource of ordered) {
         Context.current().heartbeat();

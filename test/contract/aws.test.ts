@@ -26,6 +26,9 @@ import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { ec2FaultDialect, elbFaultDialect, isRoute53Request, route53FaultDialect, startMoto, type RunningMoto } from '../support/peers/moto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createClusterActivities } from '../../services/worker/cluster-activities';
+import { ownerMarker } from '../../workflows/planners/names';
 import { describeProviderContract } from './provider-contract';
 import { collect, errorOf } from '../support/async-checks';
 
@@ -176,6 +179,32 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     await adapter.deleteMachine(machine.providerId);
     const after = await adapter.describeMachine(machine.name);
     expect(after === undefined || after.phase === 'stopping').toBe(true);
+  });
+
+  it('deleteClusterInfra leaves a cluster\'s infrastructure that another management plane tagged', async () => {
+    const infraId = 'other-1';
+    await adapter.ensureClusterInfra({ ...infraRequest(infraId), tags: ownershipTags({ managementId: 'mgmt-other', infraId, createdAt: new Date().toISOString() }) });
+    const before = await collect(adapter.listResources({ [TAG.cluster]: infraId }));
+    expect(before.map((resource) => resource.kind).sort()).toEqual(['dnsRecord', 'loadBalancer', 'loadBalancer', 'network', 'network', 'securityGroup']);
+    await adapter.deleteClusterInfra(infraId, { managementId });
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).map((resource) => resource.id).sort()).toEqual(before.map((resource) => resource.id).sort());
+    await adapter.deleteClusterInfra(infraId, { managementId: 'mgmt-other' });
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('a cluster sweep leaves the machines of a standalone MachineDeployment (its owner marker) and deletes the rest', async () => {
+    const infraId = 'owner-1';
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    const owner = ownerMarker('team-a', 'standalone');
+    const loose = await adapter.createMachine(request(infraId, 'w0'));
+    const owned = await adapter.createMachine(request(infraId, 'md-0', { tags: ownershipTags({ managementId, infraId, machineName: 'md-0', role: 'worker', createdAt: '2026-11-25T00:00:00.000Z', owner }) }));
+    expect(owned.tags[TAG.owner]).toBe(owner);
+    const activities = createClusterActivities({ adapters: async () => adapter });
+    const target = { platform: 'aws', region: REGION } as const;
+    await new MockActivityEnvironment().run(() => activities.sweepCluster({ target, infraId, managementId }));
+    const left = (await collect(adapter.listMachines({ [TAG.cluster]: infraId }))).filter((machine) => machine.phase !== 'terminated' && machine.phase !== 'stopping');
+    expect(left.map((machine) => machine.providerId)).toEqual([owned.providerId]);
+    expect(left.map((machine) => machine.providerId)).not.toContain(loose.providerId);
   });
 
   it('never lists, describes or adopts an instance without the management tag', async () => {
