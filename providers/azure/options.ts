@@ -18,6 +18,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+import { sameOriginUrl } from '../endpoints';
 import { ProviderError } from '../types';
 
 export interface AzureAdapterOptions {
@@ -129,4 +130,19 @@ export function azureAdapterOptionsFrom(input: AzureAdapterOptionsInput): AzureA
 
 export function requestTimeoutOf(options: AzureAdapterOptions): number {
   return options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/**
+ * A pipeline policy that sends nothing (token included) to an origin other than the configured
+ * ARM endpoint: nextLink, Azure-AsyncOperation and Location URLs come from the service and are
+ * followed by the SDK itself. Typed structurally, as requestTimeoutPolicy is.
+ */
+export function sameOriginPolicy(endpoint: string) {
+  return {
+    name: 'slipwaySameOrigin',
+    sendRequest<Request extends { url: string }, Response>(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
+      sameOriginUrl('azure', 'follow an address ARM handed back', request.url, endpoint);
+      return next(request);
+    },
+  };
 }

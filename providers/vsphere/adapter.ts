@@ -34,7 +34,10 @@ export {
 
 export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAdapter {
   const redactor = createRedactor();
-  const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate);
+  const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate, {
+    ...(options.allowInsecureEndpoints !== undefined ? { allowInsecureEndpoints: options.allowInsecureEndpoints } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+  });
   const soap = createSoapClient(transport, options.credentials, redactor.redact, redactor.remember);
   const vim = createVim(soap, { taskTimeoutMs: taskTimeoutOf(options), redact: redactor.redact });
   const tagging = createTagging(createRestClient(transport, options.credentials, redactor.redact, redactor.remember));

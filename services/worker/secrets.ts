@@ -31,7 +31,17 @@ export function fileSecretStore(directory: string): SecretStore {
           'CredentialsNotFound',
         );
       }
-      const parsed: unknown = JSON.parse(text);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        // JSON.parse quotes the text around the fault, which may be the secret itself: keep only where it is.
+        const at = error instanceof SyntaxError ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+        throw ApplicationFailure.nonRetryable(
+          `secret ${namespace}/${name} is not valid JSON${at !== undefined ? ` (the fault is at character ${at})` : ''}; fix ${path} so it holds a JSON object of string fields, then the cluster retries by itself.`,
+          'InvalidRequest',
+        );
+      }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw ApplicationFailure.nonRetryable(`secret ${namespace}/${name} must hold a JSON object of string fields; fix ${path}.`, 'InvalidRequest');
       }

@@ -270,6 +270,27 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect(error.message).toMatch(/caCertificate/);
   });
 
+  it('refuses a plain-http vCenter address unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS allows it', () => {
+    const plain = proxy.url.replace(/^https:/, 'http:');
+    let refused: unknown;
+    try {
+      adapterWith({ endpoint: plain });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect((refused as ProviderError).kind).toBe('invalid');
+    expect((refused as ProviderError).message).toMatch(/vCenter address http:\/\/127\.0\.0\.1:\d+ is not https.*SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1/);
+    expect(() => adapterWith({ endpoint: plain, allowInsecureEndpoints: true })).not.toThrow();
+  });
+
+  it('cuts off an answer larger than the limit instead of reading it all', async () => {
+    const limited = adapterWith({ maxResponseBytes: 512 });
+    const error = await failureOf(limited.describeMachine('big-1-m0'));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/larger than 512 bytes/);
+  });
+
   it('refuses placement vCenter does not have, naming the setting', async () => {
     const misplaced = adapterWith({ placement: { ...VCSIM_PLACEMENT, datacenter: 'NoSuchDC' } });
     const error = await failureOf(misplaced.createMachine(request('place-1', 'm0')));

@@ -183,3 +183,21 @@ describe('Azure adapter against a throttling ARM', () => {
     expect(error.details.retryAfterMs).toBe(4_000);
   });
 });
+
+describe('Azure adapter against an ARM whose links point elsewhere', () => {
+  let hostile: AzureTestCloud;
+  afterAll(async () => {
+    await hostile?.stop();
+  });
+
+  it('refuses to follow a nextLink to another origin, before the bearer token goes there', async () => {
+    // Nothing listens there: were the link followed, the failure would be a connection error instead.
+    hostile = await startAzureTestCloud({ pageSize: 1, linkOrigin: 'https://127.0.0.2:9' });
+    const misled = createAzureAdapter({ ...hostile.adapterOptions(), requestTimeoutMs: 5_000 });
+    await misled.ensureClusterInfra(infraRequest('link-w5x6y', 'mgmt-a'));
+    for (const name of ['w-0', 'w-1']) await misled.createMachine(request('link-w5x6y', name));
+    const error = await failure(collect(misled.listMachines({ [TAG.cluster]: 'link-w5x6y' })));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/handed back an address on https:\/\/127\.0\.0\.2:9, not on https:\/\/127\.0\.0\.1:\d+ where it was configured/);
+  });
+});
