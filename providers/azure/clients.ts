@@ -8,7 +8,8 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { DEFAULT_ARM_ENDPOINT, requestTimeoutOf, requestTimeoutPolicy, sameOriginPolicy, type AzureAdapterOptions } from './options';
+import { UNMETERED } from '../rate-limit';
+import { DEFAULT_ARM_ENDPOINT, meterPolicy, requestTimeoutOf, requestTimeoutPolicy, sameOriginPolicy, type AzureAdapterOptions } from './options';
 
 export interface AzureClients {
   readonly compute: ComputeManagementClient;
@@ -28,6 +29,8 @@ export function createAzureClients(options: AzureAdapterOptions): AzureClients {
     additionalPolicies: [
       { policy: requestTimeoutPolicy(requestTimeoutOf(options)), position: 'perCall' as const },
       { policy: sameOriginPolicy(endpoint), position: 'perCall' as const },
+      // perRetry: every request on the wire (pages, operation polls) takes a token.
+      { policy: meterPolicy(options.meter ?? UNMETERED), position: 'perRetry' as const },
     ],
     userAgentOptions: { userAgentPrefix: 'slipway' },
   };

@@ -14,6 +14,7 @@
  */
 import type { VirtualMachine } from '@azure/arm-compute';
 import { infrastructureNotReady } from '../http-errors';
+import { pageGuard } from '../paging';
 import { matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
@@ -99,9 +100,11 @@ export async function describeMachine(context: MachineContext, name: string): Pr
 
 async function* listVms(context: MachineContext, operation: string): AsyncGenerator<VirtualMachine> {
   const pages = context.clients.compute.virtualMachines.listAll().byPage();
-  for (;;) {
+  const guard = pageGuard('azure', operation);
+  for (let index = 0; ; index += 1) {
     const page = await attempt(context, operation, () => pages.next());
     if (page.done) return;
+    guard.next(index);
     yield* page.value;
   }
 }

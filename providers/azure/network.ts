@@ -12,6 +12,7 @@
  * the cluster's tag; a group of that name made by someone else is neither adopted nor deleted.
  */
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
+import { pageGuard } from '../paging';
 import { TAG_ENCODINGS } from '../tag-encoding';
 import { TAG, isOwned, matchesTagQuery, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type CloudResourceKind, type TagQuery } from '../types';
@@ -150,9 +151,12 @@ export interface Listed {
 /** Streams one listing's items carrying the tags, page by page; ones being deleted are left out. */
 export async function* listTagged(context: NetworkContext, kind: CloudResourceKind, operation: string, pages: () => AsyncIterableIterator<Listed[]>, query: TagQuery, nameOf: (name: string) => string = (name) => name): AsyncGenerator<CloudResource> {
   const iterator = pages();
-  for (;;) {
+  // The SDK follows nextLink itself, so only the page budget can be held here.
+  const guard = pageGuard('azure', operation);
+  for (let index = 0; ; index += 1) {
     const page = await attempt(context, operation, () => iterator.next());
     if (page.done) break;
+    guard.next(index);
     for (const item of page.value) {
       if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
       const found = resource(kind, item.id, nameOf(item.name), item.tags);

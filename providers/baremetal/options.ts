@@ -23,6 +23,7 @@
  * BMC URLs must be https unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1 (emulators only).
  */
 import { insecureEndpointsAllowed } from '../endpoints';
+import type { CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
 import { CLOUD } from './errors';
 import type { BmcCredentials } from './redfish';
@@ -59,6 +60,8 @@ export interface BaremetalAdapterOptions {
   readonly powerOffRetryMs?: number;
   /** Lets BMC addresses be plain http: SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only. Otherwise https is required. */
   readonly allowInsecureEndpoints?: boolean;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export interface BaremetalAdapterOptionsInput {

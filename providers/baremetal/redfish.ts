@@ -5,6 +5,7 @@
  * the caller's business (Temporal activity retries).
  */
 import { CLOUD, classifyRedfishFailure, unreachableBmc } from './errors';
+import { UNMETERED, apiClassOfMethod, type CallMeter } from '../rate-limit';
 import { boundedText, requireSecureEndpoint, sameOriginUrl } from '../endpoints';
 import { ProviderError } from '../types';
 
@@ -90,6 +91,8 @@ export interface RedfishClientOptions {
   /** Lets BMC addresses be plain http (SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only). */
   readonly allowInsecureEndpoints: boolean;
   readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export function createRedfishClient(options: RedfishClientOptions): RedfishClient {
@@ -99,6 +102,7 @@ export function createRedfishClient(options: RedfishClientOptions): RedfishClien
     // Before the credentials go anywhere: the BMC's own origin only (a path it advertised may say otherwise), over https.
     const url = sameOriginUrl(CLOUD, `${operation} on host ${bmc.host}`, path, bmc.baseUrl);
     requireSecureEndpoint(CLOUD, `the BMC address of host ${bmc.host}`, url, options.allowInsecureEndpoints);
+    await (options.meter ?? UNMETERED)(apiClassOfMethod(method));
     let response: Response;
     let text: string;
     try {

@@ -11,6 +11,7 @@
  * record first, then its zone (a zone holding records cannot be deleted).
  */
 import { TAG, matchesTagQuery } from '../tags';
+import { pageGuard } from '../paging';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError } from './errors';
@@ -173,12 +174,14 @@ export function dnsOperations(gce: Gce): DnsOperations {
         if (zone) yield* await yieldZone(zone);
         return;
       }
+      const guard = pageGuard('gcp', operation);
       let pageToken: string | undefined;
       do {
         const token = pageToken;
         const page = await gce.dns<ZoneList>(operation, { method: 'GET', path: 'managedZones', query: { maxResults: String(gce.pageSize), ...(token ? { pageToken: token } : {}) } });
         for (const zone of page.managedZones ?? []) yield* await yieldZone(zone);
         pageToken = page.nextPageToken || undefined;
+        if (pageToken) guard.next(pageToken);
       } while (pageToken);
     },
 

@@ -12,6 +12,7 @@
  * an earlier attempt made it. Regional operations are polled with regionOperations.get.
  */
 import type { protos } from '@google-cloud/compute';
+import { pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
@@ -147,6 +148,7 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     const infraId = query[TAG.cluster];
     if (infraId !== undefined && !GCE_NAME.test(infraId)) return;
     const filter = infraId !== undefined ? nameFilter(loadBalancerName(infraId)) : undefined;
+    const guard = pageGuard('gcp', operation);
     let pageToken: string | undefined;
     do {
       const token = pageToken;
@@ -169,6 +171,7 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
         if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   };
 

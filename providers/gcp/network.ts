@@ -14,6 +14,7 @@
  */
 import type { protos } from '@google-cloud/compute';
 import { infrastructureNotReady } from '../http-errors';
+import { pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
@@ -139,6 +140,7 @@ export function networkOperations(gce: Gce): NetworkOperations {
     // With the cluster known, only one name can match; otherwise every resource is read, page by page.
     const filter = infraId !== undefined ? nameFilter(collection === 'networks' ? networkName(infraId) : firewallName(infraId)) : undefined;
     if (infraId !== undefined && !GCE_NAME.test(infraId)) return;
+    const guard = pageGuard('gcp', operation);
     let pageToken: string | undefined;
     do {
       const token = pageToken;
@@ -157,6 +159,7 @@ export function networkOperations(gce: Gce): NetworkOperations {
         if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   };
 

@@ -4,14 +4,18 @@
  * cloud, like EC2, allows '/' and '.' in tag keys.
  */
 import type { CanonicalTags, CloudMachine, NodeReport, CloudResource, CloudResourceKind, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
+import { UNMETERED, apiClassOfMethod, type CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
 import { isOwned, type OwnershipScope } from '../tags';
+import { pageGuard } from '../paging';
 
 export interface SimulatedAdapterOptions {
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
   readonly requestTimeoutMs?: number;
   readonly pageSize?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 interface WireResource {
@@ -70,7 +74,9 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const pageSize = options.pageSize ?? 100;
 
+  const meter = options.meter ?? UNMETERED;
   const call = async <T>(operation: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
+    await meter(apiClassOfMethod(method));
     let response: Response;
     try {
       response = await fetch(new URL(path, options.baseUrl), {
@@ -101,6 +107,7 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
   };
 
   async function* pages(path: string, query: TagQuery, extra: Record<string, string> = {}): AsyncGenerator<WireResource> {
+    const guard = pageGuard('simulated', `list ${path}`);
     let pageToken: string | undefined;
     do {
       const params = new URLSearchParams({ pageSize: String(pageSize), ...extra, ...(pageToken ? { pageToken } : {}) });
@@ -108,6 +115,7 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
       const page = await call<{ items: WireResource[]; nextPageToken?: string }>('list', 'GET', `${path}?${params}`);
       for (const item of page?.items ?? []) yield item;
       pageToken = page?.nextPageToken;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   }
 

@@ -37,6 +37,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
   const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate, {
     ...(options.allowInsecureEndpoints !== undefined ? { allowInsecureEndpoints: options.allowInsecureEndpoints } : {}),
     ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    ...(options.meter !== undefined ? { meter: options.meter } : {}),
   });
   const soap = createSoapClient(transport, options.credentials, redactor.redact, redactor.remember);
   const vim = createVim(soap, { taskTimeoutMs: taskTimeoutOf(options), redact: redactor.redact });

@@ -6,6 +6,7 @@
  * that names the operation only: never a header or a body, which may hold a password or session.
  */
 import http from 'node:http';
+import { UNMETERED, type ApiClass, type CallMeter } from '../rate-limit';
 import https from 'node:https';
 import { MAX_RESPONSE_BYTES, requireSecureEndpoint, responseTooLarge } from '../endpoints';
 import { connectionFailure } from '../http-errors';
@@ -53,6 +54,15 @@ export interface TransportLimits {
   /** Lets the endpoint be plain http: SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only. */
   readonly allowInsecureEndpoints?: boolean;
   readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
+}
+
+/** SOAP and REST both POST reads; what changes the inventory is a *_Task, a create, or a REST delete or attach. */
+function apiClassOf(request: HttpRequest): ApiClass {
+  if (request.method === 'GET') return 'describe';
+  if (request.method !== 'POST') return 'mutate';
+  return /_Task>|<CreateFolder|~action=(attach|detach|create)|\/(category|tag)$/.test(`${request.path} ${request.body ?? ''}`) ? 'mutate' : 'describe';
 }
 
 export function createHttpTransport(endpoint: string, timeoutMs: number, caCertificate: string | undefined, limits: TransportLimits = {}): HttpTransport {
@@ -99,6 +109,7 @@ export function createHttpTransport(endpoint: string, timeoutMs: number, caCerti
 
   return {
     async send(request) {
+      await (limits.meter ?? UNMETERED)(apiClassOf(request));
       try {
         return await exchange(request);
       } catch (error) {

@@ -26,6 +26,7 @@
  * vSphere has no regions: the target's region is not used for placement.
  */
 import { insecureEndpointsAllowed } from '../endpoints';
+import type { CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
 
 export interface VsphereCredentials {
@@ -63,6 +64,8 @@ export interface VsphereAdapterOptions {
   readonly allowInsecureEndpoints?: boolean;
   /** The most one answer may hold (endpoints.ts MAX_RESPONSE_BYTES by default). */
   readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export const VSPHERE_ENDPOINT_ENV = 'SLIPWAY_VSPHERE_ENDPOINT';

@@ -27,6 +27,7 @@ import { ProviderError, type CloudResource, type MachineCreateRequest, type Prov
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { ec2FaultDialect, elbFaultDialect, isRoute53Request, route53FaultDialect, startMoto, type RunningMoto } from '../support/peers/moto';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ApiClass } from '../../providers/rate-limit';
 import { createClusterActivities } from '../../services/worker/cluster-activities';
 import { ownerMarker } from '../../workflows/planners/names';
 import { describeProviderContract } from './provider-contract';
@@ -205,6 +206,17 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     const left = (await collect(adapter.listMachines({ [TAG.cluster]: infraId }))).filter((machine) => machine.phase !== 'terminated' && machine.phase !== 'stopping');
     expect(left.map((machine) => machine.providerId)).toEqual([owned.providerId]);
     expect(left.map((machine) => machine.providerId)).not.toContain(loose.providerId);
+  });
+
+  it('takes a rate-limit token for every EC2, ELB and Route 53 request it sends, each page included', async () => {
+    const taken: ApiClass[] = [];
+    const metered = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize, meter: async (apiClass) => void taken.push(apiClass) });
+    const before = proxy.stats.requests;
+    await metered.ensureClusterInfra(infraRequest('meter-1'));
+    await collect(metered.listResources({ [TAG.cluster]: 'meter-1' }));
+    expect(taken).toHaveLength(proxy.stats.requests - before);
+    expect(taken).toContain('mutate');
+    expect(taken).toContain('describe');
   });
 
   it('never lists, describes or adopts an instance without the management tag', async () => {

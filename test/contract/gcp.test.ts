@@ -218,6 +218,20 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(proxy.stats.requests - before).toBe(1);
   });
 
+  it('stops paging with an error when GCE hands back a page token it already gave', async () => {
+    const looping = await startGceEmulator({ echoPageTokens: true, timings: { globalOperationMs: 50 } });
+    try {
+      const paged = accessTokenAdapter(looping, looping.url, { pageSize: 1 });
+      await paged.ensureClusterInfra(infraRequest('loop-1'));
+      for (const name of ['m0', 'm1', 'm2']) await paged.createMachine(request('loop-1', name));
+      const error = await errorOf(collect(paged.listMachines({ [TAG.cluster]: 'loop-1' })));
+      expect(error.kind).toBe('retryable');
+      expect(error.message).toMatch(/gcp list machines: the service handed back a page token it had already given, so paging stopped/);
+    } finally {
+      await looping.stop();
+    }
+  });
+
   it('never lists, describes or adopts an instance without the management label', async () => {
     const project = emulator.project;
     const zone = emulator.zone;
