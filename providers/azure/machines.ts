@@ -15,7 +15,7 @@
 import type { VirtualMachine } from '@azure/arm-compute';
 import { infrastructureNotReady } from '../http-errors';
 import { pageGuard } from '../paging';
-import { matchesTagQuery } from '../tags';
+import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
 import { armErrorCode, classifyAzureError, isNotFound } from './errors';
@@ -112,7 +112,7 @@ async function* listVms(context: MachineContext, operation: string): AsyncGenera
 export async function* listMachines(context: MachineContext, query: TagQuery): AsyncGenerator<CloudMachine> {
   for await (const vm of listVms(context, 'list machines')) {
     const machine = machineOf(vm);
-    if (matchesTagQuery(machine.tags, query)) yield machine;
+    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
   }
 }
 
@@ -121,7 +121,7 @@ export async function* listMachineResources(context: MachineContext, query: TagQ
   for await (const vm of listVms(context, 'list resources')) {
     if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
     const machine = machineOf(vm);
-    if (matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags };
+    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags };
   }
 }
 

@@ -108,7 +108,25 @@ export async function ensureClusterNetwork(context: NetworkContext, infraId: str
     };
     await attempt(context, 'create virtual network', () => clients.network.virtualNetworks.createOrUpdate(group, vnetName, body).submitted());
   }
-  return [resource('network', vnetId, vnetName, currentVnet?.tags ?? encodedTags), resource('securityGroup', nsgId, nsgName, currentNsg?.tags ?? encodedTags)];
+  return [
+    resource('network', vnetId, vnetName, currentVnet?.tags ?? encodedTags),
+    resource('securityGroup', nsgId, nsgName, currentNsg?.tags ?? encodedTags),
+    // The group holds everything else: listed (and swept) as the last network resource.
+    resource('network', groupId(context.subscriptionId, group), group, currentGroup?.tags ?? encodedTags),
+  ];
+}
+
+const GROUP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i;
+
+/** Deletes a resource group a sweep found, once more checking it is ours and some cluster's own group. */
+async function deleteGroupResource(context: NetworkContext, group: string): Promise<void> {
+  const current = await existing(context, 'get resource group', () => context.clients.resources.resourceGroups.get(group));
+  if (!current) return;
+  const infraId = TAG_ENCODINGS.azure.decode(current.tags ?? {})[TAG.cluster];
+  if (infraId === undefined || resourceGroupName(infraId).toLowerCase() !== group.toLowerCase() || !ownedByCluster(current.tags, infraId)) {
+    throw new ProviderError('invalid', `azure delete resource group: ${group} is not a cluster group Slipway made (it lacks our management tag or its cluster's tag); it is left alone`, { operation: 'delete resource group' });
+  }
+  await deleteClusterGroup(context, infraId);
 }
 
 /** Whether the cluster's resource group is there and ours (our management tag, the cluster's tag): only then is anything in it deleted. */
@@ -128,6 +146,8 @@ export async function deleteClusterGroup(context: NetworkContext, infraId: strin
 }
 
 export async function deleteNetworkResource(context: NetworkContext, kind: 'network' | 'securityGroup', id: string): Promise<void> {
+  const group = kind === 'network' ? GROUP_ID.exec(id)?.[1] : undefined;
+  if (group !== undefined) return deleteGroupResource(context, group);
   const type = kind === 'network' ? VNET_TYPE : NSG_TYPE;
   const address = parseResourceId(id, type);
   if (!address) throw new ProviderError('invalid', `azure delete ${kind}: "${id}" is not the resource ID of a ${type}`, { operation: `delete ${kind}` });
@@ -148,7 +168,7 @@ export interface Listed {
   readonly provisioningState?: string;
 }
 
-/** Streams one listing's items carrying the tags, page by page; ones being deleted are left out. */
+/** Streams one listing's items carrying our management tag and the query's tags, page by page; ones being deleted are left out. */
 export async function* listTagged(context: NetworkContext, kind: CloudResourceKind, operation: string, pages: () => AsyncIterableIterator<Listed[]>, query: TagQuery, nameOf: (name: string) => string = (name) => name): AsyncGenerator<CloudResource> {
   const iterator = pages();
   // The SDK follows nextLink itself, so only the page budget can be held here.
@@ -160,14 +180,28 @@ export async function* listTagged(context: NetworkContext, kind: CloudResourceKi
     for (const item of page.value) {
       if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
       const found = resource(kind, item.id, nameOf(item.name), item.tags);
-      if (matchesTagQuery(found.tags, query)) yield found;
+      // Without our management tag a resource is never ours, whatever the query asks.
+      if (found.tags[TAG.management] !== undefined && matchesTagQuery(found.tags, query)) yield found;
     }
   }
 }
 
-/** Streams the subscription's networks and security groups carrying the tags. */
+/** The subscription's resource groups as listTagged reads items (a group keeps its state under properties). */
+async function* groupPages(context: NetworkContext): AsyncIterableIterator<Listed[]> {
+  for await (const page of context.clients.resources.resourceGroups.list().byPage()) {
+    yield page.map((group) => ({
+      ...(group.id !== undefined ? { id: group.id } : {}),
+      ...(group.name !== undefined ? { name: group.name } : {}),
+      ...(group.tags !== undefined ? { tags: group.tags } : {}),
+      ...(group.properties?.provisioningState !== undefined ? { provisioningState: group.properties.provisioningState } : {}),
+    }));
+  }
+}
+
+/** Streams the subscription's security groups, networks and resource groups carrying the tags, in the order they can be deleted. */
 export async function* listNetworkResources(context: NetworkContext, query: TagQuery): AsyncGenerator<CloudResource> {
   const { network } = context.clients;
   yield* listTagged(context, 'securityGroup', 'list network security groups', () => network.networkSecurityGroups.listAll().byPage(), query);
   yield* listTagged(context, 'network', 'list virtual networks', () => network.virtualNetworks.listAll().byPage(), query);
+  yield* listTagged(context, 'network', 'list resource groups', () => groupPages(context), query);
 }

@@ -123,6 +123,23 @@ describe('Azure adapter against the ARM emulator', () => {
     expect(await adapter.describeMachine(machine.name)).toBeUndefined();
   });
 
+  it('lists a leftover resource group for the sweep (ours only), and deleteResource deletes it', async () => {
+    const infraId = 'left-x7y8z';
+    await adapter.ensureClusterInfra(infraRequest(infraId, 'mgmt-a'));
+    const groups = (await collect(adapter.listResources({ [TAG.management]: 'mgmt-a', [TAG.cluster]: infraId }))).filter((resource) => /\/resourceGroups\/[^/]+$/.test(resource.id));
+    expect(groups.map((group) => [group.kind, group.name])).toEqual([['network', `${infraId}-rg`]]);
+    cloud.emulator.state.groups.set('stray-rg', { id: cloud.emulator.state.groupId('stray-rg'), name: 'stray-rg', location: 'eastus', tags: { 'slipway.dev_cluster': infraId }, provisioningState: 'Succeeded' });
+    expect((await collect(adapter.listResources({ [TAG.management]: 'mgmt-a', [TAG.cluster]: infraId }))).map((resource) => resource.name)).not.toContain('stray-rg');
+    const [group] = groups;
+    if (!group) throw new Error('no resource group listed');
+    await adapter.deleteResource(group);
+    expect(cloud.emulator.state.group(`${infraId}-rg`)?.provisioningState ?? 'gone').toMatch(/Deleting|gone/);
+    await sleep(OPERATION_MS + 50);
+    cloud.emulator.state.settle();
+    expect(cloud.emulator.state.group(`${infraId}-rg`)).toBeUndefined();
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
   it('lists only machines carrying every tag asked for, across pages', async () => {
     const infraId = 'list-j7k8l';
     const made: CloudMachine[] = [];
