@@ -13,6 +13,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   type LoadBalancer,
   type TargetGroup,
@@ -21,7 +22,7 @@ import { CreateHostedZoneCommand, GetHostedZoneCommand, ListHostedZonesByNameCom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { callerReferenceFor } from '../../providers/aws/dns';
-import { apiLoadBalancerName } from '../../providers/aws/load-balancer';
+import { apiLoadBalancerName, isTargetGroupArn } from '../../providers/aws/load-balancer';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
@@ -303,6 +304,29 @@ describe('aws adapter on moto: the cluster API\'s load balancer and DNS record',
     await elbProxy?.stop();
     await proxy?.stop();
     await moto?.stop();
+  });
+
+  it('registers a control-plane machine in the API target group, and deregisters it before deleting it; workers stay out', async () => {
+    const infraId = 'cp-1';
+    const infra = await adapter.ensureClusterInfra(infraRequest(infraId));
+    const group = infra.resources.find((resource) => isTargetGroupArn(resource.id));
+    const machine = (role: 'control-plane' | 'worker', machineName: string) =>
+      adapter.createMachine({
+        name: `${infraId}-${machineName}`,
+        idempotencyToken: `${infraId}${machineName}`.replaceAll('-', ''),
+        role,
+        instanceType: 't3.large',
+        image: 'ami-0123456789abcdef0',
+        infraId,
+        tags: ownershipTags({ managementId, infraId, machineName, role, createdAt: '2026-11-25T00:00:00.000Z' }),
+      });
+    const targets = async () => ((await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: group?.id }))).TargetHealthDescriptions ?? []).map((target) => [target.Target?.Id, target.Target?.Port]);
+    const master = await machine('control-plane', 'master-0');
+    await machine('worker', 'worker-0');
+    const instanceId = master.providerId.split('/').at(-1);
+    expect(await targets()).toEqual([[instanceId, 6443]]);
+    await adapter.deleteMachine(master.providerId);
+    expect(await targets()).toEqual([]);
   });
 
   it('puts an internal NLB in the cluster\'s subnet, with a TCP 6443 target group in its VPC and a TCP 6443 listener to it, both tagged', async () => {
