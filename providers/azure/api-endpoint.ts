@@ -14,13 +14,12 @@ import type { LoadBalancer } from '@azure/arm-network';
 import { ProviderError, type CloudResource, type TagQuery } from '../types';
 import type { OwnershipScope } from '../tags';
 import { isNotFound } from './errors';
-import { API_PORT, API_RECORD, dnsLinkName, dnsZoneName, groupId, loadBalancerName, parseResourceId, resourceGroupName, subnetId, virtualNetworkName } from './names';
+import { API_BACKEND_POOL, API_PORT, API_RECORD, dnsLinkName, dnsZoneName, groupId, loadBalancerName, parseResourceId, resourceGroupName, subnetId, virtualNetworkName } from './names';
 import { attempt, existing, listTagged, ownedByCluster, refuseForeign, resource, scopeOf, usable, type NetworkContext } from './network';
 
 const LB_TYPE = 'Microsoft.Network/loadBalancers';
 const ZONE_TYPE = 'Microsoft.Network/privateDnsZones';
 const FRONTEND = 'api-frontend';
-const POOL = 'api-backend';
 const PROBE = 'api-probe';
 const RULE = 'api-6443';
 const RECORD_TTL_SECONDS = 60;
@@ -48,7 +47,7 @@ function loadBalancerBody(context: NetworkContext, request: ApiEndpointRequest, 
     tags: request.encodedTags,
     sku: { name: 'Standard', tier: 'Regional' },
     frontendIPConfigurations: [{ name: FRONTEND, subnet: { id: subnetId(context.subscriptionId, request.infraId, 'control-plane') }, privateIPAllocationMethod: 'Dynamic' }],
-    backendAddressPools: [{ name: POOL }],
+    backendAddressPools: [{ name: API_BACKEND_POOL }],
     probes: [{ name: PROBE, protocol: 'Tcp', port: API_PORT, intervalInSeconds: 5, numberOfProbes: 2 }],
     loadBalancingRules: [
       {
@@ -57,7 +56,7 @@ function loadBalancerBody(context: NetworkContext, request: ApiEndpointRequest, 
         frontendPort: API_PORT,
         backendPort: API_PORT,
         frontendIPConfiguration: part('frontendIPConfigurations', FRONTEND),
-        backendAddressPool: part('backendAddressPools', POOL),
+        backendAddressPool: part('backendAddressPools', API_BACKEND_POOL),
         probe: part('probes', PROBE),
         idleTimeoutInMinutes: 30,
       },

@@ -78,7 +78,7 @@ export async function createMachine(context: MachineContext, request: MachineCre
     accepted = await submitCreate(context, request, body);
   } catch (error) {
     if (!MISSING_CLUSTER_NETWORK.has(armErrorCode(error) ?? '')) throw classifyAzureError('create machine', error, context.timeoutMs);
-    throw infrastructureNotReady('azure', 'create machine', request.infraId, `the resource group ${group} with its virtual network and security group`);
+    throw infrastructureNotReady('azure', 'create machine', request.infraId, `the resource group ${group} with its virtual network, security group and (for the control plane) API load balancer`);
   }
   const vmId = accepted?.id ?? `/subscriptions/${context.subscriptionId}/resourceGroups/${group}/providers/${VM_TYPE}/${request.name}`;
   return machineOf({ ...body, ...accepted, id: vmId, name: accepted?.name ?? request.name, provisioningState: accepted?.provisioningState ?? 'Creating' });

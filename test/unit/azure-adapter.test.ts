@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { apiBackendPoolId } from '../../providers/azure/names';
+import { backendPoolMembers } from '../emulators/azure-arm/references';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
 import { collect, sleep } from '../support/async-checks';
 
@@ -138,6 +140,19 @@ describe('Azure adapter against the ARM emulator', () => {
     cloud.emulator.state.settle();
     expect(cloud.emulator.state.group(`${infraId}-rg`)).toBeUndefined();
     expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('puts control-plane machines (not workers) in the API load balancer\'s backend pool, and they leave it with their NIC on delete', async () => {
+    const infraId = 'pool-p1q2r';
+    await adapter.ensureClusterInfra(infraRequest(infraId, 'mgmt-a'));
+    const pool = apiBackendPoolId(cloud.emulator.subscriptionId, infraId);
+    const master = await adapter.createMachine(request(infraId, 'master-0', { role: 'control-plane' }));
+    await adapter.createMachine(request(infraId, 'worker-0'));
+    expect(backendPoolMembers(cloud.emulator.state, pool).map((vm) => vm.name)).toEqual([`${infraId}-master-0`]);
+    await adapter.deleteMachine(master.providerId);
+    await sleep(OPERATION_MS + 50);
+    cloud.emulator.state.settle();
+    expect(backendPoolMembers(cloud.emulator.state, pool)).toEqual([]);
   });
 
   it('lists only machines carrying every tag asked for, across pages', async () => {
