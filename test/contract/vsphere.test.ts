@@ -193,6 +193,31 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     }
   });
 
+  it('removes a deleted machine\'s own machine-name and created-at tags once nothing else carries them', async () => {
+    const tagNames = async (category: string): Promise<string[]> => {
+      const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
+      for (const id of categoryIds) {
+        const found = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
+        if (found.name !== category) continue;
+        const tagIds = (await directRest.call('inspect', 'POST', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}?~action=list-tags-for-category`)) as string[];
+        return Promise.all(tagIds.map(async (tagId) => ((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name));
+      }
+      return [];
+    };
+    await adapter.ensureClusterInfra(infraRequest('prune-1'));
+    const kept = await adapter.createMachine(request('prune-1', 'shared-m0'));
+    const createdAt = '2026-11-25T09:09:09.009Z';
+    const doomed = await adapter.createMachine(request('prune-1', 'prune-only-m7', { tags: { ...request('prune-1', 'prune-only-m7').tags, [TAG.createdAt]: createdAt } }));
+    expect(await tagNames('slipway.dev_machine')).toContain('prune-only-m7');
+    expect(await tagNames('slipway.dev_created-at')).toContain(createdAt);
+    await adapter.deleteMachine(doomed.providerId);
+    expect(await tagNames('slipway.dev_machine')).not.toContain('prune-only-m7');
+    expect(await tagNames('slipway.dev_created-at')).not.toContain(createdAt);
+    // Tags other objects still carry stay.
+    expect(await tagNames('slipway.dev_machine')).toContain('shared-m0');
+    expect((await adapter.describeMachine(kept.name))?.tags[TAG.machine]).toBe('shared-m0');
+  });
+
   it('heals a create cut short between clone and tagging: the next create tags and powers on the VM it finds', async () => {
     await adapter.ensureClusterInfra(infraRequest('heal-1'));
     await rawClone('/DC0/vm/heal-1', 'heal-1-m0');
