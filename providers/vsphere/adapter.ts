@@ -60,8 +60,8 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId)] };
     },
 
-    async deleteClusterInfra(infraId) {
-      await folders.deleteIfEmpty('delete cluster infrastructure', infraId);
+    async deleteClusterInfra(infraId, scope = {}) {
+      await folders.deleteIfEmpty('delete cluster infrastructure', infraId, scope);
     },
 
     async *listResources(query) {

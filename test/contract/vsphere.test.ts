@@ -218,6 +218,20 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect((await adapter.describeMachine(kept.name))?.tags[TAG.machine]).toBe('shared-m0');
   });
 
+  it('deleteClusterInfra leaves a folder of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {
+    const vmFolder = await find('/DC0/vm');
+    if (!vmFolder) throw new Error('vcsim has no /DC0/vm');
+    await direct.createFolder('inspect', vmFolder, 'foreign-f1');
+    await adapter.deleteClusterInfra('foreign-f1');
+    expect(await find('/DC0/vm/foreign-f1')).toBeDefined();
+
+    await adapter.ensureClusterInfra({ ...infraRequest('theirs-f2'), tags: ownershipTags({ managementId: 'mgmt-other', infraId: 'theirs-f2', createdAt: '2026-11-25T00:00:00.000Z' }) });
+    await adapter.deleteClusterInfra('theirs-f2', { managementId });
+    expect(await find('/DC0/vm/theirs-f2')).toBeDefined();
+    await adapter.deleteClusterInfra('theirs-f2', { managementId: 'mgmt-other' });
+    expect(await find('/DC0/vm/theirs-f2')).toBeUndefined();
+  });
+
   it('heals a create cut short between clone and tagging: the next create tags and powers on the VM it finds', async () => {
     await adapter.ensureClusterInfra(infraRequest('heal-1'));
     await rawClone('/DC0/vm/heal-1', 'heal-1-m0');
