@@ -87,3 +87,16 @@ export function connectionFailure(cloud: string, operation: string, error: unkno
 export function invalidField(cloud: string, operation: string, field: string, expected: string): ProviderError {
   return new ProviderError('invalid', `${cloud} ${operation}: ${field} ${expected}; fix the machine template and apply it again`, { operation });
 }
+
+/**
+ * A machine create whose cluster network (subnet, security group, virtual network) is not there:
+ * a wait, never a launch into some default network. Retryable, so the activity tries again once
+ * the cluster's infrastructure has been built.
+ */
+export function infrastructureNotReady(cloud: string, operation: string, infraId: string, missing: string): ProviderError {
+  return new ProviderError(
+    'retryable',
+    `${cloud} ${operation}: the infrastructure of cluster ${infraId} is not ready: ${missing} is missing. No machine is launched outside the cluster's own network; the create is retried once the cluster's infrastructure exists`,
+    { operation },
+  );
+}

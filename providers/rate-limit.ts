@@ -5,8 +5,10 @@
  * fixed windows that together approximate the token buckets clouds publish). When the
  * cloud answers "throttled" the bucket drains for every worker until the cloud's delay passes.
  *
- * `rateLimitedAdapter` wraps any ProviderAdapter with it. The account is a label (the
- * credentials reference, never the credential itself).
+ * Every request an adapter sends takes a token: each adapter is built with a CallMeter (callMeter)
+ * and calls it before each HTTP request, every page and every operation poll included.
+ * `rateLimitedAdapter` then drains the bucket for every worker when the cloud throttles. The
+ * account is a label (the credentials reference, never the credential itself).
  */
 import type { Redis } from 'ioredis';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -49,6 +51,22 @@ export interface CloudRateLimiter {
   acquire(scope: RateScope, apiClass: ApiClass): Promise<void>;
   /** Empties the bucket for every worker, for the cloud's delay (or the rest of the window when it gave none). */
   drain(scope: RateScope, apiClass: ApiClass, retryAfterMs?: number): Promise<void>;
+}
+
+/** Takes one token for one request to the cloud; adapters call it before every request they send. */
+export type CallMeter = (apiClass: ApiClass) => Promise<void>;
+
+/** A meter on the shared buckets of one (provider, account, region). */
+export function callMeter(limiter: CloudRateLimiter, scope: RateScope): CallMeter {
+  return (apiClass) => limiter.acquire(scope, apiClass);
+}
+
+/** The meter of an adapter built without a shared limiter (tests, the CLI). */
+export const UNMETERED: CallMeter = async () => undefined;
+
+/** Reads take describe tokens; anything that may change the cloud takes mutate tokens. */
+export function apiClassOfMethod(method: string): ApiClass {
+  return method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? 'describe' : 'mutate';
 }
 
 export interface RedisRateLimiterOptions {
@@ -144,13 +162,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): CloudR
 }
 
 /**
- * Every adapter call first takes a token from its bucket; a throttled answer drains the
- * bucket for all workers. A list takes one token when it starts (pages after the first
- * are not metered one by one).
+ * A throttled answer drains the bucket for all workers. The tokens themselves are taken per
+ * request by the adapter's own CallMeter (callMeter with the same limiter and scope), so a paged
+ * list or an ensureClusterInfra of many calls takes one token per call, not one in all.
  */
 export function rateLimitedAdapter(adapter: ProviderAdapter, limiter: CloudRateLimiter, scope: RateScope): ProviderAdapter {
   const guarded = async <T>(apiClass: ApiClass, call: () => Promise<T>): Promise<T> => {
-    await limiter.acquire(scope, apiClass);
     try {
       return await call();
     } catch (error) {
@@ -159,7 +176,6 @@ export function rateLimitedAdapter(adapter: ProviderAdapter, limiter: CloudRateL
     }
   };
   async function* guardedList<T>(items: () => AsyncIterable<T>): AsyncGenerator<T> {
-    await limiter.acquire(scope, 'describe');
     try {
       yield* items();
     } catch (error) {
@@ -174,7 +190,7 @@ export function rateLimitedAdapter(adapter: ProviderAdapter, limiter: CloudRateL
     listMachines: (query) => guardedList(() => adapter.listMachines(query)),
     deleteMachine: (providerId) => guarded('mutate', () => adapter.deleteMachine(providerId)),
     ensureClusterInfra: (request) => guarded('mutate', () => adapter.ensureClusterInfra(request)),
-    deleteClusterInfra: (infraId) => guarded('mutate', () => adapter.deleteClusterInfra(infraId)),
+    deleteClusterInfra: (infraId, scope) => guarded('mutate', () => adapter.deleteClusterInfra(infraId, scope)),
     listResources: (query) => guardedList(() => adapter.listResources(query)),
     deleteResource: (resource) => guarded('mutate', () => adapter.deleteResource(resource)),
   };

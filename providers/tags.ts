@@ -5,6 +5,8 @@ export const TAG = {
   machine: 'slipway.dev/machine',
   role: 'slipway.dev/role',
   createdAt: 'slipway.dev/created-at',
+  /** Set only on machines of a standalone MachineDeployment: who owns them besides the cluster (see ownerMarker in workflows/planners/names.ts). */
+  owner: 'slipway.dev/owner',
 } as const;
 
 export interface OwnershipTagInput {
@@ -13,6 +15,8 @@ export interface OwnershipTagInput {
   readonly machineName?: string;
   readonly role?: string;
   readonly createdAt: string;
+  /** The owner marker of a standalone MachineDeployment's machines. */
+  readonly owner?: string;
 }
 
 export function ownershipTags(input: OwnershipTagInput): Record<string, string> {
@@ -23,9 +27,30 @@ export function ownershipTags(input: OwnershipTagInput): Record<string, string> 
   };
   if (input.machineName !== undefined) tags[TAG.machine] = input.machineName;
   if (input.role !== undefined) tags[TAG.role] = input.role;
+  if (input.owner !== undefined) tags[TAG.owner] = input.owner;
   return tags;
 }
 
 export function matchesTagQuery(tags: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>): boolean {
   return Object.entries(query).every(([key, value]) => tags[key] === value);
+}
+
+/** Whose resources a delete or an adoption may touch. */
+export interface OwnershipScope {
+  /** The management plane's ID; when absent any management tag will do (never none). */
+  readonly managementId?: string;
+  /** The owner marker the caller owns; a resource marked for any other owner is left alone. */
+  readonly owner?: string;
+}
+
+/**
+ * Whether a resource of cluster `infraId` may be deleted or adopted by this caller: it carries our
+ * management tag (the scope's, when given), the cluster's tag, and no other owner's marker.
+ */
+export function isOwned(tags: Readonly<Record<string, string>>, infraId: string, scope: OwnershipScope = {}): boolean {
+  const management = tags[TAG.management];
+  if (management === undefined || (scope.managementId !== undefined && management !== scope.managementId)) return false;
+  if (tags[TAG.cluster] !== infraId) return false;
+  const owner = tags[TAG.owner];
+  return owner === undefined || owner === scope.owner;
 }

@@ -6,6 +6,8 @@
  * into its cloud's syntax and decodes them back on read.
  */
 
+import type { OwnershipScope } from './tags';
+
 export type CanonicalTags = Record<string, string>;
 
 export type MachineRole = 'control-plane' | 'worker';
@@ -21,7 +23,11 @@ export interface MachineCreateRequest {
   readonly instanceType: string;
   readonly image: string;
   readonly infraId: string;
-  /** Canonical ownership tags, applied at creation (never in a second call). */
+  /**
+   * Canonical ownership tags, applied at creation (never in a second call). A standalone
+   * MachineDeployment's machines also carry its owner marker (TAG.owner), so that a sweep of the
+   * cluster leaves them to their MachineDeployment.
+   */
   readonly tags: CanonicalTags;
 }
 
@@ -90,8 +96,12 @@ export interface ProviderAdapter {
   deleteMachine(providerId: string): Promise<void>;
   /** Idempotent: creates what is missing of the cluster's network, load balancer and API DNS record. */
   ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
-  /** Deletes every infrastructure resource of the cluster (not machines); missing ones are fine. */
-  deleteClusterInfra(infraId: string): Promise<void>;
+  /**
+   * Deletes every infrastructure resource of the cluster (not machines) that carries our management
+   * tag (the scope's, when given) and the cluster's tag, and no other owner's marker; anything
+   * else is left alone. Missing ones are fine.
+   */
+  deleteClusterInfra(infraId: string, scope?: OwnershipScope): Promise<void>;
   /** Streams every resource of any kind carrying all the given tags. */
   listResources(query: TagQuery): AsyncIterable<CloudResource>;
   deleteResource(resource: CloudResource): Promise<void>;

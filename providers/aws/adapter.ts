@@ -23,7 +23,7 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
   const loadBalancers = loadBalancerOperations(services.elb);
   const dns = dnsOperations(services.route53);
   const infra = clusterInfraOperations(options.region, network, loadBalancers, dns);
-  const instances = instanceOperations(services.ec2, network.placementFor, network.forgetPlacement);
+  const instances = instanceOperations(services.ec2, network.placementFor, network.forgetPlacement, loadBalancers);
 
   return {
     platform: 'aws',

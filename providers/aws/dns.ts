@@ -30,7 +30,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { chunks, pages, type Route53 } from './services';
-import { canonicalTagsOf, carriesTags, clusterQuery, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
+import { canonicalTagsOf, carriesTags, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
+import { TAG, isOwned, type OwnershipScope } from '../tags';
 
 /** Route 53 pages hold at most 100 zones; ListTagsForResources takes at most 10 IDs. */
 const ZONE_PAGE_MAX = 100;
@@ -70,7 +71,8 @@ export interface DnsOperations {
   /** Zones carrying the query's tags, page by page. */
   listZoneResources(query: TagQuery): AsyncGenerator<CloudResource>;
   /** The cluster's zones: tagged with its infra ID, or made under its caller reference and not tagged yet. */
-  clusterZones(infraId: string): AsyncGenerator<CloudResource>;
+  /** Zones tagged as the cluster's and ours (isOwned), or untagged ones our caller reference names (a crash between create and tag). */
+  clusterZones(infraId: string, scope?: OwnershipScope): AsyncGenerator<CloudResource>;
   /** Deletes the zone's records (but its own NS and SOA), then the zone; a missing zone is fine. */
   deleteZoneResource(resource: CloudResource): Promise<void>;
 }
@@ -230,11 +232,12 @@ export function dnsOperations(route53: Route53): DnsOperations {
       for await (const { zone, tags } of zonesWithTags(operation)) if (carriesTags(operation, tags, query)) yield zoneResource(zone, tags);
     },
 
-    async *clusterZones(infraId) {
+    async *clusterZones(infraId, scope = {}) {
       const operation = 'delete cluster DNS zone';
-      const query = clusterQuery(infraId);
       for await (const { zone, tags } of zonesWithTags(operation)) {
-        if (carriesTags(operation, tags, query) || isOursByReference(zone, infraId)) yield zoneResource(zone, tags);
+        const found = zoneResource(zone, tags);
+        const untagged = found.tags[TAG.management] === undefined && found.tags[TAG.cluster] === undefined;
+        if (isOwned(found.tags, infraId, scope) || (untagged && isOursByReference(zone, infraId))) yield found;
       }
     },
 

@@ -10,6 +10,8 @@ import { invalidField } from '../http-errors';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
 import { awsErrorCode } from './errors';
 import { nextToken, paginate, type Ec2 } from './services';
+import { TAG } from '../tags';
+import type { LoadBalancerOperations } from './load-balancer';
 import type { ClusterPlacement } from './network';
 import { MANAGED_FILTER, canonicalTagsOf, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
 
@@ -81,7 +83,10 @@ export interface InstanceOperations {
   deleteMachine(providerId: string): Promise<void>;
 }
 
-export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => Promise<ClusterPlacement | undefined>, forgetPlacement: (infraId: string) => void): InstanceOperations {
+/** The API load balancer's targets, which control-plane machines join and leave. */
+export type ApiTargets = Pick<LoadBalancerOperations, 'registerApiTarget' | 'deregisterApiTarget'>;
+
+export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => Promise<ClusterPlacement>, forgetPlacement: (infraId: string) => void, targets: ApiTargets): InstanceOperations {
   const instances = (operation: string, filters: Filter[]): AsyncGenerator<Instance> =>
     paginate(
       (NextToken) => ec2.call(operation, () => ec2.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: ec2.pageSize, ...(NextToken ? { NextToken } : {}) }))),
@@ -123,15 +128,15 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
           MaxCount: 1,
           ClientToken: clientToken,
           TagSpecifications: tags,
-          ...(placement ? { SubnetId: placement.subnetId } : {}),
-          ...(placement?.securityGroupId ? { SecurityGroupIds: [placement.securityGroupId] } : {}),
+          SubnetId: placement.subnetId,
+          SecurityGroupIds: [placement.securityGroupId],
         }),
       );
       const instance = answer.Instances?.[0];
       if (!instance?.InstanceId) throw new ProviderError('retryable', `aws ${operation}: RunInstances answered without an instance (the call is retried)`, { operation });
       return instance;
     } catch (error) {
-      if (placement) forgetPlacement(request.infraId);
+      forgetPlacement(request.infraId);
       if (awsErrorCode(error) === 'IdempotentParameterMismatch') {
         const earlier = await byClientToken(clientToken);
         if (earlier) return earlier;
@@ -147,6 +152,18 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
     return live ? toMachine(live) : undefined;
   };
 
+  const joinApiTargets = async (request: MachineCreateRequest, instance: Instance): Promise<void> => {
+    if (request.role === 'control-plane' && instance.InstanceId) await targets.registerApiTarget(request.infraId, instance.InstanceId);
+  };
+
+  /** Before a control-plane machine goes, it leaves the API target group, so the load balancer stops sending it traffic first. */
+  const leaveApiTargets = async (instanceId: string): Promise<void> => {
+    const [instance] = await collect('delete machine', [{ Name: 'instance-id', Values: [instanceId] }, MANAGED_FILTER]);
+    const tags = canonicalTagsOf(instance?.Tags);
+    const infraId = tags[TAG.cluster];
+    if (tags[TAG.role] === 'control-plane' && infraId !== undefined) await targets.deregisterApiTarget(infraId, instanceId);
+  };
+
   return {
     describeMachine,
 
@@ -154,7 +171,11 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
       const tags = validate(request);
       const operation = 'create machine';
       const existing = await collect(operation, [nameFilter(request.name), ...tagFilters(operation, identityQuery(request.tags)), stateFilter(REUSABLE_STATES)]);
-      if (existing[0]) return toMachine(existing[0]);
+      if (existing[0]) {
+        // A create cut short after the launch registers the machine now.
+        await joinApiTargets(request, existing[0]);
+        return toMachine(existing[0]);
+      }
       const instance = await ec2.call(operation, () => run(request, tags));
       const state = instance.State?.Name;
       if (state === 'terminated' || state === 'shutting-down') {
@@ -164,6 +185,7 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
           { operation },
         );
       }
+      await joinApiTargets(request, instance);
       const machine = toMachine(instance);
       // RunInstances may answer before the tags show on the instance; they were set at launch.
       return Object.keys(machine.tags).length > 0 ? machine : { ...machine, name: request.name, tags: request.tags };
@@ -179,6 +201,7 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
       if (instanceId === undefined) {
         throw new ProviderError('invalid', `aws ${operation}: providerId "${providerId}" is not an EC2 machine's (aws:///<availability-zone>/<instance-id>)`, { operation });
       }
+      await leaveApiTargets(instanceId);
       // Terminating a terminated instance succeeds; an unknown or malformed ID is a machine that is gone.
       await ec2.callUnless(operation, GONE_CODES, () => ec2.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
     },

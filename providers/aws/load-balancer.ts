@@ -20,6 +20,8 @@ import {
   DescribeTagsCommand,
   type DescribeTagsCommandOutput,
   DescribeTargetGroupsCommand,
+  DeregisterTargetsCommand,
+  RegisterTargetsCommand,
   type Listener,
   type LoadBalancer,
   type TargetGroup,
@@ -27,7 +29,8 @@ import {
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { KUBE_API_PORT } from './network';
 import { chunks, pages, paginate, type Elb } from './services';
-import { canonicalTagsOf, carriesTags, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
+import { infrastructureNotReady } from '../http-errors';
+import { canonicalTagsOf, carriesTags, clusterQuery, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
 
 /** ELB's limit for load balancer and target group names. */
 const ELB_NAME_MAX = 32;
@@ -68,6 +71,10 @@ export interface LoadBalancerOperations {
   deleteListeners(loadBalancerArn: string): Promise<void>;
   /** A load balancer (its listeners go with it) or a target group; a missing one is fine. */
   deleteLoadBalancerResource(resource: CloudResource): Promise<void>;
+  /** Adds a control-plane instance to the cluster's API target group; a group not made yet is a retryable wait. Repeating it is harmless. */
+  registerApiTarget(infraId: string, instanceId: string): Promise<void>;
+  /** Takes the instance out of the cluster's API target group, before it is terminated; a missing group or target is fine. */
+  deregisterApiTarget(infraId: string, instanceId: string): Promise<void>;
 }
 
 function resourceOf(id: string, fallbackName: string, tags: readonly KeyValue[] | undefined): CloudResource {
@@ -199,7 +206,30 @@ export function loadBalancerOperations(elb: Elb): LoadBalancerOperations {
     }
   };
 
+  /** The cluster's own API target group (tagged for it), or undefined. */
+  const clusterTargetGroup = async (operation: string, infraId: string): Promise<string | undefined> => {
+    const arn = (await targetGroupNamed(operation, apiLoadBalancerName(infraId)))?.TargetGroupArn;
+    if (!arn) return undefined;
+    return carriesTags(operation, (await tagsOf(operation, [arn])).get(arn), clusterQuery(infraId)) ? arn : undefined;
+  };
+
   return {
+    async registerApiTarget(infraId, instanceId) {
+      const operation = 'register API target';
+      const arn = await clusterTargetGroup(operation, infraId);
+      if (!arn) throw infrastructureNotReady('aws', operation, infraId, `the API target group ${apiLoadBalancerName(infraId)}`);
+      const outcome = await elb.callExpecting(operation, ['InvalidTarget'], () => elb.client.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId, Port: KUBE_API_PORT }] })));
+      // ELB takes only running instances: a pending one is registered when the create is retried.
+      if (!outcome.ok) throw new ProviderError('retryable', `aws ${operation}: instance ${instanceId} is not running yet, so it cannot join the API target group (the call is retried)`, { operation });
+    },
+
+    async deregisterApiTarget(infraId, instanceId) {
+      const operation = 'deregister API target';
+      const arn = await clusterTargetGroup(operation, infraId);
+      if (!arn) return;
+      await elb.callUnless(operation, [...GONE_CODES, 'InvalidTarget'], () => elb.client.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId, Port: KUBE_API_PORT }] })));
+    },
+
     async ensureApiLoadBalancer(request, placement) {
       const name = apiLoadBalancerName(request.infraId);
       const group = await ensureTargetGroup(request, placement.vpcId, name);

@@ -24,6 +24,8 @@ import {
   type Tag,
   type Vpc,
 } from '@aws-sdk/client-ec2';
+import { infrastructureNotReady } from '../http-errors';
+import { TAG, isOwned, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { nextToken, paginate, type Ec2 } from './services';
 import { canonicalTagsOf, clusterQuery, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
@@ -34,7 +36,7 @@ export const KUBE_API_PORT = 6443;
 
 export interface ClusterPlacement {
   readonly subnetId: string;
-  readonly securityGroupId?: string;
+  readonly securityGroupId: string;
 }
 
 interface Tagged {
@@ -70,12 +72,13 @@ export interface ClusterNetwork {
 
 export interface NetworkOperations {
   ensureNetwork(request: ClusterInfraRequest): Promise<ClusterNetwork>;
-  /** Deletes the cluster's security groups, subnets and VPCs; missing ones are fine. */
-  deleteNetwork(infraId: string): Promise<void>;
+  /** Deletes the cluster's security groups, subnets and VPCs that are ours (isOwned); missing ones are fine. */
+  deleteNetwork(infraId: string, scope?: OwnershipScope): Promise<void>;
   /** Security groups, then subnets, then VPCs: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
-  placementFor(infraId: string): Promise<ClusterPlacement | undefined>;
+  /** The cluster's subnet and security group; a retryable "infrastructure not ready" error while either is missing. */
+  placementFor(infraId: string): Promise<ClusterPlacement>;
   forgetPlacement(infraId: string): void;
 }
 
@@ -206,10 +209,10 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
       return { vpcId: vpc.id, subnetId: subnet.id, resources: [resourceOf('network', vpc), resourceOf('network', subnet), resourceOf('securityGroup', group)] };
     },
 
-    async deleteNetwork(infraId) {
+    async deleteNetwork(infraId, scope = {}) {
       // A cluster has a handful of these; collect first, since deleting while paging would move the pages.
       const found: CloudResource[] = [];
-      for await (const resource of listNetworkResources(clusterQuery(infraId))) found.push(resource);
+      for await (const resource of listNetworkResources(clusterQuery(infraId))) if (isOwned(resource.tags, infraId, scope)) found.push(resource);
       placements.delete(infraId);
       for (const resource of found) await deleteNetworkResource(resource);
     },
@@ -223,9 +226,10 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
       const operation = 'create machine';
       const filters = tagFilters(operation, clusterQuery(infraId));
       const subnet = await first(tagged.subnets(operation, filters));
-      if (!subnet?.vpcId) return undefined;
+      if (!subnet?.vpcId) throw infrastructureNotReady('aws', operation, infraId, `a subnet tagged ${TAG.cluster}=${infraId}`);
       const group = await first(tagged.securityGroups(operation, [...filters, { Name: 'vpc-id', Values: [subnet.vpcId] }]));
-      const placement = { subnetId: subnet.id, ...(group ? { securityGroupId: group.id } : {}) };
+      if (!group) throw infrastructureNotReady('aws', operation, infraId, `a security group tagged ${TAG.cluster}=${infraId} in ${subnet.vpcId}`);
+      const placement = { subnetId: subnet.id, securityGroupId: group.id };
       placements.set(infraId, placement);
       return placement;
     },

@@ -16,6 +16,7 @@
  * An empty region falls back to AWS_REGION, then AWS_DEFAULT_REGION.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { ApiClass, CallMeter } from '../rate-limit';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ProviderError } from '../types';
@@ -41,6 +42,13 @@ export interface AwsAdapterOptions {
   readonly requestTimeoutMs?: number;
   /** Items per page of a list call (MaxResults, PageSize, MaxItems); EC2 takes 5 to 1000, ELB at most 400. */
   readonly pageSize?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
+}
+
+/** EC2, ELB and Route 53 reads are Describe*, List* and Get*; everything else may change the account. */
+export function apiClassOfCommand(commandName: string | undefined): ApiClass {
+  return /^(Describe|List|Get)/.test(commandName ?? '') ? 'describe' : 'mutate';
 }
 
 export const AWS_ENDPOINT_ENV = 'SLIPWAY_AWS_ENDPOINT';

@@ -5,10 +5,23 @@
  * provider, so a secret learnt by any of them is scrubbed from the errors of all.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { CallMeter } from '../rate-limit';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import { pageGuard, type PageGuard } from '../paging';
 import { awsErrorCode, classifyAwsError, createRedactor, type Redact } from './errors';
-import { createEc2Client, createElbClient, createRoute53Client, pageSizeOf, requestTimeoutOf, type AwsAdapterOptions, type AwsKeysProvider } from './options';
+import { apiClassOfCommand, createEc2Client, createElbClient, createRoute53Client, pageSizeOf, requestTimeoutOf, type AwsAdapterOptions, type AwsKeysProvider } from './options';
+
+/** Per HTTP request, so each page of a list and each call of an ensure takes its own token. */
+function meterRequests<Input extends object, Output extends object>(stack: MiddlewareStack<Input, Output>, meter: CallMeter | undefined): void {
+  if (!meter) return;
+  const middleware: FinalizeRequestMiddleware<Input, Output> = (next, context) => async (args) => {
+    await meter(apiClassOfCommand(context.commandName));
+    return next(args);
+  };
+  stack.add(middleware, { step: 'finalizeRequest', name: 'slipwayCallMeter' });
+}
 
 export interface AwsService<Client> {
   readonly client: Client;
@@ -75,28 +88,37 @@ export function createAwsServices(options: AwsAdapterOptions): AwsServices {
     },
   });
 
+  const ec2 = createEc2Client(options, credentials);
+  const elb = createElbClient(options, credentials);
+  const route53 = createRoute53Client(options, credentials);
+  meterRequests(ec2.middlewareStack, options.meter);
+  meterRequests(elb.middlewareStack, options.meter);
+  meterRequests(route53.middlewareStack, options.meter);
   return {
-    ec2: service(createEc2Client(options, credentials)),
-    elb: service(createElbClient(options, credentials)),
-    route53: service(createRoute53Client(options, credentials)),
+    ec2: service(ec2),
+    elb: service(elb),
+    route53: service(route53),
   };
 }
 
 /**
  * Streams the pages of a paginated list call, each as its items. `nextOf` reads the token for the
  * next page (EC2's NextToken, ELB's NextMarker, Route 53's NextMarker when IsTruncated, or a cursor
- * of several fields); a service may send an empty page with a token.
+ * of several fields); a service may send an empty page with a token. A token seen before, or more
+ * than MAX_PAGES pages, stops the list with an error instead of a loop (providers/paging.ts).
  */
 export async function* pages<Page, Item, Token = string>(
   fetchPage: (token: Token | undefined) => Promise<Page>,
   itemsOf: (page: Page) => readonly Item[],
   nextOf: (page: Page) => Token | undefined,
+  guard: PageGuard = pageGuard('aws', 'list'),
 ): AsyncGenerator<readonly Item[]> {
   let token: Token | undefined;
   do {
     const page = await fetchPage(token);
     yield itemsOf(page);
     token = nextOf(page) || undefined;
+    if (token !== undefined) guard.next(token);
   } while (token !== undefined);
 }
 

@@ -13,7 +13,7 @@ import { TAG_ENCODINGS } from '../tag-encoding';
 import { deleteApiEndpoint, deleteApiResource, ensureApiEndpoint, listApiResources } from './api-endpoint';
 import { createAzureClients } from './clients';
 import { createMachine, deleteMachine, describeMachine, listMachineResources, listMachines, type MachineContext } from './machines';
-import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources } from './network';
+import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources, ownsClusterGroup } from './network';
 import { requestTimeoutOf, type AzureAdapterOptions } from './options';
 import { throwawaySshPublicKey } from './ssh-key';
 
@@ -55,8 +55,10 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [...network, ...endpoint] };
     },
 
-    async deleteClusterInfra(infraId) {
-      await deleteApiEndpoint(context, infraId);
+    async deleteClusterInfra(infraId, scope = {}) {
+      // Everything of a cluster lives in its group: a group that is missing or not ours holds nothing to delete.
+      if (!(await ownsClusterGroup(context, infraId, scope))) return;
+      await deleteApiEndpoint(context, infraId, scope);
       await deleteClusterGroup(context, infraId);
     },
 

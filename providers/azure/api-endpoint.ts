@@ -12,14 +12,14 @@
  */
 import type { LoadBalancer } from '@azure/arm-network';
 import { ProviderError, type CloudResource, type TagQuery } from '../types';
+import type { OwnershipScope } from '../tags';
 import { isNotFound } from './errors';
-import { API_PORT, API_RECORD, dnsLinkName, dnsZoneName, groupId, loadBalancerName, parseResourceId, resourceGroupName, subnetId, virtualNetworkName } from './names';
-import { attempt, existing, listTagged, resource, usable, type NetworkContext } from './network';
+import { API_BACKEND_POOL, API_PORT, API_RECORD, dnsLinkName, dnsZoneName, groupId, loadBalancerName, parseResourceId, resourceGroupName, subnetId, virtualNetworkName } from './names';
+import { attempt, existing, listTagged, ownedByCluster, refuseForeign, resource, scopeOf, usable, type NetworkContext } from './network';
 
 const LB_TYPE = 'Microsoft.Network/loadBalancers';
 const ZONE_TYPE = 'Microsoft.Network/privateDnsZones';
 const FRONTEND = 'api-frontend';
-const POOL = 'api-backend';
 const PROBE = 'api-probe';
 const RULE = 'api-6443';
 const RECORD_TTL_SECONDS = 60;
@@ -47,7 +47,7 @@ function loadBalancerBody(context: NetworkContext, request: ApiEndpointRequest, 
     tags: request.encodedTags,
     sku: { name: 'Standard', tier: 'Regional' },
     frontendIPConfigurations: [{ name: FRONTEND, subnet: { id: subnetId(context.subscriptionId, request.infraId, 'control-plane') }, privateIPAllocationMethod: 'Dynamic' }],
-    backendAddressPools: [{ name: POOL }],
+    backendAddressPools: [{ name: API_BACKEND_POOL }],
     probes: [{ name: PROBE, protocol: 'Tcp', port: API_PORT, intervalInSeconds: 5, numberOfProbes: 2 }],
     loadBalancingRules: [
       {
@@ -56,7 +56,7 @@ function loadBalancerBody(context: NetworkContext, request: ApiEndpointRequest, 
         frontendPort: API_PORT,
         backendPort: API_PORT,
         frontendIPConfiguration: part('frontendIPConfigurations', FRONTEND),
-        backendAddressPool: part('backendAddressPools', POOL),
+        backendAddressPool: part('backendAddressPools', API_BACKEND_POOL),
         probe: part('probes', PROBE),
         idleTimeoutInMinutes: 30,
       },
@@ -86,6 +86,7 @@ async function ensureApiRecord(context: NetworkContext, request: ApiEndpointRequ
   const zone = dnsZoneName(request.clusterName, request.baseDomain);
   const zoneId = `${groupId(context.subscriptionId, group)}/providers/${ZONE_TYPE}/${zone}`;
   const currentZone = await existing(context, 'get private DNS zone', () => privateDns.privateZones.get(group, zone));
+  if (currentZone && !ownedByCluster(currentZone.tags, request.infraId, scopeOf(request.encodedTags))) throw refuseForeign('private DNS zone', zone, request.infraId);
   if (!usable(currentZone?.provisioningState)) {
     await attempt(context, 'create private DNS zone', () => privateDns.privateZones.createOrUpdate(group, zone, { location: 'global', tags: request.encodedTags }).submitted());
   }
@@ -135,8 +136,8 @@ async function deleteLoadBalancer(context: NetworkContext, group: string, name: 
   await ignoringNotFound(attempt(context, 'delete load balancer', () => context.clients.network.loadBalancers.delete(group, name).submitted()));
 }
 
-/** Deletes the cluster's private DNS zones (and their records and links), then its API load balancer; a missing group or resource is fine. */
-export async function deleteApiEndpoint(context: NetworkContext, infraId: string): Promise<void> {
+/** Deletes the cluster's private DNS zones that are ours (and their records and links), then its API load balancer; a missing group or resource is fine. */
+export async function deleteApiEndpoint(context: NetworkContext, infraId: string, scope: OwnershipScope): Promise<void> {
   const group = resourceGroupName(infraId);
   const pages = context.clients.privateDns.privateZones.listByResourceGroup(group).byPage();
   try {
@@ -144,7 +145,7 @@ export async function deleteApiEndpoint(context: NetworkContext, infraId: string
       const page = await attempt(context, 'list private DNS zones', () => pages.next());
       if (page.done) break;
       for (const zone of page.value) {
-        if (zone.name && zone.provisioningState?.toLowerCase() !== 'deleting') await deleteZone(context, group, zone.name);
+        if (zone.name && zone.provisioningState?.toLowerCase() !== 'deleting' && ownedByCluster(zone.tags, infraId, scope)) await deleteZone(context, group, zone.name);
       }
     }
   } catch (error) {

@@ -4,7 +4,8 @@
  * create: a GET by name in the cluster's group first, so a create whose answer was lost (or a
  * worker that crashed after it) finds the VM instead of making another; else a PUT, returned
  * as soon as Azure accepted it (provisioningState Creating), without waiting for the
- * operation. A PUT into a group or network that does not exist yet creates those first.
+ * operation. A PUT into a group or network that does not exist yet is a retryable wait: the
+ * machine is never placed anywhere but its cluster's own network.
  * describe by name: ARM's Resources - List filtered on the name finds the VM's group, then a
  * GET with the instance view gives its state.
  * list: Virtual Machines - List All, page by page; ARM's VM list has no tag filter, so each page
@@ -12,13 +13,13 @@
  * delete: starts the delete and returns; a VM (or group) that is gone already is success.
  */
 import type { VirtualMachine } from '@azure/arm-compute';
-import { TAG_ENCODINGS } from '../tag-encoding';
+import { infrastructureNotReady } from '../http-errors';
+import { pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
 import { armErrorCode, classifyAzureError, isNotFound } from './errors';
 import { odataString, parseResourceId, resourceGroupName, vmAddressOf, VM_TYPE } from './names';
-import { ensureClusterNetwork } from './network';
 import { checkedCreate, machineOf, virtualMachineBody } from './vm-model';
 
 export interface MachineContext {
@@ -61,16 +62,6 @@ async function submitCreate(context: MachineContext, request: MachineCreateReque
   return accepted;
 }
 
-/** The cluster's own tags for infrastructure a machine create had to make. */
-function clusterTagsOf(request: MachineCreateRequest): Record<string, string> {
-  const tags: Record<string, string> = { [TAG.cluster]: request.infraId };
-  for (const key of [TAG.management, TAG.createdAt]) {
-    const value = request.tags[key];
-    if (value !== undefined) tags[key] = value;
-  }
-  return TAG_ENCODINGS.azure.encode(tags);
-}
-
 export async function createMachine(context: MachineContext, request: MachineCreateRequest): Promise<CloudMachine> {
   const encodedTags = checkedCreate(request);
   const group = resourceGroupName(request.infraId);
@@ -87,8 +78,7 @@ export async function createMachine(context: MachineContext, request: MachineCre
     accepted = await submitCreate(context, request, body);
   } catch (error) {
     if (!MISSING_CLUSTER_NETWORK.has(armErrorCode(error) ?? '')) throw classifyAzureError('create machine', error, context.timeoutMs);
-    await ensureClusterNetwork(context, request.infraId, context.location, clusterTagsOf(request));
-    accepted = await attempt(context, 'create machine', () => submitCreate(context, request, body));
+    throw infrastructureNotReady('azure', 'create machine', request.infraId, `the resource group ${group} with its virtual network, security group and (for the control plane) API load balancer`);
   }
   const vmId = accepted?.id ?? `/subscriptions/${context.subscriptionId}/resourceGroups/${group}/providers/${VM_TYPE}/${request.name}`;
   return machineOf({ ...body, ...accepted, id: vmId, name: accepted?.name ?? request.name, provisioningState: accepted?.provisioningState ?? 'Creating' });
@@ -110,9 +100,11 @@ export async function describeMachine(context: MachineContext, name: string): Pr
 
 async function* listVms(context: MachineContext, operation: string): AsyncGenerator<VirtualMachine> {
   const pages = context.clients.compute.virtualMachines.listAll().byPage();
-  for (;;) {
+  const guard = pageGuard('azure', operation);
+  for (let index = 0; ; index += 1) {
     const page = await attempt(context, operation, () => pages.next());
     if (page.done) return;
+    guard.next(index);
     yield* page.value;
   }
 }
@@ -120,7 +112,7 @@ async function* listVms(context: MachineContext, operation: string): AsyncGenera
 export async function* listMachines(context: MachineContext, query: TagQuery): AsyncGenerator<CloudMachine> {
   for await (const vm of listVms(context, 'list machines')) {
     const machine = machineOf(vm);
-    if (matchesTagQuery(machine.tags, query)) yield machine;
+    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
   }
 }
 
@@ -129,7 +121,7 @@ export async function* listMachineResources(context: MachineContext, query: TagQ
   for await (const vm of listVms(context, 'list resources')) {
     if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
     const machine = machineOf(vm);
-    if (matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags };
+    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags };
   }
 }
 

@@ -19,6 +19,12 @@ export const dnsLinkName = (infraId: string): string => `${infraId}-vnet-link`;
 /** The API's record in the cluster's private zone: api.<clusterName>.<baseDomain>. */
 export const API_RECORD = 'api';
 export const API_PORT = 6443;
+/** The API load balancer's backend pool, which control-plane machines' NICs join. */
+export const API_BACKEND_POOL = 'api-backend';
+
+export function apiBackendPoolId(subscriptionId: string, infraId: string): string {
+  return `${groupId(subscriptionId, resourceGroupName(infraId))}/providers/Microsoft.Network/loadBalancers/${loadBalancerName(infraId)}/backendAddressPools/${API_BACKEND_POOL}`;
+}
 
 export const subnetName = (infraId: string, role: MachineRole): string => `${infraId}-${role === 'control-plane' ? 'master' : 'worker'}-subnet`;
 

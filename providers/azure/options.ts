@@ -17,7 +17,9 @@
  * location (e.g. eastus) of the cluster's resource group, network and VMs.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { apiClassOfMethod, type CallMeter } from '../rate-limit';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+import { sameOriginUrl } from '../endpoints';
 import { ProviderError } from '../types';
 
 export interface AzureAdapterOptions {
@@ -32,6 +34,8 @@ export interface AzureAdapterOptions {
   readonly requestTimeoutMs?: number;
   /** OpenSSH public key for the VMs' admin user; a throwaway key is made when absent (see ssh-key.ts). */
   readonly sshPublicKey?: string;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export const AZURE_ENDPOINT_ENV = 'SLIPWAY_AZURE_ENDPOINT';
@@ -129,4 +133,29 @@ export function azureAdapterOptionsFrom(input: AzureAdapterOptionsInput): AzureA
 
 export function requestTimeoutOf(options: AzureAdapterOptions): number {
   return options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/**
+ * A pipeline policy that sends nothing (token included) to an origin other than the configured
+ * ARM endpoint: nextLink, Azure-AsyncOperation and Location URLs come from the service and are
+ * followed by the SDK itself. Typed structurally, as requestTimeoutPolicy is.
+ */
+export function meterPolicy(meter: CallMeter) {
+  return {
+    name: 'slipwayCallMeter',
+    async sendRequest<Request extends { method: string }, Response>(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
+      await meter(apiClassOfMethod(request.method));
+      return next(request);
+    },
+  };
+}
+
+export function sameOriginPolicy(endpoint: string) {
+  return {
+    name: 'slipwaySameOrigin',
+    sendRequest<Request extends { url: string }, Response>(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
+      sameOriginUrl('azure', 'follow an address ARM handed back', request.url, endpoint);
+      return next(request);
+    },
+  };
 }

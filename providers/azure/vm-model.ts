@@ -7,7 +7,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import { invalidField } from '../http-errors';
 import { TAG_ENCODINGS } from '../tag-encoding';
 import type { CloudMachine, MachineCreateRequest, MachinePhase } from '../types';
-import { groupId, providerIdOf, resourceGroupName, securityGroupId, subnetId } from './names';
+import { apiBackendPoolId, groupId, providerIdOf, resourceGroupName, securityGroupId, subnetId } from './names';
 
 const CLOUD = 'azure';
 const ADMIN_USER = 'core';
@@ -77,7 +77,15 @@ export function virtualMachineBody({ request, encodedTags, subscriptionId, locat
           primary: true,
           deleteOption: 'Delete',
           networkSecurityGroup: { id: securityGroupId(subscriptionId, request.infraId) },
-          ipConfigurations: [{ name: 'ipconfig1', primary: true, subnet: { id: subnetId(subscriptionId, request.infraId, request.role) } }],
+          ipConfigurations: [
+            {
+              name: 'ipconfig1',
+              primary: true,
+              subnet: { id: subnetId(subscriptionId, request.infraId, request.role) },
+              // The control plane serves the API load balancer; its NIC (and so its membership) goes with the VM.
+              ...(request.role === 'control-plane' ? { loadBalancerBackendAddressPools: [{ id: apiBackendPoolId(subscriptionId, request.infraId) }] } : {}),
+            },
+          ],
         },
       ],
     },

@@ -69,7 +69,11 @@ function openClaims(path: string): HostInventory {
 export function createBaremetalAdapter(options: BaremetalAdapterOptions): ProviderAdapter {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const power = createHostPower({
-    redfish: createRedfishClient({ requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }),
+    redfish: createRedfishClient({
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      allowInsecureEndpoints: options.allowInsecureEndpoints ?? false,
+      ...(options.meter !== undefined ? { meter: options.meter } : {}),
+    }),
     resolveCredentials: options.resolveCredentials,
     endpointOverride: options.endpointOverride,
     powerOffRetryMs: options.powerOffRetryMs ?? DEFAULT_POWER_OFF_RETRY_MS,

@@ -20,7 +20,10 @@
  *
  * SLIPWAY_BAREMETAL_ENDPOINT, when set, replaces every host's BMC URL (e.g. one sushy-tools
  * emulator serving all systems); otherwise each host's own bmc.url from the inventory is used.
+ * BMC URLs must be https unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1 (emulators only).
  */
+import { insecureEndpointsAllowed } from '../endpoints';
+import type { CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
 import { CLOUD } from './errors';
 import type { BmcCredentials } from './redfish';
@@ -55,6 +58,10 @@ export interface BaremetalAdapterOptions {
   readonly pageSize?: number;
   /** A host still not Off this long after ForceOff gets ForceOff again. */
   readonly powerOffRetryMs?: number;
+  /** Lets BMC addresses be plain http: SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only. Otherwise https is required. */
+  readonly allowInsecureEndpoints?: boolean;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export interface BaremetalAdapterOptionsInput {
@@ -103,5 +110,6 @@ export function baremetalAdapterOptionsFrom(input: BaremetalAdapterOptionsInput)
     resolveCredentials: resolverFrom(input),
     ...(site !== '' ? { site } : {}),
     ...(present(endpoint) ? { endpointOverride: endpoint } : {}),
+    allowInsecureEndpoints: insecureEndpointsAllowed(input.env),
   };
 }

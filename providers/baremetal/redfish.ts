@@ -5,6 +5,8 @@
  * the caller's business (Temporal activity retries).
  */
 import { CLOUD, classifyRedfishFailure, unreachableBmc } from './errors';
+import { UNMETERED, apiClassOfMethod, type CallMeter } from '../rate-limit';
+import { boundedText, requireSecureEndpoint, sameOriginUrl } from '../endpoints';
 import { ProviderError } from '../types';
 
 export interface BmcCredentials {
@@ -31,7 +33,7 @@ export interface SystemView {
   readonly powerState: PowerState;
   readonly bootSourceOverrideTarget: string | undefined;
   readonly bootSourceOverrideEnabled: string | undefined;
-  /** Where ComputerSystem.Reset is posted, as the system advertises it. */
+  /** Where ComputerSystem.Reset is posted, as the system advertises it (checked for the BMC's origin when called). */
   readonly resetTarget: string;
 }
 
@@ -79,18 +81,32 @@ function parseSystem(bmc: BmcTarget, text: string): SystemView {
     powerState: powerState as PowerState,
     bootSourceOverrideTarget: typeof target === 'string' ? target : undefined,
     bootSourceOverrideEnabled: typeof enabled === 'string' ? enabled : undefined,
-    resetTarget: typeof advertised === 'string' && advertised.startsWith('/') ? advertised : `${bmc.systemPath.replace(/\/$/, '')}/Actions/ComputerSystem.Reset`,
+    // Taken as advertised (a path or a URL); call() refuses it unless it is on the BMC's own origin.
+    resetTarget: typeof advertised === 'string' && advertised !== '' ? advertised : `${bmc.systemPath.replace(/\/$/, '')}/Actions/ComputerSystem.Reset`,
   };
 }
 
-export function createRedfishClient(options: { readonly requestTimeoutMs: number }): RedfishClient {
+export interface RedfishClientOptions {
+  readonly requestTimeoutMs: number;
+  /** Lets BMC addresses be plain http (SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only). */
+  readonly allowInsecureEndpoints: boolean;
+  readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
+}
+
+export function createRedfishClient(options: RedfishClientOptions): RedfishClient {
   const timeoutMs = options.requestTimeoutMs;
 
   const call = async (bmc: BmcTarget, operation: string, method: 'GET' | 'PATCH' | 'POST', path: string, body?: unknown): Promise<string> => {
+    // Before the credentials go anywhere: the BMC's own origin only (a path it advertised may say otherwise), over https.
+    const url = sameOriginUrl(CLOUD, `${operation} on host ${bmc.host}`, path, bmc.baseUrl);
+    requireSecureEndpoint(CLOUD, `the BMC address of host ${bmc.host}`, url, options.allowInsecureEndpoints);
+    await (options.meter ?? UNMETERED)(apiClassOfMethod(method));
     let response: Response;
     let text: string;
     try {
-      response = await fetch(new URL(path, bmc.baseUrl), {
+      response = await fetch(url, {
         method,
         headers: {
           authorization: basicAuthorization(bmc.credentials),
@@ -99,10 +115,13 @@ export function createRedfishClient(options: { readonly requestTimeoutMs: number
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect is another place the credentials would go.
+        redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      text = await response.text();
+      text = await boundedText(response, CLOUD, `${operation} on host ${bmc.host}`, options.maxResponseBytes);
     } catch (error) {
+      if (error instanceof ProviderError) throw error;
       throw unreachableBmc(operation, bmc.host, error, timeoutMs);
     }
     if (!response.ok) {

@@ -48,12 +48,12 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
     },
 
     // What uses another goes first: the record and zone, the load balancer, then firewall and network.
-    async deleteClusterInfra(infraId) {
+    async deleteClusterInfra(infraId, scope = {}) {
       if (GCE_NAME.test(infraId)) {
-        await dns.deleteApiRecord(infraId);
-        await loadBalancer.deleteLoadBalancer(infraId);
+        await dns.deleteApiRecord(infraId, scope.managementId);
+        await loadBalancer.deleteLoadBalancer(infraId, scope.managementId);
       }
-      await network.deleteClusterInfra(infraId);
+      await network.deleteClusterInfra(infraId, scope.managementId);
     },
 
     async *listResources(query) {

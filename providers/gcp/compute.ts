@@ -98,9 +98,9 @@ export function createGce(options: GcpAdapterOptions): Gce {
 
   const connect = async (): Promise<Connected> => {
     const auth = await resolveAuth(credentials);
-    recordWire(auth.client);
+    recordWire(auth.client, options.meter);
     const dnsAuth = await resolveAuth(credentials, DNS_SERVICE_PATH);
-    recordWire(dnsAuth.client);
+    recordWire(dnsAuth.client, options.meter);
     const endpoint = options.endpoint ? { apiEndpoint: options.endpoint.host, port: options.endpoint.port, protocol: options.endpoint.protocol } : {};
     const common = { fallback: true, authClient: auth.client, ...endpoint };
     const project = options.project ?? auth.projectId;

@@ -11,6 +11,7 @@
  * record first, then its zone (a zone holding records cannot be deleted).
  */
 import { TAG, matchesTagQuery } from '../tags';
+import { pageGuard } from '../paging';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError } from './errors';
@@ -47,7 +48,7 @@ export function apiRecordName(clusterName: string, baseDomain: string): string {
 
 export interface DnsOperations {
   ensureApiRecord(request: ClusterInfraRequest, network: string, address: string): Promise<CloudResource[]>;
-  deleteApiRecord(infraId: string): Promise<void>;
+  deleteApiRecord(infraId: string, managementId?: string): Promise<void>;
   listDnsResources(query: TagQuery): AsyncGenerator<CloudResource>;
   /** Deletes it when the id is one of this module's; false when it is not. */
   deleteDnsResource(resource: CloudResource): Promise<boolean>;
@@ -146,13 +147,13 @@ export function dnsOperations(gce: Gce): DnsOperations {
       return resourcesOf(zone, name, tags);
     },
 
-    async deleteApiRecord(infraId) {
+    async deleteApiRecord(infraId, managementId) {
       const operation = 'delete cluster API record';
       if (!GCE_NAME.test(infraId)) return;
       const zone = dnsZoneName(infraId);
       const found = await getZone(operation, zone);
       if (!found) return;
-      checkOurs(operation, found, infraId, undefined);
+      checkOurs(operation, found, infraId, managementId);
       if (found.dnsName) await deleteRecord(operation, zone, `api.${found.dnsName}`);
       await deleteZone(operation, zone);
     },
@@ -173,12 +174,14 @@ export function dnsOperations(gce: Gce): DnsOperations {
         if (zone) yield* await yieldZone(zone);
         return;
       }
+      const guard = pageGuard('gcp', operation);
       let pageToken: string | undefined;
       do {
         const token = pageToken;
         const page = await gce.dns<ZoneList>(operation, { method: 'GET', path: 'managedZones', query: { maxResults: String(gce.pageSize), ...(token ? { pageToken: token } : {}) } });
         for (const zone of page.managedZones ?? []) yield* await yieldZone(zone);
         pageToken = page.nextPageToken || undefined;
+        if (pageToken) guard.next(pageToken);
       } while (pageToken);
     },
 

@@ -10,6 +10,7 @@
  * deleted; Slipway never stops instances, so TERMINATED reads as terminated.
  */
 import type { protos } from '@google-cloud/compute';
+import { pageGuard } from '../paging';
 import { invalidField } from '../http-errors';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
@@ -213,6 +214,7 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
       const operation = 'list machines';
       const filter = labelFilter(operation, query);
       const project = await gce.project();
+      const guard = pageGuard('gcp', operation);
       let pageToken: string | undefined;
       do {
         const token = pageToken;
@@ -224,6 +226,7 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
           if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
         }
         pageToken = page?.nextPageToken || undefined;
+        if (pageToken) guard.next(pageToken);
       } while (pageToken);
     },
 

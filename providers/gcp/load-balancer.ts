@@ -12,6 +12,7 @@
  * an earlier attempt made it. Regional operations are polled with regionOperations.get.
  */
 import type { protos } from '@google-cloud/compute';
+import { pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
@@ -55,7 +56,7 @@ export interface LoadBalancer {
 export interface LoadBalancerOperations {
   ensureLoadBalancer(request: ClusterInfraRequest, network: string): Promise<LoadBalancer>;
   /** Forwarding rule, backend service, health check; a missing one is fine. */
-  deleteLoadBalancer(infraId: string): Promise<void>;
+  deleteLoadBalancer(infraId: string, managementId?: string): Promise<void>;
   listLoadBalancerResources(query: TagQuery): AsyncGenerator<CloudResource>;
   /** Deletes it when the id is one of this module's; false when it is not. */
   deleteLoadBalancerResource(resource: CloudResource): Promise<boolean>;
@@ -125,11 +126,11 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     return { ...found, tags: checkOurs(operation, collection, found, request.infraId, request.tags[TAG.management]) };
   };
 
-  const remove = async (collection: LbCollection, name: string, infraId: string): Promise<void> => {
+  const remove = async (collection: LbCollection, name: string, infraId: string, managementId?: string): Promise<void> => {
     const operation = `delete cluster ${SINGULAR[collection]}`;
     const found = await get(operation, collection, name);
     if (!found) return;
-    checkOurs(operation, collection, found, infraId, undefined);
+    checkOurs(operation, collection, found, infraId, managementId);
     await deleteAndSettle(
       gce,
       operation,
@@ -147,6 +148,7 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     const infraId = query[TAG.cluster];
     if (infraId !== undefined && !GCE_NAME.test(infraId)) return;
     const filter = infraId !== undefined ? nameFilter(loadBalancerName(infraId)) : undefined;
+    const guard = pageGuard('gcp', operation);
     let pageToken: string | undefined;
     do {
       const token = pageToken;
@@ -169,6 +171,7 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
         if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   };
 
@@ -217,8 +220,8 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
       };
     },
 
-    async deleteLoadBalancer(infraId) {
-      for (const collection of LB_DELETE_ORDER) await remove(collection, loadBalancerName(infraId), infraId);
+    async deleteLoadBalancer(infraId, managementId) {
+      for (const collection of LB_DELETE_ORDER) await remove(collection, loadBalancerName(infraId), infraId, managementId);
     },
 
     async *listLoadBalancerResources(query) {

@@ -13,6 +13,8 @@
  * Machines are placed in the cluster's network once it exists, else in the project's default one.
  */
 import type { protos } from '@google-cloud/compute';
+import { infrastructureNotReady } from '../http-errors';
+import { pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
@@ -27,7 +29,6 @@ type Collection = 'networks' | 'firewalls';
 const KUBE_API_PORT = '6443';
 /** The address range of an auto-mode network's subnetworks, in every region. */
 const AUTO_MODE_RANGE = '10.128.0.0/9';
-const DEFAULT_NETWORK = 'default';
 /** The longest name a suffix can be added to and still be a GCE name. */
 const MAX_INFRA_ID_LENGTH = 59;
 
@@ -49,11 +50,12 @@ interface Described {
 
 export interface NetworkOperations {
   ensureClusterInfra(request: ClusterInfraRequest): Promise<ClusterInfra>;
-  deleteClusterInfra(infraId: string): Promise<void>;
+  /** Refuses (leaves) a firewall or network that lacks our management tag (the given one, when set) or the cluster's tag. */
+  deleteClusterInfra(infraId: string, managementId?: string): Promise<void>;
   /** Firewalls, then networks: the order they can be deleted in. */
   listNetworkResources(query: TagQuery): AsyncGenerator<CloudResource>;
   deleteNetworkResource(resource: CloudResource): Promise<void>;
-  /** The network a cluster's machines attach to. */
+  /** The network a cluster's machines attach to; a retryable "infrastructure not ready" error while it is missing. */
   networkFor(infraId: string): Promise<string>;
 }
 
@@ -119,11 +121,11 @@ export function networkOperations(gce: Gce): NetworkOperations {
   };
 
   /** Deletes one of the cluster's resources and waits until it is gone; a missing one is fine. */
-  const remove = async (collection: Collection, name: string, infraId: string): Promise<void> => {
+  const remove = async (collection: Collection, name: string, infraId: string, managementId?: string): Promise<void> => {
     const operation = `delete cluster ${collection === 'networks' ? 'network' : 'firewall'}`;
     const found = await get(operation, collection, name);
     if (!found) return;
-    checkOurs(operation, collection, found, infraId, undefined);
+    checkOurs(operation, collection, found, infraId, managementId);
     await deleteAndSettle(
       gce,
       operation,
@@ -138,6 +140,7 @@ export function networkOperations(gce: Gce): NetworkOperations {
     // With the cluster known, only one name can match; otherwise every resource is read, page by page.
     const filter = infraId !== undefined ? nameFilter(collection === 'networks' ? networkName(infraId) : firewallName(infraId)) : undefined;
     if (infraId !== undefined && !GCE_NAME.test(infraId)) return;
+    const guard = pageGuard('gcp', operation);
     let pageToken: string | undefined;
     do {
       const token = pageToken;
@@ -156,6 +159,7 @@ export function networkOperations(gce: Gce): NetworkOperations {
         if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   };
 
@@ -186,11 +190,11 @@ export function networkOperations(gce: Gce): NetworkOperations {
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:${KUBE_API_PORT}`, resources: [network, firewall] };
     },
 
-    async deleteClusterInfra(infraId) {
+    async deleteClusterInfra(infraId, managementId) {
       placed.delete(infraId);
       if (!GCE_NAME.test(infraId)) return;
-      await remove('firewalls', firewallName(infraId), infraId);
-      await remove('networks', networkName(infraId), infraId);
+      await remove('firewalls', firewallName(infraId), infraId, managementId);
+      await remove('networks', networkName(infraId), infraId, managementId);
     },
 
     async *listNetworkResources(query) {
@@ -214,7 +218,10 @@ export function networkOperations(gce: Gce): NetworkOperations {
       const known = placed.get(infraId);
       if (known) return known;
       const found = await get('create machine', 'networks', networkName(infraId));
-      if (!found || tagsInDescription(found.description)[TAG.cluster] !== infraId) return DEFAULT_NETWORK;
+      const tags = tagsInDescription(found?.description);
+      if (!found || tags[TAG.cluster] !== infraId || tags[TAG.management] === undefined) {
+        throw infrastructureNotReady('gcp', 'create machine', infraId, `the network ${networkName(infraId)} tagged for the cluster`);
+      }
       placed.set(infraId, networkName(infraId));
       return networkName(infraId);
     },

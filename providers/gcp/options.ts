@@ -15,6 +15,7 @@
  * http), or a URL such as https://compute.example.internal:8443. Otherwise https://compute.googleapis.com.
  */
 import { ProviderError } from '../types';
+import type { CallMeter } from '../rate-limit';
 
 export interface ServiceAccountKey {
   readonly clientEmail: string;
@@ -54,6 +55,8 @@ export interface GcpAdapterOptions {
   readonly pageSize?: number;
   /** How long cluster infrastructure calls wait for a network or firewall operation to finish. */
   readonly operationTimeoutMs?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export const GCP_ENDPOINT_ENV = 'SLIPWAY_GCP_ENDPOINT';

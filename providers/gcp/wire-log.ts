@@ -6,6 +6,7 @@
  * request runs in. Only failed answers have their bodies read; a success is never touched.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { apiClassOfMethod, type CallMeter } from '../rate-limit';
 import type { AuthClient, gaxios } from 'google-auth-library';
 
 export interface WireRecord {
@@ -34,10 +35,19 @@ function noteAnswer(record: WireRecord, response: gaxios.GaxiosResponse): void {
   else delete record.retryAfter;
 }
 
-/** Adds the recording interceptor to the client's transport, once. */
-export function recordWire(client: AuthClient): void {
+/** Adds the recording interceptor (and, given a meter, one that takes a rate-limit token per request) to the client's transport, once. */
+export function recordWire(client: AuthClient, meter?: CallMeter): void {
   if (recording.has(client)) return;
   recording.add(client);
+  if (meter) {
+    // Per HTTP request: each page of a list and each operation poll takes its own token.
+    client.transporter.interceptors.request.add({
+      resolved: async (config) => {
+        await meter(apiClassOfMethod(config.method ?? 'GET'));
+        return config;
+      },
+    });
+  }
   client.transporter.interceptors.response.add({
     resolved: async (response) => {
       const record = calls.getStore();

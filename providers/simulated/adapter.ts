@@ -4,13 +4,18 @@
  * cloud, like EC2, allows '/' and '.' in tag keys.
  */
 import type { CanonicalTags, CloudMachine, NodeReport, CloudResource, CloudResourceKind, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
+import { UNMETERED, apiClassOfMethod, type CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
+import { isOwned, type OwnershipScope } from '../tags';
+import { pageGuard } from '../paging';
 
 export interface SimulatedAdapterOptions {
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
   readonly requestTimeoutMs?: number;
   readonly pageSize?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 interface WireResource {
@@ -69,7 +74,9 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const pageSize = options.pageSize ?? 100;
 
+  const meter = options.meter ?? UNMETERED;
   const call = async <T>(operation: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
+    await meter(apiClassOfMethod(method));
     let response: Response;
     try {
       response = await fetch(new URL(path, options.baseUrl), {
@@ -100,6 +107,7 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
   };
 
   async function* pages(path: string, query: TagQuery, extra: Record<string, string> = {}): AsyncGenerator<WireResource> {
+    const guard = pageGuard('simulated', `list ${path}`);
     let pageToken: string | undefined;
     do {
       const params = new URLSearchParams({ pageSize: String(pageSize), ...extra, ...(pageToken ? { pageToken } : {}) });
@@ -107,6 +115,7 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
       const page = await call<{ items: WireResource[]; nextPageToken?: string }>('list', 'GET', `${path}?${params}`);
       for (const item of page?.items ?? []) yield item;
       pageToken = page?.nextPageToken;
+      if (pageToken) guard.next(pageToken);
     } while (pageToken);
   }
 
@@ -179,10 +188,10 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
       return { apiURL: `https://${apiHost}:6443`, resources: [network, securityGroup, loadBalancer, dnsRecord] };
     },
 
-    async deleteClusterInfra(infraId: string): Promise<void> {
+    async deleteClusterInfra(infraId: string, scope: OwnershipScope = {}): Promise<void> {
       const found: CloudResource[] = [];
       for await (const item of pages('/v1/resources', { 'slipway.dev/cluster': infraId })) {
-        if (item.kind !== 'machine') found.push({ kind: item.kind, id: item.id, name: item.name, tags: item.tags });
+        if (item.kind !== 'machine' && isOwned(item.tags, infraId, scope)) found.push({ kind: item.kind, id: item.id, name: item.name, tags: item.tags });
       }
       for (const kind of INFRA_DELETE_ORDER) {
         for (const resource of found.filter((candidate) => candidate.kind === kind)) await deleteResource(resource);

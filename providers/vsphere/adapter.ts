@@ -34,7 +34,11 @@ export {
 
 export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAdapter {
   const redactor = createRedactor();
-  const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate);
+  const transport = createHttpTransport(options.endpoint, requestTimeoutOf(options), options.caCertificate, {
+    ...(options.allowInsecureEndpoints !== undefined ? { allowInsecureEndpoints: options.allowInsecureEndpoints } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    ...(options.meter !== undefined ? { meter: options.meter } : {}),
+  });
   const soap = createSoapClient(transport, options.credentials, redactor.redact, redactor.remember);
   const vim = createVim(soap, { taskTimeoutMs: taskTimeoutOf(options), redact: redactor.redact });
   const tagging = createTagging(createRestClient(transport, options.credentials, redactor.redact, redactor.remember));
@@ -56,8 +60,8 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId)] };
     },
 
-    async deleteClusterInfra(infraId) {
-      await folders.deleteIfEmpty('delete cluster infrastructure', infraId);
+    async deleteClusterInfra(infraId, scope = {}) {
+      await folders.deleteIfEmpty('delete cluster infrastructure', infraId, scope);
     },
 
     async *listResources(query) {

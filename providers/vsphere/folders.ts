@@ -6,6 +6,7 @@
  */
 import type { CanonicalTags, CloudResource } from '../types';
 import { invalidField } from '../http-errors';
+import { isOwned, type OwnershipScope } from '../tags';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { Inventory } from './inventory';
 import { MANAGEMENT_CATEGORY, decodeTags, tagWhereMissing } from './ownership';
@@ -27,8 +28,8 @@ export interface ClusterFolders {
   forget(folder: Moref): void;
   /** Infra IDs whose folder this adapter has seen, for finding a machine by name without a search. */
   knownInfraIds(): string[];
-  /** Destroys the folder when it holds no VM; one that still does is left for the sweep. */
-  deleteIfEmpty(operation: string, infraId: string): Promise<void>;
+  /** Destroys the cluster's folder once it holds no VM, and only when it carries our management tag (the scope's, when given) and the cluster's tag; one still holding a VM is left for the sweep. */
+  deleteIfEmpty(operation: string, infraId: string, scope?: OwnershipScope): Promise<void>;
   /** Destroys the folder and whatever is left in it: in the cluster's own folder, that is the cluster's. */
   destroy(operation: string, folder: Moref): Promise<void>;
   resources(operation: string, folders: readonly Moref[], pageSize: number): AsyncGenerator<CloudResource>;
@@ -102,9 +103,11 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
         return { ref, tags: decodeTags(tags) };
       }),
 
-    async deleteIfEmpty(operation, infraId) {
+    async deleteIfEmpty(operation, infraId, scope = {}) {
       const folder = await find(operation, infraId);
       if (!folder) return;
+      const tags = decodeTags((await tagging.attachedTags(operation, [folder])).get(morefKey(folder)) ?? {});
+      if (!isOwned(tags, infraId, scope)) return;
       const content = await vim.retrieveOne(operation, folder, ['childEntity']);
       if (!content) {
         forget(folder);

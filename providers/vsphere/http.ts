@@ -1,11 +1,14 @@
 /**
  * The one HTTP(S) exchange both vCenter APIs (SOAP at /sdk, REST at /rest) go through: one
  * attempt, a deadline on the whole exchange, keep-alive connections, and an optional private CA
- * (vCenter's own VMCA). A failure without an HTTP answer comes out as a retryable ProviderError
+ * (vCenter's own VMCA). The endpoint must be https (unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1), and
+ * an answer larger than MAX_RESPONSE_BYTES is cut off; every path is ours, on the one base URL. A failure without an HTTP answer comes out as a retryable ProviderError
  * that names the operation only: never a header or a body, which may hold a password or session.
  */
 import http from 'node:http';
+import { UNMETERED, type ApiClass, type CallMeter } from '../rate-limit';
 import https from 'node:https';
+import { MAX_RESPONSE_BYTES, requireSecureEndpoint, responseTooLarge } from '../endpoints';
 import { connectionFailure } from '../http-errors';
 import { ProviderError } from '../types';
 
@@ -47,8 +50,25 @@ function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
-export function createHttpTransport(endpoint: string, timeoutMs: number, caCertificate: string | undefined): HttpTransport {
+export interface TransportLimits {
+  /** Lets the endpoint be plain http: SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only. */
+  readonly allowInsecureEndpoints?: boolean;
+  readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
+}
+
+/** SOAP and REST both POST reads; what changes the inventory is a *_Task, a create, or a REST delete or attach. */
+function apiClassOf(request: HttpRequest): ApiClass {
+  if (request.method === 'GET') return 'describe';
+  if (request.method !== 'POST') return 'mutate';
+  return /_Task>|<CreateFolder|~action=(attach|detach|create)|\/(category|tag)$/.test(`${request.path} ${request.body ?? ''}`) ? 'mutate' : 'describe';
+}
+
+export function createHttpTransport(endpoint: string, timeoutMs: number, caCertificate: string | undefined, limits: TransportLimits = {}): HttpTransport {
   const base = new URL(endpoint);
+  requireSecureEndpoint(CLOUD, 'the vCenter address', base, limits.allowInsecureEndpoints ?? false);
+  const maxBytes = limits.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const secure = base.protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true, ...(caCertificate ? { ca: caCertificate } : {}) }) : new http.Agent({ keepAlive: true });
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -69,7 +89,16 @@ export function createHttpTransport(endpoint: string, timeoutMs: number, caCerti
         },
         (answer) => {
           const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          let total = 0;
+          answer.on('data', (chunk: Buffer) => {
+            total += chunk.length;
+            if (total > maxBytes) {
+              answer.destroy();
+              reject(responseTooLarge(CLOUD, request.operation, maxBytes));
+              return;
+            }
+            chunks.push(chunk);
+          });
           answer.on('end', () => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks).toString('utf8') }));
           answer.on('error', reject);
         },
@@ -80,9 +109,11 @@ export function createHttpTransport(endpoint: string, timeoutMs: number, caCerti
 
   return {
     async send(request) {
+      await (limits.meter ?? UNMETERED)(apiClassOf(request));
       try {
         return await exchange(request);
       } catch (error) {
+        if (error instanceof ProviderError) throw error;
         const code = errorCode(error);
         if (code !== undefined && UNTRUSTED_CERTIFICATE.has(code)) {
           throw new ProviderError(

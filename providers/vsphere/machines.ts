@@ -11,6 +11,7 @@
  * someone after its create finished (a create powers its VM on before it returns), so it is failed.
  */
 import { invalidField } from '../http-errors';
+import { cloudTagKey } from '../tag-encoding';
 import { TAG, matchesTagQuery } from '../tags';
 import type { CloudMachine, MachineCreateRequest, MachinePhase, TagQuery } from '../types';
 import { CLOUD, faultOf, retryableFailure } from './errors';
@@ -50,6 +51,8 @@ const MAX_VM_NAME = 80;
 const UNESCAPED_IN_NAMES = /[%&*$#@!\\/:?"<>|;']/;
 /** The tags a cluster folder made on a machine's first create gets: those of the cluster, not of the machine. */
 const CLUSTER_TAG_KEYS: readonly string[] = [TAG.management, TAG.cluster, TAG.createdAt];
+/** Tags whose values are minted per machine or per moment, so each would outlive its VM. */
+const PER_MACHINE_KEYS = [TAG.machine, TAG.createdAt] as const;
 
 function phaseOf(powerState: string | undefined): MachinePhase {
   return powerState === 'poweredOn' ? 'running' : 'failed';
@@ -224,8 +227,12 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
       const content = await vim.retrieveOne(operation, vm, ['runtime.powerState']);
       if (!content) return;
       const gone = ['ManagedObjectNotFound'];
+      // Read before the VM goes: its machine-name and created-at tags are removed with it once nothing else carries them.
+      const own = (await tagging.attachedTags(operation, [vm])).get(morefKey(vm)) ?? {};
       if (text(content.props.get('runtime.powerState')) !== 'poweredOff') await runTask(operation, () => vim.powerOff(operation, vm), [...gone, 'InvalidPowerState']);
       await runTask(operation, () => vim.destroy(operation, vm), gone);
+      const perMachine = Object.fromEntries(PER_MACHINE_KEYS.map((key) => cloudTagKey(CLOUD, key)).flatMap((category) => (own[category] !== undefined ? [[category, own[category]]] : [])));
+      await tagging.deleteUnused(operation, perMachine, vm);
     },
   };
 }

@@ -14,7 +14,7 @@
  *
  * SLIPWAY_VSPHERE_ENDPOINT, when set, is the base URL every call goes to (SOAP at <endpoint>/sdk,
  * REST tagging at <endpoint>/rest); that is how a worker is pointed at vcsim. Otherwise the base URL
- * is https://<server>.
+ * is https://<server>; an http endpoint is refused unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1 (emulators only).
  *
  * Placement, from the secret's fields, else these variables, else vcsim's default inventory:
  *   SLIPWAY_VSPHERE_DATACENTER     datacenter name                              (vcsim: DC0)
@@ -25,6 +25,8 @@
  *                                  template; any VM such as DC0_H0_VM0 can be cloned)
  * vSphere has no regions: the target's region is not used for placement.
  */
+import { insecureEndpointsAllowed } from '../endpoints';
+import type { CallMeter } from '../rate-limit';
 import { ProviderError } from '../types';
 
 export interface VsphereCredentials {
@@ -58,6 +60,12 @@ export interface VsphereAdapterOptions {
   readonly taskTimeoutMs?: number;
   /** maxObjects for RetrievePropertiesEx. */
   readonly pageSize?: number;
+  /** Lets the endpoint be plain http: SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1, for emulators only. Otherwise https is required. */
+  readonly allowInsecureEndpoints?: boolean;
+  /** The most one answer may hold (endpoints.ts MAX_RESPONSE_BYTES by default). */
+  readonly maxResponseBytes?: number;
+  /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
+  readonly meter?: CallMeter;
 }
 
 export const VSPHERE_ENDPOINT_ENV = 'SLIPWAY_VSPHERE_ENDPOINT';
@@ -156,6 +164,7 @@ export function vsphereAdapterOptionsFrom(input: VsphereAdapterOptionsInput): Vs
     credentials: () => credentials,
     placement: placementFrom(input),
     ...(present(caCertificate) ? { caCertificate } : {}),
+    allowInsecureEndpoints: insecureEndpointsAllowed(input.env),
   };
 }
 

@@ -23,6 +23,8 @@ export interface Tagging {
   attachedTags(operation: string, objects: readonly Moref[]): Promise<Map<string, Record<string, string>>>;
   /** The objects carrying every one of the tags; an empty query means any tag of `anyOfCategory`. */
   objectsTagged(operation: string, tags: CloudTags, anyOfCategory: string): Promise<Moref[]>;
+  /** Deletes those of the tags that no object but `gone` carries any more (one made per machine or timestamp would pile up otherwise). */
+  deleteUnused(operation: string, tags: CloudTags, gone: Moref): Promise<void>;
 }
 
 interface TagInfo {
@@ -214,6 +216,23 @@ export function createTagging(rest: RestClient): Tagging {
         result.set(morefKey(object), cloudTags);
       }
       return result;
+    },
+
+    async deleteUnused(operation, unused, gone) {
+      const ids: string[] = [];
+      for (const [category, name] of Object.entries(unused)) {
+        const id = await findTag(operation, category, name);
+        if (id !== undefined) ids.push(id);
+      }
+      if (ids.length === 0) return;
+      const byTag = await attachedObjects(operation, ids);
+      for (const id of ids) {
+        if ((byTag.get(id) ?? []).some((object) => morefKey(object) !== morefKey(gone))) continue;
+        await rest.call(operation, 'DELETE', idPath('tag', id));
+        const info = tags.get(id);
+        tags.delete(id);
+        if (info) tagIds.delete(tagKey(info.categoryId, info.name));
+      }
     },
 
     async objectsTagged(operation, wanted, anyOfCategory) {

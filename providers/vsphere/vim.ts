@@ -5,6 +5,7 @@
  * written in the order the vim25 schema declares them.
  */
 import { retryableFailure, soapFailure, type Redact } from './errors';
+import { pageGuard } from '../paging';
 import type { SoapClient } from './soap';
 import { attribute, child, children, element, morefElement, morefOf, text, textElement, type Moref, type XmlNode } from './xml';
 
@@ -100,6 +101,7 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
     if (objects.length === 0) return;
     const collector = await propertyCollector(operation);
     let response = await soap.invoke(operation, 'RetrievePropertiesEx', collector, filterSpec(objects, paths) + element('options', textElement('maxObjects', pageSize)));
+    const guard = pageGuard('vsphere', operation);
     // Every page but the last holds at least one object, so there are never more pages than objects.
     for (let pages = 1; pages <= objects.length; pages += 1) {
       const returnval = child(response, 'returnval');
@@ -107,6 +109,7 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
       if (page.length > 0) yield page;
       const token = text(child(returnval, 'token'));
       if (token === undefined || token === '') return;
+      guard.next(token);
       response = await soap.invoke(operation, 'ContinueRetrievePropertiesEx', collector, textElement('token', token));
     }
     throw retryableFailure(operation, `vCenter kept sending continuation tokens past ${objects.length} objects`);

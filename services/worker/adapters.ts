@@ -12,7 +12,7 @@ import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azu
 import { baremetalAdapterOptionsFrom, createBaremetalAdapter } from '../../providers/baremetal/adapter';
 import { createGcpAdapter, gcpAdapterOptionsFrom } from '../../providers/gcp/adapter';
 import { createVsphereAdapter, vsphereAdapterOptionsFrom } from '../../providers/vsphere/adapter';
-import { rateLimitedAdapter, type CloudRateLimiter } from '../../providers/rate-limit';
+import { callMeter, rateLimitedAdapter, type CallMeter, type CloudRateLimiter } from '../../providers/rate-limit';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import { isProviderError, type ProviderAdapter } from '../../providers/types';
 import type { PlatformName } from '../../crds/schemas/cluster-deployment';
@@ -41,23 +41,34 @@ interface AdapterInput {
   /** Where secrets the adapter names itself (a bare-metal host's BMC secret) are read: the target's namespace. */
   readonly namespace: string;
   readonly deps: AdapterResolverDeps;
+  /** Takes a token from the shared buckets before each request the adapter sends; absent without a rate limiter. */
+  readonly meter: CallMeter | undefined;
 }
 
 type AdapterFactory = (input: AdapterInput) => ProviderAdapter;
 
-const timeoutOf = (deps: AdapterResolverDeps): { requestTimeoutMs?: number } => (deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {});
+/** What every factory passes on: the request timeout and the per-request meter, when set. */
+const commonOf = ({ deps, meter }: AdapterInput): { requestTimeoutMs?: number; meter?: CallMeter } => ({
+  ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+  ...(meter ? { meter } : {}),
+});
 
 const FACTORIES: Partial<Record<PlatformName, AdapterFactory>> = {
-  simulated: ({ credentials, deps }) =>
-    createSimulatedAdapter({ baseUrl: deps.simCloudUrl, apiKey: credentials ? credentials.apiKey : deps.simulatedApiKey, requestTimeoutMs: deps.requestTimeoutMs ?? 10_000 }),
-  aws: ({ region, credentials, env, deps }) => createAwsAdapter({ ...awsAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
-  azure: ({ region, credentials, env, deps }) => createAzureAdapter({ ...azureAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
-  gcp: ({ region, credentials, env, deps }) => createGcpAdapter({ ...gcpAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
-  vsphere: ({ region, credentials, env, deps }) => createVsphereAdapter({ ...vsphereAdapterOptionsFrom({ region, credentials, env }), ...timeoutOf(deps) }),
-  baremetal: ({ region, credentials, env, namespace, deps }) =>
+  simulated: (input) =>
+    createSimulatedAdapter({
+      baseUrl: input.deps.simCloudUrl,
+      apiKey: input.credentials ? input.credentials.apiKey : input.deps.simulatedApiKey,
+      requestTimeoutMs: input.deps.requestTimeoutMs ?? 10_000,
+      ...(input.meter ? { meter: input.meter } : {}),
+    }),
+  aws: (input) => createAwsAdapter({ ...awsAdapterOptionsFrom(input), ...commonOf(input) }),
+  azure: (input) => createAzureAdapter({ ...azureAdapterOptionsFrom(input), ...commonOf(input) }),
+  gcp: (input) => createGcpAdapter({ ...gcpAdapterOptionsFrom(input), ...commonOf(input) }),
+  vsphere: (input) => createVsphereAdapter({ ...vsphereAdapterOptionsFrom(input), ...commonOf(input) }),
+  baremetal: (input) =>
     createBaremetalAdapter({
-      ...baremetalAdapterOptionsFrom({ region, credentials, env, ...(credentials ? {} : { readSecret: (name) => deps.secrets.read(namespace, name) }) }),
-      ...timeoutOf(deps),
+      ...baremetalAdapterOptionsFrom({ ...input, ...(input.credentials ? {} : { readSecret: (name: string) => input.deps.secrets.read(input.namespace, name) }) }),
+      ...commonOf(input),
     }),
 };
 
@@ -74,16 +85,17 @@ export function createAdapterResolver(deps: AdapterResolverDeps): AdapterResolve
       );
     }
     const reference = target.credentialsRef;
+    const account = reference ? `${reference.namespace}/${reference.name}` : 'default';
+    const scope = { provider: target.platform, account, region: target.region };
+    const meter = deps.rateLimiter ? callMeter(deps.rateLimiter, scope) : undefined;
     let adapter: ProviderAdapter;
     try {
-      adapter = factory({ region: target.region, credentials, env, namespace: reference?.namespace ?? 'default', deps });
+      adapter = factory({ region: target.region, credentials, env, namespace: reference?.namespace ?? 'default', deps, meter });
     } catch (error) {
       if (!isProviderError(error)) throw error;
       throw ApplicationFailure.nonRetryable(`${error.message}. Fix the credentials secret or the worker's environment; Slipway waits and goes on by itself.`, 'CredentialsRefused');
     }
-    if (!deps.rateLimiter) return adapter;
-    const account = reference ? `${reference.namespace}/${reference.name}` : 'default';
-    return rateLimitedAdapter(adapter, deps.rateLimiter, { provider: target.platform, account, region: target.region });
+    return deps.rateLimiter ? rateLimitedAdapter(adapter, deps.rateLimiter, scope) : adapter;
   };
 
   // The secret is read on every call, and an adapter is kept per version of it, so a rotated key

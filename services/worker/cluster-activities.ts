@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ClusterActivities } from '../../workflows/cluster-deployment/activities-api';
-import type { MachineIdentity, ProviderTarget } from '../../workflows/entity/activities-api';
+import type { CreateMachineInput, MachineIdentity, ProviderTarget } from '../../workflows/entity/activities-api';
 import { MACHINE_FAILED } from '../../workflows/entity/activities-api';
 import { cloudMachineName } from '../../workflows/planners/names';
-import { TAG, ownershipTags } from '../../providers/tags';
+import { TAG, isOwned, ownershipTags } from '../../providers/tags';
 import type { CloudResource, ProviderAdapter } from '../../providers/types';
 import { withRetryClassification } from './errors';
 
@@ -56,7 +56,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
       return { apiURL: infra.apiURL };
     },
 
-    async createMachine(input) {
+    async createMachine(input: CreateMachineInput) {
       const adapter = await deps.adapters(input.target);
       const machine = await withRetryClassification('create machine', () =>
         adapter.createMachine({
@@ -72,6 +72,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
             machineName: input.machineName,
             role: input.role,
             createdAt: now().toISOString(),
+            ...(input.owner !== undefined ? { owner: input.owner } : {}),
           }),
         }),
       );
@@ -107,14 +108,19 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
 
     async deleteClusterInfra(input) {
       const adapter = await deps.adapters(input.target);
-      await withRetryClassification('delete cluster infrastructure', () => adapter.deleteClusterInfra(input.infraId));
+      const scope = input.managementId !== undefined ? { managementId: input.managementId } : {};
+      await withRetryClassification('delete cluster infrastructure', () => adapter.deleteClusterInfra(input.infraId, scope));
     },
 
     async sweepCluster(input) {
       const adapter = await deps.adapters(input.target);
       const query = { [TAG.management]: input.managementId, [TAG.cluster]: input.infraId };
+      const scope = { managementId: input.managementId, ...(input.owner !== undefined ? { owner: input.owner } : {}) };
       const found: CloudResource[] = [];
-      for await (const resource of adapter.listResources(query)) if (!input.machinesOnly || resource.kind === 'machine') found.push(resource);
+      // A standalone MachineDeployment's machines (another owner's marker) are left to it.
+      for await (const resource of adapter.listResources(query)) {
+        if (isOwned(resource.tags, input.infraId, scope) && (!input.machinesOnly || resource.kind === 'machine')) found.push(resource);
+      }
       const ordered = [...found].sort((a, b) => SWEEP_ORDER.indexOf(a.kind) - SWEEP_ORDER.indexOf(b.kind));
       for (const resource of ordered) {
         Context.current().heartbeat();

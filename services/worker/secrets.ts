@@ -34,9 +34,13 @@ export function fileSecretStore(directory: string): SecretStore {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
-      } catch {
-        // JSON.parse quotes the text around the error, which may be part of the key: never pass it on.
-        parsed = undefined;
+      } catch (error) {
+        // JSON.parse quotes the text around the fault, which may be the secret itself: keep only where it is.
+        const at = error instanceof SyntaxError ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+        throw ApplicationFailure.nonRetryable(
+          `secret ${namespace}/${name} is not valid JSON${at !== undefined ? ` (the fault is at character ${at})` : ''}; fix ${path} so it holds a JSON object of string fields, then Slipway goes on by itself.`,
+          'CredentialsRefused',
+        );
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw ApplicationFailure.nonRetryable(`secret ${namespace}/${name} is not a JSON object of string fields; fix ${path}, then the cluster goes on by itself.`, 'CredentialsRefused');

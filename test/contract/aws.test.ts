@@ -6,13 +6,14 @@
  * answers, untagged zones, listing by tags, name limits, and ELB's and Route 53's error dialects.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, CreateVpcCommand, DeleteSecurityGroupCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   type LoadBalancer,
   type TargetGroup,
@@ -21,11 +22,15 @@ import { CreateHostedZoneCommand, GetHostedZoneCommand, ListHostedZonesByNameCom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { callerReferenceFor } from '../../providers/aws/dns';
-import { apiLoadBalancerName } from '../../providers/aws/load-balancer';
+import { apiLoadBalancerName, isTargetGroupArn } from '../../providers/aws/load-balancer';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { ec2FaultDialect, elbFaultDialect, isRoute53Request, route53FaultDialect, startMoto, type RunningMoto } from '../support/peers/moto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ApiClass } from '../../providers/rate-limit';
+import { createClusterActivities } from '../../services/worker/cluster-activities';
+import { ownerMarker } from '../../workflows/planners/names';
 import { describeProviderContract } from './provider-contract';
 import { collect, errorOf } from '../support/async-checks';
 
@@ -47,6 +52,7 @@ describeProviderContract('aws', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await moto.stop();
@@ -88,11 +94,26 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     const keys = testKeys();
     adapter = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs: 5_000, pageSize });
     ec2 = new EC2Client({ region: REGION, endpoint: moto.url, credentials: keys, maxAttempts: 1 });
+    for (const infraId of ['tags-1', 'pages-1', 'states-1', 'foreign-1']) await adapter.ensureClusterInfra(infraRequest(infraId));
   });
   afterAll(async () => {
     ec2?.destroy();
     await proxy?.stop();
     await moto?.stop();
+  });
+
+  const infraRequest = (infraId: string) => ({ infraId, clusterName: infraId, baseDomain: 'example.test', region: REGION, tags: ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }) });
+
+  it('waits for the cluster\'s security group instead of launching without one', async () => {
+    const infra = await adapter.ensureClusterInfra(infraRequest('nosg-1'));
+    const group = infra.resources.find((resource) => resource.kind === 'securityGroup');
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group?.id ?? '' }));
+    // A fresh adapter, so the placement the first one remembered plays no part.
+    const fresh = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize });
+    const error = await errorOf(fresh.createMachine(request('nosg-1', 'm0')));
+    expect(error.kind).toBe('retryable');
+    expect(error.message).toMatch(/infrastructure of cluster nosg-1 is not ready: a security group tagged slipway.dev\/cluster=nosg-1 in vpc-\w+ is missing/);
+    expect(await collect(fresh.listMachines({ [TAG.cluster]: 'nosg-1' }))).toEqual([]);
   });
 
   it('writes the canonical tags and Name on the instance and on its volumes, as EC2 tags', async () => {
@@ -160,6 +181,43 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     await adapter.deleteMachine(machine.providerId);
     const after = await adapter.describeMachine(machine.name);
     expect(after === undefined || after.phase === 'stopping').toBe(true);
+  });
+
+  it('deleteClusterInfra leaves a cluster\'s infrastructure that another management plane tagged', async () => {
+    const infraId = 'other-1';
+    await adapter.ensureClusterInfra({ ...infraRequest(infraId), tags: ownershipTags({ managementId: 'mgmt-other', infraId, createdAt: new Date().toISOString() }) });
+    const before = await collect(adapter.listResources({ [TAG.cluster]: infraId }));
+    expect(before.map((resource) => resource.kind).sort()).toEqual(['dnsRecord', 'loadBalancer', 'loadBalancer', 'network', 'network', 'securityGroup']);
+    await adapter.deleteClusterInfra(infraId, { managementId });
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).map((resource) => resource.id).sort()).toEqual(before.map((resource) => resource.id).sort());
+    await adapter.deleteClusterInfra(infraId, { managementId: 'mgmt-other' });
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('a cluster sweep leaves the machines of a standalone MachineDeployment (its owner marker) and deletes the rest', async () => {
+    const infraId = 'owner-1';
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    const owner = ownerMarker('team-a', 'standalone');
+    const loose = await adapter.createMachine(request(infraId, 'w0'));
+    const owned = await adapter.createMachine(request(infraId, 'md-0', { tags: ownershipTags({ managementId, infraId, machineName: 'md-0', role: 'worker', createdAt: '2026-11-25T00:00:00.000Z', owner }) }));
+    expect(owned.tags[TAG.owner]).toBe(owner);
+    const activities = createClusterActivities({ adapters: async () => adapter });
+    const target = { platform: 'aws', region: REGION } as const;
+    await new MockActivityEnvironment().run(() => activities.sweepCluster({ target, infraId, managementId }));
+    const left = (await collect(adapter.listMachines({ [TAG.cluster]: infraId }))).filter((machine) => machine.phase !== 'terminated' && machine.phase !== 'stopping');
+    expect(left.map((machine) => machine.providerId)).toEqual([owned.providerId]);
+    expect(left.map((machine) => machine.providerId)).not.toContain(loose.providerId);
+  });
+
+  it('takes a rate-limit token for every EC2, ELB and Route 53 request it sends, each page included', async () => {
+    const taken: ApiClass[] = [];
+    const metered = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize, meter: async (apiClass) => void taken.push(apiClass) });
+    const before = proxy.stats.requests;
+    await metered.ensureClusterInfra(infraRequest('meter-1'));
+    await collect(metered.listResources({ [TAG.cluster]: 'meter-1' }));
+    expect(taken).toHaveLength(proxy.stats.requests - before);
+    expect(taken).toContain('mutate');
+    expect(taken).toContain('describe');
   });
 
   it('never lists, describes or adopts an instance without the management tag', async () => {
@@ -246,6 +304,29 @@ describe('aws adapter on moto: the cluster API\'s load balancer and DNS record',
     await elbProxy?.stop();
     await proxy?.stop();
     await moto?.stop();
+  });
+
+  it('registers a control-plane machine in the API target group, and deregisters it before deleting it; workers stay out', async () => {
+    const infraId = 'cp-1';
+    const infra = await adapter.ensureClusterInfra(infraRequest(infraId));
+    const group = infra.resources.find((resource) => isTargetGroupArn(resource.id));
+    const machine = (role: 'control-plane' | 'worker', machineName: string) =>
+      adapter.createMachine({
+        name: `${infraId}-${machineName}`,
+        idempotencyToken: `${infraId}${machineName}`.replaceAll('-', ''),
+        role,
+        instanceType: 't3.large',
+        image: 'ami-0123456789abcdef0',
+        infraId,
+        tags: ownershipTags({ managementId, infraId, machineName, role, createdAt: '2026-11-25T00:00:00.000Z' }),
+      });
+    const targets = async () => ((await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: group?.id }))).TargetHealthDescriptions ?? []).map((target) => [target.Target?.Id, target.Target?.Port]);
+    const master = await machine('control-plane', 'master-0');
+    await machine('worker', 'worker-0');
+    const instanceId = master.providerId.split('/').at(-1);
+    expect(await targets()).toEqual([[instanceId, 6443]]);
+    await adapter.deleteMachine(master.providerId);
+    expect(await targets()).toEqual([]);
   });
 
   it('puts an internal NLB in the cluster\'s subnet, with a TCP 6443 target group in its VPC and a TCP 6443 listener to it, both tagged', async () => {

@@ -24,6 +24,7 @@ describeProviderContract('azure', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await cloud.stop();
@@ -85,7 +86,7 @@ describe('azure cluster API endpoint (load balancer and private DNS record)', ()
     const request = infraRequest(infraId);
     const infra = await adapter.ensureClusterInfra(request);
     expect(infra.apiURL).toBe(`https://api.${infraId}.example.test:6443`);
-    expect(infra.resources.map((resource) => resource.kind).sort()).toEqual(['dnsRecord', 'loadBalancer', 'network', 'securityGroup']);
+    expect(infra.resources.map((resource) => resource.kind).sort()).toEqual(['dnsRecord', 'loadBalancer', 'network', 'network', 'securityGroup']);
     for (const resource of infra.resources) expect(resource.tags).toEqual(request.tags);
 
     const { balancers, zones, links, recordAddresses } = held(infraId);
@@ -128,7 +129,7 @@ describe('azure cluster API endpoint (load balancer and private DNS record)', ()
       await adapter.deleteResource(resource);
       await adapter.deleteResource(resource);
     }
-    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).map((resource) => resource.kind).sort()).toEqual(['network', 'securityGroup']);
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).map((resource) => resource.kind).sort()).toEqual(['network', 'network', 'securityGroup']);
     expect(held(infraId).links).toEqual([]);
     // The deletes run as operations; a load balancer still being deleted cannot be written yet.
     await eventually(
@@ -140,7 +141,7 @@ describe('azure cluster API endpoint (load balancer and private DNS record)', ()
     );
 
     await adapter.ensureClusterInfra(infraRequest(infraId));
-    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).length).toBe(4);
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).length).toBe(5);
     await adapter.deleteClusterInfra(infraId);
     await adapter.deleteClusterInfra(infraId);
     expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
@@ -172,6 +173,6 @@ describe('azure cluster API endpoint (load balancer and private DNS record)', ()
     const { balancers, zones, links, recordAddresses } = held(infraId);
     expect([balancers.length, zones.length, links.length]).toEqual([1, 1, 1]);
     expect(recordAddresses).toEqual([frontendAddress(balancers[0])]);
-    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).length).toBe(4);
+    expect((await collect(adapter.listResources({ [TAG.cluster]: infraId }))).length).toBe(5);
   });
 });

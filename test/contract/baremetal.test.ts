@@ -50,7 +50,8 @@ describeProviderContract('baremetal', async () => {
   const inventoryPath = join(dir, 'inventory.yaml');
   const requestTimeoutMs = 10_000;
   const pageSize = 5;
-  const adapter = createBaremetalAdapter({ inventoryPath, databasePath: join(dir, 'claims.sqlite'), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs, pageSize });
+  // sushy-tools speaks plain http: the emulator-only setting a worker would take from SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1.
+  const adapter = createBaremetalAdapter({ inventoryPath, databasePath: join(dir, 'claims.sqlite'), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs, pageSize, allowInsecureEndpoints: true });
   try {
     await writeInventory(inventoryPath, proxy.url, sushy.systems);
   } catch (error) {
@@ -63,6 +64,7 @@ describeProviderContract('baremetal', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: false,
     teardown,
   };
 });
@@ -85,7 +87,15 @@ describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
     const id = serial++;
     const inventoryPath = join(dir, `inventory-${id}.yaml`);
     await writeInventory(inventoryPath, proxy.url, systems);
-    const options: BaremetalAdapterOptions = { inventoryPath, databasePath: join(dir, `claims-${id}.sqlite`), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs: 3_000, pageSize: 2, ...overrides };
+    const options: BaremetalAdapterOptions = {
+      inventoryPath,
+      databasePath: join(dir, `claims-${id}.sqlite`),
+      resolveCredentials: credentialsResolver(sushy),
+      requestTimeoutMs: 3_000,
+      pageSize: 2,
+      allowInsecureEndpoints: true,
+      ...overrides,
+    };
     return { adapter: createBaremetalAdapter(options), options };
   };
 
@@ -272,5 +282,14 @@ describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
     expect(error.message).toContain(CREDENTIALS_REF);
     expect(`${error.message} ${JSON.stringify(error.details)} ${error.stack ?? ''}`).not.toContain(wrongPassword);
     expect(`${error.message} ${error.stack ?? ''}`).not.toContain(sushy.password);
+  });
+
+  it('refuses a plain-http BMC unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS allows it, before any credential is sent', async () => {
+    const before = proxy.stats.requests;
+    const { adapter } = await adapterOver([system(12)], { allowInsecureEndpoints: false });
+    const error = await errorOf(adapter.createMachine(request('bm-http', 'w0')));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/is not https, and credentials are never sent over plain http.*SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1/);
+    expect(proxy.stats.requests).toBe(before);
   });
 });

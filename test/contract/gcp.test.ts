@@ -50,6 +50,7 @@ describeProviderContract('gcp', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await emulator.stop();
@@ -101,7 +102,8 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     const sdk = { apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient };
     instancesClient = new InstancesClient(sdk);
     operationsClient = new ZoneOperationsClient(sdk);
-  });
+    for (const infraId of ['labels-1', 'life-1', 'capacity-1', 'pages-1', 'foreign-1', 'errors-1']) await adapter.ensureClusterInfra(infraRequest(infraId));
+  }, 120_000);
   afterAll(async () => {
     await instancesClient?.close();
     await operationsClient?.close();
@@ -216,6 +218,20 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(proxy.stats.requests - before).toBe(1);
   });
 
+  it('stops paging with an error when GCE hands back a page token it already gave', async () => {
+    const looping = await startGceEmulator({ echoPageTokens: true, timings: { globalOperationMs: 50 } });
+    try {
+      const paged = accessTokenAdapter(looping, looping.url, { pageSize: 1 });
+      await paged.ensureClusterInfra(infraRequest('loop-1'));
+      for (const name of ['m0', 'm1', 'm2']) await paged.createMachine(request('loop-1', name));
+      const error = await errorOf(collect(paged.listMachines({ [TAG.cluster]: 'loop-1' })));
+      expect(error.kind).toBe('retryable');
+      expect(error.message).toMatch(/gcp list machines: the service handed back a page token it had already given, so paging stopped/);
+    } finally {
+      await looping.stop();
+    }
+  });
+
   it('never lists, describes or adopts an instance without the management label', async () => {
     const project = emulator.project;
     const zone = emulator.zone;
@@ -309,6 +325,7 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
       const options = gcpAdapterOptionsFrom({ region: keyed.region, credentials: { serviceAccountKey: JSON.stringify(key) }, env });
       expect(JSON.stringify(options)).not.toContain('PRIVATE KEY');
       const keyAdapter = createGcpAdapter(options);
+      await keyAdapter.ensureClusterInfra(infraRequest('sa-1'));
       const machine = await keyAdapter.createMachine(request('sa-1', 'm0'));
       expect(machine.providerId).toBe(`gce://${keyed.project}/${keyed.region}-a/sa-1-m0`);
       expect(keyed.instance('sa-1-m0')).toBeDefined();

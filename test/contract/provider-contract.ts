@@ -20,6 +20,8 @@ export interface ContractHarness {
   readonly requestTimeoutMs: number;
   /** The largest page the adapter asks for, so paging can be exercised. */
   readonly pageSize: number;
+  /** Machines go into their cluster's own network, so a create before ensureClusterInfra must wait. */
+  readonly needsClusterNetwork: boolean;
   teardown(): Promise<void>;
 }
 
@@ -78,7 +80,12 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       // An emulator's first calls can be slow (moto loads its EC2 catalogue lazily); warm it up
       // the way a worker's retries would, so the first case measures the adapter, not the cold start.
       await retried(() => collect(harness.adapter.listMachines({ [TAG.cluster]: `${infraId}-warm-up` })));
-    });
+      if (harness.needsClusterNetwork) {
+        for (const id of [infraId, `${infraId}-pages`, `${infraId}-faults`]) {
+          await retried(() => harness.adapter.ensureClusterInfra({ infraId: id, clusterName: id, baseDomain: 'example.test', region: 'local-1', tags: ownershipTags({ managementId, infraId: id, createdAt: new Date().toISOString() }) }));
+        }
+      }
+    }, 120_000);
     afterAll(async () => {
       await harness?.teardown();
     });
@@ -90,6 +97,16 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       expect(machine.name).toBe(wanted.name);
       expect(machine.tags).toMatchObject(wanted.tags);
       expect((await harness.adapter.describeMachine(wanted.name))?.providerId).toBe(machine.providerId);
+    });
+
+    it('waits (retryable, naming what is missing) instead of creating a machine outside its cluster\'s network', async (context) => {
+      if (!harness.needsClusterNetwork) return context.skip();
+      const homeless = `${infraId}-nonet`;
+      const wanted = request({ name: `${homeless}-m`, infraId: homeless, tags: ownershipTags({ managementId, infraId: homeless, machineName: 'm', role: 'worker', createdAt: new Date().toISOString() }) });
+      const error = await errorOf(harness.adapter.createMachine(wanted));
+      expect(error.kind).toBe('retryable');
+      expect(error.message).toMatch(new RegExp(`infrastructure of cluster ${homeless} is not ready: .+ is missing.*retried`));
+      expect(await collect(harness.adapter.listMachines({ [TAG.cluster]: homeless }))).toEqual([]);
     });
 
     it('returns the same machine for a repeated create', async () => {

@@ -5,7 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createRedisRateLimiter, rateLimitedAdapter, type CloudRateLimiter, type ProviderLimits, type RateScope } from '../../providers/rate-limit';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callMeter, createRedisRateLimiter, rateLimitedAdapter, type CloudRateLimiter, type ProviderLimits, type RateScope } from '../../providers/rate-limit';
+import { createSimulatedAdapter } from '../../providers/simulated/adapter';
+import { startSimulatedCloud } from '../../providers/simulated/launch';
+import { TAG, ownershipTags } from '../../providers/tags';
+import { collect, errorOf } from '../support/async-checks';
+import { startFaultProxy } from '../support/fault-proxy';
 import { ProviderError, type ProviderAdapter } from '../../providers/types';
 
 // One call a minute plus a burst of four: five calls pass at once, the sixth must wait.
@@ -117,20 +125,41 @@ describe('shared cloud rate limiter', () => {
     expect(await granted(second, scope(), 6)).toBe(5);
   });
 
-  it('meters adapter calls: over the limit, the call is refused as throttled without reaching the cloud', async () => {
-    const [limiter] = workers();
-    const inner = adapterAnswering(undefined);
-    const adapter = rateLimitedAdapter(inner, limiter, scope());
-    for (let call = 0; call < 4; call += 1) await adapter.describeMachine('m');
-    for await (const machine of adapter.listMachines({})) expect(machine).toBeUndefined();
-    expect(inner.calls).toBe(5);
-    const error = await adapter.describeMachine('m').then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).kind).toBe('throttled');
-    expect(inner.calls).toBe(5);
+  it('takes a token per request the adapter sends (each page of a list), and refuses one over the limit before it is sent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-meter-'));
+    const cloud = await startSimulatedCloud({ statePath: join(dir, 'cloud.db'), bootMs: 0, deleteMs: 0 });
+    const proxy = await startFaultProxy({ upstream: cloud.url, seed: 1 });
+    try {
+      const setup = createSimulatedAdapter({ baseUrl: cloud.url, apiKey: cloud.apiKey, pageSize: 2 });
+      for (let index = 0; index < 5; index += 1) {
+        const machineName = `m${index}`;
+        await setup.createMachine({
+          name: `meter-1-${machineName}`,
+          idempotencyToken: `meter1${machineName}`,
+          role: 'worker',
+          instanceType: 'small',
+          image: 'rhcos',
+          infraId: 'meter-1',
+          tags: ownershipTags({ managementId: 'mgmt-meter', infraId: 'meter-1', machineName, createdAt: '2026-11-25T00:00:00.000Z' }),
+        });
+      }
+      // Five describe tokens (SLOW): three go to the list's three pages, two to two describes.
+      const [limiter] = workers();
+      const metered = createSimulatedAdapter({ baseUrl: proxy.url, apiKey: cloud.apiKey, pageSize: 2, meter: callMeter(limiter, scope()) });
+      const before = proxy.stats.requests;
+      expect(await collect(metered.listMachines({ [TAG.cluster]: 'meter-1' }))).toHaveLength(5);
+      expect(proxy.stats.requests - before).toBe(3);
+      await metered.describeMachine('meter-1-m0');
+      await metered.describeMachine('meter-1-m1');
+      const sent = proxy.stats.requests;
+      const error = await errorOf(metered.describeMachine('meter-1-m2'));
+      expect(error.kind).toBe('throttled');
+      expect(proxy.stats.requests).toBe(sent);
+    } finally {
+      await proxy.stop();
+      await cloud.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('waits for a token within maxWaitMs instead of failing', async () => {

@@ -18,6 +18,7 @@ describeProviderContract('simulated', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: false,
     async teardown() {
       await proxy.stop();
       await cloud.stop();

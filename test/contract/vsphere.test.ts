@@ -47,6 +47,7 @@ describeProviderContract('vsphere', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
+    needsClusterNetwork: false,
     async teardown() {
       await proxy.stop();
       await vcsim.stop();
@@ -192,6 +193,45 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     }
   });
 
+  it('removes a deleted machine\'s own machine-name and created-at tags once nothing else carries them', async () => {
+    const tagNames = async (category: string): Promise<string[]> => {
+      const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
+      for (const id of categoryIds) {
+        const found = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
+        if (found.name !== category) continue;
+        const tagIds = (await directRest.call('inspect', 'POST', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}?~action=list-tags-for-category`)) as string[];
+        return Promise.all(tagIds.map(async (tagId) => ((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name));
+      }
+      return [];
+    };
+    await adapter.ensureClusterInfra(infraRequest('prune-1'));
+    const kept = await adapter.createMachine(request('prune-1', 'shared-m0'));
+    const createdAt = '2026-11-25T09:09:09.009Z';
+    const doomed = await adapter.createMachine(request('prune-1', 'prune-only-m7', { tags: { ...request('prune-1', 'prune-only-m7').tags, [TAG.createdAt]: createdAt } }));
+    expect(await tagNames('slipway.dev_machine')).toContain('prune-only-m7');
+    expect(await tagNames('slipway.dev_created-at')).toContain(createdAt);
+    await adapter.deleteMachine(doomed.providerId);
+    expect(await tagNames('slipway.dev_machine')).not.toContain('prune-only-m7');
+    expect(await tagNames('slipway.dev_created-at')).not.toContain(createdAt);
+    // Tags other objects still carry stay.
+    expect(await tagNames('slipway.dev_machine')).toContain('shared-m0');
+    expect((await adapter.describeMachine(kept.name))?.tags[TAG.machine]).toBe('shared-m0');
+  });
+
+  it('deleteClusterInfra leaves a folder of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {
+    const vmFolder = await find('/DC0/vm');
+    if (!vmFolder) throw new Error('vcsim has no /DC0/vm');
+    await direct.createFolder('inspect', vmFolder, 'foreign-f1');
+    await adapter.deleteClusterInfra('foreign-f1');
+    expect(await find('/DC0/vm/foreign-f1')).toBeDefined();
+
+    await adapter.ensureClusterInfra({ ...infraRequest('theirs-f2'), tags: ownershipTags({ managementId: 'mgmt-other', infraId: 'theirs-f2', createdAt: '2026-11-25T00:00:00.000Z' }) });
+    await adapter.deleteClusterInfra('theirs-f2', { managementId });
+    expect(await find('/DC0/vm/theirs-f2')).toBeDefined();
+    await adapter.deleteClusterInfra('theirs-f2', { managementId: 'mgmt-other' });
+    expect(await find('/DC0/vm/theirs-f2')).toBeUndefined();
+  });
+
   it('heals a create cut short between clone and tagging: the next create tags and powers on the VM it finds', async () => {
     await adapter.ensureClusterInfra(infraRequest('heal-1'));
     await rawClone('/DC0/vm/heal-1', 'heal-1-m0');
@@ -267,6 +307,27 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     const error = await failureOf(untrusting.describeMachine('tls-1-m0'));
     expect(error.kind).toBe('invalid');
     expect(error.message).toMatch(/caCertificate/);
+  });
+
+  it('refuses a plain-http vCenter address unless SLIPWAY_ALLOW_INSECURE_ENDPOINTS allows it', () => {
+    const plain = proxy.url.replace(/^https:/, 'http:');
+    let refused: unknown;
+    try {
+      adapterWith({ endpoint: plain });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect((refused as ProviderError).kind).toBe('invalid');
+    expect((refused as ProviderError).message).toMatch(/vCenter address http:\/\/127\.0\.0\.1:\d+ is not https.*SLIPWAY_ALLOW_INSECURE_ENDPOINTS=1/);
+    expect(() => adapterWith({ endpoint: plain, allowInsecureEndpoints: true })).not.toThrow();
+  });
+
+  it('cuts off an answer larger than the limit instead of reading it all', async () => {
+    const limited = adapterWith({ maxResponseBytes: 512 });
+    const error = await failureOf(limited.describeMachine('big-1-m0'));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/larger than 512 bytes/);
   });
 
   it('refuses placement vCenter does not have, naming the setting', async () => {

@@ -80,7 +80,12 @@ describe('aws adapter errors, through the SDK', () => {
     await new Promise((resolve) => server.close(resolve));
   });
   beforeEach(() => {
-    answers = { DescribeInstances: EMPTY_DESCRIBE, DescribeSubnets: { status: 200, body: `<DescribeSubnetsResponse ${NS}><requestId>r</requestId><subnetSet/></DescribeSubnetsResponse>` } };
+    // The cluster's subnet and security group exist, so a create gets as far as RunInstances.
+    answers = {
+      DescribeInstances: EMPTY_DESCRIBE,
+      DescribeSubnets: { status: 200, body: `<DescribeSubnetsResponse ${NS}><requestId>r</requestId><subnetSet><item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId></item></subnetSet></DescribeSubnetsResponse>` },
+      DescribeSecurityGroups: { status: 200, body: `<DescribeSecurityGroupsResponse ${NS}><requestId>r</requestId><securityGroupInfo><item><groupId>sg-1</groupId><vpcId>vpc-1</vpcId></item></securityGroupInfo></DescribeSecurityGroupsResponse>` },
+    };
   });
 
   it('AuthFailure is a credentials problem, points at the credentials secret, and never echoes a secret', async () => {

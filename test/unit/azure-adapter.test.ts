@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureAdapterOptionsFrom, createAzureAdapter } from '../../providers/azure/adapter';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { apiBackendPoolId } from '../../providers/azure/names';
+import { backendPoolMembers } from '../emulators/azure-arm/references';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
 import { collect, sleep } from '../support/async-checks';
 
@@ -43,7 +45,12 @@ beforeAll(async () => {
     behaviour: { vmQuota: 8, unavailableSizes: ['Standard_NotHere'], allocationFailureSizes: ['Standard_NoCapacity'] },
   });
   adapter = createAzureAdapter({ ...cloud.adapterOptions(), requestTimeoutMs: 5_000 });
+  for (const infraId of ['phases-a1b2c', 'list-j7k8l', 'capacity-m9n0p']) await adapter.ensureClusterInfra(infraRequest(infraId, 'mgmt-a'));
 });
+
+function infraRequest(infraId: string, managementId: string) {
+  return { infraId, clusterName: infraId, baseDomain: 'example.test', region: 'eastus', tags: ownershipTags({ managementId, infraId, createdAt: '2026-11-25T00:00:00.000Z' }) };
+}
 afterAll(async () => {
   await cloud?.stop();
 });
@@ -64,14 +71,32 @@ describe('Azure adapter against the ARM emulator', () => {
     expect(await adapter.describeMachine(created.name)).toBeUndefined();
   });
 
-  it('creates the cluster group and network a machine needs when they are missing, tagged as the cluster', async () => {
+  it('waits for the cluster group and network instead of making them for a machine, then places it in them', async () => {
+    const early = await failure(adapter.createMachine(request('lazy-d3e4f', 'master-0', { role: 'control-plane' })));
+    expect(early.kind).toBe('retryable');
+    expect(early.message).toMatch(/infrastructure of cluster lazy-d3e4f is not ready: the resource group lazy-d3e4f-rg .* is missing/);
+    expect(cloud.emulator.state.group('lazy-d3e4f-rg')).toBeUndefined();
+    await adapter.ensureClusterInfra(infraRequest('lazy-d3e4f', 'mgmt-a'));
     await adapter.createMachine(request('lazy-d3e4f', 'master-0', { role: 'control-plane' }));
-    const group = cloud.emulator.state.group('lazy-d3e4f-rg');
-    expect(group?.tags).toMatchObject({ 'slipway.dev_cluster': 'lazy-d3e4f', 'slipway.dev_management': 'mgmt-a' });
     const vm = [...cloud.emulator.state.resources.values()].find((resource) => resource.name === 'lazy-d3e4f-master-0');
     expect(JSON.stringify(vm?.properties.networkProfile)).toMatch(/virtualNetworks\/lazy-d3e4f-vnet\/subnets\/lazy-d3e4f-master-subnet/);
-    const resources = await collect(adapter.listResources({ [TAG.cluster]: 'lazy-d3e4f' }));
-    expect(resources.map((resource) => resource.kind).sort()).toEqual(['machine', 'network', 'securityGroup']);
+  });
+
+  it('neither adopts nor deletes a resource group of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {
+    const bare = 'bare-q1r2s';
+    cloud.emulator.state.groups.set(`${bare}-rg`, { id: cloud.emulator.state.groupId(`${bare}-rg`), name: `${bare}-rg`, location: 'eastus', tags: { 'slipway.dev_cluster': bare }, provisioningState: 'Succeeded' });
+    const adopted = await failure(adapter.ensureClusterInfra(infraRequest(bare, 'mgmt-a')));
+    expect(adopted.kind).toBe('invalid');
+    expect(adopted.message).toMatch(/resource group bare-q1r2s-rg exists but is not this cluster's/);
+    await adapter.deleteClusterInfra(bare);
+    expect(cloud.emulator.state.group(`${bare}-rg`)?.provisioningState).toBe('Succeeded');
+
+    const theirs = 'theirs-t3u4v';
+    await adapter.ensureClusterInfra(infraRequest(theirs, 'mgmt-other'));
+    expect((await failure(adapter.ensureClusterInfra(infraRequest(theirs, 'mgmt-a')))).kind).toBe('invalid');
+    await adapter.deleteClusterInfra(theirs, { managementId: 'mgmt-a' });
+    expect(cloud.emulator.state.group(`${theirs}-rg`)?.provisioningState).toBe('Succeeded');
+    expect(cloud.emulator.state.resourcesInGroup(`${theirs}-rg`).map((resource) => resource.type)).toContain('Microsoft.Network/privateDnsZones');
   });
 
   it('ensures cluster infrastructure once, keeps a subnet in use from going, and deletes everything with the group', async () => {
@@ -98,6 +123,36 @@ describe('Azure adapter against the ARM emulator', () => {
     await adapter.deleteClusterInfra(infraId);
     expect(cloud.emulator.state.group(`${infraId}-rg`)).toBeUndefined();
     expect(await adapter.describeMachine(machine.name)).toBeUndefined();
+  });
+
+  it('lists a leftover resource group for the sweep (ours only), and deleteResource deletes it', async () => {
+    const infraId = 'left-x7y8z';
+    await adapter.ensureClusterInfra(infraRequest(infraId, 'mgmt-a'));
+    const groups = (await collect(adapter.listResources({ [TAG.management]: 'mgmt-a', [TAG.cluster]: infraId }))).filter((resource) => /\/resourceGroups\/[^/]+$/.test(resource.id));
+    expect(groups.map((group) => [group.kind, group.name])).toEqual([['network', `${infraId}-rg`]]);
+    cloud.emulator.state.groups.set('stray-rg', { id: cloud.emulator.state.groupId('stray-rg'), name: 'stray-rg', location: 'eastus', tags: { 'slipway.dev_cluster': infraId }, provisioningState: 'Succeeded' });
+    expect((await collect(adapter.listResources({ [TAG.management]: 'mgmt-a', [TAG.cluster]: infraId }))).map((resource) => resource.name)).not.toContain('stray-rg');
+    const [group] = groups;
+    if (!group) throw new Error('no resource group listed');
+    await adapter.deleteResource(group);
+    expect(cloud.emulator.state.group(`${infraId}-rg`)?.provisioningState ?? 'gone').toMatch(/Deleting|gone/);
+    await sleep(OPERATION_MS + 50);
+    cloud.emulator.state.settle();
+    expect(cloud.emulator.state.group(`${infraId}-rg`)).toBeUndefined();
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('puts control-plane machines (not workers) in the API load balancer\'s backend pool, and they leave it with their NIC on delete', async () => {
+    const infraId = 'pool-p1q2r';
+    await adapter.ensureClusterInfra(infraRequest(infraId, 'mgmt-a'));
+    const pool = apiBackendPoolId(cloud.emulator.subscriptionId, infraId);
+    const master = await adapter.createMachine(request(infraId, 'master-0', { role: 'control-plane' }));
+    await adapter.createMachine(request(infraId, 'worker-0'));
+    expect(backendPoolMembers(cloud.emulator.state, pool).map((vm) => vm.name)).toEqual([`${infraId}-master-0`]);
+    await adapter.deleteMachine(master.providerId);
+    await sleep(OPERATION_MS + 50);
+    cloud.emulator.state.settle();
+    expect(backendPoolMembers(cloud.emulator.state, pool)).toEqual([]);
   });
 
   it('lists only machines carrying every tag asked for, across pages', async () => {
@@ -154,9 +209,27 @@ describe('Azure adapter against a throttling ARM', () => {
   it('classifies the emulator\'s own 429 as throttled with its Retry-After', async () => {
     throttled = await startAzureTestCloud({ writeBudget: { burst: 1, perSecond: 0.25 } });
     const limited = createAzureAdapter(throttled.adapterOptions());
-    await limited.deleteClusterInfra('nothing-here');
-    const error = await failure(limited.deleteClusterInfra('nothing-here'));
+    // The group's PUT takes the one write of the burst; the security group's is refused.
+    const error = await failure(limited.ensureClusterInfra(infraRequest('nothing-here', 'mgmt-a')));
     expect(error.kind).toBe('throttled');
     expect(error.details.retryAfterMs).toBe(4_000);
+  });
+});
+
+describe('Azure adapter against an ARM whose links point elsewhere', () => {
+  let hostile: AzureTestCloud;
+  afterAll(async () => {
+    await hostile?.stop();
+  });
+
+  it('refuses to follow a nextLink to another origin, before the bearer token goes there', async () => {
+    // Nothing listens there: were the link followed, the failure would be a connection error instead.
+    hostile = await startAzureTestCloud({ pageSize: 1, linkOrigin: 'https://127.0.0.2:9' });
+    const misled = createAzureAdapter({ ...hostile.adapterOptions(), requestTimeoutMs: 5_000 });
+    await misled.ensureClusterInfra(infraRequest('link-w5x6y', 'mgmt-a'));
+    for (const name of ['w-0', 'w-1']) await misled.createMachine(request('link-w5x6y', name));
+    const error = await failure(collect(misled.listMachines({ [TAG.cluster]: 'link-w5x6y' })));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/handed back an address on https:\/\/127\.0\.0\.2:9, not on https:\/\/127\.0\.0\.1:\d+ where it was configured/);
   });
 });

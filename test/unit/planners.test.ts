@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setCondition } from '../../workflows/planners/conditions';
 import { planDeprovision } from '../../workflows/planners/deletion-order';
-import { cloudMachineName, infraIdFor } from '../../workflows/planners/names';
+import { cloudMachineName, infraIdFor, infraIdForV1, ownerMarker } from '../../workflows/planners/names';
+import { CLOUD_NAMES, TAG_ENCODINGS, canonicalTagProblems } from '../../providers/tag-encoding';
+import { TAG } from '../../providers/tags';
 
 describe('planDeprovision', () => {
   it('deletes workers, then control plane, then infrastructure, then sweeps', () => {
@@ -52,6 +54,28 @@ describe('names', () => {
   it('spreads uids over distinct suffixes', () => {
     const ids = new Set(Array.from({ length: 500 }, (_, index) => infraIdFor('c', `uid-${index}`)));
     expect(ids.size).toBeGreaterThan(495);
+  });
+
+  it('gives the infra ID a 10-digit base-36 suffix (about 51.7 bits) within 33 characters', () => {
+    expect(infraIdFor('production-eu-west', '7f1c2d3e-0000-4000-8000-000000000001')).toMatch(/^production-eu-west-[0-9a-z]{10}$/);
+    expect(infraIdFor('a'.repeat(40), '7f1c2d3e-0000-4000-8000-000000000001')).toMatch(new RegExp(`^${'a'.repeat(22)}-[0-9a-z]{10}$`));
+  });
+
+  it('keeps the infra ID that clusters started before issue 12 carry', () => {
+    expect(infraIdForV1('prod', 'uid-1')).toMatch(/^prod-[0-9a-z]{5}$/);
+  });
+
+  it('gives a standalone MachineDeployment an owner marker that every cloud can hold as a tag, one per object', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), fc.stringMatching(/^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/), (namespace, name) => {
+        const marker = ownerMarker(namespace, name);
+        expect(marker).toBe(ownerMarker(namespace, name));
+        expect(canonicalTagProblems({ [TAG.owner]: marker })).toEqual([]);
+        for (const cloud of CLOUD_NAMES) expect(TAG_ENCODINGS[cloud].decode(TAG_ENCODINGS[cloud].encode({ [TAG.owner]: marker }))).toEqual({ [TAG.owner]: marker });
+      }),
+    );
+    expect(ownerMarker('team-a', 'workers')).toMatch(/^md-team-a-workers-[0-9a-z]{10}$/);
+    expect(ownerMarker('team-a', 'b-workers')).not.toBe(ownerMarker('team-a-b', 'workers'));
   });
 
   it('prefixes cloud machine names with the infra ID', () => {

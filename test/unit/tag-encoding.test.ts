@@ -37,6 +37,7 @@ const VALUE_ARBITRARIES: Record<CanonicalTagKey, fc.Arbitrary<string>> = {
   [TAG.machine]: machineName,
   [TAG.role]: fc.oneof(fc.constantFrom('control-plane', 'worker'), dnsLabel),
   [TAG.createdAt]: timestamp,
+  [TAG.owner]: dnsLabel,
 };
 
 const canonicalTags: fc.Arbitrary<Record<string, string>> = fc.record(VALUE_ARBITRARIES, { requiredKeys: [] }).map((tags) => {

@@ -27,7 +27,7 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     const handle = await startCluster(stack, clusterObject('alpha'));
     const ready = await waitForCluster(handle, isReady);
     const infraId = ready.status?.infraID ?? '';
-    expect(infraId).toMatch(/^alpha-[a-z0-9]{5}$/);
+    expect(infraId).toMatch(/^alpha-[a-z0-9]{10}$/);
     expect(ready.status).toMatchObject({
       apiURL: 'https://api.alpha.example.test:6443',
       platform: 'simulated',

@@ -12,11 +12,19 @@ export interface ClusterActivities extends MachineActivities {
     readonly baseDomain: string;
     readonly managementId: string;
   }): Promise<{ readonly apiURL: string }>;
-  deleteClusterInfra(input: { readonly target: ProviderTarget; readonly infraId: string }): Promise<void>;
+  /** Deletes only infrastructure tagged with this management ID (absent: any, for histories from before it was passed). */
+  deleteClusterInfra(input: { readonly target: ProviderTarget; readonly infraId: string; readonly managementId?: string }): Promise<void>;
   /**
    * Deletes anything still tagged with this infra ID and management ID (only machines when
    * machinesOnly), leaving resources another owner marked as its own; returns how many it deleted.
    */
-  sweepCluster(input: { readonly target: ProviderTarget; readonly infraId: string; readonly managementId: string; readonly machinesOnly?: boolean }): Promise<{ readonly deleted: number }>;
+  sweepCluster(input: {
+    readonly target: ProviderTarget;
+    readonly infraId: string;
+    readonly managementId: string;
+    readonly machinesOnly?: boolean;
+    /** Sweep as this owner (a standalone MachineDeployment's marker); absent: the cluster, which leaves owner-marked resources alone. */
+    readonly owner?: string;
+  }): Promise<{ readonly deleted: number }>;
 }
 

@@ -13,6 +13,7 @@ import {
   ParentClosePolicy,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   startChild,
@@ -23,7 +24,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import type { MachineRole } from '../../providers/types';
 import { planDeprovision, type DeprovisionStep } from '../planners/deletion-order';
-import { controlPlaneMachineName, infraIdFor } from '../planners/names';
+import { controlPlaneMachineName, infraIdFor, infraIdForV1 } from '../planners/names';
 import type { MachineIdentity, ProjectionActivities, ProviderTarget } from '../entity/activities-api';
 import { CLOUD_ACTIVITY_RETRY, PROJECTION_LOCAL_ACTIVITY } from '../entity/defaults';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
@@ -73,7 +74,8 @@ export function initialClusterState(input: ClusterDeploymentInput): ClusterState
   const { object } = input;
   return {
     object,
-    infraId: infraIdFor(object.spec.clusterName, object.metadata.uid ?? workflowInfo().workflowId),
+    // Clusters started before infra IDs grew their suffix keep the one they have.
+    infraId: (patched('infra-id-v2') ? infraIdFor : infraIdForV1)(object.spec.clusterName, object.metadata.uid ?? workflowInfo().workflowId),
     stage: 'Pending',
     attempts: [],
     nextSerial: 0,
@@ -498,7 +500,7 @@ export class ClusterDeploymentEntity {
         await cloud.sweepCluster({ target, infraId: this.state.infraId, managementId: this.input.managementId, machinesOnly: true });
         return;
       case 'deleteInfrastructure':
-        await cloud.deleteClusterInfra({ target, infraId: this.state.infraId });
+        await cloud.deleteClusterInfra({ target, infraId: this.state.infraId, managementId: this.input.managementId });
         delete this.state.apiURL;
         this.refresh();
         return;

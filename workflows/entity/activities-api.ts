@@ -31,6 +31,11 @@ export interface CreateMachineInput extends MachineIdentity {
   readonly pool: string;
   readonly instanceType: string;
   readonly image: string;
+  /**
+   * The owner marker (planners/names.ts ownerMarker) of a standalone MachineDeployment, tagged
+   * slipway.dev/owner on its machines, so its cluster's teardown and sweeps leave them to it.
+   */
+  readonly owner?: string;
 }
 
 export interface MachineResult {

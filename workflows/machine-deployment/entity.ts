@@ -19,7 +19,7 @@ import {
 import type { MachineDeployment } from '../../crds/schemas/machine-deployment';
 import { planRemediation, planRollout, previewRollout, templateRevision } from '../planners/rollout/index';
 import type { RolloutAction, RolloutPlan } from '../planners/rollout/types';
-import { machineNameFor } from '../planners/names';
+import { machineNameFor, ownerMarker } from '../planners/names';
 import type { MachineActivities, MachineIdentity, ProjectionActivities } from '../entity/activities-api';
 import { CLOUD_ACTIVITY_RETRY, PROJECTION_LOCAL_ACTIVITY } from '../entity/defaults';
 import { fromOwner, type OwnerDeleteRequest } from '../entity/definitions';
@@ -366,6 +366,8 @@ export class MachineDeploymentEntity {
               pool: this.name,
               instanceType: set.template.spec.infrastructure.instanceType,
               image: set.template.spec.infrastructure.image ?? this.input.placement.defaultImage,
+              // A cluster's own pool is the cluster's; a standalone one marks its machines as its own.
+              ...(this.input.owner ? {} : { owner: ownerMarker(this.namespace, this.name) }),
             }),
           { retryIf: isCredentialsFailure, onFailure: (failure) => this.credentialsWait(machine, failure, 'Create'), onRecovered: () => this.credentialsAccepted() },
         );

@@ -58,6 +58,8 @@ export interface AzureArmEmulatorOptions {
   /** Writes (PUT, PATCH, DELETE, POST) allowed in a burst, refilled per second; unlimited when absent. */
   readonly writeBudget?: { readonly burst: number; readonly perSecond: number };
   readonly behaviour?: Partial<EmulatorBehaviour>;
+  /** Builds nextLink, Azure-AsyncOperation and Location URLs on this origin instead of the request's: a hostile or misconfigured ARM. */
+  readonly linkOrigin?: string;
 }
 
 export interface AzureArmEmulator {
@@ -153,7 +155,7 @@ export async function startAzureArmEmulator(options: AzureArmEmulatorOptions): P
         });
       }
     }
-    return route(request, context, segments);
+    return route(options.linkOrigin ? { ...request, origin: options.linkOrigin } : request, context, segments);
   };
 
   const server = https.createServer({ key: options.tls.key, cert: options.tls.cert }, (incoming, response) => {

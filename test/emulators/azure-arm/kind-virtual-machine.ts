@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { armError, isRecord, stringField, type ArmFailure } from './arm-http';
 import { baseView, type EmulatorBehaviour, type PutContext, type ResourceKind } from './kinds';
-import { checkSecurityGroup, checkSubnet, child, records, vmNetworkReferences, VM_TYPE } from './references';
+import { checkBackendPool, checkSecurityGroup, checkSubnet, child, records, vmNetworkReferences, VM_TYPE } from './references';
 import type { OperationOutcome, TrackedResource } from './state';
 
 const invalidParameter = (target: string, message: string): ArmFailure => armError(400, 'InvalidParameter', message, target);
@@ -56,6 +56,10 @@ function checkReferences(properties: Record<string, unknown>, context: PutContex
   }
   for (const group of references.securityGroups) {
     const failure = checkSecurityGroup(context.state, group, context.id);
+    if (failure) return failure;
+  }
+  for (const pool of references.backendPools) {
+    const failure = checkBackendPool(context.state, pool, context.id);
     if (failure) return failure;
   }
   return undefined;

@@ -27,19 +27,24 @@ export function child(value: unknown, ...path: string[]): unknown {
 
 const idOf = (value: unknown): string | undefined => stringField(child(value, 'id'));
 
-/** The subnet and security group IDs a VM's network interface configurations name. */
-export function vmNetworkReferences(properties: Record<string, unknown>): { subnets: string[]; securityGroups: string[] } {
+/** The subnet, security group and load balancer backend pool IDs a VM's network interface configurations name. */
+export function vmNetworkReferences(properties: Record<string, unknown>): { subnets: string[]; securityGroups: string[]; backendPools: string[] } {
   const subnets: string[] = [];
   const securityGroups: string[] = [];
+  const backendPools: string[] = [];
   for (const nic of records(child(properties, 'networkProfile', 'networkInterfaceConfigurations'))) {
     const group = idOf(child(nic, 'properties', 'networkSecurityGroup'));
     if (group) securityGroups.push(group);
     for (const ipConfiguration of records(child(nic, 'properties', 'ipConfigurations'))) {
       const subnet = idOf(child(ipConfiguration, 'properties', 'subnet'));
       if (subnet) subnets.push(subnet);
+      for (const pool of records(child(ipConfiguration, 'properties', 'loadBalancerBackendAddressPools'))) {
+        const id = idOf(pool);
+        if (id) backendPools.push(id);
+      }
     }
   }
-  return { subnets, securityGroups };
+  return { subnets, securityGroups, backendPools };
 }
 
 /** The subnet IDs a load balancer's frontend IP configurations name. */
@@ -86,6 +91,18 @@ export function checkNetwork(state: ArmState, networkId: string, by: string): Ar
 
 export function checkSecurityGroup(state: ArmState, groupId: string, by: string): ArmFailure | undefined {
   return live(state, groupId, NSG_TYPE) ? undefined : missing(groupId, by);
+}
+
+export function checkBackendPool(state: ArmState, poolId: string, by: string): ArmFailure | undefined {
+  const match = /^(.*\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+)\/backendAddressPools\/([^/]+)$/i.exec(poolId);
+  const balancer = match ? live(state, match[1] ?? '', LB_TYPE) : undefined;
+  const exists = balancer !== undefined && records(balancer.properties.backendAddressPools).some((pool) => stringField(pool.name)?.toLowerCase() === (match?.[2] ?? '').toLowerCase());
+  return exists ? undefined : missing(poolId, by);
+}
+
+/** The VMs (a deleting one included, until it is gone) whose NICs sit in the backend pool: its targets. */
+export function backendPoolMembers(state: ArmState, poolId: string): TrackedResource[] {
+  return [...state.resources.values()].filter((resource) => resource.type === VM_TYPE && vmNetworkReferences(resource.properties).backendPools.some((id) => id.toLowerCase() === poolId.toLowerCase()));
 }
 
 const within = (id: string, parent: string): boolean => id.toLowerCase().startsWith(`${parent.toLowerCase()}/`);

@@ -55,6 +55,16 @@ export interface GceEmulatorOptions {
   readonly requestIdWindowMs?: number;
   /** The longest an operations wait holds before answering a not-yet-DONE operation; GCE's is 2 minutes. */
   readonly waitHoldMs?: number;
+  /** A faulty list: a page asked for with a pageToken answers with that same token as its nextPageToken. */
+  readonly echoPageTokens?: boolean;
+}
+
+/** For echoPageTokens: the answer to a paged request, handing back the token it was asked with. */
+function echoingPageToken(incoming: IncomingMessage, result: GceAnswer): GceAnswer {
+  const asked = new URL(incoming.url ?? '/', 'http://emulator').searchParams.get('pageToken');
+  const body = result.body;
+  if (!asked || typeof body !== 'object' || body === null || !('nextPageToken' in body)) return result;
+  return { ...result, body: { ...body, nextPageToken: asked } };
 }
 
 export interface GceEmulator {
@@ -164,7 +174,7 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
         return { status: 500, body: { error: { code: 500, message: 'Internal error.', errors: [{ message: 'Internal error.', domain: 'global', reason: 'backendError' }] } } };
       })
       .then((result) => {
-        if (!closed) send(response, result);
+        if (!closed) send(response, options.echoPageTokens ? echoingPageToken(incoming, result) : result);
       })
       .catch(() => incoming.socket.destroy());
   });
