@@ -7,9 +7,10 @@
  * input, and may add routes of its own through the returned EntityRoutes.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPlainObject } from '../../../crds/json';
 import { DNS_LABEL_PATTERN, GROUP_VERSION } from '../../../crds/schemas/common';
 import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/index';
 import { convertManifest } from '../../../crds/upstream/index';
@@ -20,14 +21,14 @@ import { LabelSelectorError } from '../../common/label-selector';
 import { workflowsStarted } from '../../common/metrics';
 import { ResourceVersionTooOldError, type Projection } from '../../common/projection';
 import { entityProblem, notFound } from '../entity-errors';
-import type { createIdempotencyStore } from '../idempotency';
+import { idempotencyKeyOf, type IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
 import { streamWatch } from '../watch';
 
 export interface EntityRouteDeps {
   readonly temporal: Client;
   readonly projection: Projection;
-  readonly idempotency: ReturnType<typeof createIdempotencyStore>;
+  readonly idempotency: IdempotencyStore;
   readonly config: SlipwayConfig;
 }
 
@@ -118,15 +119,22 @@ export function checkPatchShape(body: Record<string, unknown>, prefix = ''): Ent
   return body as EntityPatch;
 }
 
-function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  return typeof header === 'string' && header ? header : undefined;
+/**
+ * Metadata the server sets, as kube-apiserver does: what a client sends there on create is
+ * dropped. (Finalizers too, until CR mode owns them: a client's finalizer would hold deletion forever.)
+ */
+const SERVER_OWNED_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'managedFields', 'selfLink'];
+
+function withoutServerOwnedFields(body: Record<string, unknown>): Record<string, unknown> {
+  const { status: _ignoredStatus, ...manifest } = body;
+  if (!isPlainObject(manifest.metadata)) return manifest;
+  const metadata = Object.fromEntries(Object.entries(manifest.metadata).filter(([key]) => !SERVER_OWNED_METADATA.includes(key)));
+  return { ...manifest, metadata };
 }
 
 /** The manifest converted to the kind, in the path's namespace, with server-set metadata. */
-function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>): KindObjects[K] {
-  const { status: _ignoredStatus, ...manifest } = body;
-  const converted = convertManifest(manifest);
+function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>, uid: string): KindObjects[K] {
+  const converted = convertManifest(withoutServerOwnedFields(body));
   if (!converted.ok) throw invalid(converted.errors, `the ${kind}`);
   if (converted.kind !== kind) {
     throw new ProblemError(422, 'wrong-kind', `this collection holds ${kind}s, but the body is a ${converted.kind}. Send it to its own collection.`, [
@@ -139,7 +147,7 @@ function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Re
       { path: 'metadata.namespace', message: `must be "${namespace}" or absent` },
     ]);
   }
-  return { ...submitted, metadata: { ...submitted.metadata, namespace, uid: randomUUID(), generation: 1, creationTimestamp: new Date().toISOString() } };
+  return { ...submitted, metadata: { ...submitted.metadata, namespace, uid, generation: 1, creationTimestamp: new Date().toISOString() } };
 }
 
 function listLimit(query: ListQuery): number | undefined {
@@ -186,16 +194,19 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
     }
   };
 
-  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
-    const { namespace } = request.params;
-    checkNamespace(namespace);
-    const body = requireObjectBody(request.body, `a ${kind} manifest`);
-    const key = idempotencyKeyOf(request);
-    if (key) {
-      const earlier = await deps.idempotency.recall(namespace, key, body);
-      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').send(earlier.body);
-    }
-    const object = acceptManifest(kind, namespace, body);
+  /**
+   * On a name conflict, the object already there is this request's own when it carries the
+   * uid the request reserved (an Idempotency-Key retry after a crash): answer it as created.
+   */
+  const createdEarlier = async (namespace: string, name: string, uid: string): Promise<KindObjects[K] | undefined> => {
+    const description = await handleFor(namespace, name).describe();
+    const memo = description.memo?.object as KindObjects[K] | undefined;
+    const object = memo?.metadata.uid ? memo : await read(namespace, name);
+    return object.metadata.uid === uid ? object : undefined;
+  };
+
+  const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
+    const object = acceptManifest(kind, namespace, body, uid);
     const input = await entity.startInput(object, deps);
     const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
     try {
@@ -209,11 +220,32 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     } catch (error) {
+      const earlier = idempotent && error instanceof WorkflowExecutionAlreadyStartedError ? await createdEarlier(namespace, object.metadata.name, uid) : undefined;
+      if (earlier) return earlier;
       throw entityProblem(error, kind, namespace, object.metadata.name);
     }
     workflowsStarted.inc({ kind });
     request.log.info({ workflowId }, `${kind} created`);
-    if (key) await deps.idempotency.remember(namespace, key, body, { status: 201, body: object });
+    return object;
+  };
+
+  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
+    const { namespace } = request.params;
+    checkNamespace(namespace);
+    const body = requireObjectBody(request.body, `a ${kind} manifest`);
+    const key = idempotencyKeyOf(request.headers['idempotency-key']);
+    if (!key) return reply.code(201).send(await create(request, namespace, body, randomUUID(), false));
+    const scope = { kind, namespace, key };
+    const claim = await deps.idempotency.claim(scope, body);
+    if ('replay' in claim) return reply.code(claim.replay.status).header('idempotent-replayed', 'true').send(claim.replay.body);
+    let object: KindObjects[K];
+    try {
+      object = await create(request, namespace, body, claim.uid, true);
+    } catch (error) {
+      await deps.idempotency.release(scope, claim.uid);
+      throw error;
+    }
+    await deps.idempotency.complete(scope, claim.uid, body, { status: 201, body: object });
     return reply.code(201).send(object);
   });
 
