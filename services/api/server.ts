@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
 import { registerMachineDeploymentRoutes } from './routes/machine-deployments';
+import type { WatchTimings } from './watch';
 
 export interface ApiServerDeps {
   readonly temporal: Client;
@@ -28,6 +29,7 @@ export interface ApiServerDeps {
   readonly config: SlipwayConfig;
   readonly token: string;
   readonly logger: Logger;
+  readonly watchTimings?: WatchTimings;
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -117,7 +119,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     projection: deps.projection,
     idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
     config: deps.config,
+    ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}),
   };
+  // Open watches end first (with an ERROR event), or closing would wait for them.
+  app.addHook('preClose', async () => deps.projection.closeWatches());
   registerClusterDeploymentRoutes(app, routeDeps);
   registerMachineDeploymentRoutes(app, routeDeps);
   return app;

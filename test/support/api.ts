@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { loadConfig } from '../../services/common/config';
 import { createProjection } from '../../services/common/projection';
 import { buildApiServer } from '../../services/api/server';
+import type { WatchTimings } from '../../services/api/watch';
 import type { TestStack } from './stack';
 
 export interface TestApi {
@@ -28,12 +29,12 @@ type ApiPeers = Pick<TestStack, 'client' | 'redis' | 'taskQueue' | 'managementId
  * The API alone, on the run's Temporal server and Redis with a task queue and prefix of its
  * own and no worker: for tests of the HTTP edge (bodies, idempotency, list and watch).
  */
-export async function startBareApi(): Promise<TestApi & { readonly peers: ApiPeers }> {
+export async function startBareApi(options: { readonly watchTimings?: WatchTimings } = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
   const id = randomBytes(4).toString('hex');
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const redis = new Redis(inject('redisUrl'));
   const peers = { client: new Client({ connection }), redis, taskQueue: `bare-api-${id}`, managementId: `bare-${id}`, redisPrefix: `bare-api-${id}` };
-  const api = await startTestApi(peers);
+  const api = await startTestApi(peers, options);
   return {
     ...api,
     peers,
@@ -45,7 +46,7 @@ export async function startBareApi(): Promise<TestApi & { readonly peers: ApiPee
   };
 }
 
-export async function startTestApi(stack: ApiPeers): Promise<TestApi> {
+export async function startTestApi(stack: ApiPeers, options: { readonly watchTimings?: WatchTimings } = {}): Promise<TestApi> {
   const token = randomBytes(32).toString('hex');
   let captured = '';
   const sink = new Writable({
@@ -67,6 +68,7 @@ export async function startTestApi(stack: ApiPeers): Promise<TestApi> {
     config,
     token,
     logger: pino({ level: 'info' }, sink),
+    ...options,
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

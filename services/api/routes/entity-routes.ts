@@ -17,19 +17,21 @@ import { convertManifest } from '../../../crds/upstream/index';
 import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId, type DeleteRequest, type EntitySnapshot } from '../../../workflows/cluster-deployment/definitions';
 import type { SlipwayConfig } from '../../common/config';
-import { LabelSelectorError } from '../../common/label-selector';
 import { workflowsStarted } from '../../common/metrics';
-import { ResourceVersionTooOldError, type Projection } from '../../common/projection';
+import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
 import { entityProblem, notFound } from '../entity-errors';
 import { idempotencyKeyOf, type IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
-import { streamWatch } from '../watch';
+import { selectorFilter } from '../selectors';
+import { DEFAULT_WATCH_TIMINGS, streamWatch, type WatchTimings } from '../watch';
 
 export interface EntityRouteDeps {
   readonly temporal: Client;
   readonly projection: Projection;
   readonly idempotency: IdempotencyStore;
   readonly config: SlipwayConfig;
+  /** Heartbeat and bookmark intervals of watch streams (tests shorten them). */
+  readonly watchTimings?: WatchTimings;
 }
 
 /** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations: what every entity's patch Update takes. */
@@ -69,7 +71,18 @@ export interface EntityRoutes<K extends KindName> {
 
 export type Params = { namespace: string; name?: string };
 export type ItemParams = { namespace: string; name: string };
-type ListQuery = { labelSelector?: string; limit?: string; continue?: string; watch?: string; resourceVersion?: string };
+type ListQuery = {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: string;
+  continue?: string;
+  watch?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: string;
+  allowWatchBookmarks?: string;
+};
+
+const MAX_WATCH_SECONDS = 24 * 60 * 60;
 
 const NAMESPACE_PATTERN = new RegExp(DNS_LABEL_PATTERN);
 
@@ -156,6 +169,24 @@ function listLimit(query: ListQuery): number | undefined {
     throw new ProblemError(400, 'invalid-query', `limit must be a whole number from 1 to 1000, not "${query.limit}".`, [{ path: 'query.limit', message: 'expected an integer from 1 to 1000' }]);
   }
   return limit;
+}
+
+function watchSeconds(query: ListQuery): number | undefined {
+  if (query.timeoutSeconds === undefined) return undefined;
+  const seconds = Number(query.timeoutSeconds);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WATCH_SECONDS) {
+    throw new ProblemError(400, 'invalid-query', `timeoutSeconds must be a whole number from 1 to ${MAX_WATCH_SECONDS}.`, [{ path: 'query.timeoutSeconds', message: `expected an integer from 1 to ${MAX_WATCH_SECONDS}` }]);
+  }
+  return seconds;
+}
+
+const isTrue = (flag: string | undefined) => flag === '1' || flag === 'true';
+
+/** A projection error a client can act on: 410 Gone (list again) or a bad continue token. */
+function projectionProblem(error: unknown): unknown {
+  if (error instanceof WatchGoneError) return new ProblemError(410, 'resource-version-gone', error.message, [{ path: 'query.resourceVersion', message: 'cannot be served; list again' }]);
+  if (error instanceof ContinueTokenError) return new ProblemError(400, 'invalid-continue', error.message, [{ path: 'query.continue', message: error.message }]);
+  return error;
 }
 
 function watchVersion(request: FastifyRequest, query: ListQuery): string | undefined {
@@ -251,37 +282,34 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
 
   const watch = async (request: FastifyRequest, reply: FastifyReply, namespace: string, query: ListQuery) => {
     const resourceVersion = watchVersion(request, query);
-    try {
-      await deps.projection.assertRetained(kind, resourceVersion ?? '0');
-    } catch (error) {
-      if (error instanceof ResourceVersionTooOldError) throw new ProblemError(410, 'resource-version-too-old', error.message);
-      throw error;
-    }
-    await streamWatch(request, reply, (signal) => deps.projection.watch(kind, { namespace, ...(resourceVersion ? { resourceVersion } : {}) }, signal));
+    const timeoutSeconds = watchSeconds(query);
+    const filter = selectorFilter(query);
+    const stream = await deps.projection.openWatch(kind, { namespace, ...(filter ? { filter } : {}), ...(resourceVersion ? { resourceVersion } : {}) }).catch((error: unknown) => {
+      throw projectionProblem(error);
+    });
+    await streamWatch(request, reply, stream, {
+      ...(timeoutSeconds ? { timeoutSeconds } : {}),
+      bookmarks: isTrue(query.allowWatchBookmarks),
+      timings: deps.watchTimings ?? DEFAULT_WATCH_TIMINGS,
+      bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind, metadata: { resourceVersion: version } }),
+    });
   };
 
   app.get<{ Params: Params; Querystring: ListQuery }>(collectionPath, async (request, reply) => {
     const { namespace } = request.params;
     checkNamespace(namespace);
     const query = request.query;
-    const watching = query.watch === '1' || query.watch === 'true' || (request.headers.accept ?? '').includes('text/event-stream');
+    const watching = isTrue(query.watch) || (request.headers.accept ?? '').includes('text/event-stream');
     if (watching) return watch(request, reply, namespace, query);
     const limit = listLimit(query);
+    const filter = selectorFilter(query);
     // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
     await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
     try {
-      const page = await deps.projection.list(kind, {
-        namespace,
-        ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
-        ...(limit ? { limit } : {}),
-        ...(query.continue ? { continue: query.continue } : {}),
-      });
+      const page = await deps.projection.list(kind, { namespace, ...(filter ? { filter } : {}), ...(limit ? { limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
       return { apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata, items: page.items };
     } catch (error) {
-      if (error instanceof LabelSelectorError) {
-        throw new ProblemError(400, 'invalid-label-selector', `${error.message}.`, [{ path: 'query.labelSelector', message: error.message }]);
-      }
-      throw error;
+      throw projectionProblem(error);
     }
   });
 
