@@ -6,6 +6,8 @@
  *   <prefix>:idx:<kind>[:<ns>]        sorted sets of "<ns>/<name>" (lexicographic), for paging
  *   <prefix>:changes:<kind>           a stream of {type, object}; entry IDs are resourceVersions
  *   <prefix>:initialized:<kind>       set once the kind's projection is whole (see rebuildFromVisibility)
+ *   <prefix>:tomb:<kind>:<ns>/<name>   the uid of the object last removed under that name, for a day:
+ *                                      a late or repeated write of it can never bring it back
  * It is a cache: when Redis is empty it is rebuilt from the workflows' memos.
  * Watches of every kind share one blocking reader (watch-hub.ts).
  */
@@ -81,6 +83,8 @@ interface ContinueToken {
 // the change's ID as its resourceVersion.
 const PUT_SCRIPT = `
 local existed = redis.call('EXISTS', KEYS[1])
+if ARGV[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[5] then return false end
+if ARGV[4] == 'if-absent' and existed == 1 then return false end
 local kind = 'ADDED'
 if existed == 1 then kind = 'MODIFIED' end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', kind, 'object', ARGV[1])
@@ -99,7 +103,20 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'DEL
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
+local ok, decoded = pcall(cjson.decode, object)
+if ok and type(decoded.metadata) == 'table' and type(decoded.metadata.uid) == 'string' then
+  redis.call('SET', KEYS[5], decoded.metadata.uid, 'EX', ARGV[4])
+end
 return id`;
+
+const TOMBSTONE_SECONDS = 24 * 60 * 60;
+
+/** The object a workflow's memo holds, unless the memo says it is deleted. */
+export function liveMemoObject(memo: Record<string, unknown> | undefined): ProjectedObject | undefined {
+  const object = memo?.object as ProjectedObject | undefined;
+  if (memo?.deleted === true || !object?.metadata?.name) return undefined;
+  return object;
+}
 
 function withVersion(json: string, resourceVersion: string): ProjectedObject {
   const object = JSON.parse(json) as ProjectedObject;
@@ -132,6 +149,18 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
   const streamKey = (kind: string) => `${prefix}:changes:${kind}`;
   // Per kind, so each kind is rebuilt from its own workflows.
   const markerKey = (kind: string) => `${prefix}:initialized:${kind}`;
+  const tombKey = (kind: string, namespace: string, name: string) => `${prefix}:tomb:${kind}:${namespace}/${name}`;
+
+  /** Puts the object unless it was removed before (same uid); with ifAbsent, also unless the projection holds it. Returns its resourceVersion, or undefined. */
+  const write = async (kind: string, object: ProjectedObject, ifAbsent: boolean): Promise<string | undefined> => {
+    const namespace = object.metadata.namespace ?? 'default';
+    const { name } = object.metadata;
+    const { resourceVersion: _stale, ...metadata } = object.metadata;
+    const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
+    const uid = typeof metadata.uid === 'string' ? metadata.uid : '';
+    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, JSON.stringify({ ...object, metadata }), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid);
+    return typeof id === 'string' ? id : undefined;
+  };
 
   const latestVersion = async (kind: string): Promise<string> => {
     const [last] = (await redis.xrevrange(streamKey(kind), '+', '-', 'COUNT', 1)) as [string, string[]][];
@@ -195,28 +224,27 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     /** Ends every open watch (with an error event) and the shared reader. */
     closeWatches: () => hub.close(),
 
-    async put(kind: string, object: ProjectedObject): Promise<string> {
-      const namespace = object.metadata.namespace ?? 'default';
-      const member = `${namespace}/${object.metadata.name}`;
-      const { resourceVersion: _stale, ...metadata } = object.metadata;
-      return (await redis.eval(
-        PUT_SCRIPT,
-        4,
-        objectKey(kind, namespace, object.metadata.name),
-        streamKey(kind),
-        indexKey(kind),
-        indexKey(kind, namespace),
-        JSON.stringify({ ...object, metadata }),
-        member,
-        STREAM_MAX_LENGTH,
-      )) as string;
+    /** Stores the object and records the change; undefined when the object was removed before (a late write of it). */
+    async put(kind: string, object: ProjectedObject): Promise<string | undefined> {
+      return write(kind, object, false);
+    },
+
+    /** As put, but only when the projection holds no object of that name: how repairs add what is missing without overwriting a fresher write. */
+    async putIfAbsent(kind: string, object: ProjectedObject): Promise<string | undefined> {
+      return write(kind, object, true);
+    },
+
+    /** Every "<ns>/<name>" the projection holds for the kind. */
+    async members(kind: string): Promise<string[]> {
+      return redis.zrange(indexKey(kind), 0, -1);
     },
 
     /** Removes the object and records its DELETED change; `last` is the caller's copy, used when the hash is already gone. */
     async remove(kind: string, namespace: string, name: string, last?: ProjectedObject): Promise<void> {
       const member = `${namespace}/${name}`;
       const standIn = JSON.stringify(last ?? { metadata: { name, namespace } });
-      await redis.eval(REMOVE_SCRIPT, 4, objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), member, STREAM_MAX_LENGTH, standIn);
+      const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
+      await redis.eval(REMOVE_SCRIPT, keys.length, ...keys, member, STREAM_MAX_LENGTH, standIn, TOMBSTONE_SECONDS);
     },
 
     async get(kind: string, namespace: string, name: string): Promise<ProjectedObject | undefined> {
@@ -285,11 +313,8 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
       let count = 0;
       const query = `WorkflowType = '${source.workflowType}' AND TaskQueue = '${source.taskQueue}' AND ExecutionStatus = 'Running'`;
       for await (const execution of client.workflow.list({ query })) {
-        const object = execution.memo?.object as ProjectedObject | undefined;
-        if (!object?.metadata?.name) continue;
-        if ((await redis.exists(objectKey(kind, object.metadata.namespace ?? 'default', object.metadata.name))) === 1) continue;
-        await this.put(kind, object);
-        count += 1;
+        const object = liveMemoObject(execution.memo);
+        if (object && (await write(kind, object, true))) count += 1;
       }
       await redis.set(markerKey(kind), '1');
       return count;

@@ -67,7 +67,7 @@ describe('watch over HTTP', () => {
   });
 
   it('answers 410 Gone as a problem for a resourceVersion from the future or older than the stream holds', async () => {
-    const latest = await projection.put(kind, object('gone-1'));
+    const latest = (await projection.put(kind, object('gone-1'))) ?? '';
     const future = `${Number(latest.split('-')[0]) + 3_600_000}-0`;
     for (const resourceVersion of [future, '1-0']) {
       const response = await api.request('GET', `${BASE}?watch=1&resourceVersion=${resourceVersion}`);
@@ -91,7 +91,7 @@ describe('watch over HTTP', () => {
     const start = await projection.put(kind, object('mark-0'));
     let latest = '';
     const { events } = await watchEvents(`allowWatchBookmarks=true&labelSelector=never%3Dmatches&resourceVersion=${start}`, (seen) => seen.some((event) => event.event === 'BOOKMARK' && event.id === latest), async () => {
-      latest = await projection.put(kind, object('mark-1'));
+      latest = (await projection.put(kind, object('mark-1'))) ?? '';
     });
     const bookmark = events.find((event) => event.event === 'BOOKMARK');
     expect(JSON.parse(bookmark?.data ?? '{}')).toEqual({ apiVersion: 'slipway.dev/v1alpha1', kind, metadata: { resourceVersion: latest } });

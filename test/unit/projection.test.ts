@@ -65,7 +65,7 @@ describe('Redis projection', () => {
 
   it('streams changes with resourceVersions, resumes after one, and reports removals', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-watch` });
-    const first = await projection.put(kind, object('w'));
+    const first = (await projection.put(kind, object('w'))) ?? '';
     await projection.put(kind, { ...object('w'), status: { phase: 'two' } });
     await projection.remove(kind, 'default', 'w');
 
@@ -88,7 +88,7 @@ describe('Redis projection', () => {
 
   it('refuses, as 410 Gone, a resourceVersion older than the stream holds, newer than its latest change, or from a stream Redis lost', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-old` });
-    const latest = await projection.put(kind, object('x'));
+    const latest = (await projection.put(kind, object('x'))) ?? '';
     await expect(projection.assertServable(kind, '1-0')).rejects.toBeInstanceOf(WatchGoneError);
     await expect(projection.openWatch(kind, { resourceVersion: '1-0' })).rejects.toBeInstanceOf(WatchGoneError);
     await expect(projection.openWatch(kind, { resourceVersion: `${Number(latest.split('-')[0]) + 60_000}-0` })).rejects.toThrow(/newer than the latest change/);
@@ -109,7 +109,7 @@ describe('Redis projection', () => {
 
   it('reports a removal as DELETED even when the object hash is already gone', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-ghost` });
-    const added = await projection.put(kind, object('g'));
+    const added = (await projection.put(kind, object('g'))) ?? '';
     await redis.del(`${prefix}-ghost:obj:${kind}:default/g`);
     await projection.remove(kind, 'default', 'g', object('g'));
     const stream = await projection.openWatch(kind, { resourceVersion: added });
