@@ -13,7 +13,8 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { compareIds, createWatchHub, entriesOf, WatchGoneError, type StreamEntry, type WatchEventType, type WatchQueue } from './watch-hub';
+import { compareResourceVersions as compareIds } from './resource-version';
+import { createWatchHub, entriesOf, WatchGoneError, type StreamEntry, type WatchEventType, type WatchQueue } from './watch-hub';
 
 export { WatchGoneError, WatchOverflowError, type WatchEventType } from './watch-hub';
 

@@ -22,13 +22,6 @@ export class WatchGoneError extends Error {}
 /** The watcher read too slowly and was dropped. */
 export class WatchOverflowError extends Error {}
 
-/** Compares stream IDs ("ms-seq"). */
-export function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}
-
 export function entriesOf(raw: [string, string[]][]): StreamEntry[] {
   return raw.map(([id, fields]) => ({ id, type: fields[fields.indexOf('type') + 1] as WatchEventType, json: fields[fields.indexOf('object') + 1] ?? '{}' }));
 }

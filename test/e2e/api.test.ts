@@ -84,7 +84,9 @@ describe('ClusterDeployment over REST', () => {
     const patched = await api.request('PATCH', `${BASE}/rest-one`, { body: { spec: { compute: [{ name: 'worker', replicas: 2 }] } }, contentType: 'application/merge-patch+json' });
     expect(patched.status).toBe(200);
     expect((patched.body as Obj).metadata.generation).toBe(2);
-    await pollGet('rest-one', (response) => ready(response.body as Obj) && (response.body as Obj).status?.workerPools?.[0]?.readyReplicas === 2);
+    const scaled = await pollGet('rest-one', (response) => ready(response.body as Obj) && (response.body as Obj).status?.workerPools?.[0]?.readyReplicas === 2);
+    // GET carries the projection's resourceVersion of the object, so a client can order it against watch events.
+    expect((scaled.body as Obj).metadata.resourceVersion).toMatch(/^\d+-\d+$/);
 
     const deleting = await api.request('DELETE', `${BASE}/rest-one`);
     expect(deleting.status).toBe(202);

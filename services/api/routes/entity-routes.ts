@@ -316,7 +316,11 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
   app.get<{ Params: ItemParams }>(itemPath, async (request) => {
     const { namespace, name } = request.params;
     checkNamespace(namespace);
-    return read(namespace, name);
+    const object = await read(namespace, name);
+    // The workflow's answer is at least as new as the projection's latest change of it: that
+    // change's resourceVersion lets a client drop older watch events (the CLI does).
+    const resourceVersion = (await deps.projection.get(kind, namespace, name))?.metadata.resourceVersion;
+    return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
   });
 
   app.patch<{ Params: ItemParams }>(itemPath, async (request) => {
