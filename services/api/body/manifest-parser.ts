@@ -22,6 +22,7 @@ function bootstrap(): string {
 interface Pending {
   readonly resolve: (result: ParseResult) => void;
   readonly timer: NodeJS.Timeout;
+  readonly worker: Worker;
 }
 
 export interface ManifestParser {
@@ -34,8 +35,10 @@ export function createManifestParser(deadlineMs = PARSE_DEADLINE_MS): ManifestPa
   let nextId = 0;
   const pending = new Map<number, Pending>();
 
-  const failAll = (message: string) => {
+  /** Refuses every job the given thread still had. */
+  const failAll = (thread: Worker, message: string) => {
     for (const [id, job] of pending) {
+      if (job.worker !== thread) continue;
       clearTimeout(job.timer);
       job.resolve({ ok: false, errors: [{ path: 'documents', message }] });
       pending.delete(id);
@@ -55,7 +58,7 @@ export function createManifestParser(deadlineMs = PARSE_DEADLINE_MS): ManifestPa
     created.on('error', () => undefined);
     created.on('exit', () => {
       if (worker === created) worker = undefined;
-      failAll('could not be read: the parser ran out of memory or stopped; send a smaller body');
+      failAll(created, 'could not be read: the parser ran out of memory or stopped; send a smaller body');
     });
     return created;
   };
@@ -69,10 +72,10 @@ export function createManifestParser(deadlineMs = PARSE_DEADLINE_MS): ManifestPa
         const timer = setTimeout(() => {
           // The thread is stuck in this job: replace it, failing whatever waited behind it too.
           if (worker === current) worker = undefined;
-          failAll(`could not be read within ${deadlineMs / 1000} s; send a smaller or simpler body`);
+          failAll(current, `could not be read within ${deadlineMs / 1000} s; send a smaller or simpler body`);
           void current.terminate();
         }, deadlineMs);
-        pending.set(id, { resolve, timer });
+        pending.set(id, { resolve, timer, worker: current });
         current.postMessage({ id, text } satisfies ParseJob);
       });
     },
