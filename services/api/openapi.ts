@@ -6,16 +6,16 @@ import { buildOpenApiComponents } from '../../crds/openapi';
 type EntityKind = 'ClusterDeployment' | 'MachineDeployment';
 
 const problemResponse = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
-const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' }, example: 'default' };
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, example: 'demo' };
 /** Problem answers by status code; every operation lists each one it can give. */
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problemResponse]));
-/** A request that only reads: a bad namespace or query, no token, no such object, or a server fault. */
-const READ_ERRORS = problems(400, 401, 404, 500);
+/** A request that only reads: a bad namespace or query, no token, no such object, a server fault, or an object whose workflow cannot answer (503). */
+const READ_ERRORS = problems(400, 401, 404, 500, 503);
 /** A request with a body that changes something: also a conflict with the object's state, a body too large, of the wrong type, or invalid. */
-const WRITE_ERRORS = problems(400, 401, 404, 409, 413, 415, 422, 500);
+const WRITE_ERRORS = problems(400, 401, 404, 409, 413, 415, 422, 500, 503);
 /** A change without a body. */
-const ACTION_ERRORS = problems(400, 401, 404, 409, 422, 500);
+const ACTION_ERRORS = problems(400, 401, 404, 409, 422, 500, 503);
 const jsonContent = (schema: object) => ({ 'application/json': { schema } });
 
 function objectContent(kind: EntityKind) {
