@@ -79,8 +79,8 @@ export async function streamWatch(request: FastifyRequest, reply: FastifyReply, 
     }
   } finally {
     stream.close();
-    raw.end();
     // A client that stopped reading never takes the rest: let the socket go instead of holding it.
     if (raw.writableNeedDrain) raw.destroy();
+    else raw.end();
   }
 }

@@ -29,7 +29,13 @@ type ApiPeers = Pick<TestStack, 'client' | 'redis' | 'taskQueue' | 'managementId
  * The API alone, on the run's Temporal server and Redis with a task queue and prefix of its
  * own and no worker: for tests of the HTTP edge (bodies, idempotency, list and watch).
  */
-export async function startBareApi(options: { readonly watchTimings?: WatchTimings } = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
+/** Test settings of the API: shorter watch intervals, a smaller per-watch queue. */
+export interface TestApiOptions {
+  readonly watchTimings?: WatchTimings;
+  readonly watchQueueLimit?: number;
+}
+
+export async function startBareApi(options: TestApiOptions = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
   const id = randomBytes(4).toString('hex');
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const redis = new Redis(inject('redisUrl'));
@@ -46,7 +52,7 @@ export async function startBareApi(options: { readonly watchTimings?: WatchTimin
   };
 }
 
-export async function startTestApi(stack: ApiPeers, options: { readonly watchTimings?: WatchTimings } = {}): Promise<TestApi> {
+export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}): Promise<TestApi> {
   const token = randomBytes(32).toString('hex');
   let captured = '';
   const sink = new Writable({
@@ -64,11 +70,11 @@ export async function startTestApi(stack: ApiPeers, options: { readonly watchTim
   const app = await buildApiServer({
     temporal: stack.client,
     redis: stack.redis,
-    projection: createProjection(stack.redis, { prefix: stack.redisPrefix }),
+    projection: createProjection(stack.redis, { prefix: stack.redisPrefix, ...(options.watchQueueLimit ? { watchQueueLimit: options.watchQueueLimit } : {}) }),
     config,
     token,
     logger: pino({ level: 'info' }, sink),
-    ...options,
+    ...(options.watchTimings ? { watchTimings: options.watchTimings } : {}),
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
