@@ -10,6 +10,9 @@
  * workflow bugs; once fixed, drop the gate so that `npm test` runs it.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api';
@@ -46,10 +49,14 @@ describe.runIf(process.env.SLIPWAY_API_FUZZ === '1')('schemathesis against the l
     if (!binary) throw new Error('SCHEMATHESIS is not set. Run the suite through `npm test` (infra/with-node.sh installs the pinned schemathesis).');
     const checks = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance', 'negative_data_rejection'].join(',');
     const args = ['run', `${api.url}/openapi.json`, '--header', `Authorization: Bearer ${api.token}`, '--checks', checks, '--max-examples', '25', '--workers', '1', '--seed', '11', '--phases', 'examples,coverage,fuzzing', '--no-color'];
-    const result = await promisify(execFile)(binary, args, { timeout: 540_000, maxBuffer: 32 * 1024 * 1024 }).then(
-      ({ stdout }) => ({ code: 0, output: stdout }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
-    );
+    // schemathesis keeps a cache of what it found in its working directory: not in the repository.
+    const scratch = await mkdtemp(join(tmpdir(), 'slipway-schemathesis-'));
+    const result = await promisify(execFile)(binary, args, { cwd: scratch, timeout: 540_000, maxBuffer: 32 * 1024 * 1024 })
+      .then(
+        ({ stdout }) => ({ code: 0, output: stdout }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+      )
+      .finally(() => rm(scratch, { recursive: true, force: true }));
     // On failure, what the API logged about its own errors says where to look.
     const serverErrors = api.logs().split('\n').filter((line) => line.includes('"level":50'));
     expect(result.code, `${result.output}\n${serverErrors.join('\n')}`).toBe(0);
