@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
+import { PROVOKES_TASK_FAILURE } from '../support/task-failures';
 
 const BASE = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
 
@@ -174,7 +175,12 @@ describe('bad requests', () => {
 describe('an object whose workflow is failing', () => {
   it('answers 503 with a problem, not 500', async () => {
     // A start input the workflow cannot read fails its every task, as a bug in a workflow would; Queries then time out or are refused.
-    const handle = await stack.client.workflow.start('clusterDeploymentWorkflow', { workflowId: 'ClusterDeployment/default/wedged', taskQueue: stack.taskQueue, args: [{}] });
+    const handle = await stack.client.workflow.start('clusterDeploymentWorkflow', {
+      workflowId: 'ClusterDeployment/default/wedged',
+      taskQueue: stack.taskQueue,
+      args: [{}],
+      memo: { [PROVOKES_TASK_FAILURE]: true },
+    });
     const deadline = Date.now() + 30_000;
     const taskFailed = async () => ((await handle.fetchHistory()).events ?? []).some((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     while (!(await taskFailed()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
