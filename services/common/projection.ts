@@ -1,6 +1,6 @@
 /**
  * The Redis projection behind LIST and watch. Workflows push every status change here
- * through a local activity; the API reads lists and watch streams from it and never
+ * through an activity; the API reads lists and watch streams from it and never
  * sends one Query per object. Per kind it keeps:
  *   <prefix>:obj:<kind>:<ns>/<name>   a hash {object, rv, created} (created: the rv of its ADDED)
  *   <prefix>:idx:<kind>[:<ns>]        sorted sets of "<ns>/<name>" (lexicographic), for paging
@@ -325,7 +325,7 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
 
 export type Projection = ReturnType<typeof createProjection>;
 
-/** The worker's local activity: mirrors an entity's object into the projection. */
+/** The worker's activity that mirrors an entity's object into the projection. */
 export function createProjectionActivities(projection: Projection) {
   return {
     async projectObject(input: { readonly kind: string; readonly object: unknown; readonly deleted: boolean }): Promise<void> {
