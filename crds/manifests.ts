@@ -4,6 +4,7 @@
  * (as `kubectl get -o yaml` prints).
  */
 import { parseAllDocuments } from 'yaml';
+import { BODY_LIMITS, yamlBoundsErrors } from './bounds';
 import type { FieldError } from './field-errors';
 import { isPlainObject } from './json';
 import type { KindName, KindObjects } from './schemas/index';
@@ -13,6 +14,18 @@ export type ParseResult = { readonly ok: true; readonly documents: unknown[] } |
 
 /** Guards against documents that expand to huge trees through YAML aliases. */
 const MAX_ALIAS_COUNT = 100;
+
+/**
+ * YAML 1.2's core schema with no YAML 1.1 extras (!!omap, !!set, !!timestamp, !!binary would
+ * become values JSON cannot hold: they are refused by name instead), no merge keys, and
+ * duplicate keys found by yamlBoundsErrors in linear time rather than by the parser's
+ * pairwise check.
+ */
+const YAML_OPTIONS = { prettyErrors: true, uniqueKeys: false, merge: false, schema: 'core', resolveKnownTags: false } as const;
+
+function firstLineOf(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/:\s*$/, '');
+}
 
 function flatten(value: unknown, into: unknown[]): void {
   if (Array.isArray(value)) {
@@ -26,15 +39,23 @@ function flatten(value: unknown, into: unknown[]): void {
 
 /** Parses every document in the text; empty documents are skipped. Errors give document number, line and column. */
 export function parseManifests(text: string): ParseResult {
-  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, merge: false });
+  const documents = parseAllDocuments(text, YAML_OPTIONS);
   const parsedDocuments = Array.isArray(documents) ? documents : [];
   const errors: FieldError[] = [];
   const values: unknown[] = [];
   parsedDocuments.forEach((document, index) => {
     const problem = document.errors[0];
+    if (problem?.code === 'RESOURCE_EXHAUSTION') {
+      errors.push({ path: `documents[${index}]`, message: `is nested too deeply to read (at most ${BODY_LIMITS.maxDepth} levels are accepted)` });
+      return;
+    }
     if (problem) {
-      const firstLine = (problem.message.split('\n')[0] ?? problem.code).replace(/:\s*$/, '');
-      errors.push({ path: `documents[${index}]`, message: `is not valid YAML or JSON: ${firstLine}` });
+      errors.push({ path: `documents[${index}]`, message: `is not valid YAML or JSON: ${firstLineOf(problem.message)}` });
+      return;
+    }
+    const bounds = yamlBoundsErrors(document, `documents[${index}]`);
+    if (bounds.length > 0) {
+      errors.push(...bounds);
       return;
     }
     try {

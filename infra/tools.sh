@@ -11,6 +11,7 @@ MOTO_VERSION="5.2.5"
 SUSHY_TOOLS_VERSION="2.2.0"
 VCSIM_VERSION="v0.45.1"
 TEMPORAL_TEST_SERVER_VERSION="1.31.0"
+SCHEMATHESIS_VERSION="4.32.5"
 mkdir -p "$SLIPWAY_TOOLS"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -77,6 +78,11 @@ ensure_moto() {
 # Prints the path of sushy-emulator (a Redfish BMC emulator), pinned.
 ensure_sushy() {
   echo "$(ensure_pip_tool "sushy-tools-$SUSHY_TOOLS_VERSION" "sushy-tools==$SUSHY_TOOLS_VERSION" sushy-emulator)/bin/sushy-emulator"
+}
+
+# Prints the path of schemathesis (the OpenAPI-driven API fuzzer the API suite runs), pinned.
+ensure_schemathesis() {
+  echo "$(ensure_pip_tool "schemathesis-$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" schemathesis)/bin/schemathesis"
 }
 
 # Prints the path of vcsim (govmomi's vSphere simulator), built by `go install` at a pinned tag.

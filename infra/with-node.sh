@@ -33,4 +33,5 @@ export SUSHY_EMULATOR="${SUSHY_EMULATOR:-$(ensure_sushy)}"
 export VCSIM="${VCSIM:-$(ensure_vcsim)}"
 # Temporal's time-skipping test server, for the fast workflow tests of timers and back-off.
 export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$(ensure_temporal_test_server)}"
+export SCHEMATHESIS="${SCHEMATHESIS:-$(ensure_schemathesis)}"
 exec "$@"

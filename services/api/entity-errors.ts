@@ -16,6 +16,15 @@ const CONFLICTS: Readonly<Record<string, string>> = {
   OwnedByCluster: 'owned-by-cluster',
 };
 
+/**
+ * Temporal refuses Queries and Updates while the workflow's last task failed (a bug in it),
+ * and times a Query out when no worker takes it: the object exists but cannot answer now.
+ */
+function isUnavailable(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
+}
+
 function isCompletedError(error: unknown): boolean {
   return error instanceof Error && /already completed|workflow execution already completed|not found/i.test(error.message);
 }
@@ -23,6 +32,9 @@ function isCompletedError(error: unknown): boolean {
 export function entityProblem(error: unknown, kind: string, namespace: string, name: string): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof WorkflowNotFoundError || isCompletedError(error)) return notFound(kind, namespace, name);
+  if (isUnavailable(error)) {
+    return new ProblemError(503, 'entity-unavailable', `${kind} ${namespace}/${name} cannot answer now: its workflow is failing, or no worker is running it (see it in the Temporal UI). Retry later; if it persists, report it with the object's name.`);
+  }
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return new ProblemError(409, 'already-exists', `${kind} ${namespace}/${name} already exists. Change it with PATCH, or delete it first to create it anew.`);
   }

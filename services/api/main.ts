@@ -5,6 +5,9 @@ import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { createProjection } from '../common/projection';
 import { loadApiToken } from './auth';
+import { getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import { getMachineDeployment } from '../../workflows/machine-deployment/definitions';
+import { createProjectionReconciler } from './projection-reconciler';
 import { CLUSTER_DEPLOYMENT_WORKFLOW } from './routes/cluster-deployments';
 import { MACHINE_DEPLOYMENT_WORKFLOW } from './routes/machine-deployments';
 import { buildApiServer } from './server';
@@ -24,7 +27,20 @@ for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW, MACHINE_DEPLO
 }
 
 const app = await buildApiServer({ temporal, redis, projection, config, token, logger });
+const reconciler = createProjectionReconciler({
+  temporal,
+  projection,
+  taskQueue: config.taskQueue,
+  kinds: [
+    { ...CLUSTER_DEPLOYMENT_WORKFLOW, getObject: getClusterDeployment },
+    { ...MACHINE_DEPLOYMENT_WORKFLOW, getObject: getMachineDeployment },
+  ],
+  logger,
+  intervalMs: config.projectionReconcileSeconds * 1000,
+});
+reconciler.start();
 const stop = async () => {
+  reconciler.stop();
   await app.close();
   redis.disconnect();
   await connection.close();

@@ -6,9 +6,16 @@ import { buildOpenApiComponents } from '../../crds/openapi';
 type EntityKind = 'ClusterDeployment' | 'MachineDeployment';
 
 const problemResponse = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
-const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-const errors = { '400': problemResponse, '401': problemResponse, '404': problemResponse, '409': problemResponse, '422': problemResponse };
+const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' }, example: 'default' };
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, example: 'demo' };
+/** Problem answers by status code; every operation lists each one it can give. */
+const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problemResponse]));
+/** A request that only reads: a bad namespace or query, no token, no such object, a server fault, or an object whose workflow cannot answer (503). */
+const READ_ERRORS = problems(400, 401, 404, 500, 503);
+/** A request with a body that changes something: also a conflict with the object's state, a body too large, of the wrong type, or invalid. */
+const WRITE_ERRORS = problems(400, 401, 404, 409, 413, 415, 422, 500, 503);
+/** A change without a body. */
+const ACTION_ERRORS = problems(400, 401, 404, 409, 422, 500, 503);
 const jsonContent = (schema: object) => ({ 'application/json': { schema } });
 
 function objectContent(kind: EntityKind) {
@@ -28,25 +35,29 @@ function entityPaths(kind: EntityKind, upstream: string) {
       parameters: [namespaceParam],
       get: {
         summary: `List ${kind}s (from the projection), or watch them as Server-Sent Events with watch=1`,
-        parameters: ['labelSelector', 'limit', 'continue', 'watch', 'resourceVersion'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-        responses: { '200': { description: `A ${KINDS[kind].listKind}, or a text/event-stream of ADDED/MODIFIED/DELETED events` }, ...errors },
+        parameters: ['labelSelector', 'fieldSelector', 'limit', 'continue', 'watch', 'resourceVersion', 'timeoutSeconds', 'allowWatchBookmarks'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+        responses: {
+          '200': { description: `A ${KINDS[kind].listKind}, or a text/event-stream of ADDED/MODIFIED/DELETED (and BOOKMARK, ERROR) events` },
+          '410': { ...problemResponse, description: 'The resourceVersion or continue token can no longer be served: list again' },
+          ...problems(400, 401, 500),
+        },
       },
       post: {
         summary: `Create a ${kind} (${GROUP_VERSION} or ${upstream})`,
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
         requestBody: { required: true, content },
-        responses: { '201': { description: 'Created', content }, ...errors },
+        responses: { '201': { description: 'Created', content }, ...problems(400, 401, 409, 413, 415, 422, 500) },
       },
     },
     [`${collectionOf(kind)}/{name}`]: {
       parameters: [namespaceParam, nameParam],
-      get: { summary: `Read a ${kind} from its entity workflow`, responses: { '200': { description: 'The object', content }, ...errors } },
+      get: { summary: `Read a ${kind} from its entity workflow`, responses: { '200': { description: 'The object', content }, ...READ_ERRORS } },
       patch: {
         summary: 'Merge-patch spec, metadata.labels and metadata.annotations',
         requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': { description: 'The changed object', content }, ...errors },
+        responses: { '200': { description: 'The changed object', content }, ...WRITE_ERRORS },
       },
-      delete: { summary: 'Deprovision and delete', responses: { '202': { description: 'Deletion started', content }, ...errors } },
+      delete: { summary: 'Deprovision and delete', responses: { '202': { description: 'Deletion started', content }, ...ACTION_ERRORS } },
     },
   };
 }
@@ -70,12 +81,12 @@ function machineDeploymentExtras() {
   const scaleWrite = (summary: string) => ({
     summary,
     requestBody: { required: true, content: { ...jsonContent(scale), 'application/merge-patch+json': { schema: scale } } },
-    responses: { '200': { description: 'The new Scale', content: jsonContent(scale) }, ...errors },
+    responses: { '200': { description: 'The new Scale', content: jsonContent(scale) }, ...WRITE_ERRORS },
   });
   return {
     [`${item}/scale`]: {
       parameters: [namespaceParam, nameParam],
-      get: { summary: 'Read the scale subresource', responses: { '200': { description: 'The Scale', content: jsonContent(scale) }, ...errors } },
+      get: { summary: 'Read the scale subresource', responses: { '200': { description: 'The Scale', content: jsonContent(scale) }, ...READ_ERRORS } },
       patch: scaleWrite('Set spec.replicas through a merge patch of the Scale'),
       put: scaleWrite('Set spec.replicas through a whole Scale'),
     },
@@ -90,14 +101,14 @@ function machineDeploymentExtras() {
             properties: { patch: { type: 'object', description: 'A merge patch as for PATCH; the current spec when absent' }, bootSeconds: { type: 'number' }, drainSeconds: { type: 'number' } },
           }),
         },
-        responses: { '200': { description: 'A RolloutPreview', content: jsonContent({ $ref: '#/components/schemas/RolloutPreview' }) }, ...errors },
+        responses: { '200': { description: 'A RolloutPreview', content: jsonContent({ $ref: '#/components/schemas/RolloutPreview' }) }, ...WRITE_ERRORS },
       },
     },
     [`${item}/machines/{machine}`]: {
       parameters: [namespaceParam, nameParam, { name: 'machine', in: 'path', required: true, schema: { type: 'string' }, description: 'A name from status.machines' }],
       delete: {
         summary: 'Delete one machine; the MachineDeployment replaces it (under OnDelete, from the new template)',
-        responses: { '202': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...errors },
+        responses: { '202': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...ACTION_ERRORS },
       },
       patch: {
         summary: 'Set or remove (null) annotations of one machine, e.g. slipway.dev/delete-machine or slipway.dev/skip-remediation',
@@ -105,7 +116,7 @@ function machineDeploymentExtras() {
           required: true,
           content: jsonContent({ type: 'object', properties: { metadata: { type: 'object', properties: { annotations: { type: 'object', additionalProperties: { type: ['string', 'null'] } } } } } }),
         },
-        responses: { '200': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...errors },
+        responses: { '200': { description: 'The MachineDeployment', content: objectContent('MachineDeployment') }, ...WRITE_ERRORS },
       },
     },
     [`${item}:undo`]: {
@@ -113,7 +124,7 @@ function machineDeploymentExtras() {
       post: {
         summary: 'Roll back to an earlier template revision (the previous one when toRevision is absent)',
         requestBody: { required: false, content: jsonContent({ type: 'object', properties: { toRevision: { type: 'integer', minimum: 1 } } }) },
-        responses: { '200': { description: 'The changed object', content: objectContent('MachineDeployment') }, ...errors },
+        responses: { '200': { description: 'The changed object', content: objectContent('MachineDeployment') }, ...WRITE_ERRORS },
       },
     },
   };
@@ -169,7 +180,7 @@ export function buildOpenApiDocument() {
       ...machineDeploymentExtras(),
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/readyz': { get: { security: [], summary: 'Readiness: Temporal and Redis answer', responses: { '200': { description: 'Ready' }, '503': problemResponse } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' }, ...problems(401) } } },
     },
   };
 }

@@ -8,16 +8,19 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { parseManifests } from '../../crds/manifests';
+import { jsonBoundsErrors } from '../../crds/bounds';
+import type { ParseResult } from '../../crds/manifests';
 import type { SlipwayConfig } from '../common/config';
 import { httpRequestSeconds, httpRequests, metricsRegistry } from '../common/metrics';
 import type { Projection } from '../common/projection';
 import { tokenMatches } from './auth';
+import { createManifestParser } from './body/manifest-parser';
 import { createIdempotencyStore } from './idempotency';
 import { buildOpenApiDocument } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
 import { registerMachineDeploymentRoutes } from './routes/machine-deployments';
+import type { WatchTimings } from './watch';
 
 export interface ApiServerDeps {
   readonly temporal: Client;
@@ -26,13 +29,13 @@ export interface ApiServerDeps {
   readonly config: SlipwayConfig;
   readonly token: string;
   readonly logger: Logger;
+  readonly watchTimings?: WatchTimings;
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
-function parseYamlBody(text: string): unknown {
-  const parsed = parseManifests(text);
+function yamlBody(parsed: ParseResult): unknown {
   if (!parsed.ok) throw new ProblemError(400, 'invalid-yaml', `the YAML body could not be read: ${parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}. Fix it and send it again.`, parsed.errors);
   if (parsed.documents.length !== 1) {
     throw new ProblemError(400, 'invalid-body', `the body holds ${parsed.documents.length} documents; send exactly one object per request.`, [{ path: '(root)', message: 'expected one document' }]);
@@ -43,16 +46,22 @@ function parseYamlBody(text: string): unknown {
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
 
+  const manifestParser = createManifestParser();
+  app.addHook('onClose', async () => manifestParser.close());
   for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
-    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, parseYamlBody(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
+    app.addContentTypeParser(type, { parseAs: 'string' }, async (_request: unknown, body: string | Buffer) => yamlBody(await manifestParser.parse(body.toString())));
   }
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // JSON.parse is iterative and fast; what it returns is then held to the same bounds as YAML.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body.toString(), (error, value) => {
+      if (error) return done(error, undefined);
+      const errors = jsonBoundsErrors(value);
+      if (errors.length > 0) return done(new ProblemError(400, 'body-out-of-bounds', `the JSON body is beyond what this API reads: ${errors.map((problem) => `${problem.path} ${problem.message}`).join('; ')}.`, errors), undefined);
+      done(null, value);
+    });
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
@@ -110,7 +119,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     projection: deps.projection,
     idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
     config: deps.config,
+    ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}),
   };
+  // Open watches end first (with an ERROR event), or closing would wait for them.
+  app.addHook('preClose', async () => deps.projection.closeWatches());
   registerClusterDeploymentRoutes(app, routeDeps);
   registerMachineDeploymentRoutes(app, routeDeps);
   return app;

@@ -5,6 +5,7 @@
  */
 import type { KindName } from '../../crds/schemas/index';
 import { ApiError, isApiError, type ApiClient } from './api-client';
+import { compareResourceVersions } from '../common/resource-version';
 import type { ObjectLike } from './conditions';
 
 /** The object as last seen; `undefined` once it is gone (404 or a DELETED event). */
@@ -65,6 +66,23 @@ class Channel<T> {
       };
     });
   }
+}
+
+/**
+ * A filter that lets an observation through only when its object is newer (by
+ * resourceVersion) than the last one let through, so output never moves backwards when a
+ * watch replays changes older than what a GET already showed. Observations without a
+ * resourceVersion (a deletion, or a server that sends none) always pass.
+ */
+export function forwardOnly(): (observation: Observation) => boolean {
+  let last: string | undefined;
+  return (observation) => {
+    const version = observation.object?.metadata?.resourceVersion;
+    if (typeof version !== 'string' || version === '') return true;
+    if (last !== undefined && compareResourceVersions(version, last) <= 0) return false;
+    last = version;
+    return true;
+  };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -168,8 +186,12 @@ export async function* observeObject(client: ApiClient, kind: KindName, namespac
       await poll(client, kind, namespace, name, channel, signal, options.pollIntervalMs ?? 2_000, options.maxPollFailures ?? 5);
     })(),
   ];
+  const newer = forwardOnly();
   try {
-    while (true) yield await channel.next(options.signal);
+    while (true) {
+      const observation = await channel.next(options.signal);
+      if (newer(observation)) yield observation;
+    }
   } finally {
     stop.abort();
     await Promise.allSettled(tasks);

@@ -21,6 +21,8 @@ export interface SlipwayConfig {
   readonly logLevel: string;
   /** Key prefix of the Redis projection; API and worker must agree. */
   readonly redisPrefix: string;
+  /** How often the API compares the projection with the workflows and repairs it. */
+  readonly projectionReconcileSeconds: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -30,6 +32,14 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new Error(`${name}=${raw} is not a port number; set it to an integer from 0 to 65535, or unset it.`);
   }
+  return value;
+}
+
+function secondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw} is not a number of seconds; set it to a whole number of 1 or more, or unset it.`);
   return value;
 }
 
@@ -47,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     managementId: env.SLIPWAY_MANAGEMENT_ID ?? 'slipway-dev',
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
+    projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
   };
 }
 

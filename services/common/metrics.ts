@@ -32,3 +32,10 @@ export const workflowsFinished = new Counter({
   labelNames: ['kind', 'outcome'] as const,
   registers: [metricsRegistry],
 });
+
+export const projectionRepairs = new Counter({
+  name: 'slipway_projection_repairs_total',
+  help: 'Objects the projection reconciler repaired, by kind and repair: ghost (listed, but its workflow is gone) or gap (its workflow runs, but it was not listed).',
+  labelNames: ['kind', 'repair'] as const,
+  registers: [metricsRegistry],
+});

@@ -1,18 +1,22 @@
 /**
  * The Redis projection behind LIST and watch. Workflows push every status change here
- * through a local activity; the API reads lists and watch streams from it and never
+ * through an activity; the API reads lists and watch streams from it and never
  * sends one Query per object. Per kind it keeps:
- *   <prefix>:obj:<kind>:<ns>/<name>   a hash {object, rv}
+ *   <prefix>:obj:<kind>:<ns>/<name>   a hash {object, rv, created} (created: the rv of its ADDED)
  *   <prefix>:idx:<kind>[:<ns>]        sorted sets of "<ns>/<name>" (lexicographic), for paging
  *   <prefix>:changes:<kind>           a stream of {type, object}; entry IDs are resourceVersions
  *   <prefix>:initialized:<kind>       set once the kind's projection is whole (see rebuildFromVisibility)
+ *   <prefix>:tomb:<kind>:<ns>/<name>   the uid of the object last removed under that name, for a day:
+ *                                      a late or repeated write of it can never bring it back
  * It is a cache: when Redis is empty it is rebuilt from the workflows' memos.
+ * Watches of every kind share one blocking reader (watch-hub.ts).
  */
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { matchesLabels, parseLabelSelector } from './label-selector';
+import { compareResourceVersions as compareIds } from './resource-version';
+import { createWatchHub, entriesOf, WatchGoneError, type StreamEntry, type WatchEventType, type WatchQueue } from './watch-hub';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+export { WatchGoneError, WatchOverflowError, type WatchEventType } from './watch-hub';
 
 export interface ProjectedObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string; [key: string]: unknown };
@@ -24,11 +28,31 @@ export interface WatchEvent {
   readonly object: ProjectedObject;
 }
 
+/** Which objects a list or watch returns (namespace, label and field selectors, already parsed). */
+export type ObjectFilter = (object: ProjectedObject) => boolean;
+
 export interface ListOptions {
   readonly namespace?: string;
-  readonly labelSelector?: string;
+  readonly filter?: ObjectFilter;
   readonly limit?: number;
   readonly continue?: string;
+}
+
+export interface WatchOptions {
+  readonly namespace?: string;
+  readonly filter?: ObjectFilter;
+  /** Changes after this one; '0' = every retained change; absent = from now. */
+  readonly resourceVersion?: string;
+}
+
+/** An open watch: the next matching change, or undefined when none came within the wait. */
+export interface WatchStream {
+  next(waitMs: number): Promise<WatchEvent | undefined>;
+  /** The last change this watch has looked at, matching or not: what a bookmark reports. */
+  progress(): string;
+  /** Resolves with the error that ends the watch (dropped as too slow, or the stream lost). */
+  ended(): Promise<Error>;
+  close(): void;
 }
 
 export interface ListResult {
@@ -36,92 +60,192 @@ export interface ListResult {
   readonly metadata: { readonly continue?: string; readonly resourceVersion: string };
 }
 
-/** A watch asked to resume from a resourceVersion the change stream no longer holds. */
-export class ResourceVersionTooOldError extends Error {}
+/** A list continue token that is malformed or belongs to another list. */
+export class ContinueTokenError extends Error {}
 
 const STREAM_MAX_LENGTH = 100_000;
-const WATCH_BLOCK_MS = 1_000;
+const CATCH_UP_CHUNK = 200;
+
+export interface ProjectionOptions {
+  readonly prefix: string;
+  /** How long the shared watch reader blocks before it checks the streams are still whole. */
+  readonly watchBlockMs?: number;
+  /** Changes a watcher may fall behind before it is dropped. */
+  readonly watchQueueLimit?: number;
+}
+
+interface ContinueToken {
+  readonly rv: string;
+  readonly after: string;
+  readonly ns: string;
+}
 
 // One round trip, atomic: record the change in the stream, then store the object with
 // the change's ID as its resourceVersion.
 const PUT_SCRIPT = `
 local existed = redis.call('EXISTS', KEYS[1])
+if ARGV[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[5] then return false end
+if ARGV[4] == 'if-absent' and existed == 1 then return false end
 local kind = 'ADDED'
 if existed == 1 then kind = 'MODIFIED' end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', kind, 'object', ARGV[1])
 redis.call('HSET', KEYS[1], 'object', ARGV[1], 'rv', id)
+if existed == 0 then redis.call('HSET', KEYS[1], 'created', id) end
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 return id`;
 
+// The DELETED event goes out even when the hash is already gone (lost with Redis, or
+// removed by the reconciler): the caller's last copy of the object stands in for it.
 const REMOVE_SCRIPT = `
 local object = redis.call('HGET', KEYS[1], 'object')
-if not object then return false end
+if not object then object = ARGV[3] end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'DELETED', 'object', object)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
+local ok, decoded = pcall(cjson.decode, object)
+if ok and type(decoded.metadata) == 'table' and type(decoded.metadata.uid) == 'string' then
+  redis.call('SET', KEYS[5], decoded.metadata.uid, 'EX', ARGV[4])
+end
 return id`;
+
+const TOMBSTONE_SECONDS = 24 * 60 * 60;
+
+/** The object a workflow's memo holds, unless the memo says it is deleted. */
+export function liveMemoObject(memo: Record<string, unknown> | undefined): ProjectedObject | undefined {
+  const object = memo?.object as ProjectedObject | undefined;
+  if (memo?.deleted === true || !object?.metadata?.name) return undefined;
+  return object;
+}
 
 function withVersion(json: string, resourceVersion: string): ProjectedObject {
   const object = JSON.parse(json) as ProjectedObject;
   return { ...object, metadata: { ...object.metadata, resourceVersion } };
 }
 
-/** Compares stream IDs ("ms-seq"). */
-function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
+function encodeToken(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-export function createProjection(redis: Redis, options: { readonly prefix: string }) {
+function decodeToken(text: string, namespace: string): ContinueToken {
+  let token: Partial<ContinueToken> = {};
+  try {
+    token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+  } catch {
+    // refused below
+  }
+  if (typeof token.rv !== 'string' || typeof token.after !== 'string' || typeof token.ns !== 'string') {
+    throw new ContinueTokenError('the continue token is not one this API gave out; pass metadata.continue of the previous page unchanged');
+  }
+  if (token.ns !== namespace) throw new ContinueTokenError('the continue token belongs to a list of another namespace; continue a list with the query that started it');
+  return token as ContinueToken;
+}
+
+export function createProjection(redis: Redis, options: ProjectionOptions) {
   const { prefix } = options;
+  const hub = createWatchHub(redis, { blockMs: options.watchBlockMs ?? 1_000, queueLimit: options.watchQueueLimit ?? 1_000 });
   const objectKey = (kind: string, namespace: string, name: string) => `${prefix}:obj:${kind}:${namespace}/${name}`;
   const indexKey = (kind: string, namespace?: string) => (namespace ? `${prefix}:idx:${kind}:${namespace}` : `${prefix}:idx:${kind}`);
   const streamKey = (kind: string) => `${prefix}:changes:${kind}`;
   // Per kind, so each kind is rebuilt from its own workflows.
   const markerKey = (kind: string) => `${prefix}:initialized:${kind}`;
+  const tombKey = (kind: string, namespace: string, name: string) => `${prefix}:tomb:${kind}:${namespace}/${name}`;
+
+  /** Puts the object unless it was removed before (same uid); with ifAbsent, also unless the projection holds it. Returns its resourceVersion, or undefined. */
+  const write = async (kind: string, object: ProjectedObject, ifAbsent: boolean): Promise<string | undefined> => {
+    const namespace = object.metadata.namespace ?? 'default';
+    const { name } = object.metadata;
+    const { resourceVersion: _stale, ...metadata } = object.metadata;
+    const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
+    const uid = typeof metadata.uid === 'string' ? metadata.uid : '';
+    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, JSON.stringify({ ...object, metadata }), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid);
+    return typeof id === 'string' ? id : undefined;
+  };
 
   const latestVersion = async (kind: string): Promise<string> => {
     const [last] = (await redis.xrevrange(streamKey(kind), '+', '-', 'COUNT', 1)) as [string, string[]][];
     return last?.[0] ?? '0';
   };
 
-  /** Throws when changes after `resourceVersion` may have been trimmed from the stream. */
-  const assertRetained = async (kind: string, resourceVersion: string): Promise<void> => {
+  /**
+   * Throws WatchGoneError unless every change after `resourceVersion` is still in the
+   * stream: not trimmed away, not lost with Redis, and not a version from the future.
+   */
+  const assertServable = async (kind: string, resourceVersion: string): Promise<void> => {
     if (resourceVersion === '0') return;
-    const [first] = (await redis.xrange(streamKey(kind), '-', '+', 'COUNT', 1)) as [string, string[]][];
-    if (first && compareIds(resourceVersion, first[0]) < 0) {
-      throw new ResourceVersionTooOldError(
-        `resourceVersion ${resourceVersion} is older than the oldest retained change ${first[0]}; list again and watch from the list's resourceVersion`,
-      );
-    }
+    const ends = (await Promise.all([redis.xrange(streamKey(kind), '-', '+', 'COUNT', 1), redis.xrevrange(streamKey(kind), '+', '-', 'COUNT', 1)])) as [string, string[]][][];
+    const first = ends[0]?.[0];
+    const last = ends[1]?.[0];
+    const again = "list again and watch from the list's resourceVersion";
+    if (!first || !last) throw new WatchGoneError(`resourceVersion ${resourceVersion} cannot be served: the change stream is empty (Redis was emptied or replaced); ${again}`);
+    if (compareIds(resourceVersion, last[0]) > 0) throw new WatchGoneError(`resourceVersion ${resourceVersion} is newer than the latest change ${last[0]}; ${again}`);
+    if (compareIds(resourceVersion, first[0]) < 0) throw new WatchGoneError(`resourceVersion ${resourceVersion} is older than the oldest retained change ${first[0]}; ${again}`);
+  };
+
+  const openWatch = async (kind: string, watchOptions: WatchOptions): Promise<WatchStream> => {
+    const key = streamKey(kind);
+    if (watchOptions.resourceVersion !== undefined) await assertServable(kind, watchOptions.resourceVersion);
+    const { queue, cursor } = await hub.subscribe(key);
+    let progress = watchOptions.resourceVersion ?? cursor;
+    // Changes up to the hub's cursor are read from the stream here, in chunks as the client
+    // takes them; the hub queues the ones after it.
+    let catchingUp = compareIds(progress, cursor) < 0;
+    let backlog: StreamEntry[] = [];
+    const matches = (object: ProjectedObject) =>
+      (!watchOptions.namespace || (object.metadata.namespace ?? 'default') === watchOptions.namespace) && (watchOptions.filter?.(object) ?? true);
+    const nextEntry = async (waitMs: number, from: WatchQueue): Promise<StreamEntry | undefined> => {
+      while (catchingUp && backlog.length === 0) {
+        backlog = entriesOf((await redis.xrange(key, `(${progress}`, cursor, 'COUNT', CATCH_UP_CHUNK)) as [string, string[]][]);
+        if (backlog.length === 0) catchingUp = false;
+      }
+      return backlog.shift() ?? from.take(waitMs);
+    };
+    return {
+      async next(waitMs) {
+        const deadline = Date.now() + waitMs;
+        for (;;) {
+          const entry = await nextEntry(Math.max(0, deadline - Date.now()), queue);
+          if (!entry) return undefined;
+          if (compareIds(entry.id, progress) <= 0) continue;
+          progress = entry.id;
+          const object = withVersion(entry.json, entry.id);
+          if (matches(object)) return { type: entry.type, object };
+        }
+      },
+      progress: () => progress,
+      ended: () => queue.ended(),
+      close: () => hub.unsubscribe(key, queue),
+    };
   };
 
   return {
-    assertRetained,
+    assertServable,
+    openWatch,
+    /** Ends every open watch (with an error event) and the shared reader. */
+    closeWatches: () => hub.close(),
 
-    async put(kind: string, object: ProjectedObject): Promise<string> {
-      const namespace = object.metadata.namespace ?? 'default';
-      const member = `${namespace}/${object.metadata.name}`;
-      const { resourceVersion: _stale, ...metadata } = object.metadata;
-      return (await redis.eval(
-        PUT_SCRIPT,
-        4,
-        objectKey(kind, namespace, object.metadata.name),
-        streamKey(kind),
-        indexKey(kind),
-        indexKey(kind, namespace),
-        JSON.stringify({ ...object, metadata }),
-        member,
-        STREAM_MAX_LENGTH,
-      )) as string;
+    /** Stores the object and records the change; undefined when the object was removed before (a late write of it). */
+    async put(kind: string, object: ProjectedObject): Promise<string | undefined> {
+      return write(kind, object, false);
     },
 
-    async remove(kind: string, namespace: string, name: string): Promise<void> {
+    /** As put, but only when the projection holds no object of that name: how repairs add what is missing without overwriting a fresher write. */
+    async putIfAbsent(kind: string, object: ProjectedObject): Promise<string | undefined> {
+      return write(kind, object, true);
+    },
+
+    /** Every "<ns>/<name>" the projection holds for the kind. */
+    async members(kind: string): Promise<string[]> {
+      return redis.zrange(indexKey(kind), 0, -1);
+    },
+
+    /** Removes the object and records its DELETED change; `last` is the caller's copy, used when the hash is already gone. */
+    async remove(kind: string, namespace: string, name: string, last?: ProjectedObject): Promise<void> {
       const member = `${namespace}/${name}`;
-      await redis.eval(REMOVE_SCRIPT, 4, objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), member, STREAM_MAX_LENGTH);
+      const standIn = JSON.stringify(last ?? { metadata: { name, namespace } });
+      const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
+      await redis.eval(REMOVE_SCRIPT, keys.length, ...keys, member, STREAM_MAX_LENGTH, standIn, TOMBSTONE_SECONDS);
     },
 
     async get(kind: string, namespace: string, name: string): Promise<ProjectedObject | undefined> {
@@ -129,67 +253,54 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
       return json && rv ? withVersion(json, rv) : undefined;
     },
 
-    /** Pages in name order; `continue` is the last "<ns>/<name>" of the previous page. */
+    /**
+     * Pages in name order, all at the resourceVersion of the first page: `continue` carries
+     * it, so an object created after it shows up only in a watch from it, never on a later
+     * page. Throws WatchGoneError when that version has left the stream (list again).
+     */
     async list(kind: string, listOptions: ListOptions = {}): Promise<ListResult> {
-      const requirements = parseLabelSelector(listOptions.labelSelector ?? '');
       const limit = listOptions.limit && listOptions.limit > 0 ? listOptions.limit : Number.POSITIVE_INFINITY;
-      const resourceVersion = await latestVersion(kind);
+      const namespace = listOptions.namespace ?? '';
+      const token = listOptions.continue ? decodeToken(listOptions.continue, namespace) : undefined;
+      if (token) await assertServable(kind, token.rv);
+      const resourceVersion = token?.rv ?? (await latestVersion(kind));
       const items: ProjectedObject[] = [];
-      let cursor = listOptions.continue ? `(${listOptions.continue}` : '-';
+      let cursor = token ? `(${token.after}` : '-';
       for (;;) {
         const members = await redis.zrangebylex(indexKey(kind, listOptions.namespace), cursor, '+', 'LIMIT', 0, 200);
         if (members.length === 0) return { items, metadata: { resourceVersion } };
         const pipeline = redis.pipeline();
         for (const member of members) {
-          const [namespace = '', name = ''] = member.split('/');
-          pipeline.hmget(objectKey(kind, namespace, name), 'object', 'rv');
+          const [memberNamespace = '', name = ''] = member.split('/');
+          pipeline.hmget(objectKey(kind, memberNamespace, name), 'object', 'rv', 'created');
         }
         const rows = (await pipeline.exec()) ?? [];
         for (const [index, [, row]] of rows.entries()) {
-          const [json, rv] = (row as [string | null, string | null] | null) ?? [null, null];
-          if (!json || !rv) continue;
+          const [json, rv, created] = (row as [string | null, string | null, string | null] | null) ?? [null, null, null];
+          if (!json || !rv || compareIds(created ?? '0', resourceVersion) > 0) continue;
           const object = withVersion(json, rv);
-          if (!matchesLabels(requirements, object.metadata.labels)) continue;
+          if (listOptions.filter && !listOptions.filter(object)) continue;
           items.push(object);
           if (items.length === limit) {
             const member = members[index] ?? '';
             const more = await redis.zrangebylex(indexKey(kind, listOptions.namespace), `(${member}`, '+', 'LIMIT', 0, 1);
-            return { items, metadata: { resourceVersion, ...(more.length > 0 ? { continue: member } : {}) } };
+            return { items, metadata: { resourceVersion, ...(more.length > 0 ? { continue: encodeToken({ rv: resourceVersion, after: member, ns: namespace }) } : {}) } };
           }
         }
         cursor = `(${members.at(-1) ?? ''}`;
       }
     },
 
-    /**
-     * Changes after `resourceVersion` ('0' = the whole retained stream; absent = from now),
-     * until the signal aborts. Blocks on a connection of its own.
-     */
-    async *watch(kind: string, watchOptions: { readonly namespace?: string; readonly resourceVersion?: string }, signal: AbortSignal): AsyncGenerator<WatchEvent> {
-      let lastId = watchOptions.resourceVersion ?? (await latestVersion(kind));
-      await assertRetained(kind, lastId);
-      const blocking = redis.duplicate();
-      blocking.on('error', () => undefined);
-      const abort = () => blocking.disconnect();
-      signal.addEventListener('abort', abort, { once: true });
+    /** Changes after `resourceVersion` ('0' = the whole retained stream; absent = from now), until the signal aborts. */
+    async *watch(kind: string, watchOptions: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+      const stream = await openWatch(kind, watchOptions);
       try {
         while (!signal.aborted) {
-          const reply = (await blocking.xread('COUNT', 200, 'BLOCK', WATCH_BLOCK_MS, 'STREAMS', streamKey(kind), lastId).catch(() => null)) as
-            | [string, [string, string[]][]][]
-            | null;
-          for (const [, entries] of reply ?? []) {
-            for (const [id, fields] of entries) {
-              lastId = id;
-              const type = fields[fields.indexOf('type') + 1] as WatchEventType;
-              const object = withVersion(fields[fields.indexOf('object') + 1] ?? '{}', id);
-              if (watchOptions.namespace && (object.metadata.namespace ?? 'default') !== watchOptions.namespace) continue;
-              yield { type, object };
-            }
-          }
+          const event = await stream.next(100);
+          if (event) yield event;
         }
       } finally {
-        signal.removeEventListener('abort', abort);
-        blocking.disconnect();
+        stream.close();
       }
     },
 
@@ -203,11 +314,8 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
       let count = 0;
       const query = `WorkflowType = '${source.workflowType}' AND TaskQueue = '${source.taskQueue}' AND ExecutionStatus = 'Running'`;
       for await (const execution of client.workflow.list({ query })) {
-        const object = execution.memo?.object as ProjectedObject | undefined;
-        if (!object?.metadata?.name) continue;
-        if ((await redis.exists(objectKey(kind, object.metadata.namespace ?? 'default', object.metadata.name))) === 1) continue;
-        await this.put(kind, object);
-        count += 1;
+        const object = liveMemoObject(execution.memo);
+        if (object && (await write(kind, object, true))) count += 1;
       }
       await redis.set(markerKey(kind), '1');
       return count;
@@ -217,12 +325,12 @@ export function createProjection(redis: Redis, options: { readonly prefix: strin
 
 export type Projection = ReturnType<typeof createProjection>;
 
-/** The worker's local activity: mirrors an entity's object into the projection. */
+/** The worker's activity that mirrors an entity's object into the projection. */
 export function createProjectionActivities(projection: Projection) {
   return {
     async projectObject(input: { readonly kind: string; readonly object: unknown; readonly deleted: boolean }): Promise<void> {
       const object = input.object as ProjectedObject;
-      if (input.deleted) await projection.remove(input.kind, object.metadata.namespace ?? 'default', object.metadata.name);
+      if (input.deleted) await projection.remove(input.kind, object.metadata.namespace ?? 'default', object.metadata.name, object);
       else await projection.put(input.kind, object);
     },
   };

@@ -52,13 +52,12 @@ describeProviderContract('aws', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await moto.stop();
     },
   };
-});
+}, { needsClusterNetwork: true });
 
 describe('aws adapter on moto: what EC2 alone has', () => {
   let moto: RunningMoto;

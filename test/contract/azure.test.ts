@@ -24,13 +24,12 @@ describeProviderContract('azure', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await cloud.stop();
     },
   };
-});
+}, { needsClusterNetwork: true });
 
 describe('azure cluster API endpoint (load balancer and private DNS record)', () => {
   let cloud: AzureTestCloud;

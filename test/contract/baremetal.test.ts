@@ -64,10 +64,9 @@ describeProviderContract('baremetal', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: false,
     teardown,
   };
-});
+}, { needsClusterNetwork: false });
 
 describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
   let sushy: RunningSushy;

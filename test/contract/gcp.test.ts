@@ -50,13 +50,12 @@ describeProviderContract('gcp', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: true,
     async teardown() {
       await proxy.stop();
       await emulator.stop();
     },
   };
-});
+}, { needsClusterNetwork: true });
 
 describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
   let emulator: GceEmulator;

@@ -18,11 +18,10 @@ describeProviderContract('simulated', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: false,
     async teardown() {
       await proxy.stop();
       await cloud.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+}, { needsClusterNetwork: false });

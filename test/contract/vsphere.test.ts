@@ -47,14 +47,13 @@ describeProviderContract('vsphere', async () => {
     proxy,
     requestTimeoutMs,
     pageSize,
-    needsClusterNetwork: false,
     async teardown() {
       await proxy.stop();
       await vcsim.stop();
       await rm(ca.dir, { recursive: true, force: true });
     },
   };
-});
+}, { needsClusterNetwork: false });
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(

@@ -1,6 +1,8 @@
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
+import { PROVOKES_TASK_FAILURE } from '../support/task-failures';
 
 const BASE = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
 
@@ -84,7 +86,9 @@ describe('ClusterDeployment over REST', () => {
     const patched = await api.request('PATCH', `${BASE}/rest-one`, { body: { spec: { compute: [{ name: 'worker', replicas: 2 }] } }, contentType: 'application/merge-patch+json' });
     expect(patched.status).toBe(200);
     expect((patched.body as Obj).metadata.generation).toBe(2);
-    await pollGet('rest-one', (response) => ready(response.body as Obj) && (response.body as Obj).status?.workerPools?.[0]?.readyReplicas === 2);
+    const scaled = await pollGet('rest-one', (response) => ready(response.body as Obj) && (response.body as Obj).status?.workerPools?.[0]?.readyReplicas === 2);
+    // GET carries the projection's resourceVersion of the object, so a client can order it against watch events.
+    expect((scaled.body as Obj).metadata.resourceVersion).toMatch(/^\d+-\d+$/);
 
     const deleting = await api.request('DELETE', `${BASE}/rest-one`);
     expect(deleting.status).toBe(202);
@@ -165,6 +169,24 @@ describe('bad requests', () => {
     expectProblem(await api.request('PATCH', `${BASE}/does-not-exist`, { body: { spec: {} } }), 404);
     expectProblem(await api.request('PATCH', `${BASE}/whatever`, { body: { status: {} } }), 422, /status/);
     expectProblem(await api.request('DELETE', `${BASE}/does-not-exist`), 404);
+  });
+});
+
+describe('an object whose workflow is failing', () => {
+  it('answers 503 with a problem, not 500', async () => {
+    // A start input the workflow cannot read fails its every task, as a bug in a workflow would; Queries then time out or are refused.
+    const handle = await stack.client.workflow.start('clusterDeploymentWorkflow', {
+      workflowId: 'ClusterDeployment/default/wedged',
+      taskQueue: stack.taskQueue,
+      args: [{}],
+      memo: { [PROVOKES_TASK_FAILURE]: true },
+    });
+    const deadline = Date.now() + 30_000;
+    const taskFailed = async () => ((await handle.fetchHistory()).events ?? []).some((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    while (!(await taskFailed()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await api.request('GET', `${BASE}/wedged`);
+    expectProblem(response, 503);
+    await handle.terminate('test over');
   });
 });
 

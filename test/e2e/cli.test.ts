@@ -19,7 +19,7 @@ it('applies, waits for, shows, describes and deletes a cluster, leaving nothing 
   const json = await slipway(['get', 'cd', 'cli-one', '-o', 'json']);
   const object = JSON.parse(json.stdout) as { status: { infraID: string; machines: unknown[] } };
   expect(object.status.machines).toHaveLength(3);
-  expect((await slipway(['get', 'cd'])).stdout).toMatch(/cli-one\s+cli-one-\w{5}\s+simulated\s+local-1/);
+  expect((await slipway(['get', 'cd'])).stdout).toMatch(/cli-one\s+cli-one-[0-9a-z]{10}\s+simulated\s+local-1/);
   const tree = (await slipway(['describe', 'cd', 'cli-one'])).stdout;
   expect(tree).toContain('Machine/master-0');
   expect(tree).toMatch(/Machine\/cli-one-worker-[0-9a-z]+-1/);

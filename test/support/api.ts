@@ -1,11 +1,15 @@
 /** Runs the real REST API on a free port against a test stack, with its log captured. */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
 import { loadConfig } from '../../services/common/config';
 import { createProjection } from '../../services/common/projection';
 import { buildApiServer } from '../../services/api/server';
+import type { WatchTimings } from '../../services/api/watch';
 import type { TestStack } from './stack';
 
 export interface TestApi {
@@ -18,7 +22,37 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(stack: TestStack): Promise<TestApi> {
+/** What the API needs from a stack: its Temporal client, Redis, task queue and prefixes. */
+type ApiPeers = Pick<TestStack, 'client' | 'redis' | 'taskQueue' | 'managementId' | 'redisPrefix'>;
+
+/**
+ * The API alone, on the run's Temporal server and Redis with a task queue and prefix of its
+ * own and no worker: for tests of the HTTP edge (bodies, idempotency, list and watch).
+ */
+/** Test settings of the API: shorter watch intervals, a smaller per-watch queue. */
+export interface TestApiOptions {
+  readonly watchTimings?: WatchTimings;
+  readonly watchQueueLimit?: number;
+}
+
+export async function startBareApi(options: TestApiOptions = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
+  const id = randomBytes(4).toString('hex');
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const redis = new Redis(inject('redisUrl'));
+  const peers = { client: new Client({ connection }), redis, taskQueue: `bare-api-${id}`, managementId: `bare-${id}`, redisPrefix: `bare-api-${id}` };
+  const api = await startTestApi(peers, options);
+  return {
+    ...api,
+    peers,
+    async close() {
+      await api.close();
+      redis.disconnect();
+      await connection.close();
+    },
+  };
+}
+
+export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}): Promise<TestApi> {
   const token = randomBytes(32).toString('hex');
   let captured = '';
   const sink = new Writable({
@@ -36,10 +70,11 @@ export async function startTestApi(stack: TestStack): Promise<TestApi> {
   const app = await buildApiServer({
     temporal: stack.client,
     redis: stack.redis,
-    projection: createProjection(stack.redis, { prefix: stack.redisPrefix }),
+    projection: createProjection(stack.redis, { prefix: stack.redisPrefix, ...(options.watchQueueLimit ? { watchQueueLimit: options.watchQueueLimit } : {}) }),
     config,
     token,
     logger: pino({ level: 'info' }, sink),
+    ...(options.watchTimings ? { watchTimings: options.watchTimings } : {}),
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

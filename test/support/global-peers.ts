@@ -54,6 +54,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     const wedged = await workflowTaskFailures(temporal.client).finally(() => Promise.allSettled([temporal.teardown(), redis.stop()]));
     if (wedged.length > 0) {
+      // vitest reports an error thrown here but keeps its exit code: set ours, so CI fails.
+      process.exitCode = 1;
       throw new Error(`workflow code failed a workflow task (an entity wedged) in ${wedged.length} place(s):\n${wedged.join('\n')}`);
     }
   };

@@ -2,7 +2,8 @@
  * A suite-wide check that no entity ever wedged: after the run, every workflow the tests
  * started is read back, and a WorkflowTaskFailed event caused by workflow code (an unhandled
  * failure or non-determinism) fails the run. The server's own retries of a task (a command
- * racing a new event, a reset sticky queue) are not the code's fault and are left out.
+ * racing a new event, a reset sticky queue) are not the code's fault and are left out, and so
+ * are workflows a test breaks on purpose (memo PROVOKES_TASK_FAILURE).
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -10,9 +11,13 @@ import { temporal } from '@temporalio/proto';
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 const CODE_FAULTS = new Set<number>([WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR]);
 
+/** The memo key a test sets on a workflow it breaks on purpose, so this check leaves it out. */
+export const PROVOKES_TASK_FAILURE = 'provokesWorkflowTaskFailure';
+
 export async function workflowTaskFailures(client: Client): Promise<string[]> {
   const failures: string[] = [];
   for await (const execution of client.workflow.list()) {
+    if (execution.memo?.[PROVOKES_TASK_FAILURE] === true) continue;
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     for (const event of history.events ?? []) {
       if (event.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;

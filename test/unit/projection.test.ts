@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LabelSelectorError, matchesLabels, parseLabelSelector } from '../../services/common/label-selector';
-import { ResourceVersionTooOldError, createProjection, type ProjectedObject, type WatchEvent } from '../../services/common/projection';
+import { ContinueTokenError, WatchGoneError, WatchOverflowError, createProjection, type ProjectedObject, type WatchEvent } from '../../services/common/projection';
 
 describe('label selectors', () => {
   const labels = { env: 'prod', tier: 'web', 'slipway.dev/team': 'blue' };
@@ -55,15 +55,17 @@ describe('Redis projection', () => {
     expect(seen).toHaveLength(25);
     expect(new Set(seen).size).toBe(25);
 
-    const even = await projection.list(kind, { namespace: 'default', labelSelector: 'parity=even' });
-    expect(even.items).toHaveLength(13);
-    expect((await projection.list(kind, { labelSelector: 'parity=even' })).items).toHaveLength(14);
-    expect(even.items.every((item) => item.metadata.resourceVersion)).toBe(true);
+    const even = parseLabelSelector('parity=even');
+    const evenOnly = (item: ProjectedObject) => matchesLabels(even, item.metadata.labels);
+    const evens = await projection.list(kind, { namespace: 'default', filter: evenOnly });
+    expect(evens.items).toHaveLength(13);
+    expect((await projection.list(kind, { filter: evenOnly })).items).toHaveLength(14);
+    expect(evens.items.every((item) => item.metadata.resourceVersion)).toBe(true);
   });
 
   it('streams changes with resourceVersions, resumes after one, and reports removals', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-watch` });
-    const first = await projection.put(kind, object('w'));
+    const first = (await projection.put(kind, object('w'))) ?? '';
     await projection.put(kind, { ...object('w'), status: { phase: 'two' } });
     await projection.remove(kind, 'default', 'w');
 
@@ -84,10 +86,81 @@ describe('Redis projection', () => {
     expect(await projection.get(kind, 'default', 'w')).toBeUndefined();
   });
 
-  it('refuses to resume from a resourceVersion older than what the stream still holds', async () => {
+  it('refuses, as 410 Gone, a resourceVersion older than the stream holds, newer than its latest change, or from a stream Redis lost', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-old` });
-    await projection.put(kind, object('x'));
-    await expect(projection.assertRetained(kind, '1-0')).rejects.toBeInstanceOf(ResourceVersionTooOldError);
-    await expect(projection.assertRetained(kind, '0')).resolves.toBeUndefined();
+    const latest = (await projection.put(kind, object('x'))) ?? '';
+    await expect(projection.assertServable(kind, '1-0')).rejects.toBeInstanceOf(WatchGoneError);
+    await expect(projection.openWatch(kind, { resourceVersion: '1-0' })).rejects.toBeInstanceOf(WatchGoneError);
+    await expect(projection.openWatch(kind, { resourceVersion: `${Number(latest.split('-')[0]) + 60_000}-0` })).rejects.toThrow(/newer than the latest change/);
+    await expect(projection.assertServable(kind, latest)).resolves.toBeUndefined();
+    await expect(projection.assertServable(kind, '0')).resolves.toBeUndefined();
+    await redis.del(`${prefix}-old:changes:${kind}`);
+    await expect(projection.openWatch(kind, { resourceVersion: latest })).rejects.toThrow(/change stream is empty/);
+  });
+
+  it('ends a live watch with 410 Gone when Redis loses the change stream under it', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-lost`, watchBlockMs: 100 });
+    await projection.put(kind, object('y'));
+    const stream = await projection.openWatch(kind, {});
+    await redis.del(`${prefix}-lost:changes:${kind}`);
+    await expect(stream.next(5_000)).rejects.toBeInstanceOf(WatchGoneError);
+    stream.close();
+  });
+
+  it('reports a removal as DELETED even when the object hash is already gone', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-ghost` });
+    const added = (await projection.put(kind, object('g'))) ?? '';
+    await redis.del(`${prefix}-ghost:obj:${kind}:default/g`);
+    await projection.remove(kind, 'default', 'g', object('g'));
+    const stream = await projection.openWatch(kind, { resourceVersion: added });
+    const event = await stream.next(2_000);
+    stream.close();
+    expect(event).toMatchObject({ type: 'DELETED', object: { metadata: { name: 'g' } } });
+  });
+
+  it('drops a watcher that falls further behind than its bound instead of buffering', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-slow`, watchQueueLimit: 5 });
+    const stream = await projection.openWatch(kind, {});
+    for (let index = 0; index < 10; index += 1) await projection.put(kind, object(`s-${index}`));
+    const until = Date.now() + 5_000;
+    let outcome: unknown;
+    // The first reads may return queued events; the watcher is dropped once the hub has pushed past the bound.
+    while (outcome === undefined && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      outcome = await stream.next(0).then(() => undefined, (error: unknown) => error);
+    }
+    stream.close();
+    expect(outcome).toBeInstanceOf(WatchOverflowError);
+  });
+
+  it('gives every page of a list the first page\'s resourceVersion, and leaves out objects created after it', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-pages` });
+    for (const name of ['a', 'b', 'c']) await projection.put(kind, object(name));
+    const first = await projection.list(kind, { namespace: 'default', limit: 1 });
+    await projection.put(kind, object('bb'));
+    await projection.put(kind, object('d'));
+    const second = await projection.list(kind, { namespace: 'default', limit: 5, continue: first.metadata.continue ?? '' });
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    expect(second.items.map((item) => item.metadata.name)).toEqual(['b', 'c']);
+    await expect(projection.list(kind, { namespace: 'other', continue: first.metadata.continue ?? '' })).rejects.toBeInstanceOf(ContinueTokenError);
+    await expect(projection.list(kind, { namespace: 'default', continue: 'default/a' })).rejects.toBeInstanceOf(ContinueTokenError);
+    await redis.xtrim(`${prefix}-pages:changes:${kind}`, 'MAXLEN', 1);
+    await expect(projection.list(kind, { namespace: 'default', continue: first.metadata.continue ?? '' })).rejects.toBeInstanceOf(WatchGoneError);
+  });
+
+  it('serves every watch of a process from one shared Redis connection', async () => {
+    const name = `watch-share-${randomUUID().slice(0, 8)}`;
+    const named = new Redis(inject('redisUrl'), { connectionName: name });
+    const connections = async () => String(await named.client('LIST')).split('\n').filter((line) => line.includes(`name=${name} `)).length;
+    const projection = createProjection(named, { prefix: `${prefix}-share` });
+    await projection.put(kind, object('z'));
+    const before = await connections();
+    const streams = await Promise.all(['ClusterDeployment', 'MachineDeployment', 'ClusterDeployment', 'ClusterDeployment', 'MachineDeployment'].map((watched) => projection.openWatch(watched, {})));
+    const during = await connections();
+    for (const stream of streams) stream.close();
+    projection.closeWatches();
+    named.disconnect();
+    expect(before).toBe(1);
+    expect(during).toBe(2);
   });
 });

@@ -125,8 +125,10 @@ describe('MachineDeployment workflow', () => {
     await waitForMachineDeployment(handle, (object) => rolledOut(object) && !object.status?.machines?.some((machine) => machine.providerID === `simulated://${first?.id}`), 60_000);
     expect((await cloudMachines(stack, infraId)).map((machine) => machine.id)).not.toContain(first?.id);
 
-    // Both fail at the same recorded moment, so the check can never see one unhealthy without the other.
-    const failedAt = new Date().toISOString();
+    // Both fail at the same recorded moment, a few seconds ahead, so that even on a starved machine
+    // both changes are observed before either has been unhealthy for its timeout: the check can
+    // never see one timed out without the other.
+    const failedAt = new Date(Date.now() + 5_000).toISOString();
     await setNodeConditions(stack, second?.id ?? '', { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: failedAt }] });
     await setNodeConditions(stack, third?.id ?? '', { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: failedAt }] });
     const blocked = await waitForMachineDeployment(handle, (object) => object.status?.conditions?.find((condition) => condition.type === 'RemediationAllowed')?.status === 'False', 30_000);

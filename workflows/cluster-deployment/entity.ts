@@ -15,7 +15,6 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   startChild,
   upsertMemo,
   workflowInfo,
@@ -26,7 +25,7 @@ import type { MachineRole } from '../../providers/types';
 import { planDeprovision, type DeprovisionStep } from '../planners/deletion-order';
 import { controlPlaneMachineName, infraIdFor, infraIdForV1 } from '../planners/names';
 import type { MachineIdentity, ProjectionActivities, ProviderTarget } from '../entity/activities-api';
-import { CLOUD_ACTIVITY_RETRY, PROJECTION_LOCAL_ACTIVITY } from '../entity/defaults';
+import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
 import { describeFailure, isCancellation, isCredentialsFailure } from '../entity/failures';
 import { persistently, type StepFailure } from '../entity/persist';
@@ -65,7 +64,7 @@ const boot = proxyActivities<Pick<ClusterActivities, 'awaitMachineRunning' | 'de
   retry: CLOUD_ACTIVITY_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
-const projection = proxyLocalActivities<ProjectionActivities>(PROJECTION_LOCAL_ACTIVITY);
+const projection = proxyActivities<ProjectionActivities>(PROJECTION_ACTIVITY);
 
 /** How often a pool whose name another MachineDeployment holds is tried again. */
 const POOL_CONFLICT_RECHECK_MS = 60_000;

@@ -16,9 +16,16 @@ export const CLOUD_ACTIVITY_RETRY = {
 /** Entity workflows continue as new (when idle) once their history passes this, well before Temporal's own limits. */
 export const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 
-/** The projection is written by a local activity: a Redis call, retried briefly; it is a cache, so a failure is not fatal. */
-export const PROJECTION_LOCAL_ACTIVITY = {
-  startToCloseTimeout: '5s',
+/**
+ * The projection is written by a regular activity, not a local one: a local activity's result
+ * can reach the workflow at another point on replay than it did live, and any command that
+ * follows it (the next write, a child started, a machine created) then lands in another order,
+ * which is a non-determinism (seen after worker restarts). A regular activity's completion is a
+ * history event, delivered at the same point on every replay. Retried briefly; the publisher
+ * retries a failed write again later.
+ */
+export const PROJECTION_ACTIVITY = {
+  startToCloseTimeout: '10s',
   retry: { maximumAttempts: 3, initialInterval: '100ms' },
 } as const;
 

@@ -2,8 +2,7 @@
  * The one status publisher every entity uses. State changes mark it dirty; it then writes
  * status where readers find it (memo, projection, an owner), coalescing a burst of changes
  * into one write. It is driven in one of two ways, and either way the commands it issues sit
- * in an order fixed by the entity's code, never by when a local activity returned (which
- * differs on replay):
+ * in an order fixed by the entity's code:
  * - run(): a coroutine woken by a plain promise, for an entity whose main loop is busy in
  *   long steps (ClusterDeployment); it is woken only right after the code that changed state;
  * - publishIfDirty(): awaited by a main loop that plans and waits in turns

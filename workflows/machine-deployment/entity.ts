@@ -12,7 +12,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
-  proxyLocalActivities,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,7 +20,7 @@ import { planRemediation, planRollout, previewRollout, templateRevision } from '
 import type { RolloutAction, RolloutPlan } from '../planners/rollout/types';
 import { machineNameFor, ownerMarker } from '../planners/names';
 import type { MachineActivities, MachineIdentity, ProjectionActivities } from '../entity/activities-api';
-import { CLOUD_ACTIVITY_RETRY, PROJECTION_LOCAL_ACTIVITY } from '../entity/defaults';
+import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { fromOwner, type OwnerDeleteRequest } from '../entity/definitions';
 import { entityLabel } from '../entity/ids';
 import { describeFailure, isCredentialsFailure } from '../entity/failures';
@@ -67,7 +66,7 @@ const teardown = proxyActivities<Pick<MachineActivities, 'deleteMachine'>>({
   retry: CLOUD_ACTIVITY_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
-const projection = proxyLocalActivities<ProjectionActivities>(PROJECTION_LOCAL_ACTIVITY);
+const projection = proxyActivities<ProjectionActivities>(PROJECTION_ACTIVITY);
 const observerCalls = proxyActivities<Pick<CloudObserverActivities, 'subscribeToObserver'>>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '5m', retry: CLOUD_ACTIVITY_RETRY });
 
 function escapeRegExp(text: string): string {

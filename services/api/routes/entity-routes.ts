@@ -7,9 +7,10 @@
  * input, and may add routes of its own through the returned EntityRoutes.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPlainObject } from '../../../crds/json';
 import { DNS_LABEL_PATTERN, GROUP_VERSION } from '../../../crds/schemas/common';
 import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/index';
 import { convertManifest } from '../../../crds/upstream/index';
@@ -17,19 +18,21 @@ import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId } from '../../../workflows/entity/ids';
 import { type DeleteRequest, type EntitySnapshot } from '../../../workflows/entity/definitions';
 import type { SlipwayConfig } from '../../common/config';
-import { LabelSelectorError } from '../../common/label-selector';
 import { workflowsStarted } from '../../common/metrics';
-import { ResourceVersionTooOldError, type Projection } from '../../common/projection';
+import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
 import { entityProblem, notFound } from '../entity-errors';
-import type { createIdempotencyStore } from '../idempotency';
+import { idempotencyKeyOf, type IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
-import { streamWatch } from '../watch';
+import { selectorFilter } from '../selectors';
+import { DEFAULT_WATCH_TIMINGS, streamWatch, type WatchTimings } from '../watch';
 
 export interface EntityRouteDeps {
   readonly temporal: Client;
   readonly projection: Projection;
-  readonly idempotency: ReturnType<typeof createIdempotencyStore>;
+  readonly idempotency: IdempotencyStore;
   readonly config: SlipwayConfig;
+  /** Heartbeat and bookmark intervals of watch streams (tests shorten them). */
+  readonly watchTimings?: WatchTimings;
 }
 
 /** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations: what every entity's patch Update takes. */
@@ -50,8 +53,6 @@ export interface EntityDefinition<K extends KindName> {
    * May refuse the object with a ProblemError (e.g. a reference to something missing).
    */
   startInput(object: KindObjects[K], deps: EntityRouteDeps): Promise<unknown>;
-  /** Runs once the entity has accepted deletion: what it owns by reference goes with it. */
-  afterDeleteAccepted?(namespace: string, name: string, deps: EntityRouteDeps): Promise<void>;
 }
 
 /** What a kind's own extra routes build on. */
@@ -69,7 +70,18 @@ export interface EntityRoutes<K extends KindName> {
 
 export type Params = { namespace: string; name?: string };
 export type ItemParams = { namespace: string; name: string };
-type ListQuery = { labelSelector?: string; limit?: string; continue?: string; watch?: string; resourceVersion?: string };
+type ListQuery = {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: string;
+  continue?: string;
+  watch?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: string;
+  allowWatchBookmarks?: string;
+};
+
+const MAX_WATCH_SECONDS = 24 * 60 * 60;
 
 const NAMESPACE_PATTERN = new RegExp(DNS_LABEL_PATTERN);
 
@@ -119,15 +131,22 @@ export function checkPatchShape(body: Record<string, unknown>, prefix = ''): Ent
   return body as EntityPatch;
 }
 
-function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  return typeof header === 'string' && header ? header : undefined;
+/**
+ * Metadata the server sets, as kube-apiserver does: what a client sends there on create is
+ * dropped. (Finalizers too, until CR mode owns them: a client's finalizer would hold deletion forever.)
+ */
+const SERVER_OWNED_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'managedFields', 'selfLink'];
+
+function withoutServerOwnedFields(body: Record<string, unknown>): Record<string, unknown> {
+  const { status: _ignoredStatus, ...manifest } = body;
+  if (!isPlainObject(manifest.metadata)) return manifest;
+  const metadata = Object.fromEntries(Object.entries(manifest.metadata).filter(([key]) => !SERVER_OWNED_METADATA.includes(key)));
+  return { ...manifest, metadata };
 }
 
 /** The manifest converted to the kind, in the path's namespace, with server-set metadata. */
-function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>): KindObjects[K] {
-  const { status: _ignoredStatus, ...manifest } = body;
-  const converted = convertManifest(manifest);
+function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>, uid: string): KindObjects[K] {
+  const converted = convertManifest(withoutServerOwnedFields(body));
   if (!converted.ok) throw invalid(converted.errors, `the ${kind}`);
   if (converted.kind !== kind) {
     throw new ProblemError(422, 'wrong-kind', `this collection holds ${kind}s, but the body is a ${converted.kind}. Send it to its own collection.`, [
@@ -140,7 +159,7 @@ function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Re
       { path: 'metadata.namespace', message: `must be "${namespace}" or absent` },
     ]);
   }
-  return { ...submitted, metadata: { ...submitted.metadata, namespace, uid: randomUUID(), generation: 1, creationTimestamp: new Date().toISOString() } };
+  return { ...submitted, metadata: { ...submitted.metadata, namespace, uid, generation: 1, creationTimestamp: new Date().toISOString() } };
 }
 
 function listLimit(query: ListQuery): number | undefined {
@@ -149,6 +168,24 @@ function listLimit(query: ListQuery): number | undefined {
     throw new ProblemError(400, 'invalid-query', `limit must be a whole number from 1 to 1000, not "${query.limit}".`, [{ path: 'query.limit', message: 'expected an integer from 1 to 1000' }]);
   }
   return limit;
+}
+
+function watchSeconds(query: ListQuery): number | undefined {
+  if (query.timeoutSeconds === undefined) return undefined;
+  const seconds = Number(query.timeoutSeconds);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WATCH_SECONDS) {
+    throw new ProblemError(400, 'invalid-query', `timeoutSeconds must be a whole number from 1 to ${MAX_WATCH_SECONDS}.`, [{ path: 'query.timeoutSeconds', message: `expected an integer from 1 to ${MAX_WATCH_SECONDS}` }]);
+  }
+  return seconds;
+}
+
+const isTrue = (flag: string | undefined) => flag === '1' || flag === 'true';
+
+/** A projection error a client can act on: 410 Gone (list again) or a bad continue token. */
+function projectionProblem(error: unknown): unknown {
+  if (error instanceof WatchGoneError) return new ProblemError(410, 'resource-version-gone', error.message, [{ path: 'query.resourceVersion', message: 'cannot be served; list again' }]);
+  if (error instanceof ContinueTokenError) return new ProblemError(400, 'invalid-continue', error.message, [{ path: 'query.continue', message: error.message }]);
+  return error;
 }
 
 function watchVersion(request: FastifyRequest, query: ListQuery): string | undefined {
@@ -187,16 +224,19 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
     }
   };
 
-  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
-    const { namespace } = request.params;
-    checkNamespace(namespace);
-    const body = requireObjectBody(request.body, `a ${kind} manifest`);
-    const key = idempotencyKeyOf(request);
-    if (key) {
-      const earlier = await deps.idempotency.recall(namespace, key, body);
-      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').send(earlier.body);
-    }
-    const object = acceptManifest(kind, namespace, body);
+  /**
+   * On a name conflict, the object already there is this request's own when it carries the
+   * uid the request reserved (an Idempotency-Key retry after a crash): answer it as created.
+   */
+  const createdEarlier = async (namespace: string, name: string, uid: string): Promise<KindObjects[K] | undefined> => {
+    const description = await handleFor(namespace, name).describe();
+    const memo = description.memo?.object as KindObjects[K] | undefined;
+    const object = memo?.metadata.uid ? memo : await read(namespace, name);
+    return object.metadata.uid === uid ? object : undefined;
+  };
+
+  const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
+    const object = acceptManifest(kind, namespace, body, uid);
     const input = await entity.startInput(object, deps);
     const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
     try {
@@ -210,54 +250,76 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     } catch (error) {
+      const earlier = idempotent && error instanceof WorkflowExecutionAlreadyStartedError ? await createdEarlier(namespace, object.metadata.name, uid) : undefined;
+      if (earlier) return earlier;
       throw entityProblem(error, kind, namespace, object.metadata.name);
     }
     workflowsStarted.inc({ kind });
     request.log.info({ workflowId }, `${kind} created`);
-    if (key) await deps.idempotency.remember(namespace, key, body, { status: 201, body: object });
+    return object;
+  };
+
+  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
+    const { namespace } = request.params;
+    checkNamespace(namespace);
+    const body = requireObjectBody(request.body, `a ${kind} manifest`);
+    const key = idempotencyKeyOf(request.headers['idempotency-key']);
+    if (!key) return reply.code(201).send(await create(request, namespace, body, randomUUID(), false));
+    const scope = { kind, namespace, key };
+    const claim = await deps.idempotency.claim(scope, body);
+    if ('replay' in claim) return reply.code(claim.replay.status).header('idempotent-replayed', 'true').send(claim.replay.body);
+    let object: KindObjects[K];
+    try {
+      object = await create(request, namespace, body, claim.uid, true);
+    } catch (error) {
+      await deps.idempotency.release(scope, claim.uid);
+      throw error;
+    }
+    await deps.idempotency.complete(scope, claim.uid, body, { status: 201, body: object });
     return reply.code(201).send(object);
   });
 
   const watch = async (request: FastifyRequest, reply: FastifyReply, namespace: string, query: ListQuery) => {
     const resourceVersion = watchVersion(request, query);
-    try {
-      await deps.projection.assertRetained(kind, resourceVersion ?? '0');
-    } catch (error) {
-      if (error instanceof ResourceVersionTooOldError) throw new ProblemError(410, 'resource-version-too-old', error.message);
-      throw error;
-    }
-    await streamWatch(request, reply, (signal) => deps.projection.watch(kind, { namespace, ...(resourceVersion ? { resourceVersion } : {}) }, signal));
+    const timeoutSeconds = watchSeconds(query);
+    const filter = selectorFilter(query);
+    const stream = await deps.projection.openWatch(kind, { namespace, ...(filter ? { filter } : {}), ...(resourceVersion ? { resourceVersion } : {}) }).catch((error: unknown) => {
+      throw projectionProblem(error);
+    });
+    await streamWatch(request, reply, stream, {
+      ...(timeoutSeconds ? { timeoutSeconds } : {}),
+      bookmarks: isTrue(query.allowWatchBookmarks),
+      timings: deps.watchTimings ?? DEFAULT_WATCH_TIMINGS,
+      bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind, metadata: { resourceVersion: version } }),
+    });
   };
 
   app.get<{ Params: Params; Querystring: ListQuery }>(collectionPath, async (request, reply) => {
     const { namespace } = request.params;
     checkNamespace(namespace);
     const query = request.query;
-    const watching = query.watch === '1' || query.watch === 'true' || (request.headers.accept ?? '').includes('text/event-stream');
+    const watching = isTrue(query.watch) || (request.headers.accept ?? '').includes('text/event-stream');
     if (watching) return watch(request, reply, namespace, query);
     const limit = listLimit(query);
+    const filter = selectorFilter(query);
     // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
     await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
     try {
-      const page = await deps.projection.list(kind, {
-        namespace,
-        ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
-        ...(limit ? { limit } : {}),
-        ...(query.continue ? { continue: query.continue } : {}),
-      });
+      const page = await deps.projection.list(kind, { namespace, ...(filter ? { filter } : {}), ...(limit ? { limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
       return { apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata, items: page.items };
     } catch (error) {
-      if (error instanceof LabelSelectorError) {
-        throw new ProblemError(400, 'invalid-label-selector', `${error.message}.`, [{ path: 'query.labelSelector', message: error.message }]);
-      }
-      throw error;
+      throw projectionProblem(error);
     }
   });
 
   app.get<{ Params: ItemParams }>(itemPath, async (request) => {
     const { namespace, name } = request.params;
     checkNamespace(namespace);
-    return read(namespace, name);
+    const object = await read(namespace, name);
+    // The workflow's answer is at least as new as the projection's latest change of it: that
+    // change's resourceVersion lets a client drop older watch events (the CLI does).
+    const resourceVersion = (await deps.projection.get(kind, namespace, name))?.metadata.resourceVersion;
+    return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
   });
 
   app.patch<{ Params: ItemParams }>(itemPath, async (request) => {
@@ -272,7 +334,6 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
     try {
       const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
       request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
-      await entity.afterDeleteAccepted?.(namespace, name, deps);
       return reply.code(202).send(object);
     } catch (error) {
       throw entityProblem(error, kind, namespace, name);

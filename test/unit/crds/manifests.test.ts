@@ -53,7 +53,7 @@ describe('parseManifests', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((key, index) => `${key}: &${key} [${Array(10).fill(`*${'abcdefg'[index]}`).join(', ')}]`)].join('\n');
     const result = parseManifests(bomb);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors[0]?.message).toMatch(/could not be read: .*alias/i);
+    if (!result.ok) expect(result.errors[0]?.message).toMatch(/more than \d+ values/);
   });
 });
 

@@ -24,28 +24,33 @@ export function reconcileMachines(world: World, sizing: Sizing): MachineLevel {
   const deletes: RolloutAction[] = [];
   let available = world.available;
   let heldDeletes = 0;
-  for (const view of world.views) {
-    const target = sizing.targets.get(view.set.name) ?? view.set.replicas;
-    let excess = view.live.length - target;
-    if (excess <= 0) continue;
-    const ordered = orderForDeletion(view.live, world.policy, options);
-    const queue = [...ordered.filter((machine) => sizing.chosen.has(machine.name)), ...ordered.filter((machine) => !sizing.chosen.has(machine.name))];
-    for (const machine of queue) {
-      if (excess <= 0) break;
-      const isAvailable = world.isAvailable(machine);
-      if (isAvailable && !sizing.requested.has(machine.name) && available - 1 < world.minAvailable) {
-        heldDeletes += 1;
-        continue;
+  const excess = new Map(world.views.map((view) => [view.set.name, view.live.length - (sizing.targets.get(view.set.name) ?? view.set.replicas)]));
+  // Deletions a person asked for go first, whatever the floor: only what is left after them may
+  // take an available machine, so the two together never go below replicas - maxUnavailable.
+  for (const requestedPass of [true, false]) {
+    for (const view of world.views) {
+      if ((excess.get(view.set.name) ?? 0) <= 0) continue;
+      const target = sizing.targets.get(view.set.name) ?? view.set.replicas;
+      const ordered = orderForDeletion(view.live, world.policy, options);
+      const queue = [...ordered.filter((machine) => sizing.chosen.has(machine.name)), ...ordered.filter((machine) => !sizing.chosen.has(machine.name))];
+      for (const machine of queue) {
+        if ((excess.get(view.set.name) ?? 0) <= 0) break;
+        if (sizing.requested.has(machine.name) !== requestedPass || deletes.some((action) => action.type === 'deleteMachine' && action.machine === machine.name)) continue;
+        const isAvailable = world.isAvailable(machine);
+        if (isAvailable && !requestedPass && available - 1 < world.minAvailable) {
+          heldDeletes += 1;
+          continue;
+        }
+        if (isAvailable) available -= 1;
+        excess.set(view.set.name, (excess.get(view.set.name) ?? 0) - 1);
+        deletes.push({
+          type: 'deleteMachine',
+          machine: machine.name,
+          reason:
+            sizing.chosen.get(machine.name) ??
+            `${view.set.name} has ${view.live.length} machines for ${target} replicas; ${machine.name} goes first (${deleteRank(machine, options)}, delete policy ${world.policy})`,
+        });
       }
-      if (isAvailable) available -= 1;
-      excess -= 1;
-      deletes.push({
-        type: 'deleteMachine',
-        machine: machine.name,
-        reason:
-          sizing.chosen.get(machine.name) ??
-          `${view.set.name} has ${view.live.length} machines for ${target} replicas; ${machine.name} goes first (${deleteRank(machine, options)}, delete policy ${world.policy})`,
-      });
     }
   }
 

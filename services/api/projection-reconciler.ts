@@ -1,0 +1,119 @@
+/**
+ * Keeps the Redis projection from drifting for long: every interval it compares what the
+ * projection lists with the entity workflows that run on our task queue, removes ghosts
+ * (listed, but the workflow has finished or never existed; a DELETED event goes out) and
+ * fills gaps (the workflow runs, but the object is not listed). Each repair is counted in
+ * slipway_projection_repairs_total. A deleted object never comes back: a gap is filled only
+ * when the workflow's own answer (or, failing that, its memo) says it is not deleted, and
+ * the projection refuses an object it removed before (projection.ts, tombstones).
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { entityWorkflowId } from '../../workflows/entity/ids';
+import { type EntitySnapshot } from '../../workflows/entity/definitions';
+import { projectionRepairs } from '../common/metrics';
+import { liveMemoObject, type ProjectedObject, type Projection } from '../common/projection';
+
+export interface ReconciledKind {
+  readonly kind: string;
+  readonly workflowType: string;
+  readonly getObject: QueryDefinition<EntitySnapshot<object>>;
+}
+
+export interface ReconcilerOptions {
+  readonly temporal: Client;
+  readonly projection: Projection;
+  readonly taskQueue: string;
+  readonly kinds: readonly ReconciledKind[];
+  readonly logger: Logger;
+  readonly intervalMs: number;
+  /** How long to wait for a workflow's Query before falling back to its memo. */
+  readonly queryTimeoutMs?: number;
+}
+
+export interface Repairs {
+  readonly ghosts: number;
+  readonly gaps: number;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+export function createProjectionReconciler(options: ReconcilerOptions) {
+  const { temporal, projection, logger } = options;
+  const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+
+  const isRunning = async (workflowId: string): Promise<boolean> => {
+    try {
+      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  };
+
+  /** The object as its workflow holds it now; the memo's when the workflow does not answer. Undefined when deleted. */
+  const currentObject = async (target: ReconciledKind, workflowId: string, memo: Record<string, unknown> | undefined): Promise<ProjectedObject | undefined> => {
+    try {
+      const snapshot = await withTimeout(temporal.workflow.getHandle(workflowId).query(target.getObject), queryTimeoutMs);
+      return snapshot.deleted ? undefined : (snapshot.object as ProjectedObject);
+    } catch {
+      return liveMemoObject(memo);
+    }
+  };
+
+  const reconcileKind = async (target: ReconciledKind): Promise<Repairs> => {
+    const running = new Map<string, Record<string, unknown> | undefined>();
+    const query = `WorkflowType = '${target.workflowType}' AND TaskQueue = '${options.taskQueue}' AND ExecutionStatus = 'Running'`;
+    for await (const execution of temporal.workflow.list({ query })) {
+      const prefix = `${target.kind}/`;
+      if (execution.workflowId.startsWith(prefix)) running.set(execution.workflowId.slice(prefix.length), execution.memo);
+    }
+    let ghosts = 0;
+    let gaps = 0;
+    const listed = new Set(await projection.members(target.kind));
+    for (const member of listed) {
+      const [namespace = '', name = ''] = member.split('/');
+      // Visibility lags behind a start: ask the workflow itself before calling it a ghost.
+      if (running.has(member) || (await isRunning(entityWorkflowId(target.kind, namespace, name)))) continue;
+      await projection.remove(target.kind, namespace, name);
+      ghosts += 1;
+    }
+    for (const [member, memo] of running) {
+      if (listed.has(member)) continue;
+      const [namespace = '', name = ''] = member.split('/');
+      const object = await currentObject(target, entityWorkflowId(target.kind, namespace, name), memo);
+      if (object && (await projection.putIfAbsent(target.kind, object))) gaps += 1;
+    }
+    if (ghosts > 0) projectionRepairs.inc({ kind: target.kind, repair: 'ghost' }, ghosts);
+    if (gaps > 0) projectionRepairs.inc({ kind: target.kind, repair: 'gap' }, gaps);
+    if (ghosts + gaps > 0) logger.warn({ kind: target.kind, ghosts, gaps }, 'repaired the list projection');
+    return { ghosts, gaps };
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const runOnce = async (): Promise<Repairs> => {
+    const results = await Promise.all(options.kinds.map(reconcileKind));
+    return results.reduce((total, result) => ({ ghosts: total.ghosts + result.ghosts, gaps: total.gaps + result.gaps }), { ghosts: 0, gaps: 0 });
+  };
+  const schedule = () => {
+    timer = setTimeout(() => {
+      runOnce()
+        .catch((error: unknown) => logger.warn({ err: error }, 'projection reconcile failed; trying again next interval'))
+        .finally(() => {
+          if (timer) schedule();
+        });
+    }, options.intervalMs);
+    timer.unref();
+  };
+
+  return {
+    runOnce,
+    start: schedule,
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
