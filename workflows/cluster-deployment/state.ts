@@ -74,6 +74,8 @@ export interface ClusterState {
   members: Record<string, OwnerReference>;
   deletionRequested: boolean;
   deleted: boolean;
+  /** The deletion has reached the list projection: GET answers 404 only from then on, so it never runs ahead of LIST. */
+  removalListed?: boolean;
   lastError?: string;
   credentials?: CredentialsState;
   teardown?: TeardownProgress;

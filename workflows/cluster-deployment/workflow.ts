@@ -21,7 +21,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     getObject: getClusterDeployment,
     patchObject: patchClusterDeployment,
     deleteObject: deleteClusterDeployment,
-    snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted }),
+    snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,
     validatePatch: validateClusterDeploymentPatch,
@@ -61,5 +61,6 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
   await entity.deprovision();
   await condition(allHandlersFinished);
   await entity.publisher.flushed();
+  state.removalListed = true;
   workflowFinished(CLUSTER_DEPLOYMENT_KIND, 'deleted');
 }

@@ -5,7 +5,7 @@
 
 export interface EntitySnapshot<T> {
   readonly object: T;
-  /** True once deletion has finished; the API answers 404 from then on. */
+  /** True once deletion has finished and reached the list projection; the API answers 404 from then on. */
   readonly deleted: boolean;
 }
 

@@ -56,6 +56,8 @@ export interface MachineDeploymentState {
   createFailures: number;
   deletionRequested: boolean;
   deleted: boolean;
+  /** The deletion has reached the list projection: GET answers 404 only from then on, so it never runs ahead of LIST. */
+  removalListed?: boolean;
   /** Remediation was refused (too many unhealthy): the reason, for a condition. */
   remediationBlocked?: { reason: string; message: string };
   credentials?: CredentialsState;

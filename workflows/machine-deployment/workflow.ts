@@ -33,7 +33,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     getObject: getMachineDeployment,
     patchObject: patchMachineDeployment,
     deleteObject: deleteMachineDeployment,
-    snapshot: () => ({ object: entity.withStatus(), deleted: state.deleted }),
+    snapshot: () => ({ object: entity.withStatus(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,
     validatePatch: (current, patch) => validatePatch('MachineDeployment', current, patch),
@@ -87,6 +87,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   await entity.deleteAll();
   await condition(allHandlersFinished);
   await entity.publisher.flush();
+  state.removalListed = true;
   await entity.unsubscribe();
   await entity.leaveCluster();
   workflowFinished(MACHINE_DEPLOYMENT_KIND, 'deleted');
