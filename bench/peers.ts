@@ -16,7 +16,6 @@ import { createProjection, type Projection } from '../services/common/projection
 import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
 import { fileSecretStore } from '../services/worker/secrets';
-import { createWatchWorker } from '../services/worker/create-worker';
 import { startRedisServer } from '../test/support/redis-server';
 
 export const BENCH_TASK_QUEUE = 'bench';
@@ -45,9 +44,10 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const activities = createSlipwayActivities({
     adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
     projection,
+    temporal: client,
+    taskQueue: BENCH_TASK_QUEUE,
     pollIntervalMs,
   });
-  const watches = await createWatchWorker({ connection, namespace: 'default', taskQueue: BENCH_TASK_QUEUE, activities });
   const worker = await Worker.create({
     connection,
     taskQueue: BENCH_TASK_QUEUE,
@@ -56,7 +56,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
     activities: { ...activities, async noop() {} },
   });
-  const running = Promise.all([worker.run(), watches.run()]);
+  const running = worker.run();
 
   return {
     client,
@@ -64,7 +64,6 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey },
     async stop() {
       worker.shutdown();
-      watches.shutdown();
       await running;
       await connection.close();
       redis.disconnect();

@@ -1,2 +1,2 @@
-export { clusterDeploymentWorkflow, machineDeploymentWorkflow } from '../workflows/index';
+export { clusterDeploymentWorkflow, cloudObserverWorkflow, machineDeploymentWorkflow } from '../workflows/index';
 export { bareProvisionWorkflow } from './bare-workflow';

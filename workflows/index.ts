@@ -1,2 +1,3 @@
 export { clusterDeploymentWorkflow } from './cluster-deployment/workflow';
 export { machineDeploymentWorkflow } from './machine-deployment/workflow';
+export { cloudObserverWorkflow } from './cloud-observer/workflow';

@@ -1,16 +1,21 @@
 /** Every activity a Slipway worker registers, built from the same dependencies. */
 import type { ClusterActivities } from '../../workflows/cluster-deployment/activities-api';
 import type { ProjectionActivities } from '../../workflows/entity/activities-api';
-import type { MachineDeploymentActivities } from '../../workflows/machine-deployment/activities-api';
+import type { Client } from '@temporalio/client';
+import type { CloudObserverActivities } from '../../workflows/cloud-observer/activities-api';
 import { createProjectionActivities, type Projection } from '../common/projection';
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';
-import { createMachineDeploymentActivities } from './machine-deployment-activities';
+import { createCloudObserverActivities } from './observer-activities';
 
-export type SlipwayActivities = ClusterActivities & MachineDeploymentActivities & ProjectionActivities;
+export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities;
 
 export interface SlipwayActivityDeps {
   readonly adapters: AdapterResolver;
   readonly projection: Projection;
+  /** The observer's activities read it by Query and start it with signal-with-start. */
+  readonly temporal: Client;
+  /** The task queue this worker serves, where cloud observers are started. */
+  readonly taskQueue: string;
   /** How often activities that wait on the cloud look again. */
   readonly pollIntervalMs?: number;
 }
@@ -19,7 +24,7 @@ export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActiv
   const poll = deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {};
   return {
     ...createClusterActivities({ adapters: deps.adapters, ...poll }),
-    ...createMachineDeploymentActivities({ adapters: deps.adapters, ...poll }),
+    ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
   };
 }

@@ -1,12 +1,11 @@
 /**
- * Builds Slipway's Temporal workers: one with the workflows and activities on the task queue,
- * and one for the MachineDeployment watches on their own queue (see watchTaskQueue). Used by
+ * Builds Slipway's Temporal worker: the workflows and activities on the task queue. Used by
  * the worker process (services/worker/main.ts) and by tests, which pass a pre-built bundle.
+ * Machines are watched by one cloud observer per account and region, not per object, so no
+ * queue of long-polling watches is needed.
  */
 import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
 import type { WorkflowMetricsSink } from '../../workflows/entity/metrics';
-import type { MachineDeploymentActivities } from '../../workflows/machine-deployment/activities-api';
-import { watchTaskQueue } from '../../workflows/machine-deployment/activities-api';
 import type { SlipwayActivities } from './activities';
 import { WORKFLOWS_PATH } from './bundle';
 
@@ -20,39 +19,14 @@ export interface SlipwayWorkerOptions {
   readonly onWorkflowFinished?: (kind: string, outcome: string, workflowId: string) => void;
 }
 
-/** Watches mostly sleep between looks at the cloud, so one process can hold many at once. */
-const MAX_CONCURRENT_WATCHES = 5_000;
-
 export interface SlipwayWorker {
   run(): Promise<void>;
   shutdown(): void;
 }
 
-/** The worker for the watch queue; every process that runs Slipway's workflows runs one beside them. */
-export async function createWatchWorker(
-  options: Pick<SlipwayWorkerOptions, 'connection' | 'namespace' | 'taskQueue'> & { readonly activities: MachineDeploymentActivities },
-): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: watchTaskQueue(options.taskQueue),
-    activities: { watchMachines: options.activities.watchMachines },
-    maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_WATCHES,
-  });
-}
-
 export async function createSlipwayWorker(options: SlipwayWorkerOptions): Promise<SlipwayWorker> {
-  const watches = await createWatchWorker(options);
   const main = await createMainWorker(options);
-  return {
-    run: async () => {
-      await Promise.all([main.run(), watches.run()]);
-    },
-    shutdown: () => {
-      main.shutdown();
-      watches.shutdown();
-    },
-  };
+  return { run: () => main.run(), shutdown: () => main.shutdown() };
 }
 
 async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> {

@@ -3,6 +3,7 @@
  * server in TEMPORAL_ADDRESS. Settings come from the environment (services/common/config.ts).
  */
 import { createServer } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { homeFiles, loadConfig } from '../common/config';
@@ -27,6 +28,9 @@ Runtime.install({
 });
 
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
+// The cloud observer's activities read their workflow by Query and start it by signal-with-start.
+const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
@@ -46,6 +50,8 @@ const worker = await createSlipwayWorker({
       rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.redisPrefix}:ratelimit` }),
     }),
     projection,
+    temporal,
+    taskQueue: config.taskQueue,
   }),
   onWorkflowFinished: (kind, outcome, workflowId) => {
     workflowsFinished.inc({ kind, outcome });
@@ -78,4 +84,5 @@ try {
   metricsServer?.close();
   redis.disconnect();
   await connection.close();
+  await clientConnection.close();
 }

@@ -92,6 +92,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           env: { ...process.env, ...options.adapterEnv },
         }),
         projection,
+        temporal: client,
+        taskQueue,
         pollIntervalMs: options.pollIntervalMs ?? 50,
       }),
     });

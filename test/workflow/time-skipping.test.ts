@@ -14,6 +14,11 @@ import type { SlipwayActivities } from '../../services/worker/activities';
 import { deleteClusterDeployment, getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { PERSIST_INITIAL_DELAY_MS, PERSIST_MAX_DELAY_MS } from '../../workflows/entity/defaults';
 import { clusterObject } from '../support/clusters';
+import { machineDeploymentObject, placementFor } from '../support/machine-deployments';
+import { observationDigest } from '../../services/worker/observer-activities';
+import { observerViewQuery, subscribeSignal } from '../../workflows/cloud-observer/definitions';
+import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
+import { deleteMachineDeployment, getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -43,7 +48,8 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     deleteMachine: async () => undefined,
     deleteClusterInfra: async () => undefined,
     sweepCluster: async () => ({ deleted: 0 }),
-    watchMachines: async () => ({ machines: {} }),
+    observeCloud: async () => ({ changes: [] }),
+    subscribeToObserver: async () => undefined,
     projectObject: async () => undefined,
     ...overrides,
   };
@@ -151,6 +157,66 @@ describe('teardown on the time-skipping server', () => {
       expect(firstDelete).toBeGreaterThan(createFinished);
       await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
       await handle.result();
+    });
+  });
+});
+
+describe('a quiet fleet on the time-skipping server', () => {
+  it('a settled MachineDeployment adds no history events, and its account is listed once per interval, not once per object', async () => {
+    const cloud = new Map<string, MachineObservation>();
+    let passes = 0;
+    const activities = stubActivities({
+      createMachine: async (input) => {
+        cloud.set(`${input.infraId}/${input.machineName}`, { providerId: `stub://${input.machineName}`, phase: 'running' });
+        return { providerId: `stub://${input.machineName}`, phase: 'running' };
+      },
+      deleteMachine: async (input) => {
+        cloud.delete(`${input.infraId}/${input.machineName}`);
+      },
+      subscribeToObserver: async (input) => {
+        await env.client.workflow.signalWithStart('cloudObserverWorkflow', { workflowId: input.observerWorkflowId, taskQueue: currentTaskQueue, args: [input.observer], signal: subscribeSignal, signalArgs: [input.subscription] });
+      },
+      observeCloud: async (input) => {
+        passes += 1;
+        const view = await env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery);
+        const changes = view.subscriptions.flatMap((subscription) => {
+          const pattern = new RegExp(subscription.namePattern);
+          const machines = Object.fromEntries(
+            [...cloud].filter(([key]) => key.startsWith(`${subscription.infraId}/`) && pattern.test(key.slice(subscription.infraId.length + 1))).map(([key, observation]) => [key.slice(subscription.infraId.length + 1), observation]),
+          );
+          const digest = observationDigest(machines);
+          return view.sent[subscription.workflowId] === digest ? [] : [{ workflowId: subscription.workflowId, digest, machines }];
+        });
+        return { changes };
+      },
+    });
+    let currentTaskQueue = '';
+    await withWorker(activities, async (taskQueue) => {
+      currentTaskQueue = taskQueue;
+      const settledPollSeconds = 30;
+      const handles = await Promise.all(
+        ['quiet-a', 'quiet-b', 'quiet-c'].map((name) =>
+          env.client.workflow.start('machineDeploymentWorkflow', {
+            workflowId: `MachineDeployment/default/${name}`,
+            taskQueue,
+            args: [{ object: machineDeploymentObject(name, { replicas: 2 }), managementId: 'time-skipping', placement: placementFor(`${name}-a1b2c`), observeIntervalSeconds: settledPollSeconds }],
+          }),
+        ),
+      );
+      await env.sleep('2m');
+      for (const handle of handles) expect((await handle.query(getMachineDeployment)).object.status?.availableReplicas).toBe(2);
+
+      const lengths = await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0));
+      const passesBefore = passes;
+      await env.sleep('1m');
+      expect(await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0))).toEqual(lengths);
+      // One observer for the three: a pass per settled interval (and one in flight), whatever the number of objects.
+      expect(passes - passesBefore).toBeGreaterThanOrEqual(1);
+      expect(passes - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
+
+      await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
+      await Promise.all(handles.map((handle) => handle.result()));
+      expect(cloud.size).toBe(0);
     });
   });
 });

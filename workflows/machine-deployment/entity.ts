@@ -1,7 +1,7 @@
 /**
  * The MachineDeployment entity: its MachineSets (one per template revision), their machines,
  * and every transition of them, as methods. It asks the pure rollout planner what to do next,
- * applies the actions, folds in what the cloud watch sees, replaces unhealthy machines under
+ * applies the actions, folds in what the cloud observer reports, replaces unhealthy machines under
  * the health check, and deletes every machine on delete. No activity failure escapes: a
  * refused create becomes a failed machine, a failed delete is retried for as long as it
  * takes, and a missing credential is a waiting state.
@@ -9,7 +9,6 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
-  CancellationScope,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -28,8 +27,10 @@ import { describeFailure, isCredentialsFailure } from '../entity/failures';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
 import { memberSignal } from '../cluster-deployment/definitions';
-import type { MachineDeploymentActivities, MachineObservation } from './activities-api';
-import { observationFingerprint, observationSettled, watchTaskQueue } from './activities-api';
+import type { MachineObservation } from './activities-api';
+import { observationFingerprint, observationSettled } from './activities-api';
+import type { CloudObserverActivities } from '../cloud-observer/activities-api';
+import { cloudObserverWorkflowId, unsubscribeSignal, type CloudObserverInput, type MachinesObserved, type Subscription } from '../cloud-observer/definitions';
 import { MACHINE_DEPLOYMENT_KIND, poolReportSignal, type MachineDeploymentInput, type OwnedSpecRequest, type PlanRequest, type RolloutPreview } from './definitions';
 import { healthInput } from './health';
 import {
@@ -66,6 +67,7 @@ const teardown = proxyActivities<Pick<MachineActivities, 'deleteMachine'>>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 const projection = proxyActivities<ProjectionActivities>(PROJECTION_ACTIVITY);
+const observerCalls = proxyActivities<Pick<CloudObserverActivities, 'subscribeToObserver'>>({ startToCloseTimeout: '15s', scheduleToCloseTimeout: '5m', retry: CLOUD_ACTIVITY_RETRY });
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -96,12 +98,10 @@ export class MachineDeploymentEntity {
   changed = true;
   /** Creates and deletes still running. */
   inFlight = 0;
-  /** The observer and watches stop once the entity is finished. */
+  /** No observation is taken once the entity is finished. */
   finished = false;
   /** Creates still running, by machine name: a delete must wait for its create, or the machine could appear after it. */
   private readonly creating = new Map<string, Promise<void>>();
-  /** The running watch, and whether it only looks now and then because everything it knew was settled. */
-  private watch: { scope: CancellationScope; slow: boolean } | undefined;
   private lastReport = '';
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
@@ -352,7 +352,6 @@ export class MachineDeploymentEntity {
     };
     this.state.machines[name] = machine;
     this.refresh();
-    this.nudgeWatch();
     this.inFlight += 1;
     const done = (async () => {
       try {
@@ -389,7 +388,6 @@ export class MachineDeploymentEntity {
   startDelete(machine: MachineRecord, why: string): void {
     if (machine.deleting) return;
     this.setMachine(machine, { deleting: true, message: `Deleting: ${why}.` });
-    this.nudgeWatch();
     this.inFlight += 1;
     void (async () => {
       try {
@@ -480,63 +478,61 @@ export class MachineDeploymentEntity {
     this.refresh();
   }
 
-  // --- the cloud watch ----------------------------------------------------------------
+  // --- the cloud observer -----------------------------------------------------------
   private observeSeconds(): number {
     return this.state.object.spec.healthCheck?.checkIntervalSeconds ?? this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS;
   }
 
-  /** A machine was asked for or deleted: a slow watch would notice late, so start a fresh one. */
-  private nudgeWatch(): void {
-    if (this.watch?.slow) this.watch.scope.cancel();
+  /** Waiting for a machine to appear, boot, or go: the observer should look often. */
+  private expecting(): boolean {
+    const { machines, lastObservation, lastObservationSettled } = this.state;
+    return (
+      Object.values(machines).some((machine) => machine.deleting || lastObservationSettled[machine.name] !== true) ||
+      Object.keys(lastObservation).some((name) => machines[name] === undefined)
+    );
   }
 
-  stopWatching(): void {
-    this.finished = true;
-    this.watch?.scope.cancel();
+  private subscription(): Subscription {
+    return {
+      workflowId: this.workflowId,
+      infraId: this.input.placement.infraId,
+      namePattern: `^${escapeRegExp(this.name)}-[0-9a-z]+-[0-9]+$`,
+      expecting: this.expecting(),
+      settledPollSeconds: this.observeSeconds(),
+    };
   }
 
-  async observer(): Promise<void> {
-    const { state } = this;
-    const namePattern = `^${escapeRegExp(this.name)}-[0-9a-z]+-[0-9]+$`;
-    while (!this.finished) {
-      if (Object.keys(state.machines).length === 0 && Object.keys(state.lastObservation).length === 0) {
-        await condition(() => this.finished || Object.keys(state.machines).length > 0);
-        continue;
-      }
-      const scope = new CancellationScope();
-      const slow = Object.keys(state.machines).every((name) => state.lastObservationSettled[name] === true);
-      this.watch = { scope, slow };
-      try {
-        const maxSeconds = Math.min(600, this.observeSeconds() * 10);
-        const watcher = proxyActivities<MachineDeploymentActivities>({
-          taskQueue: watchTaskQueue(workflowInfo().taskQueue),
-          startToCloseTimeout: `${maxSeconds + 60}s`,
-          // Short, so a watch lost with a dead worker is retried elsewhere within seconds.
-          heartbeatTimeout: '5s',
-          retry: { ...CLOUD_ACTIVITY_RETRY, maximumInterval: '30s' },
-          // The workflow moves on at once when it wants a fresh look; the old watch stops at its next heartbeat.
-          cancellationType: ActivityCancellationType.TRY_CANCEL,
-        });
-        const result = await scope.run(() =>
-          watcher.watchMachines({
-            target: this.input.placement.target,
-            infraId: this.input.placement.infraId,
-            managementId: this.input.managementId,
-            namePattern,
-            known: state.lastObservation,
-            expected: Object.values(state.machines).filter((machine) => !machine.deleting).map((machine) => machine.name),
-            maxWaitSeconds: maxSeconds,
-            settledPollSeconds: this.observeSeconds(),
-            mayIdle: slow,
-          }),
-        );
-        if (!this.finished) this.observe(result.machines);
-      } catch {
-        // Cancelled for a fresh look, or failed after its retries: either way, look again.
-      } finally {
-        this.watch = undefined;
-      }
+  private observerInput(): CloudObserverInput {
+    return { target: this.input.placement.target, managementId: this.input.managementId };
+  }
+
+  /**
+   * Tells the cloud observer of this account and region what to watch, whenever that changes
+   * (a machine asked for, settled or going). Called from the main loop only; a failure is
+   * tried again on the next pass.
+   */
+  async keepSubscribed(): Promise<void> {
+    if (this.finished) return;
+    const subscription = this.subscription();
+    const text = JSON.stringify(subscription);
+    if (text === this.state.subscribedAs) return;
+    try {
+      await observerCalls.subscribeToObserver({ observer: this.observerInput(), observerWorkflowId: cloudObserverWorkflowId(this.input.managementId, this.input.placement.target), subscription });
+      this.state.subscribedAs = text;
+    } catch {
+      this.changed = true;
     }
+  }
+
+  async unsubscribe(): Promise<void> {
+    this.finished = true;
+    await getExternalWorkflowHandle(cloudObserverWorkflowId(this.input.managementId, this.input.placement.target))
+      .signal(unsubscribeSignal, { workflowId: this.workflowId })
+      .catch(() => undefined);
+  }
+
+  takeObservation(observed: MachinesObserved): void {
+    if (!this.finished) this.observe(observed.machines);
   }
 
   // --- planning -----------------------------------------------------------------------
@@ -589,9 +585,9 @@ export class MachineDeploymentEntity {
     while (!done()) {
       this.changed = false;
       await this.publisher.publishIfDirty();
+      await this.keepSubscribed();
       if (!this.changed && !done()) await condition(() => this.changed || done());
     }
-    this.stopWatching();
     this.state.deleted = true;
     this.refresh();
   }

@@ -65,6 +65,8 @@ export interface MachineDeploymentState {
   joined?: boolean;
   /** The owner abandoned deletion (preserveOnDelete): the machines left are kept. */
   preserveResources?: boolean;
+  /** The subscription the cloud observer holds for this entity, as JSON: sent again only when it changes. */
+  subscribedAs?: string;
 }
 
 export const DELETE_MACHINE_ANNOTATION = 'slipway.dev/delete-machine';

@@ -23,6 +23,7 @@ import {
   type MachineDeploymentInput,
 } from './definitions';
 import { MachineDeploymentEntity } from './entity';
+import { machinesObservedSignal } from '../cloud-observer/definitions';
 
 export async function machineDeploymentWorkflow(input: MachineDeploymentInput): Promise<void> {
   const entity = new MachineDeploymentEntity(input);
@@ -54,8 +55,8 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   setHandler(machinesUpdate, (request) => entity.actOnMachines(request.names, request.annotations, request.delete === true), { validator: (request) => entity.checkMachines(request.names) });
   setHandler(ownerDeleteSignal, (request) => entity.takeOwnerDelete(request));
   setHandler(ownerSpecSignal, (owned) => entity.takeOwnerSpec(owned));
+  setHandler(machinesObservedSignal, (observed) => entity.takeObservation(observed));
 
-  void entity.observer();
   entity.refresh();
   await entity.joinCluster();
   for (;;) {
@@ -64,6 +65,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     const recheckAt = entity.reconcile();
     if (entity.changed) continue;
     const published = await entity.publisher.publishIfDirty();
+    await entity.keepSubscribed();
     if (entity.changed || state.deletionRequested) continue;
     if (entity.inFlight === 0 && continueAsNewDue(input.continueAsNewAfterEvents, state)) {
       await condition(allHandlersFinished);
@@ -86,6 +88,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   await condition(allHandlersFinished);
   await entity.publisher.flush();
   state.removalListed = true;
+  await entity.unsubscribe();
   await entity.leaveCluster();
   workflowFinished(MACHINE_DEPLOYMENT_KIND, 'deleted');
 }
