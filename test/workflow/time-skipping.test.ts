@@ -161,62 +161,102 @@ describe('teardown on the time-skipping server', () => {
   });
 });
 
-describe('a quiet fleet on the time-skipping server', () => {
+/** A fake cloud for MachineDeployments: creates and deletes land in a map, and the observer reports from it. */
+function fakeCloud(observe: (infraId: string, machineName: string) => MachineObservation) {
+  const machines = new Map<string, MachineObservation>();
+  let taskQueue = '';
+  let passes = 0;
+  const activities = stubActivities({
+    createMachine: async (input) => {
+      machines.set(`${input.infraId}/${input.machineName}`, observe(input.infraId, input.machineName));
+      return { providerId: `stub://${input.machineName}`, phase: 'running' };
+    },
+    deleteMachine: async (input) => {
+      machines.delete(`${input.infraId}/${input.machineName}`);
+    },
+    subscribeToObserver: async (input) => {
+      await env.client.workflow.signalWithStart('cloudObserverWorkflow', { workflowId: input.observerWorkflowId, taskQueue, args: [input.observer], signal: subscribeSignal, signalArgs: [input.subscription] });
+    },
+    observeCloud: async (input) => {
+      passes += 1;
+      const view = await env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery);
+      const changes = view.subscriptions.flatMap((subscription) => {
+        const pattern = new RegExp(subscription.namePattern);
+        const prefix = `${subscription.infraId}/`;
+        const own = Object.fromEntries([...machines].filter(([key]) => key.startsWith(prefix) && pattern.test(key.slice(prefix.length))).map(([key, observation]) => [key.slice(prefix.length), observation]));
+        const digest = observationDigest(own);
+        return view.sent[subscription.workflowId] === digest ? [] : [{ workflowId: subscription.workflowId, digest, machines: own }];
+      });
+      return { changes };
+    },
+  });
+  return {
+    // Each fake cloud is its own management plane, so its observer is its own too (observers are per plane).
+    managementId: `time-skipping-${randomUUID().slice(0, 8)}`,
+    machines,
+    activities,
+    passes: () => passes,
+    serveOn: (queue: string) => {
+      taskQueue = queue;
+    },
+  };
+}
+
+function startStandalone(taskQueue: string, managementId: string, name: string, spec: Record<string, unknown>, observeIntervalSeconds: number) {
+  return env.client.workflow.start('machineDeploymentWorkflow', {
+    workflowId: `MachineDeployment/default/${name}`,
+    taskQueue,
+    args: [{ object: machineDeploymentObject(name, spec), managementId, placement: placementFor(`${name}-a1b2c`), observeIntervalSeconds }],
+  });
+}
+
+describe('MachineDeployments on the time-skipping server', () => {
   it('a settled MachineDeployment adds no history events, and its account is listed once per interval, not once per object', async () => {
-    const cloud = new Map<string, MachineObservation>();
-    let passes = 0;
-    const activities = stubActivities({
-      createMachine: async (input) => {
-        cloud.set(`${input.infraId}/${input.machineName}`, { providerId: `stub://${input.machineName}`, phase: 'running' });
-        return { providerId: `stub://${input.machineName}`, phase: 'running' };
-      },
-      deleteMachine: async (input) => {
-        cloud.delete(`${input.infraId}/${input.machineName}`);
-      },
-      subscribeToObserver: async (input) => {
-        await env.client.workflow.signalWithStart('cloudObserverWorkflow', { workflowId: input.observerWorkflowId, taskQueue: currentTaskQueue, args: [input.observer], signal: subscribeSignal, signalArgs: [input.subscription] });
-      },
-      observeCloud: async (input) => {
-        passes += 1;
-        const view = await env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery);
-        const changes = view.subscriptions.flatMap((subscription) => {
-          const pattern = new RegExp(subscription.namePattern);
-          const machines = Object.fromEntries(
-            [...cloud].filter(([key]) => key.startsWith(`${subscription.infraId}/`) && pattern.test(key.slice(subscription.infraId.length + 1))).map(([key, observation]) => [key.slice(subscription.infraId.length + 1), observation]),
-          );
-          const digest = observationDigest(machines);
-          return view.sent[subscription.workflowId] === digest ? [] : [{ workflowId: subscription.workflowId, digest, machines }];
-        });
-        return { changes };
-      },
-    });
-    let currentTaskQueue = '';
-    await withWorker(activities, async (taskQueue) => {
-      currentTaskQueue = taskQueue;
+    const cloud = fakeCloud((_infraId, machineName) => ({ providerId: `stub://${machineName}`, phase: 'running' }));
+    await withWorker(cloud.activities, async (taskQueue) => {
+      cloud.serveOn(taskQueue);
       const settledPollSeconds = 30;
-      const handles = await Promise.all(
-        ['quiet-a', 'quiet-b', 'quiet-c'].map((name) =>
-          env.client.workflow.start('machineDeploymentWorkflow', {
-            workflowId: `MachineDeployment/default/${name}`,
-            taskQueue,
-            args: [{ object: machineDeploymentObject(name, { replicas: 2 }), managementId: 'time-skipping', placement: placementFor(`${name}-a1b2c`), observeIntervalSeconds: settledPollSeconds }],
-          }),
-        ),
-      );
+      const handles = await Promise.all(['quiet-a', 'quiet-b', 'quiet-c'].map((name) => startStandalone(taskQueue, cloud.managementId, name, { replicas: 2 }, settledPollSeconds)));
       await env.sleep('2m');
       for (const handle of handles) expect((await handle.query(getMachineDeployment)).object.status?.availableReplicas).toBe(2);
 
       const lengths = await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0));
-      const passesBefore = passes;
+      const passesBefore = cloud.passes();
       await env.sleep('1m');
       expect(await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0))).toEqual(lengths);
       // One observer for the three: a pass per settled interval (and one in flight), whatever the number of objects.
-      expect(passes - passesBefore).toBeGreaterThanOrEqual(1);
-      expect(passes - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
+      expect(cloud.passes() - passesBefore).toBeGreaterThanOrEqual(1);
+      expect(cloud.passes() - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
       await Promise.all(handles.map((handle) => handle.result()));
-      expect(cloud.size).toBe(0);
+      expect(cloud.machines.size).toBe(0);
+    });
+  });
+
+  it('replaces machines whose node never joins once nodeStartupTimeout passes, and not before', async () => {
+    // The first two machines never get a node; their replacements join at once.
+    const joined = (machineName: string) => Number(machineName.split('-').at(-1)) >= 2;
+    const cloud = fakeCloud((_infraId, machineName) => ({
+      providerId: `stub://${machineName}`,
+      phase: 'running',
+      node: joined(machineName) ? { name: machineName, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] } : null,
+    }));
+    await withWorker(cloud.activities, async (taskQueue) => {
+      cloud.serveOn(taskQueue);
+      const healthCheck = { unhealthyConditions: [], nodeStartupTimeoutSeconds: 600, maxUnhealthy: '100%' };
+      const handle = await startStandalone(taskQueue, cloud.managementId, 'late-nodes', { replicas: 2, healthCheck }, 30);
+      await env.sleep('9m');
+      const before = (await handle.query(getMachineDeployment)).object;
+      expect(before.status?.machines?.map((machine) => machine.name.split('-').at(-1))).toEqual(['0', '1']);
+      expect(before.status?.availableReplicas).toBe(0);
+      await env.sleep('3m');
+      const after = (await handle.query(getMachineDeployment)).object;
+      expect(after.status?.availableReplicas).toBe(2);
+      expect(after.status?.machines?.every((machine) => joined(machine.name))).toBe(true);
+      await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
+      await handle.result();
+      expect(cloud.machines.size).toBe(0);
     });
   });
 });

@@ -21,6 +21,9 @@ const observer = proxyActivities<Pick<CloudObserverActivities, 'observeCloud'>>(
   cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
+/** The pause after a pass that found nothing while a change was expected. */
+const EXPECTING_PAUSE_SECONDS = 5;
+
 interface ObserverState {
   subscriptions: Record<string, Subscription>;
   sent: Record<string, string>;
@@ -63,8 +66,10 @@ export async function cloudObserverWorkflow(input: CloudObserverInput): Promise<
       for (const change of changes) await deliver(change);
       const current = subscriptions();
       const expecting = current.some((subscription) => subscription.expecting);
-      if (changes.length === 0 && !expecting && !subscriptionsChanged && current.length > 0) {
-        const settledSeconds = Math.min(...current.map((subscription) => subscription.settledPollSeconds));
+      if (changes.length === 0 && !subscriptionsChanged && current.length > 0) {
+        // While a change is expected the activity itself looks often, for up to a minute; when it
+        // comes back with nothing, pause briefly before the next pass rather than spin.
+        const settledSeconds = expecting ? EXPECTING_PAUSE_SECONDS : Math.min(...current.map((subscription) => subscription.settledPollSeconds));
         await condition(() => subscriptionsChanged, `${Math.max(1, settledSeconds)}s`);
       }
     }
