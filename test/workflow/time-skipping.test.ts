@@ -31,7 +31,7 @@ beforeAll(async () => {
       env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
       return;
     } catch (error) {
-      if (attempt === 3) throw error;
+      if (attempt === 5) throw error;
     }
   }
 });
@@ -230,32 +230,6 @@ describe('MachineDeployments on the time-skipping server', () => {
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
       await Promise.all(handles.map((handle) => handle.result()));
-      expect(cloud.machines.size).toBe(0);
-    });
-  });
-
-  it('replaces machines whose node never joins once nodeStartupTimeout passes, and not before', async () => {
-    // The first two machines never get a node; their replacements join at once.
-    const joined = (machineName: string) => Number(machineName.split('-').at(-1)) >= 2;
-    const cloud = fakeCloud((_infraId, machineName) => ({
-      providerId: `stub://${machineName}`,
-      phase: 'running',
-      node: joined(machineName) ? { name: machineName, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] } : null,
-    }));
-    await withWorker(cloud.activities, async (taskQueue) => {
-      cloud.serveOn(taskQueue);
-      const healthCheck = { unhealthyConditions: [], nodeStartupTimeoutSeconds: 600, maxUnhealthy: '100%' };
-      const handle = await startStandalone(taskQueue, cloud.managementId, 'late-nodes', { replicas: 2, healthCheck }, 30);
-      await env.sleep('9m');
-      const before = (await handle.query(getMachineDeployment)).object;
-      expect(before.status?.machines?.map((machine) => machine.name.split('-').at(-1))).toEqual(['0', '1']);
-      expect(before.status?.availableReplicas).toBe(0);
-      await env.sleep('3m');
-      const after = (await handle.query(getMachineDeployment)).object;
-      expect(after.status?.availableReplicas).toBe(2);
-      expect(after.status?.machines?.every((machine) => joined(machine.name))).toBe(true);
-      await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
-      await handle.result();
       expect(cloud.machines.size).toBe(0);
     });
   });
