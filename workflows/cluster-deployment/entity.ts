@@ -28,6 +28,7 @@ import type { MachineIdentity, ProjectionActivities, ProviderTarget } from '../e
 import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
 import { describeFailure, isCancellation, isCredentialsFailure } from '../entity/failures';
+import { noteCredentials } from '../entity/conditions';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
 import { workflowFinished } from '../entity/metrics';
@@ -211,16 +212,13 @@ export class ClusterDeploymentEntity {
 
   // --- waiting states -----------------------------------------------------------------
   private recordFailure(failure: StepFailure, during: string): void {
-    if (failure.credentials) this.state.credentials = { ready: false, message: failure.message };
+    noteCredentials(this.state, failure);
     this.state.lastError = `${during}: ${failure.message} (attempt ${failure.attempts}; retrying in ${Math.round(failure.retryInMs / 1000)} s)`;
     this.refresh();
   }
 
   private credentialsAccepted(): void {
-    if (this.state.credentials && !this.state.credentials.ready) {
-      this.state.credentials = { ready: true };
-      this.refresh();
-    }
+    if (noteCredentials(this.state, undefined)) this.refresh();
   }
 
   /** Runs a provisioning step; a missing or refused credential makes it wait and retry, anything else fails it. */
@@ -527,7 +525,7 @@ export class ClusterDeploymentEntity {
       this.refresh();
       await persistently(() => this.runTeardownStep(step), {
         onFailure: (failure) => {
-          if (failure.credentials) this.state.credentials = { ready: false, message: failure.message };
+          noteCredentials(this.state, failure);
           this.state.teardown = { step: step.kind, attempts: failure.attempts, lastError: failure.message, retryInMs: failure.retryInMs };
           this.refresh();
         },

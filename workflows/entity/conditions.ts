@@ -51,3 +51,18 @@ export function runtimeConditions(waits: RuntimeWaits): ConditionDraft[] {
   }
   return conditions;
 }
+
+/**
+ * Records on an entity's state what a step said of its credentials: a failure about them starts
+ * the wait, any success ends it. Returns true when that changed the state.
+ */
+export function noteCredentials(waits: { credentials?: CredentialsState }, failure: { readonly credentials: boolean; readonly message: string } | undefined): boolean {
+  if (failure) {
+    if (!failure.credentials) return false;
+    waits.credentials = { ready: false, message: failure.message };
+    return true;
+  }
+  if (!waits.credentials || waits.credentials.ready) return false;
+  waits.credentials = { ready: true };
+  return true;
+}

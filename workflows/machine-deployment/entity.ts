@@ -24,6 +24,8 @@ import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { fromOwner, type OwnerDeleteRequest } from '../entity/definitions';
 import { entityLabel } from '../entity/ids';
 import { describeFailure, isCredentialsFailure } from '../entity/failures';
+import { noteCredentials } from '../entity/conditions';
+import { withChange } from '../entity/handlers';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
 import { memberSignal } from '../cluster-deployment/definitions';
@@ -222,9 +224,7 @@ export class MachineDeploymentEntity {
   }
 
   private setSpec(next: MachineDeployment): void {
-    const specChanged = JSON.stringify(next.spec) !== JSON.stringify(this.state.object.spec);
-    const generation = (this.state.object.metadata.generation ?? 1) + (specChanged ? 1 : 0);
-    this.state.object = { ...next, metadata: { ...next.metadata, generation }, status: this.state.object.status };
+    this.state.object = withChange(this.state.object, next);
     this.refresh();
   }
 
@@ -323,15 +323,12 @@ export class MachineDeploymentEntity {
   }
 
   private credentialsWait(machine: MachineRecord, failure: StepFailure, doing: string): void {
-    if (failure.credentials) this.state.credentials = { ready: false, message: failure.message };
+    noteCredentials(this.state, failure);
     this.setMachine(machine, { message: `${doing} failed ${failure.attempts} time(s): ${failure.message}; retrying in ${Math.round(failure.retryInMs / 1000)} s.` });
   }
 
   private credentialsAccepted(): void {
-    if (this.state.credentials && !this.state.credentials.ready) {
-      this.state.credentials = { ready: true };
-      this.refresh();
-    }
+    if (noteCredentials(this.state, undefined)) this.refresh();
   }
 
   private createMachine(machineSetName: string): void {

@@ -48,7 +48,7 @@ export interface MachineDeploymentState {
   machines: Record<string, MachineRecord>;
   nextMachineIndex: number;
   nextRevisionNumber: number;
-  /** The last observation's fingerprints by machine name, for the watch to compare with. */
+  /** The last observation's fingerprints by machine name: what the cloud observer last reported. */
   lastObservation: Record<string, string>;
   /** Per machine of the last observation: running and Ready, so nothing is expected to change. */
   lastObservationSettled: Record<string, boolean>;
