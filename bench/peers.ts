@@ -55,6 +55,10 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
     sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
     activities: { ...activities, async noop() {} },
+    // Slipway's entities never finish, and the cloud observer's pass runs for up to a minute:
+    // a benchmark's stop must not wait for them.
+    shutdownGraceTime: '1s',
+    shutdownForceTime: '5s',
   });
   const running = worker.run();
 

@@ -12,6 +12,9 @@ SUSHY_TOOLS_VERSION="2.2.0"
 VCSIM_VERSION="v0.45.1"
 TEMPORAL_TEST_SERVER_VERSION="1.31.0"
 SCHEMATHESIS_VERSION="4.32.5"
+TEMPORAL_SERVER_VERSION="v1.32.2"
+# The Temporal server module needs this Go toolchain or newer; the Go proxy serves it.
+TEMPORAL_SERVER_GO_TOOLCHAIN="go1.26.10"
 mkdir -p "$SLIPWAY_TOOLS"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -121,4 +124,38 @@ POM
   printf '#!/usr/bin/env bash\nexec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "%s/lib/*" io.temporal.testserver.TestServer "$@"\n' "$dir" > "$script.tmp"
   chmod +x "$script.tmp" && mv "$script.tmp" "$script"
   echo "$script"
+}
+
+# Prints the directory of a Temporal server built from go.temporal.io/server (pinned), with its
+# SQL schema tool and the PostgreSQL schema it ships: the scale-out path beside the dev server.
+ensure_temporal_server() {
+  local dir="$SLIPWAY_TOOLS/temporal-server-${TEMPORAL_SERVER_VERSION#v}"
+  if [ ! -x "$dir/bin/server" ] || [ ! -x "$dir/bin/sql" ] || [ ! -d "$dir/schema/postgresql/v12" ]; then
+    command -v go >/dev/null 2>&1 || { echo "the Temporal server needs Go to build (go install go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION); install Go 1.22 or later." >&2; return 1; }
+    log "building the Temporal server $TEMPORAL_SERVER_VERSION and its SQL tool into $dir (about 5 minutes the first time)"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
+    GOTOOLCHAIN="$TEMPORAL_SERVER_GO_TOOLCHAIN" GOBIN="$dir.tmp/bin" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" >&2
+    local module
+    module="$(GOTOOLCHAIN="$TEMPORAL_SERVER_GO_TOOLCHAIN" GOFLAGS=-mod=mod go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION"
+    mkdir -p "$dir.tmp/schema" && cp -r "$module/schema/postgresql" "$dir.tmp/schema/" && chmod -R u+w "$dir.tmp/schema"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir"
+}
+
+# Prints the directory holding PostgreSQL's server programs (initdb, pg_ctl), installing Debian's when missing.
+ensure_postgres() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's PostgreSQL"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+      bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+    else
+      echo "PostgreSQL is not installed and could not be installed here. Install it (Debian: 'apt-get install postgresql')." >&2
+      return 1
+    fi
+  fi
+  echo "$bin"
 }

@@ -5,6 +5,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
@@ -20,15 +21,34 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+interface TestTemporal {
+  readonly address: string;
+  readonly client: Client;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The run's Temporal: a dev server of its own, or, with SLIPWAY_TEST_TEMPORAL_ADDRESS, a server
+ * already running (the PostgreSQL-backed one of `npm run test:temporal-postgres`).
+ */
+async function startTestTemporal(): Promise<TestTemporal> {
+  const external = process.env.SLIPWAY_TEST_TEMPORAL_ADDRESS;
+  if (external) {
+    const connection = await Connection.connect({ address: external });
+    return { address: external, client: new Client({ connection }), teardown: () => connection.close() };
+  }
   const temporalCli = process.env.TEMPORAL_CLI;
   if (!temporalCli) {
     throw new Error('TEMPORAL_CLI is not set. Run the suite through `npm test`, which installs the Temporal CLI and sets it.');
   }
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'error' } },
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const [temporalResult, redisResult, bundleResult] = await Promise.allSettled([
-    TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false, log: { format: 'pretty', level: 'error' } },
-    }),
+    startTestTemporal(),
     startRedisServer(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
