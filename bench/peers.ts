@@ -55,10 +55,6 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
     sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
     activities: { ...activities, async noop() {} },
-    // Slipway's entities never finish, and the cloud observer's pass runs for up to a minute:
-    // a benchmark's stop must not wait for them.
-    shutdownGraceTime: '1s',
-    shutdownForceTime: '5s',
   });
   const running = worker.run();
 
@@ -67,6 +63,10 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     projection,
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey },
     async stop() {
+      // Slipway's entities never finish: end them, so the worker has nothing left to drain.
+      for await (const execution of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+        await client.workflow.getHandle(execution.workflowId).terminate('benchmark finished').catch(() => undefined);
+      }
       worker.shutdown();
       await running;
       await connection.close();

@@ -74,3 +74,5 @@ try {
 } finally {
   await peers.stop();
 }
+// The SDK's native runtime keeps the event loop alive after every connection has closed.
+process.exit(0);
