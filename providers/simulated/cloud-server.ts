@@ -21,6 +21,7 @@
  *   GET    /admin/resources        as /v1/resources, never faulted (for `slipway cloud ls`)
  *   GET|PUT /admin/settings        latencies and fault rates
  *   POST   /admin/faults           {next: [{status, retryAfterSeconds?} | {timeout: true}]} scripts the next requests
+ *   GET    /admin/stats            {requests}: how many /v1 calls the cloud has answered (what a fleet costs in cloud API calls)
  *   PUT    /admin/machines/{id}/node  {conditions: [{type, status, lastTransitionTime?}]} or {absent: true}: what the
  *                                   machine's node reports from now on (the transition time moves where a status changes,
  *                                   unless given, so tests can make several machines fail at the same moment)
@@ -239,6 +240,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
     return true;
   };
 
+  let cloudRequests = 0;
   const route = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://simulated.cloud');
     const parts = url.pathname.split('/').filter(Boolean);
@@ -253,6 +255,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
     if (parts[0] === 'admin') {
       if (parts[1] === 'resources' && method === 'GET') return send(response, 200, list(url, undefined, now));
       if (parts[1] === 'settings' && method === 'GET') return send(response, 200, settings);
+      if (parts[1] === 'stats' && method === 'GET') return send(response, 200, { requests: cloudRequests });
       if (parts[1] === 'settings' && method === 'PUT') {
         const body = await readJson(request);
         for (const key of Object.keys(settings) as (keyof CloudSettings)[]) {
@@ -272,6 +275,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
     }
 
     if (parts[0] !== 'v1') throw new HttpError(404, 'NotFound', `no route ${method} ${url.pathname}`);
+    cloudRequests += 1;
     if (injectFault(response)) return;
 
     const [, collection, id] = parts;
