@@ -8,11 +8,13 @@ import {
   FirewallsClient,
   ForwardingRulesClient,
   GlobalOperationsClient,
+  InstanceGroupsClient,
   InstancesClient,
   NetworksClient,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
+  ZoneOperationsClient,
 } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../types';
@@ -30,6 +32,8 @@ export interface GceClients {
   readonly regionBackendServices: RegionBackendServicesClient;
   readonly forwardingRules: ForwardingRulesClient;
   readonly regionOperations: RegionOperationsClient;
+  readonly instanceGroups: InstanceGroupsClient;
+  readonly zoneOperations: ZoneOperationsClient;
 }
 
 /** One Cloud DNS v1 REST request: a path below /dns/v1/projects/{project}/. */
@@ -121,6 +125,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
         regionBackendServices: new RegionBackendServicesClient(common),
         forwardingRules: new ForwardingRulesClient(common),
         regionOperations: new RegionOperationsClient(common),
+        instanceGroups: new InstanceGroupsClient(common),
+        zoneOperations: new ZoneOperationsClient(common),
       },
     };
   };
