@@ -11,6 +11,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpAdapter, gcpAdapterOptionsFrom, GCP_ENDPOINT_ENV, type GcpAdapterOptions } from '../../providers/gcp/adapter';
 import { operationIn } from '../../providers/gcp/instances';
+import { describeWithTags } from '../../providers/gcp/labels';
 import { cloudTagKey } from '../../providers/tag-encoding';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
@@ -581,6 +582,36 @@ describe('gcp adapter: the cluster API load balancer and its Cloud DNS record', 
     await adapter.deleteClusterInfra(infraId);
     expect(emulator.instanceGroup(group)).toBeUndefined();
     expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('gives a backend service found without the instance group (made before groups were) its backend, by a patch with its fingerprint; a stale fingerprint is 412 conditionNotMet', async () => {
+    const infraId = 'lb-3';
+    const { RegionBackendServicesClient, RegionHealthChecksClient } = await import('@google-cloud/compute');
+    const sdk = { apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient };
+    const services = new RegionBackendServicesClient(sdk);
+    const checks = new RegionHealthChecksClient(sdk);
+    const call = { timeout: 5_000, retry: null };
+    const project = emulator.project;
+    const region = emulator.region;
+    const tags = { ...infraRequest(infraId).tags, [TAG.cluster]: infraId };
+    try {
+      // What an earlier Slipway made: the cluster's health check and a backend service with no backends.
+      await checks.insert({ project, region, healthCheckResource: { name: 'lb-3-api', type: 'TCP', tcpHealthCheck: { port: 6443 }, description: describeWithTags('test', 'earlier', tags) } }, call);
+      await eventually(async () => (await checks.get({ project, region, healthCheck: 'lb-3-api' }, call).then(() => services.insert({ project, region, backendServiceResource: { name: 'lb-3-api', loadBalancingScheme: 'INTERNAL', protocol: 'TCP', healthChecks: [`regions/${region}/healthChecks/lb-3-api`], description: describeWithTags('test', 'earlier', tags) } }, call)).then(() => true, () => false)), (made) => made);
+      const [before] = await eventually(async () => services.get({ project, region, backendService: 'lb-3-api' }, call), () => true);
+      expect(before.backends ?? []).toEqual([]);
+
+      await adapter.ensureClusterInfra(infraRequest(infraId));
+      expect((emulator.backendService('lb-3-api')?.backends as { group: string }[] | undefined)?.map((backend) => backend.group.split('/').at(-1))).toEqual(['lb-3-api']);
+      const stale = await services.patch({ project, region, backendService: 'lb-3-api', backendServiceResource: { sessionAffinity: 'NONE', fingerprint: before.fingerprint ?? '' } }, call).then(() => undefined, (error: unknown) => error);
+      expect(String(stale)).toMatch(/fingerprint does not match/);
+    } finally {
+      await services.close();
+      await checks.close();
+    }
+    await adapter.deleteClusterInfra(infraId);
+    expect(emulator.instanceGroup('lb-3-api')).toBeUndefined();
+    expect(emulator.backendService('lb-3-api')).toBeUndefined();
   });
 
   it('finds what an attempt whose answers were lost made, and re-points a record that holds another address', async () => {
