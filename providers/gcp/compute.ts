@@ -18,7 +18,8 @@ import {
 } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../types';
-import { recordWire, withWireRecord } from './wire-log';
+import { isAnswerTooLarge, recordWire, withWireRecord } from './wire-log';
+import { MAX_RESPONSE_BYTES, responseTooLarge } from '../endpoints';
 import { DNS_SERVICE_PATH, resolveAuth, secretsOf } from './auth';
 import { DEADLINE_EXCEEDED, classifyGceError, createRedactor, type Redact } from './errors';
 import { operationTimeoutOf, pageSizeOf, requestTimeoutOf, zoneOf, type GcpAdapterOptions } from './options';
@@ -97,14 +98,15 @@ export function createGce(options: GcpAdapterOptions): Gce {
   const credentials = options.credentials?.();
   const redact = createRedactor(secretsOf(credentials));
   const timeoutMs = requestTimeoutOf(options);
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const settings: CallSettings = { timeout: timeoutMs, retry: null };
   let connecting: Promise<Connected> | undefined;
 
   const connect = async (): Promise<Connected> => {
     const auth = await resolveAuth(credentials);
-    recordWire(auth.client, options.meter);
+    recordWire(auth.client, options.meter, maxResponseBytes);
     const dnsAuth = await resolveAuth(credentials, DNS_SERVICE_PATH);
-    recordWire(dnsAuth.client, options.meter);
+    recordWire(dnsAuth.client, options.meter, maxResponseBytes);
     const endpoint = options.endpoint ? { apiEndpoint: options.endpoint.host, port: options.endpoint.port, protocol: options.endpoint.protocol } : {};
     const common = { fallback: true, authClient: auth.client, ...endpoint };
     const project = options.project ?? auth.projectId;
@@ -162,7 +164,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
           const { clients, project } = await connected();
           return await withDeadline(send(clients, settings, project), timeoutMs + DEADLINE_MARGIN_MS);
         } catch (error) {
-          throw classifyGceError(operation, error, wire, timeoutMs, redact);
+          if (isAnswerTooLarge(error)) throw responseTooLarge('gcp', operation, maxResponseBytes);
+        throw classifyGceError(operation, error, wire, timeoutMs, redact);
         }
       });
     },
@@ -185,7 +188,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
           if (response.status >= 400) throw Object.assign(new Error(`Cloud DNS answered HTTP ${response.status}`), { httpStatusCode: response.status });
           return response.data;
         } catch (error) {
-          throw classifyGceError(operation, error, wire, timeoutMs, redact);
+          if (isAnswerTooLarge(error)) throw responseTooLarge('gcp', operation, maxResponseBytes);
+        throw classifyGceError(operation, error, wire, timeoutMs, redact);
         }
       });
     },

@@ -218,6 +218,16 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(proxy.stats.requests - before).toBe(1);
   });
 
+  it('cuts off an answer larger than the limit instead of reading it all', async () => {
+    const limited = accessTokenAdapter(emulator, proxy.url, { maxResponseBytes: 512, pageSize: 5 });
+    await adapter.createMachine(request('labels-1', 'big-0'));
+    const error = await errorOf(collect(limited.listMachines({ [TAG.cluster]: 'labels-1' })));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/gcp list machines: the answer is larger than 512 bytes/);
+    // Within the limit, the same list is read.
+    expect((await collect(adapter.listMachines({ [TAG.cluster]: 'labels-1' }))).length).toBeGreaterThan(0);
+  });
+
   it('stops paging with an error when GCE hands back a page token it already gave', async () => {
     const looping = await startGceEmulator({ echoPageTokens: true, timings: { globalOperationMs: 50 } });
     try {
