@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { Redis } from 'ioredis';
+import { connectTemporal, createRedisClient, redisConnectionSettings, temporalConnectionSettings } from '../services/common/connections';
 import { startSimulatedCloud, type RunningSimulatedCloud } from '../providers/simulated/launch';
 import { homeFiles, loadConfig, type Endpoints } from '../services/common/config';
 import { portIsFree, startProcess, waitFor, type Supervised } from './processes';
@@ -105,6 +105,9 @@ async function main(): Promise<void> {
   if (!env.REDIS_URL) ports.push([flags.redisPort, '--redis-port', 'SLIPWAY_REDIS_PORT']);
   await checkPorts(ports);
 
+  // Read before anything starts, so a setting that cannot be used stops the stack with its name.
+  const temporalSettings = temporalConnectionSettings(config.temporalAddress, env);
+  const redisSettings = redisConnectionSettings(config.redisUrl, env);
   if (!env.TEMPORAL_ADDRESS) {
     const cli = env.TEMPORAL_CLI;
     if (!cli) throw new Error('TEMPORAL_CLI is not set: start the stack with `npm run dev`, which installs the Temporal CLI, or set TEMPORAL_ADDRESS to a running server.');
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
   await waitFor(
     `Temporal at ${config.temporalAddress}`,
     async () => {
-      const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 1000 });
+      const connection = await connectTemporal(temporalSettings, (options) => Connection.connect({ ...options, connectTimeout: 1000 }));
       try {
         await new Client({ connection }).workflowService.getSystemInfo({});
         return true;
@@ -132,9 +135,9 @@ async function main(): Promise<void> {
     children.push(startProcess('redis', redisBinary(), args, { env, logFile: join(logs, 'redis.log') }));
   }
   await waitFor(
-    `Redis at ${config.redisUrl}`,
+    `Redis at ${redisSettings.display}`,
     async () => {
-      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const redis = createRedisClient(redisSettings, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       redis.on('error', () => undefined);
       try {
         await redis.connect();
@@ -177,7 +180,8 @@ async function main(): Promise<void> {
     api: apiUrl,
     temporal: config.temporalAddress,
     ...(env.TEMPORAL_ADDRESS || flags.headless ? {} : { temporalUI: `http://127.0.0.1:${flags.temporalUiPort}` }),
-    redis: config.redisUrl,
+    // Never the password: endpoints.json is read by the CLI and shown by anyone who cats it.
+    redis: redisSettings.display,
     simCloud: simCloud.url,
   };
   await writeFile(homeFiles.endpoints(home), `${JSON.stringify(endpoints, null, 2)}\n`);
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
   say('Slipway dev stack is up.');
   say(`  REST API         ${apiUrl}   (docs: ${apiUrl}/docs)`);
   say(`  Temporal         ${config.temporalAddress}${endpoints.temporalUI ? `   (UI: ${endpoints.temporalUI})` : ''}`);
-  say(`  Redis            ${config.redisUrl}`);
+  say(`  Redis            ${redisSettings.display}`);
   say(`  simulated cloud  ${simCloud.url}`);
   say(`  worker metrics   http://127.0.0.1:${flags.workerMetricsPort}/metrics`);
   say(`  API token        ${homeFiles.token(home)}`);

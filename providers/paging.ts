@@ -28,3 +28,13 @@ export function pageGuard(cloud: string, operation: string, maxPages: number = M
     },
   };
 }
+
+/**
+ * The next-page link of a page the Azure SDK yielded (it sets `continuationToken` on each page it
+ * gets from following nextLink), else a token unique to that page's index: a repeated link is then
+ * caught even though the SDK follows the links itself.
+ */
+export function nextLinkOf(page: unknown, index: number): string {
+  const link = typeof page === 'object' && page !== null && 'continuationToken' in page ? page.continuationToken : undefined;
+  return typeof link === 'string' && link !== '' ? link : `page ${index}`;
+}

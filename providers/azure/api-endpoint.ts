@@ -11,6 +11,7 @@
  * the link deletes are awaited before the zone's is started.
  */
 import type { LoadBalancer } from '@azure/arm-network';
+import { nextLinkOf, pageGuard } from '../paging';
 import { ProviderError, type CloudResource, type TagQuery } from '../types';
 import type { OwnershipScope } from '../tags';
 import { isNotFound } from './errors';
@@ -117,10 +118,12 @@ async function deleteZone(context: NetworkContext, group: string, zone: string):
   const { privateDns } = context.clients;
   await ignoringNotFound(attempt(context, 'delete private DNS record', () => privateDns.recordSets.delete(group, zone, 'A', API_RECORD)));
   const pages = privateDns.virtualNetworkLinks.list(group, zone).byPage();
+  const guard = pageGuard('azure', 'list private DNS virtual network links');
   try {
-    for (;;) {
+    for (let index = 0; ; index += 1) {
       const page = await attempt(context, 'list private DNS virtual network links', () => pages.next());
       if (page.done) break;
+      guard.next(nextLinkOf(page.value, index));
       for (const link of page.value) {
         const name = link.name;
         if (name) await ignoringNotFound(attempt(context, 'delete private DNS virtual network link', () => privateDns.virtualNetworkLinks.delete(group, zone, name).pollUntilDone()));
@@ -140,10 +143,12 @@ async function deleteLoadBalancer(context: NetworkContext, group: string, name: 
 export async function deleteApiEndpoint(context: NetworkContext, infraId: string, scope: OwnershipScope): Promise<void> {
   const group = resourceGroupName(infraId);
   const pages = context.clients.privateDns.privateZones.listByResourceGroup(group).byPage();
+  const guard = pageGuard('azure', 'list private DNS zones');
   try {
-    for (;;) {
+    for (let index = 0; ; index += 1) {
       const page = await attempt(context, 'list private DNS zones', () => pages.next());
       if (page.done) break;
+      guard.next(nextLinkOf(page.value, index));
       for (const zone of page.value) {
         if (zone.name && zone.provisioningState?.toLowerCase() !== 'deleting' && ownedByCluster(zone.tags, infraId, scope)) await deleteZone(context, group, zone.name);
       }

@@ -14,7 +14,7 @@
  */
 import type { VirtualMachine } from '@azure/arm-compute';
 import { infrastructureNotReady } from '../http-errors';
-import { pageGuard } from '../paging';
+import { nextLinkOf, pageGuard } from '../paging';
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
@@ -86,9 +86,11 @@ export async function createMachine(context: MachineContext, request: MachineCre
 
 export async function describeMachine(context: MachineContext, name: string): Promise<CloudMachine | undefined> {
   const pages = context.clients.resources.resources.list({ filter: `name eq ${odataString(name)}` }).byPage();
-  for (;;) {
+  const guard = pageGuard('azure', 'describe machine');
+  for (let index = 0; ; index += 1) {
     const page = await attempt(context, 'describe machine', () => pages.next());
     if (page.done) return undefined;
+    guard.next(nextLinkOf(page.value, index));
     for (const item of page.value) {
       const address = item.type?.toLowerCase() === VM_TYPE.toLowerCase() && item.id ? parseResourceId(item.id, VM_TYPE) : undefined;
       if (!address || address.name.toLowerCase() !== name.toLowerCase()) continue;
@@ -104,7 +106,7 @@ async function* listVms(context: MachineContext, operation: string): AsyncGenera
   for (let index = 0; ; index += 1) {
     const page = await attempt(context, operation, () => pages.next());
     if (page.done) return;
-    guard.next(index);
+    guard.next(nextLinkOf(page.value, index));
     yield* page.value;
   }
 }

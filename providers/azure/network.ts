@@ -12,7 +12,7 @@
  * the cluster's tag; a group of that name made by someone else is neither adopted nor deleted.
  */
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
-import { pageGuard } from '../paging';
+import { nextLinkOf, pageGuard } from '../paging';
 import { TAG_ENCODINGS } from '../tag-encoding';
 import { TAG, isOwned, matchesTagQuery, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type CloudResourceKind, type TagQuery } from '../types';
@@ -171,12 +171,12 @@ export interface Listed {
 /** Streams one listing's items carrying our management tag and the query's tags, page by page; ones being deleted are left out. */
 export async function* listTagged(context: NetworkContext, kind: CloudResourceKind, operation: string, pages: () => AsyncIterableIterator<Listed[]>, query: TagQuery, nameOf: (name: string) => string = (name) => name): AsyncGenerator<CloudResource> {
   const iterator = pages();
-  // The SDK follows nextLink itself, so only the page budget can be held here.
+  // The SDK follows nextLink itself; each page carries the link it came with, so a repeat is still caught.
   const guard = pageGuard('azure', operation);
   for (let index = 0; ; index += 1) {
     const page = await attempt(context, operation, () => iterator.next());
     if (page.done) break;
-    guard.next(index);
+    guard.next(nextLinkOf(page.value, index));
     for (const item of page.value) {
       if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
       const found = resource(kind, item.id, nameOf(item.name), item.tags);
@@ -189,12 +189,14 @@ export async function* listTagged(context: NetworkContext, kind: CloudResourceKi
 /** The subscription's resource groups as listTagged reads items (a group keeps its state under properties). */
 async function* groupPages(context: NetworkContext): AsyncIterableIterator<Listed[]> {
   for await (const page of context.clients.resources.resourceGroups.list().byPage()) {
-    yield page.map((group) => ({
+    // The link the page came with goes along, so listTagged's guard sees a repeated one.
+    const continuationToken: unknown = (page as { continuationToken?: unknown }).continuationToken;
+    yield Object.assign(page.map((group) => ({
       ...(group.id !== undefined ? { id: group.id } : {}),
       ...(group.name !== undefined ? { name: group.name } : {}),
       ...(group.tags !== undefined ? { tags: group.tags } : {}),
       ...(group.properties?.provisioningState !== undefined ? { provisioningState: group.properties.provisioningState } : {}),
-    }));
+    })), { continuationToken });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The GCP provider adapter: machines are Compute Engine instances (providers/gcp/instances.ts), a
  * cluster's infrastructure is a VPC network and a firewall (providers/gcp/network.ts), an internal
- * API load balancer (providers/gcp/load-balancer.ts), all through @google-cloud/compute in REST
+ * API load balancer (providers/gcp/load-balancer.ts) whose backend is an unmanaged instance group
+ * the control-plane machines join (providers/gcp/instance-group.ts), all through @google-cloud/compute in REST
  * mode, and a private Cloud DNS zone with the API record (providers/gcp/dns.ts, Cloud DNS v1 REST). Canonical tags are written as labels with TAG_ENCODINGS.gcp
  * and read back through it. Credentials, endpoint and the environment variables a worker reads
  * are described in providers/gcp/options.ts.
@@ -9,6 +10,7 @@
 import type { CloudResource, ProviderAdapter } from '../types';
 import { createGce } from './compute';
 import { dnsOperations } from './dns';
+import { apiInstanceGroups } from './instance-group';
 import { GCE_NAME, instanceOperations } from './instances';
 import { loadBalancerOperations } from './load-balancer';
 import { networkName, networkOperations } from './network';
@@ -29,8 +31,9 @@ export {
 export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
   const gce = createGce(options);
   const network = networkOperations(gce);
-  const instances = instanceOperations(gce, network.networkFor);
-  const loadBalancer = loadBalancerOperations(gce);
+  const groups = apiInstanceGroups(gce);
+  const instances = instanceOperations(gce, network.networkFor, groups);
+  const loadBalancer = loadBalancerOperations(gce, groups);
   const dns = dnsOperations(gce);
 
   return {
@@ -47,7 +50,7 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
       return { apiURL: base.apiURL, resources: [...base.resources, ...balancer.resources, ...records] };
     },
 
-    // What uses another goes first: the record and zone, the load balancer, then firewall and network.
+    // What uses another goes first: the record and zone, the load balancer (rule, backend service, instance group, health check), then firewall and network.
     async deleteClusterInfra(infraId, scope = {}) {
       if (GCE_NAME.test(infraId)) {
         await dns.deleteApiRecord(infraId, scope.managementId);

@@ -8,15 +8,18 @@ import {
   FirewallsClient,
   ForwardingRulesClient,
   GlobalOperationsClient,
+  InstanceGroupsClient,
   InstancesClient,
   NetworksClient,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
+  ZoneOperationsClient,
 } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../types';
-import { recordWire, withWireRecord } from './wire-log';
+import { isAnswerTooLarge, recordWire, withWireRecord } from './wire-log';
+import { MAX_RESPONSE_BYTES, responseTooLarge } from '../endpoints';
 import { DNS_SERVICE_PATH, resolveAuth, secretsOf } from './auth';
 import { DEADLINE_EXCEEDED, classifyGceError, createRedactor, type Redact } from './errors';
 import { operationTimeoutOf, pageSizeOf, requestTimeoutOf, zoneOf, type GcpAdapterOptions } from './options';
@@ -30,6 +33,8 @@ export interface GceClients {
   readonly regionBackendServices: RegionBackendServicesClient;
   readonly forwardingRules: ForwardingRulesClient;
   readonly regionOperations: RegionOperationsClient;
+  readonly instanceGroups: InstanceGroupsClient;
+  readonly zoneOperations: ZoneOperationsClient;
 }
 
 /** One Cloud DNS v1 REST request: a path below /dns/v1/projects/{project}/. */
@@ -93,14 +98,15 @@ export function createGce(options: GcpAdapterOptions): Gce {
   const credentials = options.credentials?.();
   const redact = createRedactor(secretsOf(credentials));
   const timeoutMs = requestTimeoutOf(options);
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const settings: CallSettings = { timeout: timeoutMs, retry: null };
   let connecting: Promise<Connected> | undefined;
 
   const connect = async (): Promise<Connected> => {
     const auth = await resolveAuth(credentials);
-    recordWire(auth.client, options.meter);
+    recordWire(auth.client, options.meter, maxResponseBytes);
     const dnsAuth = await resolveAuth(credentials, DNS_SERVICE_PATH);
-    recordWire(dnsAuth.client, options.meter);
+    recordWire(dnsAuth.client, options.meter, maxResponseBytes);
     const endpoint = options.endpoint ? { apiEndpoint: options.endpoint.host, port: options.endpoint.port, protocol: options.endpoint.protocol } : {};
     const common = { fallback: true, authClient: auth.client, ...endpoint };
     const project = options.project ?? auth.projectId;
@@ -121,6 +127,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
         regionBackendServices: new RegionBackendServicesClient(common),
         forwardingRules: new ForwardingRulesClient(common),
         regionOperations: new RegionOperationsClient(common),
+        instanceGroups: new InstanceGroupsClient(common),
+        zoneOperations: new ZoneOperationsClient(common),
       },
     };
   };
@@ -156,7 +164,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
           const { clients, project } = await connected();
           return await withDeadline(send(clients, settings, project), timeoutMs + DEADLINE_MARGIN_MS);
         } catch (error) {
-          throw classifyGceError(operation, error, wire, timeoutMs, redact);
+          if (isAnswerTooLarge(error)) throw responseTooLarge('gcp', operation, maxResponseBytes);
+        throw classifyGceError(operation, error, wire, timeoutMs, redact);
         }
       });
     },
@@ -179,7 +188,8 @@ export function createGce(options: GcpAdapterOptions): Gce {
           if (response.status >= 400) throw Object.assign(new Error(`Cloud DNS answered HTTP ${response.status}`), { httpStatusCode: response.status });
           return response.data;
         } catch (error) {
-          throw classifyGceError(operation, error, wire, timeoutMs, redact);
+          if (isAnswerTooLarge(error)) throw responseTooLarge('gcp', operation, maxResponseBytes);
+        throw classifyGceError(operation, error, wire, timeoutMs, redact);
         }
       });
     },

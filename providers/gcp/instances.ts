@@ -6,6 +6,9 @@
  * it. The create answers at once and does not wait for the insert operation.
  * providerId is Cluster API's GCP form, gce://<project>/<zone>/<instance name>.
  *
+ * A control-plane machine joins the cluster's API instance group once created (instance-group.ts) and
+ * leaves it before its delete is sent.
+ *
  * GCE reports TERMINATED both for an instance someone stopped and, briefly, for one being
  * deleted; Slipway never stops instances, so TERMINATED reads as terminated.
  */
@@ -16,6 +19,7 @@ import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type MachinePhase, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError, classifyOperationError } from './errors';
+import type { ApiTargets } from './instance-group';
 import { canonicalTagsOf, encodeLabels, identityQuery, labelFilter } from './labels';
 import { requestIdFor } from './request-id';
 
@@ -115,7 +119,7 @@ function isReason(error: unknown, reason: string): boolean {
   return error instanceof GceError && error.reason === reason;
 }
 
-export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Promise<string>): InstanceOperations {
+export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Promise<string>, targets: ApiTargets): InstanceOperations {
   const getInstance = async (operation: string, zone: string, name: string): Promise<Instance | undefined> => {
     try {
       return await gce.call(operation, async (clients, settings, project) => (await clients.instances.get({ project, zone, instance: name }, settings))[0]);
@@ -170,6 +174,18 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
     return operationIn(answer);
   };
 
+  const joinApiTargets = async (request: MachineCreateRequest, zone: string): Promise<void> => {
+    if (request.role === 'control-plane') await targets.registerApiTarget(request.infraId, zone, request.name);
+  };
+
+  /** Before a control-plane machine goes, it leaves the API instance group, so the load balancer stops sending it traffic first. */
+  const leaveApiTargets = async (zone: string, name: string): Promise<void> => {
+    const instance = await getInstance('delete machine', zone, name);
+    const tags = canonicalTagsOf(instance?.labels);
+    const infraId = tags[TAG.cluster];
+    if (tags[TAG.role] === 'control-plane' && infraId !== undefined) await targets.deregisterApiTarget(infraId, zone, name);
+  };
+
   const describeMachine = async (name: string): Promise<CloudMachine | undefined> => {
     if (!GCE_NAME.test(name)) return undefined;
     const instance = await getInstance('describe machine', gce.zone, name);
@@ -184,7 +200,12 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
       const operation = 'create machine';
       const labels = validate(request);
       const existing = await getInstance(operation, gce.zone, request.name);
-      if (existing) return adopt(request, existing);
+      if (existing) {
+        const adopted = await adopt(request, existing);
+        // A create cut short after the insert registers the machine now.
+        await joinApiTargets(request, gce.zone);
+        return adopted;
+      }
       let started: Operation;
       try {
         started = await insert(request, labels);
@@ -196,7 +217,9 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
         if (!isReason(error, 'alreadyExists')) throw error;
         const made = await getInstance(operation, gce.zone, request.name);
         if (!made) throw new ProviderError('retryable', `gcp ${operation}: ${request.name} already exists, yet is gone when looked up (deleted meanwhile); the create is retried`, { operation });
-        return adopt(request, made);
+        const adopted = await adopt(request, made);
+        await joinApiTargets(request, gce.zone);
+        return adopted;
       }
       const failed = classifyOperationError(operation, started, gce.redact);
       if (failed) throw failed;
@@ -207,6 +230,7 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
           { operation },
         );
       }
+      await joinApiTargets(request, gce.zone);
       return { providerId: providerIdOf(await gce.project(), gce.zone, request.name), name: request.name, phase: 'pending', tags: canonicalTagsOf(labels) };
     },
 
@@ -237,6 +261,7 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
       if (!target || target.project !== project) {
         throw new ProviderError('invalid', `gcp ${operation}: providerId "${providerId}" is not a machine of project ${project} (gce://${project}/<zone>/<instance name>)`, { operation });
       }
+      await leaveApiTargets(target.zone, target.name);
       try {
         await gce.call(operation, (clients, settings) => clients.instances.delete({ project, zone: target.zone, instance: target.name }, settings));
       } catch (error) {

@@ -5,7 +5,9 @@
  * (different collections, so the one name does not clash). The forwarding rule carries the
  * canonical tags as labels; health checks and backend services have no labels in v1, so theirs
  * ride in the description as for networks (labels.ts). One without this cluster's tags is never
- * treated as ours.
+ * treated as ours. The backend service's one backend is the cluster's unmanaged instance group
+ * (instance-group.ts), which control-plane machines join and leave; a backend service found
+ * without it (made before the group existed) is patched to name it, with its fingerprint.
  *
  * Each is looked up by name before it is inserted with a requestId derived from the cluster's
  * identity and creation time (a cluster made again later gets new ones), and alreadyExists means
@@ -18,6 +20,7 @@ import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfr
 import type { Gce } from './compute';
 import { deleteAndSettle, settleOperation } from './operations';
 import { GceError } from './errors';
+import type { ApiInstanceGroups } from './instance-group';
 import { GCE_NAME, operationIn } from './instances';
 import { canonicalTagsOf, describeWithTags, encodeLabels, nameFilter, tagsInDescription } from './labels';
 import { requestIdFor } from './request-id';
@@ -31,6 +34,8 @@ interface Found {
   readonly description?: string | null;
   readonly labels?: Readonly<Record<string, string>> | null;
   readonly IPAddress?: string | null;
+  readonly backends?: readonly { readonly group?: string | null }[] | null;
+  readonly fingerprint?: string | null;
 }
 
 const KUBE_API_PORT = 6443;
@@ -62,7 +67,7 @@ export interface LoadBalancerOperations {
   deleteLoadBalancerResource(resource: CloudResource): Promise<boolean>;
 }
 
-export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
+export function loadBalancerOperations(gce: Gce, groups: ApiInstanceGroups): LoadBalancerOperations {
   const region = gce.region;
 
   const resourceOf = async (collection: LbCollection, name: string, tags: CanonicalTags): Promise<CloudResource> => ({
@@ -124,6 +129,15 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
       if (!found) throw new ProviderError('retryable', `gcp ${operation}: ${name} was made but cannot be read back yet (the call is retried)`, { operation });
     }
     return { ...found, tags: checkOurs(operation, collection, found, request.infraId, request.tags[TAG.management]) };
+  };
+
+  /** Names the group as the backend service's backend when it does not yet (a service made before groups were). */
+  const attachBackend = async (name: string, found: Found, backend: { readonly group: string; readonly balancingMode: string }): Promise<void> => {
+    const operation = 'attach cluster API backends';
+    if ((found.backends ?? []).some((existing) => existing.group?.endsWith(backend.group))) return;
+    const backendServiceResource = { backends: [...(found.backends ?? []), backend], ...(found.fingerprint ? { fingerprint: found.fingerprint } : {}) };
+    const [answer] = await gce.call(operation, (clients, settings, project) => clients.regionBackendServices.patch({ project, region, backendService: name, backendServiceResource }, settings));
+    await settle(operation, operationIn(answer));
   };
 
   const remove = async (collection: LbCollection, name: string, infraId: string, managementId?: string): Promise<void> => {
@@ -189,14 +203,18 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
         timeoutSec: 5,
         description: describeWithTags('create cluster health check', `Slipway cluster ${infraId}: Kubernetes API health`, tags),
       }));
+      const group = await groups.ensureApiInstanceGroup(request, network);
+      const backend = { group: group.link, balancingMode: 'CONNECTION' };
       const backendService = await ensure(request, 'backendServices', () => ({
         name,
         loadBalancingScheme: 'INTERNAL',
         protocol: 'TCP',
         healthChecks: [`${regional}/healthChecks/${name}`],
         network: `global/networks/${network}`,
+        backends: [backend],
         description: describeWithTags('create cluster backend service', `Slipway cluster ${infraId}: Kubernetes API backends`, tags),
       }));
+      await attachBackend(name, backendService, backend);
       const rule: ForwardingRule = {
         name,
         loadBalancingScheme: 'INTERNAL',
@@ -214,6 +232,7 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
         address,
         resources: [
           await resourceOf('healthChecks', name, healthCheck.tags),
+          group.resource,
           await resourceOf('backendServices', name, backendService.tags),
           await resourceOf('forwardingRules', name, forwardingRule.tags),
         ],
@@ -221,14 +240,22 @@ export function loadBalancerOperations(gce: Gce): LoadBalancerOperations {
     },
 
     async deleteLoadBalancer(infraId, managementId) {
-      for (const collection of LB_DELETE_ORDER) await remove(collection, loadBalancerName(infraId), infraId, managementId);
+      for (const collection of LB_DELETE_ORDER) {
+        // The group goes once no backend service names it, before the network it sits in.
+        if (collection === 'healthChecks') await groups.deleteApiInstanceGroup(infraId, managementId);
+        await remove(collection, loadBalancerName(infraId), infraId, managementId);
+      }
     },
 
     async *listLoadBalancerResources(query) {
-      for (const collection of LB_DELETE_ORDER) yield* listCollection(collection, query);
+      for (const collection of LB_DELETE_ORDER) {
+        if (collection === 'healthChecks') yield* groups.listApiInstanceGroups(query);
+        yield* listCollection(collection, query);
+      }
     },
 
     async deleteLoadBalancerResource(resource) {
+      if (await groups.deleteApiInstanceGroupResource(resource)) return true;
       const match = /^projects\/[^/]+\/regions\/[^/]+\/(healthChecks|backendServices|forwardingRules)\/([^/]+)$/.exec(resource.id);
       const collection = match?.[1];
       const name = match?.[2];

@@ -57,6 +57,8 @@ export interface GcpAdapterOptions {
   readonly operationTimeoutMs?: number;
   /** Takes a shared rate-limit token before every request (providers/rate-limit.ts callMeter). */
   readonly meter?: CallMeter;
+  /** The most one answer may hold (MAX_RESPONSE_BYTES when absent); a larger one is cut off, not read. */
+  readonly maxResponseBytes?: number;
 }
 
 export const GCP_ENDPOINT_ENV = 'SLIPWAY_GCP_ENDPOINT';

@@ -35,10 +35,14 @@ function noteAnswer(record: WireRecord, response: gaxios.GaxiosResponse): void {
   else delete record.retryAfter;
 }
 
-/** Adds the recording interceptor (and, given a meter, one that takes a rate-limit token per request) to the client's transport, once. */
-export function recordWire(client: AuthClient, meter?: CallMeter): void {
+/** Adds the recording interceptor, the answer size limit and, given a meter, one that takes a rate-limit token per request, to the client's transport, once. */
+export function recordWire(client: AuthClient, meter: CallMeter | undefined, maxResponseBytes: number): void {
   if (recording.has(client)) return;
   recording.add(client);
+  // Every answer is read only up to the limit (gaxios checks Content-Length, and counts the bytes of a body without one).
+  client.transporter.interceptors.request.add({
+    resolved: async (config) => Object.assign(config, { maxContentLength: maxResponseBytes, size: maxResponseBytes }),
+  });
   if (meter) {
     // Per HTTP request: each page of a list and each operation poll takes its own token.
     client.transporter.interceptors.request.add({
@@ -72,4 +76,12 @@ export function recordWire(client: AuthClient, meter?: CallMeter): void {
       throw error;
     },
   });
+}
+
+/** Whether gaxios gave up reading an answer for its size. */
+export function isAnswerTooLarge(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth += 1, current = current.cause) {
+    if ((current as { type?: unknown }).type === 'max-size' || /over (the )?limit/i.test(current.message)) return true;
+  }
+  return false;
 }

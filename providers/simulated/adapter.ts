@@ -66,7 +66,7 @@ function classify(status: number, message: string, retryAfter: string | null, op
   if (status === 404) return new ProviderError('notFound', `${operation}: ${message}`, { operation, status });
   if (status === 403) return new ProviderError('quota', `${operation}: ${message}`, { operation, status });
   if (status === 400 || status === 422) return new ProviderError('invalid', `${operation}: ${message}`, { operation, status });
-  if (status === 401) return new ProviderError('invalid', `${operation}: the simulated cloud refused the credentials; check the credentials secret`, { operation, status });
+  if (status === 401) return new ProviderError('credentials', `${operation}: the simulated cloud refused the credentials; check the credentials secret`, { operation, status });
   return new ProviderError('retryable', `${operation}: simulated cloud answered ${status}: ${message}`, { operation, status });
 }
 

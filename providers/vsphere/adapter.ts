@@ -8,12 +8,13 @@
 import { TAG, matchesTagQuery } from '../tags';
 import type { CloudResource, ClusterInfra, ProviderAdapter } from '../types';
 import { createRedactor } from './errors';
+import { createCustomAttributes } from './custom-attributes';
 import { createClusterFolders, folderResource } from './folders';
 import { createHttpTransport } from './http';
 import { createInventory } from './inventory';
 import { createMachineOperations } from './machines';
 import { pageSizeOf, requestTimeoutOf, taskTimeoutOf, type VsphereAdapterOptions } from './options';
-import { MANAGEMENT_CATEGORY, encodeTags } from './ownership';
+import { MANAGEMENT_CATEGORY, ownershipCloudTags } from './ownership';
 import { createRestClient } from './rest';
 import { createSoapClient } from './soap';
 import { createTagging } from './tagging';
@@ -45,7 +46,8 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
   const inventory = createInventory(vim, options.placement);
   const folders = createClusterFolders(vim, inventory, tagging);
   const pageSize = pageSizeOf(options);
-  const machines = createMachineOperations({ vim, inventory, folders, tagging, pageSize, defaultTemplate: options.placement.template });
+  const attributes = createCustomAttributes(soap, vim);
+  const machines = createMachineOperations({ vim, inventory, folders, tagging, attributes, pageSize, defaultTemplate: options.placement.template });
 
   return {
     platform: 'vsphere',
@@ -56,7 +58,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
 
     async ensureClusterInfra(request): Promise<ClusterInfra> {
       const operation = 'ensure cluster infrastructure';
-      const folder = await folders.ensure(operation, request.infraId, encodeTags(operation, request.tags));
+      const folder = await folders.ensure(operation, request.infraId, ownershipCloudTags(operation, request.tags));
       return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId)] };
     },
 
@@ -66,7 +68,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
 
     async *listResources(query) {
       const operation = 'list resources';
-      const objects = await tagging.objectsTagged(operation, encodeTags(operation, query), MANAGEMENT_CATEGORY);
+      const objects = await tagging.objectsTagged(operation, ownershipCloudTags(operation, query), MANAGEMENT_CATEGORY);
       const vms = objects.filter((object) => object.type === 'VirtualMachine');
       for await (const machine of machines.machinesAmong(operation, vms, query)) {
         yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;

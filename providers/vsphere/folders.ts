@@ -9,7 +9,7 @@ import { invalidField } from '../http-errors';
 import { isOwned, type OwnershipScope } from '../tags';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { Inventory } from './inventory';
-import { MANAGEMENT_CATEGORY, decodeTags, tagWhereMissing } from './ownership';
+import { MANAGEMENT_CATEGORY, decodeTags, droppableOf, existingObjects, tagWhereMissing } from './ownership';
 import { morefKey, type CloudTags, type Tagging } from './tagging';
 import { sharedPromises } from './shared-promises';
 import type { Vim } from './vim';
@@ -38,6 +38,9 @@ export interface ClusterFolders {
 export function folderResource(folder: ClusterFolder, name: string): CloudResource {
   return { kind: 'network', id: folder.ref.value, name, tags: folder.tags };
 }
+
+/** Objects a cluster tag may still be on, read a page at a time when a folder goes. */
+const PAGE_SIZE = 100;
 
 export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Tagging): ClusterFolders {
   const found = new Map<string, Moref>();
@@ -76,13 +79,16 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     return { ref: made, fresh: false };
   };
 
+  /** Destroys the folder, then the cluster's tag (and an owner's) once no object carries it any more. */
   const destroy = async (operation: string, folder: Moref): Promise<void> => {
+    const own = (await tagging.attachedTags(operation, [folder])).get(morefKey(folder)) ?? {};
     try {
       await vim.waitForTask(operation, await vim.destroy(operation, folder));
     } catch (error) {
       if (faultOf(error) !== 'ManagedObjectNotFound') throw error;
     }
     forget(folder);
+    await tagging.deleteUnused(operation, droppableOf(own), folder, existingObjects(vim, PAGE_SIZE));
   };
 
   return {

@@ -7,17 +7,22 @@
  * whose answer was lost, or that was cut short before tagging or powering on, is finished by the
  * next one instead of being repeated. Deleting powers off and destroys; a VM that is gone is done.
  *
+ * Only ownership keys are vSphere tags (ownership.ts); the machine tag is read from the VM name,
+ * and the creation time is the custom attribute `slipway.dev/created-at` set at the first create
+ * (else vSphere's own config.createDate). A deleted VM's cluster and owner tags go once nothing
+ * else carries them.
+ *
  * Phases: poweredOn is running. A VM of ours that is poweredOff or suspended was stopped by
  * someone after its create finished (a create powers its VM on before it returns), so it is failed.
  */
 import { invalidField } from '../http-errors';
-import { cloudTagKey } from '../tag-encoding';
 import { TAG, matchesTagQuery } from '../tags';
-import type { CloudMachine, MachineCreateRequest, MachinePhase, TagQuery } from '../types';
+import type { CanonicalTags, CloudMachine, MachineCreateRequest, MachinePhase, TagQuery } from '../types';
+import { customValuesOf, type CustomAttributes } from './custom-attributes';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { ClusterFolders } from './folders';
 import type { Inventory } from './inventory';
-import { MANAGEMENT_CATEGORY, decodeTags, encodeTags, tagWhereMissing } from './ownership';
+import { MANAGEMENT_CATEGORY, decodeTags, droppableOf, existingObjects, ownershipCloudTags, tagWhereMissing } from './ownership';
 import { SIZE_SYNTAX, machineSize, type MachineSize } from './sizes';
 import { morefKey, type CloudTags, type Tagging } from './tagging';
 import type { ObjectContent, Vim } from './vim';
@@ -37,32 +42,53 @@ export interface MachineDeps {
   readonly inventory: Inventory;
   readonly folders: ClusterFolders;
   readonly tagging: Tagging;
+  readonly attributes: CustomAttributes;
   readonly pageSize: number;
   /** Cloned when a machine's image is empty. */
   readonly defaultTemplate: string | undefined;
 }
 
 const PROVIDER_ID_PREFIX = 'vsphere://';
-const VM_PATHS = ['name', 'config.instanceUuid', 'runtime.powerState', 'guest.ipAddress'];
+const VM_PATHS = ['name', 'config.instanceUuid', 'config.createDate', 'customValue', 'runtime.powerState', 'guest.ipAddress'];
 /** A create also checks the size before it powers a VM on. */
 const CREATE_PATHS = [...VM_PATHS, 'config.hardware.numCPU', 'config.hardware.memoryMB'];
 /** vCenter 5.0 and later (VMware KB 2051649); these characters it does not escape (KB 2046088). */
 const MAX_VM_NAME = 80;
 const UNESCAPED_IN_NAMES = /[%&*$#@!\\/:?"<>|;']/;
 /** The tags a cluster folder made on a machine's first create gets: those of the cluster, not of the machine. */
-const CLUSTER_TAG_KEYS: readonly string[] = [TAG.management, TAG.cluster, TAG.createdAt];
-/** Tags whose values are minted per machine or per moment, so each would outlive its VM. */
-const PER_MACHINE_KEYS = [TAG.machine, TAG.createdAt] as const;
+const CLUSTER_TAG_KEYS: readonly string[] = [TAG.management, TAG.cluster];
+/** The custom attribute holding the creation time the workflow gave the machine. */
+export const CREATED_AT_ATTRIBUTE = TAG.createdAt;
 
 function phaseOf(powerState: string | undefined): MachinePhase {
   return powerState === 'poweredOn' ? 'running' : 'failed';
 }
 
-function toMachine(content: ObjectContent, cloudTags: CloudTags): CloudMachine | undefined {
+function isoTime(value: string | undefined): string | undefined {
+  const ms = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The canonical tags of a VM: its ownership tags, its machine name (the VM name less the
+ * cluster's `<infraId>-`), and its creation time (the attribute, else vSphere's config.createDate).
+ */
+function canonicalTagsOfVm(content: ObjectContent, cloudTags: CloudTags, createdAtKey: number | undefined): CanonicalTags {
+  const tags: Record<string, string> = { ...decodeTags(cloudTags) };
+  const name = text(content.props.get('name'));
+  const infraId = tags[TAG.cluster];
+  if (tags[TAG.machine] === undefined && name !== undefined && infraId !== undefined && name.startsWith(`${infraId}-`)) tags[TAG.machine] = name.slice(infraId.length + 1);
+  const recorded = createdAtKey === undefined ? undefined : customValuesOf(content.props.get('customValue')).get(createdAtKey);
+  const createdAt = recorded ?? tags[TAG.createdAt] ?? isoTime(text(content.props.get('config.createDate')));
+  if (createdAt !== undefined) tags[TAG.createdAt] = createdAt;
+  return tags;
+}
+
+function toMachine(content: ObjectContent, cloudTags: CloudTags, createdAtKey: number | undefined): CloudMachine | undefined {
   const instanceUuid = text(content.props.get('config.instanceUuid'));
   // A VM still being made has no config yet; it is reported once it has.
   if (!instanceUuid) return undefined;
-  const tags = decodeTags(cloudTags);
+  const tags = canonicalTagsOfVm(content, cloudTags, createdAtKey);
   const privateIp = text(content.props.get('guest.ipAddress'));
   const createdAt = tags[TAG.createdAt];
   return {
@@ -87,6 +113,7 @@ interface ValidCreate {
   readonly template: string;
   readonly tags: CloudTags;
   readonly folderTags: CloudTags;
+  readonly createdAt: string | undefined;
 }
 
 function validate(operation: string, request: MachineCreateRequest, defaultTemplate: string | undefined): ValidCreate {
@@ -99,11 +126,12 @@ function validate(operation: string, request: MachineCreateRequest, defaultTempl
   const template = request.image.trim() || defaultTemplate;
   if (!template) throw invalidField(CLOUD, operation, 'image', 'is empty and no default template is set (SLIPWAY_VSPHERE_TEMPLATE or the secret\'s template field): name the template to clone');
   const clusterTags = Object.fromEntries(Object.entries(request.tags).filter(([key]) => CLUSTER_TAG_KEYS.includes(key)));
-  return { size, template, tags: encodeTags(operation, request.tags), folderTags: encodeTags(operation, clusterTags) };
+  return { size, template, tags: ownershipCloudTags(operation, request.tags), folderTags: ownershipCloudTags(operation, clusterTags), createdAt: request.tags[TAG.createdAt] };
 }
 
 export function createMachineOperations(deps: MachineDeps): MachineOperations {
-  const { vim, inventory, folders, tagging, pageSize } = deps;
+  const { vim, inventory, folders, tagging, attributes, pageSize } = deps;
+  const createdAtKey = (operation: string): Promise<number | undefined> => attributes.findKey(operation, CREATED_AT_ATTRIBUTE);
 
   /** Starts a task and waits for it; a fault in `done` means the work was already done. */
   const runTask = async (operation: string, start: () => Promise<Moref>, done: readonly string[] = []): Promise<void> => {
@@ -143,19 +171,20 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
   const machineAt = async (operation: string, vm: Moref, ownedByFolder: boolean): Promise<CloudMachine | undefined> => {
     const content = await vim.retrieveOne(operation, vm, VM_PATHS);
     if (!content) return undefined;
-    const machine = toMachine(content, await tagsOf(operation, vm));
+    const machine = toMachine(content, await tagsOf(operation, vm), await createdAtKey(operation));
     if (!machine) return undefined;
     return ownedByFolder || machine.tags[TAG.management] !== undefined ? machine : undefined;
   };
 
   async function* machinesAmong(operation: string, vms: readonly Moref[], query: TagQuery): AsyncGenerator<CloudMachine> {
+    const key = vms.length > 0 ? await createdAtKey(operation) : undefined;
     for await (const page of vim.retrieve(operation, vms, { VirtualMachine: VM_PATHS }, pageSize)) {
       const tagsByVm = await tagging.attachedTags(
         operation,
         page.map((content) => content.obj),
       );
       for (const content of page) {
-        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {});
+        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {}, key);
         if (machine && machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
       }
     }
@@ -189,7 +218,13 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
         await runTask(operation, () => vim.powerOn(operation, vm), ['InvalidPowerState']);
         content = await vim.retrieveOne(operation, vm, VM_PATHS);
       }
-      const machine = content && toMachine(content, tags);
+      // The first create's creation time is the one a VM keeps, as its first tags were.
+      const key = valid.createdAt === undefined ? undefined : await attributes.ensureKey(operation, CREATED_AT_ATTRIBUTE);
+      if (content && key !== undefined && valid.createdAt !== undefined && !customValuesOf(content.props.get('customValue')).has(key)) {
+        await attributes.set(operation, vm, key, valid.createdAt);
+        content = await vim.retrieveOne(operation, vm, VM_PATHS);
+      }
+      const machine = content && toMachine(content, tags, key);
       if (!machine) throw retryableFailure(operation, `VM ${request.name} vanished or has no instance UUID yet`);
       return machine;
     },
@@ -210,7 +245,7 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
 
     async *listMachines(query) {
       const operation = 'list machines';
-      const objects = await tagging.objectsTagged(operation, encodeTags(operation, query), MANAGEMENT_CATEGORY);
+      const objects = await tagging.objectsTagged(operation, ownershipCloudTags(operation, query), MANAGEMENT_CATEGORY);
       yield* machinesAmong(
         operation,
         objects.filter((object) => object.type === 'VirtualMachine'),
@@ -227,12 +262,11 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
       const content = await vim.retrieveOne(operation, vm, ['runtime.powerState']);
       if (!content) return;
       const gone = ['ManagedObjectNotFound'];
-      // Read before the VM goes: its machine-name and created-at tags are removed with it once nothing else carries them.
+      // Read before the VM goes: its cluster and owner tags (and any machine-name or created-at tag from before those were attributes) are removed with it once nothing else carries them.
       const own = (await tagging.attachedTags(operation, [vm])).get(morefKey(vm)) ?? {};
       if (text(content.props.get('runtime.powerState')) !== 'poweredOff') await runTask(operation, () => vim.powerOff(operation, vm), [...gone, 'InvalidPowerState']);
       await runTask(operation, () => vim.destroy(operation, vm), gone);
-      const perMachine = Object.fromEntries(PER_MACHINE_KEYS.map((key) => cloudTagKey(CLOUD, key)).flatMap((category) => (own[category] !== undefined ? [[category, own[category]]] : [])));
-      await tagging.deleteUnused(operation, perMachine, vm);
+      await tagging.deleteUnused(operation, droppableOf(own), vm, existingObjects(vim, pageSize));
     },
   };
 }

@@ -16,6 +16,8 @@ export interface ServiceContent {
   readonly propertyCollector: Moref;
   readonly searchIndex: Moref;
   readonly sessionManager: Moref;
+  /** Custom attributes (vCenter has one; an ESXi host alone does not). */
+  readonly customFieldsManager: Moref | undefined;
 }
 
 export interface SoapClient {
@@ -88,7 +90,13 @@ export function createSoapClient(transport: HttpTransport, credentials: VsphereC
         if (!found) throw retryableFailure(operation, `the service content has no ${name}`);
         return found;
       };
-      return { rootFolder: ref('rootFolder'), propertyCollector: ref('propertyCollector'), searchIndex: ref('searchIndex'), sessionManager: ref('sessionManager') };
+      return {
+        rootFolder: ref('rootFolder'),
+        propertyCollector: ref('propertyCollector'),
+        searchIndex: ref('searchIndex'),
+        sessionManager: ref('sessionManager'),
+        customFieldsManager: morefOf(child(value, 'customFieldsManager')),
+      };
     });
 
   const login = async (operation: string): Promise<string> => {

@@ -23,9 +23,15 @@ export interface Tagging {
   attachedTags(operation: string, objects: readonly Moref[]): Promise<Map<string, Record<string, string>>>;
   /** The objects carrying every one of the tags; an empty query means any tag of `anyOfCategory`. */
   objectsTagged(operation: string, tags: CloudTags, anyOfCategory: string): Promise<Moref[]>;
-  /** Deletes those of the tags that no object but `gone` carries any more (one made per machine or timestamp would pile up otherwise). */
-  deleteUnused(operation: string, tags: CloudTags, gone: Moref): Promise<void>;
+  /**
+   * Deletes those of the tags that no object but `gone` carries any more. An association naming an
+   * object that no longer exists does not count (vcsim keeps those; vCenter drops them).
+   */
+  deleteUnused(operation: string, tags: CloudTags, gone: Moref, existing: ExistingObjects): Promise<void>;
 }
+
+/** The keys (morefKey) of those of the objects that still exist. */
+export type ExistingObjects = (operation: string, objects: readonly Moref[]) => Promise<ReadonlySet<string>>;
 
 interface TagInfo {
   readonly categoryId: string;
@@ -218,7 +224,7 @@ export function createTagging(rest: RestClient): Tagging {
       return result;
     },
 
-    async deleteUnused(operation, unused, gone) {
+    async deleteUnused(operation, unused, gone, existing) {
       const ids: string[] = [];
       for (const [category, name] of Object.entries(unused)) {
         const id = await findTag(operation, category, name);
@@ -226,8 +232,11 @@ export function createTagging(rest: RestClient): Tagging {
       }
       if (ids.length === 0) return;
       const byTag = await attachedObjects(operation, ids);
+      const others = new Map<string, Moref>();
+      for (const objects of byTag.values()) for (const object of objects) if (morefKey(object) !== morefKey(gone)) others.set(morefKey(object), object);
+      const live = others.size > 0 ? await existing(operation, [...others.values()]) : new Set<string>();
       for (const id of ids) {
-        if ((byTag.get(id) ?? []).some((object) => morefKey(object) !== morefKey(gone))) continue;
+        if ((byTag.get(id) ?? []).some((object) => live.has(morefKey(object)))) continue;
         await rest.call(operation, 'DELETE', idPath('tag', id));
         const info = tags.get(id);
         tags.delete(id);

@@ -1,7 +1,7 @@
 /** The REST API process. Settings come from the environment (services/common/config.ts). */
 import { Client, Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../common/config';
+import { connectRedis, connectTemporal, redisConnectionSettings, temporalConnectionSettings } from '../common/connections';
 import { createLogger } from '../common/logger';
 import { createProjection } from '../common/projection';
 import { loadApiToken } from './auth';
@@ -15,9 +15,9 @@ import { buildApiServer } from './server';
 const config = loadConfig();
 const logger = createLogger('api', config.logLevel);
 const token = await loadApiToken(config);
-const connection = await Connection.connect({ address: config.temporalAddress });
+const connection = await connectTemporal(temporalConnectionSettings(config.temporalAddress), (options) => Connection.connect(options));
 const temporal = new Client({ connection, namespace: config.temporalNamespace });
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+const redis = await connectRedis(redisConnectionSettings(config.redisUrl), { maxRetriesPerRequest: 2 }, (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 

@@ -5,8 +5,8 @@
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import { homeFiles, loadConfig } from '../common/config';
+import { connectRedis, connectTemporal, redisConnectionSettings, temporalConnectionSettings } from '../common/connections';
 import { createLogger } from '../common/logger';
 import { metricsRegistry, workflowsFinished } from '../common/metrics';
 import { createProjection } from '../common/projection';
@@ -27,11 +27,12 @@ Runtime.install({
   }),
 });
 
-const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const temporalSettings = temporalConnectionSettings(config.temporalAddress);
+const connection = await connectTemporal(temporalSettings, (options) => NativeConnection.connect(options));
 // The cloud observer's activities read their workflow by Query and start it by signal-with-start.
-const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const clientConnection = await connectTemporal(temporalSettings, (options) => Connection.connect(options));
 const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+const redis = await connectRedis(redisConnectionSettings(config.redisUrl), { maxRetriesPerRequest: 2 }, (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 

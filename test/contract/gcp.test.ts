@@ -11,6 +11,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpAdapter, gcpAdapterOptionsFrom, GCP_ENDPOINT_ENV, type GcpAdapterOptions } from '../../providers/gcp/adapter';
 import { operationIn } from '../../providers/gcp/instances';
+import { describeWithTags } from '../../providers/gcp/labels';
 import { cloudTagKey } from '../../providers/tag-encoding';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
@@ -217,6 +218,16 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(proxy.stats.requests - before).toBe(1);
   });
 
+  it('cuts off an answer larger than the limit instead of reading it all', async () => {
+    const limited = accessTokenAdapter(emulator, proxy.url, { maxResponseBytes: 512, pageSize: 5 });
+    await adapter.createMachine(request('labels-1', 'big-0'));
+    const error = await errorOf(collect(limited.listMachines({ [TAG.cluster]: 'labels-1' })));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/gcp list machines: the answer is larger than 512 bytes/);
+    // Within the limit, the same list is read.
+    expect((await collect(adapter.listMachines({ [TAG.cluster]: 'labels-1' }))).length).toBeGreaterThan(0);
+  });
+
   it('stops paging with an error when GCE hands back a page token it already gave', async () => {
     const looping = await startGceEmulator({ echoPageTokens: true, timings: { globalOperationMs: 50 } });
     try {
@@ -360,6 +371,7 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
       ['loadBalancer', 'net-1-api'],
       ['loadBalancer', 'net-1-api'],
       ['loadBalancer', 'net-1-api'],
+      ['loadBalancer', 'net-1-api'],
       ['dnsRecord', 'api.net-1.example.test.'],
       ['dnsRecord', 'net-1-dns'],
     ]);
@@ -369,7 +381,7 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(String((emulator.instance('net-1-m0')?.networkInterfaces as { network: string }[] | undefined)?.[0]?.network)).toMatch(/\/global\/networks\/net-1-net$/);
 
     const listed: CloudResource[] = await collect(adapter.listResources({ [TAG.management]: managementId, [TAG.cluster]: infraId }));
-    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
+    expect(listed.map((resource) => resource.kind)).toEqual(['machine', 'dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
 
     // The record, zone, load balancer and firewall go first; the network stays while the machine uses it, and GCE says so.
     const inUse = await errorOf(adapter.deleteClusterInfra(infraId));
@@ -457,9 +469,13 @@ describe('gcp adapter: the cluster API load balancer and its Cloud DNS record', 
     const base = `projects/${emulator.project}/regions/${emulator.region}`;
     expect(infra.resources.filter((resource) => resource.kind === 'loadBalancer').map((resource) => resource.id)).toEqual([
       `${base}/healthChecks/lb-1-api`,
+      `projects/${emulator.project}/zones/${emulator.zone}/instanceGroups/lb-1-api`,
       `${base}/backendServices/lb-1-api`,
       `${base}/forwardingRules/lb-1-api`,
     ]);
+    // The backend service's one backend is the cluster's instance group, in the cluster network.
+    expect(emulator.backendService('lb-1-api')?.backends).toEqual([{ group: `${emulator.url}/compute/v1/projects/${emulator.project}/zones/${emulator.zone}/instanceGroups/lb-1-api`, balancingMode: 'CONNECTION' }]);
+    expect(String(emulator.instanceGroup('lb-1-api')?.group.network)).toMatch(/\/global\/networks\/lb-1-net$/);
     for (const resource of infra.resources) expect(resource.tags).toMatchObject({ [TAG.cluster]: infraId, [TAG.management]: managementId });
 
     const rule = emulator.forwardingRule('lb-1-api');
@@ -485,15 +501,127 @@ describe('gcp adapter: the cluster API load balancer and its Cloud DNS record', 
     expect((await dnsGet('managedZones/lb-1-dns/rrsets?type=A')).data.rrsets).toHaveLength(1);
 
     const listed = await collect(adapter.listResources({ [TAG.cluster]: infraId }));
-    expect(listed.map((resource) => resource.kind)).toEqual(['dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
+    // In the order they can be deleted: the rule, the backend service, the instance group it names, the health check.
+    expect(listed.map((resource) => resource.kind)).toEqual(['dnsRecord', 'dnsRecord', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'loadBalancer', 'securityGroup', 'network']);
+    expect(listed.filter((resource) => resource.kind === 'loadBalancer').map((resource) => resource.id.split('/').at(-2))).toEqual(['forwardingRules', 'backendServices', 'instanceGroups', 'healthChecks']);
     // Without the cluster tag every zone and rule is read, page by page.
     expect((await collect(adapter.listResources({ [TAG.management]: managementId }))).filter((resource) => resource.tags[TAG.cluster] === infraId)).toHaveLength(listed.length);
 
     await adapter.deleteClusterInfra(infraId);
     expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
     expect(emulator.forwardingRule('lb-1-api')).toBeUndefined();
+    expect(emulator.instanceGroup('lb-1-api')).toBeUndefined();
     expect((await dnsGet('managedZones/lb-1-dns')).status).toBe(404);
     await adapter.deleteClusterInfra(infraId);
+  });
+
+  const machineRequest = (infraId: string, machineName: string, role: 'control-plane' | 'worker'): MachineCreateRequest => ({
+    name: `${infraId}-${machineName}`,
+    idempotencyToken: `${infraId}/${machineName}/token`,
+    role,
+    instanceType: 'e2-standard-4',
+    image: 'projects/rhcos-cloud/global/images/rhcos-416',
+    infraId,
+    tags: ownershipTags({ managementId, infraId, machineName, role, createdAt: '2026-11-25T07:40:12.345Z' }),
+  });
+
+  /** Straight to the emulator's instance groups through the SDK, past the adapter and the proxy. */
+  const groupsClient = async () => {
+    const { InstanceGroupsClient } = await import('@google-cloud/compute');
+    return new InstanceGroupsClient({ apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient });
+  };
+
+  it('registers control-plane machines in the instance group the backend service names, once however often the create is retried, and removes them before deleting them', async () => {
+    const infraId = 'tgt-1';
+    const group = 'tgt-1-api';
+    const members = () => emulator.instanceGroup(group)?.members;
+    // A control-plane machine before the group exists waits for the infrastructure.
+    const early = await errorOf(adapter.createMachine(machineRequest(infraId, 'master-0', 'control-plane')));
+    expect(early.kind).toBe('retryable');
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    await adapter.createMachine(machineRequest(infraId, 'master-0', 'control-plane'));
+    await adapter.createMachine(machineRequest(infraId, 'worker-0', 'worker'));
+    expect(members()).toEqual(['tgt-1-master-0']);
+    expect(emulator.instanceGroup(group)?.group.size).toBe(1);
+
+    // Creates whose answers are lost after GCE acted are retried until one answers; the machine joins once.
+    const lostBefore = proxy.stats.injected.resetAfter;
+    let made: CloudMachine | undefined;
+    for (let attempt = 0; attempt < 40 && made === undefined; attempt += 1) {
+      proxy.setRates({ resetAfter: attempt < 20 ? 0.5 : 0 });
+      try {
+        made = await adapter.createMachine(machineRequest(infraId, 'master-1', 'control-plane'));
+      } catch (error) {
+        if (!(error instanceof ProviderError) || (error.kind !== 'retryable' && error.kind !== 'notFound')) throw error;
+      } finally {
+        proxy.setRates({});
+      }
+    }
+    expect(proxy.stats.injected.resetAfter - lostBefore).toBeGreaterThan(0);
+    expect(members()).toEqual(['tgt-1-master-0', 'tgt-1-master-1']);
+    await adapter.createMachine(machineRequest(infraId, 'master-1', 'control-plane'));
+    expect(members()).toEqual(['tgt-1-master-0', 'tgt-1-master-1']);
+
+    // The group cannot go while the backend service names it, and adding a member twice is refused, as GCE does.
+    const client = await groupsClient();
+    try {
+      const project = emulator.project;
+      const zone = emulator.zone;
+      const inUse = await client.delete({ project, zone, instanceGroup: group }, { timeout: 5_000, retry: null }).then(() => undefined, (error: unknown) => error);
+      expect(String(inUse)).toMatch(/resourceInUseByAnotherResource|is already being used by/);
+      const twice = await client
+        .addInstances({ project, zone, instanceGroup: group, instanceGroupsAddInstancesRequestResource: { instances: [{ instance: `zones/${zone}/instances/tgt-1-master-0` }] } }, { timeout: 5_000, retry: null })
+        .then(() => undefined, (error: unknown) => error);
+      expect(String(twice)).toMatch(/is already a member of/);
+      const [listedMembers] = await client.listInstances({ project, zone, instanceGroup: group, instanceGroupsListInstancesRequestResource: { instanceState: 'ALL' } }, { timeout: 5_000, retry: null, autoPaginate: false });
+      expect(listedMembers.map((member) => member.instance?.split('/').at(-1)).sort()).toEqual(['tgt-1-master-0', 'tgt-1-master-1']);
+    } finally {
+      await client.close();
+    }
+
+    // Deleting a control-plane machine takes it out of the group first: it is gone from the group while the instance still stops.
+    await adapter.deleteMachine(`gce://${emulator.project}/${emulator.zone}/tgt-1-master-0`);
+    expect(members()).toEqual(['tgt-1-master-1']);
+    expect(emulator.instance('tgt-1-master-0')?.status).toMatch(/STOPPING|TERMINATED/);
+    await adapter.deleteMachine(`gce://${emulator.project}/${emulator.zone}/tgt-1-master-0`);
+
+    // Teardown: machines, then the load balancer (the group after the backend service that names it), then the network.
+    for (const name of ['tgt-1-master-1', 'tgt-1-worker-0']) await adapter.deleteMachine(`gce://${emulator.project}/${emulator.zone}/${name}`);
+    expect(members()).toEqual([]);
+    for (const name of ['tgt-1-master-0', 'tgt-1-master-1', 'tgt-1-worker-0']) await eventually(async () => emulator.instance(name), (instance) => instance === undefined);
+    await adapter.deleteClusterInfra(infraId);
+    expect(emulator.instanceGroup(group)).toBeUndefined();
+    expect(await collect(adapter.listResources({ [TAG.cluster]: infraId }))).toEqual([]);
+  });
+
+  it('gives a backend service found without the instance group (made before groups were) its backend, by a patch with its fingerprint; a stale fingerprint is 412 conditionNotMet', async () => {
+    const infraId = 'lb-3';
+    const { RegionBackendServicesClient, RegionHealthChecksClient } = await import('@google-cloud/compute');
+    const sdk = { apiEndpoint: emulator.host, port: emulator.port, protocol: 'http', fallback: true, authClient };
+    const services = new RegionBackendServicesClient(sdk);
+    const checks = new RegionHealthChecksClient(sdk);
+    const call = { timeout: 5_000, retry: null };
+    const project = emulator.project;
+    const region = emulator.region;
+    const tags = { ...infraRequest(infraId).tags, [TAG.cluster]: infraId };
+    try {
+      // What an earlier Slipway made: the cluster's health check and a backend service with no backends.
+      await checks.insert({ project, region, healthCheckResource: { name: 'lb-3-api', type: 'TCP', tcpHealthCheck: { port: 6443 }, description: describeWithTags('test', 'earlier', tags) } }, call);
+      await eventually(async () => (await checks.get({ project, region, healthCheck: 'lb-3-api' }, call).then(() => services.insert({ project, region, backendServiceResource: { name: 'lb-3-api', loadBalancingScheme: 'INTERNAL', protocol: 'TCP', healthChecks: [`regions/${region}/healthChecks/lb-3-api`], description: describeWithTags('test', 'earlier', tags) } }, call)).then(() => true, () => false)), (made) => made);
+      const [before] = await eventually(async () => services.get({ project, region, backendService: 'lb-3-api' }, call), () => true);
+      expect(before.backends ?? []).toEqual([]);
+
+      await adapter.ensureClusterInfra(infraRequest(infraId));
+      expect((emulator.backendService('lb-3-api')?.backends as { group: string }[] | undefined)?.map((backend) => backend.group.split('/').at(-1))).toEqual(['lb-3-api']);
+      const stale = await services.patch({ project, region, backendService: 'lb-3-api', backendServiceResource: { sessionAffinity: 'NONE', fingerprint: before.fingerprint ?? '' } }, call).then(() => undefined, (error: unknown) => error);
+      expect(String(stale)).toMatch(/fingerprint does not match/);
+    } finally {
+      await services.close();
+      await checks.close();
+    }
+    await adapter.deleteClusterInfra(infraId);
+    expect(emulator.instanceGroup('lb-3-api')).toBeUndefined();
+    expect(emulator.backendService('lb-3-api')).toBeUndefined();
   });
 
   it('finds what an attempt whose answers were lost made, and re-points a record that holds another address', async () => {
@@ -518,7 +646,8 @@ describe('gcp adapter: the cluster API load balancer and its Cloud DNS record', 
         proxy.setRates({});
       }
     }
-    expect(infra?.resources).toHaveLength(7);
+    expect(infra?.resources).toHaveLength(8);
+    expect(emulator.backendService('lb-2-api')?.backends).toHaveLength(1);
     expect(proxy.stats.injected.resetAfter - lostBefore).toBeGreaterThan(3);
     const address = String(emulator.forwardingRule('lb-2-api')?.IPAddress);
     expect((await dnsGet('managedZones/lb-2-dns/rrsets/api.lb-2.example.test./A')).data.rrdatas).toEqual([address]);

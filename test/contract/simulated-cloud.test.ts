@@ -58,7 +58,7 @@ it('keeps its state across a restart, and boots then terminates machines after t
 it('refuses a wrong API key, and enforces its machine quota', async () => {
   const cloud = await startSimulatedCloud({ statePath: join(dir, 'quota.db'), bootMs: 0, deleteMs: 0, maxMachines: 1 });
   const wrongKey = createSimulatedAdapter({ baseUrl: cloud.url, apiKey: 'not-the-key' });
-  await expect(wrongKey.describeMachine('x')).rejects.toMatchObject({ kind: 'invalid' });
+  await expect(wrongKey.describeMachine('x')).rejects.toMatchObject({ kind: 'credentials' });
   const adapter = createSimulatedAdapter({ baseUrl: cloud.url, apiKey: cloud.apiKey });
   await adapter.createMachine(machine('one'));
   await expect(adapter.createMachine(machine('two'))).rejects.toMatchObject({ kind: 'quota' });

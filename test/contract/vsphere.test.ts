@@ -15,6 +15,7 @@ import { ProviderError, type MachineCreateRequest, type ProviderAdapter } from '
 import { createVsphereAdapter, VCSIM_PLACEMENT, type VsphereAdapterOptions } from '../../providers/vsphere/adapter';
 import { createHttpTransport, type HttpTransport } from '../../providers/vsphere/http';
 import { createRestClient, type RestClient } from '../../providers/vsphere/rest';
+import { customValuesOf } from '../../providers/vsphere/custom-attributes';
 import { createSoapClient } from '../../providers/vsphere/soap';
 import { createVim, type Vim } from '../../providers/vsphere/vim';
 import { text, type Moref } from '../../providers/vsphere/xml';
@@ -174,47 +175,63 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect(named.providerId).not.toBe(machine.providerId);
   });
 
-  it('writes the ownership tags as vSphere tags, one SINGLE category per key for VMs and folders', async () => {
-    const wanted = request('tags-1', 'm0');
-    await adapter.createMachine(wanted);
+  it('writes only the ownership keys as vSphere tags (one SINGLE category per key); the machine name is the VM name, its creation time a custom attribute', async () => {
+    const wanted = request('tags-1', 'm0', { tags: { ...request('tags-1', 'm0').tags, [TAG.createdAt]: '2026-11-25T07:07:07.007Z' } });
+    const made = await adapter.createMachine(wanted);
     const vm = await find('/DC0/vm/tags-1/tags-1-m0');
     const folder = await find('/DC0/vm/tags-1');
     if (!vm || !folder) throw new Error('the VM or its folder is missing');
-    expect(await vsphereTags(vm)).toEqual(TAG_ENCODINGS.vsphere.encode(wanted.tags));
-    expect(await vsphereTags(folder)).toEqual(TAG_ENCODINGS.vsphere.encode({ [TAG.management]: managementId, [TAG.cluster]: 'tags-1', [TAG.createdAt]: wanted.tags[TAG.createdAt] ?? '' }));
+    expect(await vsphereTags(vm)).toEqual(TAG_ENCODINGS.vsphere.encode({ [TAG.management]: managementId, [TAG.cluster]: 'tags-1', [TAG.role]: 'worker' }));
+    expect(await vsphereTags(folder)).toEqual(TAG_ENCODINGS.vsphere.encode({ [TAG.management]: managementId, [TAG.cluster]: 'tags-1' }));
     const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
     const categories = await Promise.all(categoryIds.map(async (id) => (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string; cardinality: string; associable_types: string[] }));
     const ours = categories.filter((category) => category.name.startsWith('slipway.dev_'));
-    expect(ours.map((category) => category.name).sort()).toEqual(['slipway.dev_cluster', 'slipway.dev_created-at', 'slipway.dev_machine', 'slipway.dev_management', 'slipway.dev_role']);
+    expect(ours.map((category) => category.name).sort()).toEqual(['slipway.dev_cluster', 'slipway.dev_management', 'slipway.dev_role']);
     for (const category of ours) {
       expect(category.cardinality).toBe('SINGLE');
       expect([...category.associable_types].sort()).toEqual(['Folder', 'VirtualMachine']);
     }
+    // The canonical tags still read back whole: the machine from the VM name, the time from the attribute.
+    expect(made.tags).toEqual(wanted.tags);
+    expect(made.createdAt).toBe('2026-11-25T07:07:07.007Z');
+    expect((await adapter.describeMachine('tags-1-m0'))?.tags).toEqual(wanted.tags);
+    expect(await collect(adapter.listMachines({ [TAG.machine]: 'm0', [TAG.cluster]: 'tags-1' }))).toEqual([expect.objectContaining({ name: 'tags-1-m0' })]);
+    const content = await direct.retrieveOne('inspect', vm, ['customValue']);
+    expect([...customValuesOf(content?.props.get('customValue')).values()]).toEqual(['2026-11-25T07:07:07.007Z']);
   });
 
-  it('removes a deleted machine\'s own machine-name and created-at tags once nothing else carries them', async () => {
-    const tagNames = async (category: string): Promise<string[]> => {
+  it('mints no tag per machine or per moment: creating and deleting machines leaves the tag count as it was, and a deleted cluster takes its tag along', async () => {
+    const allTags = async (): Promise<string[]> => {
       const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
+      const names: string[] = [];
       for (const id of categoryIds) {
-        const found = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
-        if (found.name !== category) continue;
+        const category = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
         const tagIds = (await directRest.call('inspect', 'POST', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}?~action=list-tags-for-category`)) as string[];
-        return Promise.all(tagIds.map(async (tagId) => ((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name));
+        for (const tagId of tagIds) names.push(`${category.name}=${((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name}`);
       }
-      return [];
+      return names.sort();
     };
     await adapter.ensureClusterInfra(infraRequest('prune-1'));
     const kept = await adapter.createMachine(request('prune-1', 'shared-m0'));
-    const createdAt = '2026-11-25T09:09:09.009Z';
-    const doomed = await adapter.createMachine(request('prune-1', 'prune-only-m7', { tags: { ...request('prune-1', 'prune-only-m7').tags, [TAG.createdAt]: createdAt } }));
-    expect(await tagNames('slipway.dev_machine')).toContain('prune-only-m7');
-    expect(await tagNames('slipway.dev_created-at')).toContain(createdAt);
-    await adapter.deleteMachine(doomed.providerId);
-    expect(await tagNames('slipway.dev_machine')).not.toContain('prune-only-m7');
-    expect(await tagNames('slipway.dev_created-at')).not.toContain(createdAt);
-    // Tags other objects still carry stay.
-    expect(await tagNames('slipway.dev_machine')).toContain('shared-m0');
+    const before = await allTags();
+    expect(before).toContain('slipway.dev_cluster=prune-1');
+    for (let round = 0; round < 3; round += 1) {
+      const made = await Promise.all(
+        [0, 1, 2, 3].map((index) =>
+          adapter.createMachine(request('prune-1', `r${round}-m${index}`, { role: index === 0 ? 'control-plane' : 'worker', tags: { ...ownershipTags({ managementId, infraId: 'prune-1', machineName: `r${round}-m${index}`, role: index === 0 ? 'control-plane' : 'worker', createdAt: new Date(Date.UTC(2026, 10, 25, 9, round, index)).toISOString() }) } })),
+        ),
+      );
+      for (const machine of made) await adapter.deleteMachine(machine.providerId);
+    }
+    // The control-plane role is one tag for every control-plane machine, made once; nothing else is new.
+    expect((await allTags()).filter((tag) => !before.includes(tag))).toEqual(['slipway.dev_role=control-plane']);
     expect((await adapter.describeMachine(kept.name))?.tags[TAG.machine]).toBe('shared-m0');
+
+    // The cluster's tag goes with the last object that carries it: its last machine, then its folder.
+    await adapter.deleteMachine(kept.providerId);
+    expect(await allTags()).toContain('slipway.dev_cluster=prune-1');
+    await adapter.deleteClusterInfra('prune-1');
+    expect(await allTags()).not.toContain('slipway.dev_cluster=prune-1');
   });
 
   it('deleteClusterInfra leaves a folder of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {

@@ -5,7 +5,7 @@
  * in the simulated cloud, and Ctrl-C leaving no process and no port behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +20,13 @@ let home: string;
 let ports: Record<'api' | 'temporal' | 'ui' | 'redis' | 'simcloud' | 'metrics', number>;
 let stack: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
 
-function startDevStack() {
+function startDevStack(extraEnv: NodeJS.ProcessEnv = {}) {
   const args = ['--import', 'tsx', join(ROOT, 'infra/dev-stack.ts'), '--api-port', `${ports.api}`, '--temporal-port', `${ports.temporal}`, '--temporal-ui-port', `${ports.ui}`];
   args.push('--redis-port', `${ports.redis}`, '--simcloud-port', `${ports.simcloud}`, '--worker-metrics-port', `${ports.metrics}`);
   const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_SIM_BOOT_MS: '200', SLIPWAY_SIM_DELETE_MS: '100', SLIPWAY_LOG_LEVEL: 'warn' };
   delete env.TEMPORAL_ADDRESS;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -114,4 +114,25 @@ it('runs the README path: up, create the example cluster, restart, delete, Ctrl-
 
   expect(await stopDevStack()).toBe(0);
   for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
+});
+
+it('prints no Redis password and writes none to endpoints.json or its logs, when REDIS_URL holds one', { timeout: 180_000 }, async () => {
+  const password = 'dev-stack-redis-pw-9d4c2b7e';
+  const redisPort = await freePort();
+  const redis = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    const running = startDevStack({ REDIS_URL: `redis://:${password}@127.0.0.1:${redisPort}` });
+    stack = running;
+    await until('the stack to be up on a Redis with a password', () => stackIsUp(), Boolean);
+    expect(running.output()).toContain(`redis://:***@127.0.0.1:${redisPort}`);
+    const endpointsFile = await readFile(join(home, 'endpoints.json'), 'utf8');
+    expect((JSON.parse(endpointsFile) as { redis: string }).redis).toBe(`redis://:***@127.0.0.1:${redisPort}`);
+    expect(await stopDevStack()).toBe(0);
+    const logs = await Promise.all((await readdir(join(home, 'logs'))).map((file) => readFile(join(home, 'logs', file), 'utf8')));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const text of [running.output(), endpointsFile, ...logs]) expect(text).not.toContain(password);
+  } finally {
+    await stopDevStack();
+    redis.kill('SIGTERM');
+  }
 });

@@ -46,3 +46,17 @@ export function trustTestCa(ca: TestCa): void {
   const current = tls.getCACertificates('default');
   if (!current.includes(ca.caCert)) tls.setDefaultCACertificates([...current, ca.caCert]);
 }
+
+export interface ClientCertificate {
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/** A client certificate (extendedKeyUsage clientAuth) the CA signed, for mTLS; its files sit in the CA's directory. */
+export async function createClientCertificate(ca: TestCa, name: string): Promise<ClientCertificate> {
+  const path = (file: string): string => join(ca.dir, `${name}.${file}`);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', path('key'), '-out', path('csr')]);
+  await writeFile(path('ext'), 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', ['x509', '-req', '-in', path('csr'), '-CA', ca.caCertPath, '-CAkey', join(ca.dir, 'ca.key'), '-CAcreateserial', '-days', '2', '-extfile', path('ext'), '-out', path('crt')]);
+  return { certPath: path('crt'), keyPath: path('key') };
+}

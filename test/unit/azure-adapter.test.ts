@@ -233,3 +233,22 @@ describe('Azure adapter against an ARM whose links point elsewhere', () => {
     expect(error.message).toMatch(/handed back an address on https:\/\/127\.0\.0\.2:9, not on https:\/\/127\.0\.0\.1:\d+ where it was configured/);
   });
 });
+
+describe('Azure adapter against an ARM whose nextLink repeats', () => {
+  let looping: AzureTestCloud | undefined;
+  afterAll(async () => {
+    await looping?.stop();
+  });
+
+  it('stops paging with an error when ARM hands back a nextLink it already gave (the SDK follows links; each page carries its own)', async () => {
+    looping = await startAzureTestCloud({ pageSize: 1, echoNextLinks: true });
+    const adapter = createAzureAdapter({ ...looping.adapterOptions(), requestTimeoutMs: 5_000 });
+    await adapter.ensureClusterInfra(infraRequest('loop-w5x6y', 'mgmt-a'));
+    for (const name of ['w-0', 'w-1', 'w-2']) await adapter.createMachine(request('loop-w5x6y', name));
+    const machines = await failure(collect(adapter.listMachines({ [TAG.cluster]: 'loop-w5x6y' })));
+    expect(machines.kind).toBe('retryable');
+    expect(machines.message).toMatch(/azure list machines: the service handed back a page token it had already given, so paging stopped/);
+    const resources = await failure(collect(adapter.listResources({ [TAG.cluster]: 'loop-w5x6y' })));
+    expect(resources.message).toMatch(/handed back a page token it had already given/);
+  });
+});

@@ -60,6 +60,17 @@ export interface AzureArmEmulatorOptions {
   readonly behaviour?: Partial<EmulatorBehaviour>;
   /** Builds nextLink, Azure-AsyncOperation and Location URLs on this origin instead of the request's: a hostile or misconfigured ARM. */
   readonly linkOrigin?: string;
+  /** A faulty list: a page asked for with a $skiptoken answers with its own URL as nextLink, so a client following links would loop. */
+  readonly echoNextLinks?: boolean;
+}
+
+/** For echoNextLinks: a later page whose nextLink is the URL it was asked with. */
+function echoingNextLink(request: ArmRequest, result: ArmAnswer | ArmFailure): ArmAnswer | ArmFailure {
+  if (result instanceof ArmFailure || !request.query.has('$skiptoken')) return result;
+  const body = result.body;
+  if (typeof body !== 'object' || body === null || !('nextLink' in body)) return result;
+  const query = request.query.toString().replaceAll('%24', '$');
+  return { ...result, body: { ...body, nextLink: `${request.origin}${request.path}?${query}` } };
 }
 
 export interface AzureArmEmulator {
@@ -155,7 +166,8 @@ export async function startAzureArmEmulator(options: AzureArmEmulatorOptions): P
         });
       }
     }
-    return route(options.linkOrigin ? { ...request, origin: options.linkOrigin } : request, context, segments);
+    const routed = route(options.linkOrigin ? { ...request, origin: options.linkOrigin } : request, context, segments);
+    return options.echoNextLinks ? echoingNextLink(request, routed) : routed;
   };
 
   const server = https.createServer({ key: options.tls.key, cert: options.tls.cert }, (incoming, response) => {

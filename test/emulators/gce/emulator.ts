@@ -10,6 +10,9 @@
  *   firewalls.insert / get / delete / list   /compute/v1/projects/{p}/global/firewalls[/{name}]
  *   regionHealthChecks, regionBackendServices, forwardingRules: insert / get / delete / list
  *                                            /compute/v1/projects/{p}/regions/{r}/{healthChecks|backendServices|forwardingRules}[/{name}]
+ *   instanceGroups.insert / get / delete / list / addInstances / removeInstances / listInstances
+ *                                            /compute/v1/projects/{p}/zones/{z}/instanceGroups[/{name}[/{method}]]
+ *   regionBackendServices.patch              PATCH /compute/v1/projects/{p}/regions/{r}/backendServices/{name}
  *   regionOperations.get / wait              GET /compute/v1/projects/{p}/regions/{r}/operations/{op}, POST .../{op}/wait
  *   Cloud DNS v1 managedZones and resourceRecordSets (create / get / delete / list)
  *                                            /dns/v1/projects/{p}/managedZones[/{zone}[/rrsets[/{name}/{type}]]]
@@ -17,7 +20,7 @@
  * the Operation resource (PENDING, RUNNING, DONE; error.errors[].code; httpErrorStatusCode),
  * `requestId` idempotency, the list `filter` syntax, `maxResults` and `pageToken` paging, labels
  * and their character rules, GCE's JSON error body with its reasons, and the bearer check.
- * See instances.ts, networks.ts, regional.ts, dns.ts, operations.ts, filter.ts, paging.ts and auth.ts for each part.
+ * See instances.ts, instance-groups.ts, networks.ts, regional.ts, dns.ts, operations.ts, filter.ts, paging.ts and auth.ts for each part.
  *
  * What it does not have: disks, images, machine types and subnetworks as resources of their own
  * (references to them are checked for shape only, unless a test lists the names that exist),
@@ -32,6 +35,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { BearerCheck, DNS_AUDIENCE, type ServiceAccountPublicKey } from './auth';
 import type { ProjectContext, Timings } from './context';
 import { GceFailure, failureAnswer, failures, json, readJsonBody, send, sleep, type GceAnswer, type GceRequest } from './http';
+import { InstanceGroups } from './instance-groups';
 import { Instances } from './instances';
 import { CloudDns } from './dns';
 import { GlobalResources } from './networks';
@@ -78,6 +82,10 @@ export interface GceEmulator {
   readonly accessToken: string;
   /** The forwarding rule as GCE would render it now, or undefined when there is none. */
   forwardingRule(name: string): Record<string, unknown> | undefined;
+  /** The instance group as GCE would render it now, with its members' names (sorted), or undefined when there is none. */
+  instanceGroup(name: string, zone?: string): { readonly group: Record<string, unknown>; readonly members: readonly string[] } | undefined;
+  /** The backend service as GCE would render it now, or undefined when there is none. */
+  backendService(name: string): Record<string, unknown> | undefined;
   /** The instance as GCE would render it now (no bearer check, no faults), or undefined when there is none. */
   instance(name: string, zone?: string): Record<string, unknown> | undefined;
   setInstanceQuota(quota: number): void;
@@ -129,7 +137,8 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
     images: options.images ? new Set(options.images) : undefined,
     exhaustedMachineTypes: new Set(options.exhaustedMachineTypes ?? []),
   });
-  const regional = new RegionalResources(context, globals);
+  const groups = new InstanceGroups(context, globals, instances);
+  const regional = new RegionalResources(context, globals, groups);
   const dns = new CloudDns(context, globals);
   const bearer = new BearerCheck(accessTokens, options.serviceAccounts ?? [], now);
   const waitHoldMs = options.waitHoldMs ?? 120_000;
@@ -153,11 +162,11 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
       method: incoming.method ?? 'GET',
       segments,
       query: url.searchParams,
-      body: incoming.method === 'POST' ? await readJsonBody(incoming) : undefined,
+      body: incoming.method === 'POST' || incoming.method === 'PATCH' ? await readJsonBody(incoming) : undefined,
       origin: `http://${incoming.headers.host ?? '127.0.0.1'}`,
       closed,
     };
-    const routed = operationsRoute(context, waitHoldMs, request) ?? instances.route(request) ?? globals.route(request) ?? regional.route(request);
+    const routed = operationsRoute(context, waitHoldMs, request) ?? instances.route(request) ?? groups.route(request) ?? globals.route(request) ?? regional.route(request);
     if (routed === undefined) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
     return routed;
   };
@@ -197,7 +206,9 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
     region,
     zone: firstZone,
     accessToken: accessTokens[0] ?? '',
-    forwardingRule: (name) => regional.peekForwardingRule(name, `http://127.0.0.1:${port}`),
+    forwardingRule: (name) => regional.peek('forwardingRules', name, `http://127.0.0.1:${port}`),
+    instanceGroup: (name, zone = firstZone) => groups.peek(zone, name, `http://127.0.0.1:${port}`),
+    backendService: (name) => regional.peek('backendServices', name, `http://127.0.0.1:${port}`),
     instance: (name, zone = firstZone) => instances.peek(zone, name, `http://127.0.0.1:${port}`),
     setInstanceQuota(quota) {
       instances.limits.instanceQuota = quota;

@@ -315,6 +315,13 @@ export class Instances {
     });
   }
 
+  /** An instance that is not gone, as an instance group sees it: its id (a new instance of the same name has another), network and status. */
+  live(zone: string, name: string): { readonly id: string; readonly networkName: string; readonly status: InstanceStatus } | undefined {
+    const record = this.find(zone, name);
+    const status = record ? this.status(record) : undefined;
+    return record && status ? { id: record.id, networkName: record.networkName, status } : undefined;
+  }
+
   /** What a test may look at directly: the stored instance as GCE would render it, or undefined. */
   peek(zone: string, name: string, origin: string): Record<string, unknown> | undefined {
     const record = this.find(zone, name);

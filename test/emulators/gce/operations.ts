@@ -14,6 +14,9 @@ import { GceFailure, gceTimestamp } from './http';
 
 export type OperationStatus = 'PENDING' | 'RUNNING' | 'DONE';
 
+/** The method that started the operation, as GCE names it in operationType. */
+export type OperationType = 'insert' | 'delete' | 'patch' | 'addInstances' | 'removeInstances';
+
 export interface OperationFailure {
   readonly code: string;
   readonly message: string;
@@ -26,7 +29,7 @@ export interface OperationRecord {
   readonly name: string;
   /** `zones/<zone>`, `regions/<region>` or `global`: where the operation lives, and where requestIds are scoped. */
   readonly scope: string;
-  readonly operationType: 'insert' | 'delete';
+  readonly operationType: OperationType;
   /** Relative to the API root: projects/<p>/zones/<z>/instances/<name>. */
   readonly targetPath: string;
   readonly targetId: string;
@@ -39,7 +42,7 @@ export interface OperationRecord {
 
 export interface OperationStart {
   readonly scope: string;
-  readonly operationType: 'insert' | 'delete';
+  readonly operationType: OperationType;
   readonly targetPath: string;
   readonly targetId: string;
   readonly requestId: string | undefined;

@@ -9,18 +9,26 @@
  * needs exactly one regional health check; an INTERNAL forwarding rule needs a network (auto-mode
  * here, so no subnetwork is asked for), a backend service, and gets an `IPAddress` from the
  * region's subnetwork range (10.128.0.0/20), taken from the top so it never meets an instance's.
- * A resource is usable once its insert operation is DONE; one that another uses cannot be
- * deleted (resourceInUseByAnotherResource), and a forwarding rule keeps its network in use.
+ * A backend service's `backends` name zonal instance groups (instance-groups.ts) that must exist,
+ * be in its network, and balance by CONNECTION when it is INTERNAL; regionBackendServices.patch
+ * changes them, checking the fingerprint. A resource is usable once its insert operation is DONE;
+ * one that another uses cannot be deleted (resourceInUseByAnotherResource): a health check or
+ * instance group while a backend service names it, a backend service while a rule does, and a
+ * forwarding rule or backend service keeps its network in use.
  */
 import { createHash } from 'node:crypto';
 import { GceFailure, failures, gceTimestamp, isRecord, json, stringField, type GceAnswer, type GceRequest } from './http';
 import { apiBase, checkName, referencedName, type ProjectContext } from './context';
 import { compileFilter } from './filter';
+import type { InstanceGroups } from './instance-groups';
 import type { GlobalResources } from './networks';
 import { newResourceId, requestIdOf } from './operations';
 import { pageOf } from './paging';
 
 type RegionalKind = 'healthChecks' | 'backendServices' | 'forwardingRules';
+/** What a regional resource can refer to; an instance group's name is `zone/name`. */
+type UsedKind = RegionalKind | 'networks' | 'instanceGroups';
+type Uses = readonly { readonly kind: UsedKind; readonly name: string }[];
 
 interface RegionalRecord {
   readonly kind: RegionalKind;
@@ -30,9 +38,11 @@ interface RegionalRecord {
   readonly readyAt: number;
   deleteRequestedAt?: number;
   goneAt?: number;
-  readonly fields: Readonly<Record<string, unknown>>;
-  /** Names of what this one refers to: a backend service's health check, a rule's backend service and network. */
-  readonly uses: readonly { readonly kind: RegionalKind | 'networks'; readonly name: string }[];
+  /** A patch replaces what it names; the fingerprint changes with every change. */
+  fields: Readonly<Record<string, unknown>>;
+  /** Names of what this one refers to: a backend service's health check, network and backend groups, a rule's backend service and network. */
+  uses: Uses;
+  version: number;
   readonly ipAddress?: string;
 }
 
@@ -54,8 +64,10 @@ export class RegionalResources {
   constructor(
     private readonly context: ProjectContext,
     private readonly globals: GlobalResources,
+    private readonly groups: InstanceGroups,
   ) {
     globals.setNetworkUse({ instancesUsing: (network) => this.users('networks', network) });
+    groups.setGroupUse((key) => this.users('instanceGroups', key));
   }
 
   private path(kind: RegionalKind, name: string): string {
@@ -71,7 +83,7 @@ export class RegionalResources {
     return this.records[kind].get(name);
   }
 
-  private users(kind: RegionalKind | 'networks', name: string): string[] {
+  private users(kind: UsedKind, name: string): string[] {
     return KINDS.flatMap((candidate) =>
       [...this.records[candidate].values()].filter((record) => this.visible(record) && record.uses.some((use) => use.kind === kind && use.name === name)).map((record) => this.path(candidate, record.name)),
     );
@@ -95,7 +107,29 @@ export class RegionalResources {
     }
   }
 
-  private checked(kind: RegionalKind, body: Record<string, unknown>): { uses: RegionalRecord['uses']; ipAddress?: string } {
+  /** A backend service's `backends`: each an instance group that exists, in the service's network; CONNECTION balancing for an internal one. */
+  private backendGroups(body: Record<string, unknown>, scheme: string, network: string | undefined): Uses {
+    if (body.backends === undefined || body.backends === null) return [];
+    if (!Array.isArray(body.backends)) throw failures.invalid('resource.backends', String(body.backends), 'Must be a list of backends.');
+    const seen = new Set<string>();
+    return body.backends.map((backend, index) => {
+      const field = `resource.backends[${index}]`;
+      const group = isRecord(backend) ? stringField(backend, 'group') : undefined;
+      if (group === undefined || group === '') throw failures.required(`${field}.group`);
+      const key = this.groups.usable(`${field}.group`, group);
+      if (seen.has(key)) throw failures.invalid(`${field}.group`, group, 'Duplicate backend group.');
+      seen.add(key);
+      const mode = isRecord(backend) ? (stringField(backend, 'balancingMode') ?? 'CONNECTION') : 'CONNECTION';
+      if (scheme === 'INTERNAL' && mode !== 'CONNECTION') throw failures.invalid(`${field}.balancingMode`, mode, 'Balancing mode must be CONNECTION for an INTERNAL backend service.');
+      const groupNetwork = this.groups.networkOf(key);
+      if (scheme === 'INTERNAL' && network !== undefined && groupNetwork !== undefined && groupNetwork !== network) {
+        throw failures.invalid(`${field}.group`, group, `The instance group is in network '${groupNetwork}', not in the backend service's network '${network}'.`);
+      }
+      return { kind: 'instanceGroups' as const, name: key };
+    });
+  }
+
+  private checked(kind: RegionalKind, body: Record<string, unknown>): { uses: Uses; ipAddress?: string } {
     if (kind === 'healthChecks') {
       const type = stringField(body, 'type');
       if (type === undefined) throw failures.required('resource.type');
@@ -107,14 +141,16 @@ export class RegionalResources {
     if (kind === 'backendServices') {
       const checks = Array.isArray(body.healthChecks) ? body.healthChecks : [];
       if (scheme === 'INTERNAL' && checks.length !== 1) throw failures.invalid('resource.healthChecks', String(checks.length), 'Backend services of an internal load balancer need exactly one regional health check.');
-      const uses = checks.map((check, index) => ({ kind: 'healthChecks' as const, name: this.usable(`resource.healthChecks[${index}]`, 'healthChecks', String(check)) }));
+      const uses: Uses = checks.map((check, index) => ({ kind: 'healthChecks' as const, name: this.usable(`resource.healthChecks[${index}]`, 'healthChecks', String(check)) }));
       const network = stringField(body, 'network');
-      return { uses: network === undefined ? uses : [...uses, { kind: 'networks', name: this.globals.usableNetwork('resource.network', network) }] };
+      const networkName = network === undefined ? undefined : this.globals.usableNetwork('resource.network', network);
+      const backends = this.backendGroups(body, scheme, networkName);
+      return { uses: [...uses, ...(networkName === undefined ? [] : [{ kind: 'networks' as const, name: networkName }]), ...backends] };
     }
     this.checkLabels(body);
     const backend = stringField(body, 'backendService');
     if (backend === undefined) throw failures.required('resource.backendService');
-    const uses: { kind: RegionalKind | 'networks'; name: string }[] = [{ kind: 'backendServices', name: this.usable('resource.backendService', 'backendServices', backend) }];
+    const uses: { kind: UsedKind; name: string }[] = [{ kind: 'backendServices', name: this.usable('resource.backendService', 'backendServices', backend) }];
     if (scheme === 'INTERNAL') {
       uses.push({ kind: 'networks', name: this.globals.usableNetwork('resource.network', stringField(body, 'network') ?? 'global/networks/default') });
     }
@@ -147,6 +183,14 @@ export class RegionalResources {
     }
     if (record.kind === 'backendServices') {
       const network = link('networks');
+      const given = Array.isArray(fields.backends) ? fields.backends : [];
+      const backends = record.uses
+        .filter((use) => use.kind === 'instanceGroups')
+        .map((use, index) => {
+          const backend: unknown = given[index];
+          const mode = isRecord(backend) ? (stringField(backend, 'balancingMode') ?? 'CONNECTION') : 'CONNECTION';
+          return { group: this.groups.link(origin, use.name), balancingMode: mode };
+        });
       return {
         kind: 'compute#backendService',
         ...common,
@@ -154,8 +198,9 @@ export class RegionalResources {
         protocol: fields.protocol ?? 'TCP',
         healthChecks: record.uses.filter((use) => use.kind === 'healthChecks').map((use) => `${regionLink}/healthChecks/${use.name}`),
         ...(network ? { network } : {}),
+        ...(backends.length > 0 ? { backends } : {}),
         sessionAffinity: fields.sessionAffinity ?? 'NONE',
-        fingerprint: createHash('sha256').update(record.id).digest('base64').slice(0, 12),
+        fingerprint: this.fingerprint(record),
       };
     }
     const labels = isRecord(fields.labels) ? fields.labels : {};
@@ -186,9 +231,42 @@ export class RegionalResources {
     const { uses, ipAddress } = this.checked(kind, body);
     if (this.find(kind, name)) throw failures.alreadyExists(this.path(kind, name));
     const createdAt = now();
-    const record: RegionalRecord = { kind, id: newResourceId(), name, createdAt, readyAt: createdAt + timings.globalOperationMs, fields: body, uses, ...(ipAddress !== undefined ? { ipAddress } : {}) };
+    const record: RegionalRecord = { kind, id: newResourceId(), name, createdAt, readyAt: createdAt + timings.globalOperationMs, fields: body, uses, version: 0, ...(ipAddress !== undefined ? { ipAddress } : {}) };
     this.records[kind].set(name, record);
     const operation = operations.start({ scope, operationType: 'insert', targetPath: this.path(kind, name), targetId: record.id, requestId, doneAt: record.readyAt });
+    return json(200, operations.render(operation, request.origin));
+  }
+
+  private fingerprint(record: RegionalRecord): string {
+    return createHash('sha256').update(`${record.id}/${record.version}`).digest('base64').slice(0, 12);
+  }
+
+  /**
+   * regionBackendServices.patch: the fields the body names replace the service's (its backends,
+   * most often); a `fingerprint` other than the current one is 412 conditionNotMet, as GCE's
+   * optimistic locking answers a patch made from a stale read.
+   */
+  private patch(kind: RegionalKind, name: string, request: GceRequest): GceAnswer {
+    const { operations, now, timings } = this.context;
+    const scope = `regions/${this.context.region}`;
+    const requestId = requestIdOf(request.query);
+    const replayed = operations.replay(scope, requestId);
+    if (replayed) return json(200, operations.render(replayed, request.origin));
+    if (kind !== 'backendServices') throw new GceFailure(405, 'httpMethodNotAllowed', `Method PATCH is not allowed on this resource.`);
+    const record = this.find(kind, name);
+    if (!record || record.deleteRequestedAt !== undefined) throw failures.notFound(this.path(kind, name));
+    if (now() < record.readyAt) throw failures.notReady(this.path(kind, name));
+    const body = isRecord(request.body) ? request.body : {};
+    const fingerprint = stringField(body, 'fingerprint');
+    if (fingerprint !== undefined && fingerprint !== this.fingerprint(record)) {
+      throw new GceFailure(412, 'conditionNotMet', `Supplied fingerprint does not match current metadata fingerprint.`);
+    }
+    if (body.name !== undefined && body.name !== name) throw failures.invalid('resource.name', String(body.name), 'The name of a resource cannot be changed.');
+    const merged = { ...record.fields, ...Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'fingerprint')) };
+    record.uses = this.checked(kind, merged).uses;
+    record.fields = merged;
+    record.version += 1;
+    const operation = operations.start({ scope, operationType: 'patch', targetPath: this.path(kind, name), targetId: record.id, requestId, doneAt: now() + timings.globalOperationMs });
     return json(200, operations.render(operation, request.origin));
   }
 
@@ -238,13 +316,14 @@ export class RegionalResources {
         return json(200, this.render(record, request.origin));
       }
       if (request.method === 'DELETE') return this.delete(collection, name, request);
+      if (request.method === 'PATCH') return this.patch(collection, name, request);
     }
     throw new GceFailure(405, 'httpMethodNotAllowed', `Method ${request.method} is not allowed on this resource.`);
   }
 
-  /** The forwarding rule as GCE would render it now, for tests. */
-  peekForwardingRule(name: string, origin: string): Record<string, unknown> | undefined {
-    const record = this.find('forwardingRules', name);
+  /** The resource as GCE would render it now, for tests. */
+  peek(kind: RegionalKind, name: string, origin: string): Record<string, unknown> | undefined {
+    const record = this.find(kind, name);
     return record ? this.render(record, origin) : undefined;
   }
 }
