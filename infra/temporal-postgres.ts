@@ -24,6 +24,8 @@ export interface TemporalOnPostgres {
   /** host:port of the frontend's gRPC endpoint. */
   readonly address: string;
   readonly home: string;
+  /** The server's process and PostgreSQL's postmaster, for benchmarks that measure what they cost. */
+  processIds(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -179,7 +181,11 @@ export async function startTemporalOnPostgres(options: { readonly logDir?: strin
       }
     };
     await waitFor('the Temporal server on PostgreSQL to serve the default namespace', namespaceReady, 90_000, () => (server?.child.exitCode === null ? undefined : `the Temporal server exited; see ${join(logDir, 'temporal-server.log')}`));
-    return { address, home, stop };
+    const processIds = async () => {
+      const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      return [server?.child.pid, postmaster].filter((pid): pid is number => typeof pid === 'number' && pid > 0);
+    };
+    return { address, home, processIds, stop };
   } catch (error) {
     // The log goes with the home directory: keep its end in the error.
     const log = await readFile(join(logDir, 'temporal-server.log'), 'utf8').catch(() => '');

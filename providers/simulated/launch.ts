@@ -27,6 +27,8 @@ export interface SimulatedCloudOptions {
 
 export interface RunningSimulatedCloud {
   readonly url: string;
+  /** The cloud's process, for benchmarks that measure what it costs. */
+  readonly pid: number | undefined;
   readonly apiKey: string | undefined;
   stop(): Promise<void>;
   kill(): void;
@@ -73,6 +75,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions): Promi
 
   return {
     url,
+    pid: child.pid,
     apiKey,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

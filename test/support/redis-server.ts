@@ -6,6 +6,7 @@ export { freePort };
 
 export interface RunningRedis {
   readonly url: string;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,6 +38,7 @@ export async function startRedisServer(binary = process.env.REDIS_SERVER ?? 'red
   }
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
