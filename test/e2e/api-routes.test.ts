@@ -117,6 +117,8 @@ describe('ClusterDeployment routes', () => {
     expectProblem(await call('GET', `${CDS}?watch=true`, { headers: { 'last-event-id': 'not-a-version' } }), 400, /^headers\.last-event-id$/);
     expectProblem(await call('GET', `${CDS}?labelSelector=%3D%3D`), 400, /^query\.labelSelector$/);
     expectProblem(await call('GET', CDS, { token: false }), 401);
+    // A path that cannot be decoded is a problem too, not Fastify's own error body.
+    expectProblem(await call('GET', '/apis/slipway.dev/v1alpha1/namespaces/%E0%A4%A/clusterdeployments'), 400);
   });
 
   it('watches as Server-Sent Events, and answers 410 for a resourceVersion it cannot serve', async () => {
@@ -235,6 +237,7 @@ describe('MachineDeployment routes', () => {
     expectProblem(await call('PATCH', `${BAD_NS}/machinedeployments/${MD}/machines/${machine}`, { body: { metadata: { annotations: {} } } }), 400, /^path\.namespace$/);
     expectProblem(await call('DELETE', `${MDS}/${MD}/machines/no-such-machine`), 422, /names/);
     expectProblem(await call('DELETE', `${MDS}/no-such-object/machines/${machine}`), 404);
+    expectProblem(await call('DELETE', `${MDS}/${MD}/machines/${machine}`, { raw: '<m/>', contentType: 'application/xml' }), 415);
     expectProblem(await call('DELETE', `${BAD_NS}/machinedeployments/${MD}/machines/${machine}`), 400, /^path\.namespace$/);
     expect((await call('DELETE', `${MDS}/${MD}/machines/${machine}`)).status).toBe(202);
     const replaced = await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md) && !(answer.body as Md).status?.machines?.some((item) => item.name === machine));

@@ -118,3 +118,37 @@ describe('declared routes', () => {
     }
   });
 });
+
+describe('parameters checked against the declared schemas', () => {
+  const CDS = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
+  const refusal = async (url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; payload?: string } = {}) => {
+    const response = await app.inject({ method: options.method ?? 'GET', url, headers: { authorization: 'Bearer test-token', ...options.headers }, ...(options.payload ? { payload: options.payload } : {}) });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    return { text: response.body, problem: JSON.parse(response.body) as { type: string; errors: { path: string; message: string }[] } };
+  };
+
+  it.each([
+    [`${CDS}?limit=0`, ['query.limit']],
+    [`${CDS}?limit=1001`, ['query.limit']],
+    [`${CDS}?limit=1.5`, ['query.limit']],
+    // Read as a number, "true" would be 1: a boolean where a count belongs is refused.
+    [`${CDS}?watch=true&timeoutSeconds=true`, ['query.timeoutSeconds']],
+    [`${CDS}?watch=maybe&limit=ten`, ['query.limit', 'query.watch']],
+    [`${CDS}?limit=1&limit=2`, ['query.limit']],
+    [`${CDS}?watch=1&resourceVersion=latest`, ['query.resourceVersion']],
+    ['/apis/slipway.dev/v1alpha1/namespaces/Not_A_Label/clusterdeployments', ['path.namespace']],
+    [`/apis/slipway.dev/v1alpha1/namespaces/${'n'.repeat(64)}/machinedeployments/web/scale`, ['path.namespace']],
+  ])('refuses %s with a 400 problem naming %j', async (url, paths) => {
+    const { problem } = await refusal(url);
+    expect(problem.errors.map((error) => error.path)).toEqual(paths);
+    expect(problem.type).toMatch(/invalid-(query|path)$/);
+  });
+
+  it('refuses an over-long Idempotency-Key, naming the header and never repeating the key', async () => {
+    const key = `secret-${'k'.repeat(300)}`;
+    const { text, problem } = await refusal(CDS, { method: 'POST', headers: { 'idempotency-key': key, 'content-type': 'application/json' }, payload: '{}' });
+    expect(problem.errors.map((error) => error.path)).toEqual(['headers.idempotency-key']);
+    expect(text).not.toContain('secret-');
+  });
+});
