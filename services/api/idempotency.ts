@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { ProblemError } from './problem';
 
 const TTL_SECONDS = 24 * 60 * 60;
+/** The longest Idempotency-Key accepted; the route schema refuses longer ones (services/api/routes/schemas.ts). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface StoredResponse {
@@ -45,17 +46,6 @@ if not value then return 0 end
 local entry = cjson.decode(value)
 if entry.state == 'pending' and entry.uid == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-
-/** The header's value, or undefined when absent; refuses an empty or over-long key without repeating it. */
-export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new ProblemError(400, 'invalid-idempotency-key', `the Idempotency-Key header must be one value of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters (a UUID is a good key). Send a shorter key.`, [
-      { path: 'headers.idempotency-key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },
-    ]);
-  }
-  return header;
-}
 
 export function createIdempotencyStore(redis: Redis, prefix: string, timing: IdempotencyTiming = { leaseMs: 10_000, pollMs: 50 }) {
   const keyOf = (scope: IdempotencyScope) => `${prefix}:idempotency:${scope.kind}:${scope.namespace}:${createHash('sha256').update(scope.key).digest('hex')}`;

@@ -5,21 +5,24 @@
 import type { Client } from '@temporalio/client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { jsonBoundsErrors } from '../../crds/bounds';
 import type { ParseResult } from '../../crds/manifests';
 import type { SlipwayConfig } from '../common/config';
-import { httpRequestSeconds, httpRequests, metricsRegistry } from '../common/metrics';
+import { httpRequestSeconds, httpRequests } from '../common/metrics';
 import type { Projection } from '../common/projection';
 import { tokenMatches } from './auth';
 import { createManifestParser } from './body/manifest-parser';
 import { createIdempotencyStore } from './idempotency';
-import { buildOpenApiDocument } from './openapi';
+import { sharedSchemas, SWAGGER_OPTIONS } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
-import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
-import { registerMachineDeploymentRoutes } from './routes/machine-deployments';
+import { clusterDeploymentRoutes } from './routes/cluster-deployments';
+import type { EntityRouteDeps } from './routes/entity-routes';
+import { machineDeploymentRoutes } from './routes/machine-deployments';
+import { operationsRoutes, PUBLIC_PATHS } from './routes/operations';
+import { RequestValidationError, serializerCompiler, validationProblem, validatorCompiler } from './validation';
 import type { WatchTimings } from './watch';
 
 export interface ApiServerDeps {
@@ -32,8 +35,14 @@ export interface ApiServerDeps {
   readonly watchTimings?: WatchTimings;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, as declared (HEAD routes Fastify adds for GET ones included): what /openapi.json is generated from. */
+    readonly declaredRoutes: readonly RouteOptions[];
+  }
+}
+
 const BODY_LIMIT_BYTES = 1024 * 1024;
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
 function yamlBody(parsed: ParseResult): unknown {
   if (!parsed.ok) throw new ProblemError(400, 'invalid-yaml', `the YAML body could not be read: ${parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}. Fix it and send it again.`, parsed.errors);
@@ -43,8 +52,39 @@ function yamlBody(parsed: ParseResult): unknown {
   return parsed.documents[0];
 }
 
+/**
+ * Every route declares what /openapi.json says of it: an operationId, and a response schema
+ * for each status code it can answer (services/api/routes/schemas.ts has the pieces). A route
+ * without them is refused at start-up, so none goes undocumented.
+ */
+function requireDeclaredSchema(route: RouteOptions): void {
+  const schema = route.schema as { hide?: boolean; operationId?: string; response?: Record<string, unknown>; params?: unknown } | undefined;
+  if (route.method === 'HEAD' || schema?.hide === true) return;
+  const where = `${String(route.method)} ${route.url}`;
+  if (!schema?.operationId) throw new Error(`${where} declares no schema.operationId: every route declares its schema (see services/api/routes/README.md)`);
+  if (!schema.response || Object.keys(schema.response).length === 0) throw new Error(`${where} declares no schema.response: list every status code it can answer`);
+  if (route.url.includes(':') && !schema.params) throw new Error(`${where} declares no schema.params for its path parameters`);
+}
+
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Our compilers in every plugin, also one that adds schemas of its own (Fastify then builds its
+    // compilers anew from this factory). Its types assume Ajv's compile function; ours is Fastify's.
+    schemaController: { compilersFactory: { buildValidator: (() => validatorCompiler) as never, buildSerializer: (() => serializerCompiler) as never } },
+    // A URL that cannot be decoded is a problem like any other bad request.
+    frameworkErrors: (error, request, reply) => {
+      const instance = request.url.split('?')[0];
+      return sendProblem(reply, problem(400, 'bad-request', `${error.message}. Fix the request and send it again.`, [{ path: 'request', message: error.message }], instance));
+    },
+  });
+  const declaredRoutes: RouteOptions[] = [];
+  app.decorate('declaredRoutes', declaredRoutes);
+  app.addHook('onRoute', (route) => {
+    requireDeclaredSchema(route);
+    declaredRoutes.push(route);
+  });
 
   const manifestParser = createManifestParser();
   app.addHook('onClose', async () => manifestParser.close());
@@ -79,8 +119,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     httpRequestSeconds.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | ProblemError | RequestValidationError, request, reply) => {
     const instance = request.url.split('?')[0];
+    // A path parameter, query parameter or header against the route's schema: 400 naming it.
+    if (error instanceof RequestValidationError) error = validationProblem(error);
     if (error instanceof ProblemError) return sendProblem(reply, problem(error.status, error.slug, error.detail, error.errors, instance));
     const status = error.statusCode ?? 500;
     if (status === 413) {
@@ -100,21 +142,13 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     sendProblem(reply, problem(404, 'no-route', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API. See /openapi.json for the ones there are.`, undefined, request.url.split('?')[0])),
   );
 
-  const document = buildOpenApiDocument();
-  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  // The document is generated from the routes registered below (dynamic mode) and the shared components.
+  await app.register(swagger, SWAGGER_OPTIONS);
+  for (const schema of sharedSchemas()) app.addSchema(schema);
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', async () => document);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const checks = await Promise.allSettled([deps.temporal.workflowService.getSystemInfo({}), deps.redis.ping()]);
-    const failing = ['temporal', 'redis'].filter((_, index) => checks[index]?.status === 'rejected');
-    if (failing.length > 0) return sendProblem(reply, problem(503, 'not-ready', `${failing.join(' and ')} did not answer. Check that they are running; the API retries by itself.`));
-    return { status: 'ready' };
-  });
-  app.get('/metrics', async (_request, reply) => reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics()));
-
-  const routeDeps = {
+  const routeDeps: EntityRouteDeps = {
     temporal: deps.temporal,
     projection: deps.projection,
     idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
@@ -123,7 +157,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   };
   // Open watches end first (with an ERROR event), or closing would wait for them.
   app.addHook('preClose', async () => deps.projection.closeWatches());
-  registerClusterDeploymentRoutes(app, routeDeps);
-  registerMachineDeploymentRoutes(app, routeDeps);
+
+  // One line per route group (services/api/routes/README.md).
+  await app.register(operationsRoutes, { temporal: deps.temporal, redis: deps.redis });
+  await app.register(clusterDeploymentRoutes, routeDeps);
+  await app.register(machineDeploymentRoutes, routeDeps);
   return app;
 }

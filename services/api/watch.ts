@@ -13,6 +13,8 @@ import { problem } from './problem';
 export interface WatchTimings {
   readonly heartbeatMs: number;
   readonly bookmarkMs: number;
+  /** The longest any watch runs, whatever timeoutSeconds asks (tests shorten it); unset: until the client leaves or timeoutSeconds. */
+  readonly maxSeconds?: number;
 }
 
 export const DEFAULT_WATCH_TIMINGS: WatchTimings = { heartbeatMs: 15_000, bookmarkMs: 10_000 };

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WATCH_TIMINGS } from '../../services/api/watch';
 import { startTestApi, type TestApi } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -21,7 +22,8 @@ let stack: TestStack;
 let api: TestApi;
 beforeAll(async () => {
   stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20 } });
-  api = await startTestApi(stack);
+  // schemathesis asks for watch=true too: each watch ends within a second, as requests must within its timeout.
+  api = await startTestApi(stack, { watchTimings: { ...DEFAULT_WATCH_TIMINGS, maxSeconds: 1 } });
   const cluster = { apiVersion: 'slipway.dev/v1alpha1', kind: 'ClusterDeployment', metadata: { name: 'demo' }, spec: { clusterName: 'demo', baseDomain: 'example.test', platform: { simulated: { region: 'local-1' } }, controlPlane: { replicas: 1 }, compute: [] } };
   expect((await api.request('POST', `${NS}/clusterdeployments`, { body: cluster })).status).toBe(201);
   const machines = { apiVersion: 'slipway.dev/v1alpha1', kind: 'MachineDeployment', metadata: { name: 'demo' }, spec: { clusterName: 'demo', replicas: 1, template: { spec: { infrastructure: { instanceType: 'sim.small' } } } } };

@@ -3,18 +3,16 @@
  * shared entity routes (entity-routes.ts) over the ClusterDeployment workflow. What a cluster
  * owns (its pools, the standalone MachineDeployments that joined it) its workflow deletes.
  */
-import type { FastifyInstance } from 'fastify';
 import { CLUSTER_DEPLOYMENT_KIND, deleteClusterDeployment, getClusterDeployment, patchClusterDeployment, type ClusterDeploymentInput } from '../../../workflows/cluster-deployment/definitions';
-import { registerEntityRoutes, type EntityRouteDeps, type EntityRoutes } from './entity-routes';
+import { entityRoutes } from './entity-routes';
 
 export const CLUSTER_DEPLOYMENT_WORKFLOW = { kind: CLUSTER_DEPLOYMENT_KIND, workflowType: 'clusterDeploymentWorkflow' } as const;
 
-export function registerClusterDeploymentRoutes(app: FastifyInstance, deps: EntityRouteDeps): EntityRoutes<typeof CLUSTER_DEPLOYMENT_KIND> {
-  return registerEntityRoutes(app, deps, {
-    ...CLUSTER_DEPLOYMENT_WORKFLOW,
-    getObject: getClusterDeployment,
-    patchObject: patchClusterDeployment,
-    deleteObject: deleteClusterDeployment,
-    startInput: async (object, { config }): Promise<ClusterDeploymentInput> => ({ object, managementId: config.managementId }),
-  });
-}
+/** The plugin; its options are the routes' dependencies (EntityRouteDeps). */
+export const clusterDeploymentRoutes = entityRoutes({
+  ...CLUSTER_DEPLOYMENT_WORKFLOW,
+  getObject: getClusterDeployment,
+  patchObject: patchClusterDeployment,
+  deleteObject: deleteClusterDeployment,
+  startInput: async (object, { config }): Promise<ClusterDeploymentInput> => ({ object, managementId: config.managementId }),
+});

@@ -4,14 +4,17 @@
  * YAML, ours or an upstream apiVersion, with Idempotency-Key) starts the entity workflow;
  * GET of one object is a Query on it; PATCH and DELETE are Updates; LIST and watch read
  * the Redis projection. A kind plugs in its workflow's names and how to build its start
- * input, and may add routes of its own through the returned EntityRoutes.
+ * input (entityRoutes(definition) is its plugin), and may add routes of its own on
+ * entityAccess(deps, definition).
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPlainObject } from '../../../crds/json';
-import { DNS_LABEL_PATTERN, GROUP_VERSION } from '../../../crds/schemas/common';
+import { GROUP_VERSION } from '../../../crds/schemas/common';
 import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/index';
 import { convertManifest } from '../../../crds/upstream/index';
 import type { FieldError } from '../../../crds/validate';
@@ -21,10 +24,30 @@ import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
 import { entityProblem, notFound } from '../entity-errors';
-import { idempotencyKeyOf, type IdempotencyStore } from '../idempotency';
+import type { IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
 import { selectorFilter } from '../selectors';
 import { DEFAULT_WATCH_TIMINGS, streamWatch, type WatchTimings } from '../watch';
+import {
+  body,
+  CHANGE_PROBLEMS,
+  CreateHeaders,
+  ItemParams,
+  json,
+  kindRef,
+  LIST_PROBLEMS,
+  ListHeaders,
+  ListQuery,
+  listRef,
+  listSchema,
+  manifestRef,
+  manifestSchema,
+  MERGE_PATCH,
+  NamespaceParams,
+  problems,
+  READ_PROBLEMS,
+  SERVER_OWNED_METADATA,
+} from './schemas';
 
 export interface EntityRouteDeps {
   readonly temporal: Client;
@@ -56,7 +79,7 @@ export interface EntityDefinition<K extends KindName> {
 }
 
 /** What a kind's own extra routes build on. */
-export interface EntityRoutes<K extends KindName> {
+export interface EntityAccess<K extends KindName> {
   /** Fastify path of the collection, with :namespace. */
   readonly collectionPath: string;
   /** Fastify path of one object, with :namespace and :name. */
@@ -68,33 +91,8 @@ export interface EntityRoutes<K extends KindName> {
   patch(namespace: string, name: string, patch: EntityPatch): Promise<KindObjects[K]>;
 }
 
-export type Params = { namespace: string; name?: string };
-export type ItemParams = { namespace: string; name: string };
-type ListQuery = {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: string;
-  continue?: string;
-  watch?: string;
-  resourceVersion?: string;
-  timeoutSeconds?: string;
-  allowWatchBookmarks?: string;
-};
-
-const MAX_WATCH_SECONDS = 24 * 60 * 60;
-
-const NAMESPACE_PATTERN = new RegExp(DNS_LABEL_PATTERN);
-
 export function collectionPathOf(kind: KindName): string {
   return `/apis/${GROUP_VERSION}/namespaces/:namespace/${KINDS[kind].plural}`;
-}
-
-export function checkNamespace(namespace: string): void {
-  if (!NAMESPACE_PATTERN.test(namespace) || namespace.length > 63) {
-    throw new ProblemError(400, 'invalid-namespace', `namespace "${namespace}" is not a valid name; use lowercase letters, digits and '-' (RFC 1123 label).`, [
-      { path: 'path.namespace', message: 'must be an RFC 1123 label' },
-    ]);
-  }
 }
 
 /** The body as an object; `what` names what to send instead (e.g. "a MachineDeployment manifest"). */
@@ -131,12 +129,6 @@ export function checkPatchShape(body: Record<string, unknown>, prefix = ''): Ent
   return body as EntityPatch;
 }
 
-/**
- * Metadata the server sets, as kube-apiserver does: what a client sends there on create is
- * dropped. (Finalizers too, until CR mode owns them: a client's finalizer would hold deletion forever.)
- */
-const SERVER_OWNED_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'managedFields', 'selfLink'];
-
 function withoutServerOwnedFields(body: Record<string, unknown>): Record<string, unknown> {
   const { status: _ignoredStatus, ...manifest } = body;
   if (!isPlainObject(manifest.metadata)) return manifest;
@@ -162,25 +154,6 @@ function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Re
   return { ...submitted, metadata: { ...submitted.metadata, namespace, uid, generation: 1, creationTimestamp: new Date().toISOString() } };
 }
 
-function listLimit(query: ListQuery): number | undefined {
-  const limit = query.limit === undefined ? undefined : Number(query.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
-    throw new ProblemError(400, 'invalid-query', `limit must be a whole number from 1 to 1000, not "${query.limit}".`, [{ path: 'query.limit', message: 'expected an integer from 1 to 1000' }]);
-  }
-  return limit;
-}
-
-function watchSeconds(query: ListQuery): number | undefined {
-  if (query.timeoutSeconds === undefined) return undefined;
-  const seconds = Number(query.timeoutSeconds);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WATCH_SECONDS) {
-    throw new ProblemError(400, 'invalid-query', `timeoutSeconds must be a whole number from 1 to ${MAX_WATCH_SECONDS}.`, [{ path: 'query.timeoutSeconds', message: `expected an integer from 1 to ${MAX_WATCH_SECONDS}` }]);
-  }
-  return seconds;
-}
-
-const isTrue = (flag: string | undefined) => flag === '1' || flag === 'true';
-
 /** A projection error a client can act on: 410 Gone (list again) or a bad continue token. */
 function projectionProblem(error: unknown): unknown {
   if (error instanceof WatchGoneError) return new ProblemError(410, 'resource-version-gone', error.message, [{ path: 'query.resourceVersion', message: 'cannot be served; list again' }]);
@@ -188,23 +161,31 @@ function projectionProblem(error: unknown): unknown {
   return error;
 }
 
-function watchVersion(request: FastifyRequest, query: ListQuery): string | undefined {
-  const lastEventId = request.headers['last-event-id'];
-  const resourceVersion = (typeof lastEventId === 'string' && lastEventId) || query.resourceVersion || undefined;
-  if (resourceVersion !== undefined && !/^\d+(-\d+)?$/.test(resourceVersion)) {
-    throw new ProblemError(400, 'invalid-query', `resourceVersion "${resourceVersion}" is not one this API gave out; use the metadata.resourceVersion of a list or object.`, [
-      { path: 'query.resourceVersion', message: 'expected a resourceVersion from a list or object' },
-    ]);
-  }
-  return resourceVersion;
-}
+/** A JSON merge patch of spec, labels and annotations, documented loosely: the workflow's validator names what is wrong in it. */
+const PatchBody = Type.Object(
+  {},
+  { additionalProperties: true, description: 'A JSON merge patch (RFC 7386) of spec, metadata.labels and metadata.annotations: { spec?, metadata?: { labels?, annotations? } }; null removes a key.' },
+);
 
-export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, deps: EntityRouteDeps, entity: EntityDefinition<K>): EntityRoutes<K> {
+/** One event of a watch stream, as a Server-Sent Events client reads it. */
+const WATCH_EVENT = Type.Object(
+  {
+    event: Type.Union(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].map((type) => Type.Literal(type))),
+    id: Type.Optional(Type.String({ description: 'The resourceVersion of the change (absent on ERROR)' })),
+    data: Type.String({ description: 'JSON: the object (for BOOKMARK only apiVersion, kind and metadata.resourceVersion; for ERROR a problem)' }),
+  },
+  {
+    description:
+      'An event: ADDED, MODIFIED or DELETED with the object; BOOKMARK (with allowWatchBookmarks) with how far the watch has read; a last ERROR with a problem when the watch cannot go on (410: list again; 429: the client read too slowly; 503).',
+  },
+);
+
+/** Reads and patches of one kind's objects through their entity workflows. */
+export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: EntityDefinition<K>): EntityAccess<K> {
   const { kind } = entity;
   const collectionPath = collectionPathOf(kind);
   const itemPath = `${collectionPath}/:name`;
   const handleFor = (namespace: string, name: string) => deps.temporal.workflow.getHandle(entityWorkflowId(kind, namespace, name));
-  const source = { workflowType: entity.workflowType, taskQueue: deps.config.taskQueue };
 
   const read = async (namespace: string, name: string): Promise<KindObjects[K]> => {
     try {
@@ -224,121 +205,208 @@ export function registerEntityRoutes<K extends KindName>(app: FastifyInstance, d
     }
   };
 
-  /**
-   * On a name conflict, the object already there is this request's own when it carries the
-   * uid the request reserved (an Idempotency-Key retry after a crash): answer it as created.
-   */
-  const createdEarlier = async (namespace: string, name: string, uid: string): Promise<KindObjects[K] | undefined> => {
-    const description = await handleFor(namespace, name).describe();
-    const memo = description.memo?.object as KindObjects[K] | undefined;
-    const object = memo?.metadata.uid ? memo : await read(namespace, name);
-    return object.metadata.uid === uid ? object : undefined;
-  };
-
-  const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
-    const object = acceptManifest(kind, namespace, body, uid);
-    const input = await entity.startInput(object, deps);
-    const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
-    try {
-      await deps.temporal.workflow.start(entity.workflowType, {
-        workflowId,
-        taskQueue: deps.config.taskQueue,
-        args: [input],
-        // Visibility holds the object from the start, so a projection rebuild finds it before its first status.
-        memo: { object },
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
-    } catch (error) {
-      const earlier = idempotent && error instanceof WorkflowExecutionAlreadyStartedError ? await createdEarlier(namespace, object.metadata.name, uid) : undefined;
-      if (earlier) return earlier;
-      throw entityProblem(error, kind, namespace, object.metadata.name);
-    }
-    workflowsStarted.inc({ kind });
-    request.log.info({ workflowId }, `${kind} created`);
-    return object;
-  };
-
-  app.post<{ Params: Params }>(collectionPath, async (request, reply) => {
-    const { namespace } = request.params;
-    checkNamespace(namespace);
-    const body = requireObjectBody(request.body, `a ${kind} manifest`);
-    const key = idempotencyKeyOf(request.headers['idempotency-key']);
-    if (!key) return reply.code(201).send(await create(request, namespace, body, randomUUID(), false));
-    const scope = { kind, namespace, key };
-    const claim = await deps.idempotency.claim(scope, body);
-    if ('replay' in claim) return reply.code(claim.replay.status).header('idempotent-replayed', 'true').send(claim.replay.body);
-    let object: KindObjects[K];
-    try {
-      object = await create(request, namespace, body, claim.uid, true);
-    } catch (error) {
-      await deps.idempotency.release(scope, claim.uid);
-      throw error;
-    }
-    await deps.idempotency.complete(scope, claim.uid, body, { status: 201, body: object });
-    return reply.code(201).send(object);
-  });
-
-  const watch = async (request: FastifyRequest, reply: FastifyReply, namespace: string, query: ListQuery) => {
-    const resourceVersion = watchVersion(request, query);
-    const timeoutSeconds = watchSeconds(query);
-    const filter = selectorFilter(query);
-    const stream = await deps.projection.openWatch(kind, { namespace, ...(filter ? { filter } : {}), ...(resourceVersion ? { resourceVersion } : {}) }).catch((error: unknown) => {
-      throw projectionProblem(error);
-    });
-    await streamWatch(request, reply, stream, {
-      ...(timeoutSeconds ? { timeoutSeconds } : {}),
-      bookmarks: isTrue(query.allowWatchBookmarks),
-      timings: deps.watchTimings ?? DEFAULT_WATCH_TIMINGS,
-      bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind, metadata: { resourceVersion: version } }),
-    });
-  };
-
-  app.get<{ Params: Params; Querystring: ListQuery }>(collectionPath, async (request, reply) => {
-    const { namespace } = request.params;
-    checkNamespace(namespace);
-    const query = request.query;
-    const watching = isTrue(query.watch) || (request.headers.accept ?? '').includes('text/event-stream');
-    if (watching) return watch(request, reply, namespace, query);
-    const limit = listLimit(query);
-    const filter = selectorFilter(query);
-    // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
-    await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
-    try {
-      const page = await deps.projection.list(kind, { namespace, ...(filter ? { filter } : {}), ...(limit ? { limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
-      return { apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata, items: page.items };
-    } catch (error) {
-      throw projectionProblem(error);
-    }
-  });
-
-  app.get<{ Params: ItemParams }>(itemPath, async (request) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    const object = await read(namespace, name);
-    // The workflow's answer is at least as new as the projection's latest change of it: that
-    // change's resourceVersion lets a client drop older watch events (the CLI does).
-    const resourceVersion = (await deps.projection.get(kind, namespace, name))?.metadata.resourceVersion;
-    return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
-  });
-
-  app.patch<{ Params: ItemParams }>(itemPath, async (request) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    return patch(namespace, name, checkPatchShape(requireObjectBody(request.body, 'a merge patch of spec, metadata.labels or metadata.annotations')));
-  });
-
-  app.delete<{ Params: ItemParams }>(itemPath, async (request, reply) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    try {
-      const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
-      request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
-      return reply.code(202).send(object);
-    } catch (error) {
-      throw entityProblem(error, kind, namespace, name);
-    }
-  });
-
   return { collectionPath, itemPath, handleFor, read, patch };
+}
+
+/**
+ * The plugin of a kind's collection and item routes: list and watch, create, read, patch
+ * and delete. Its options are the routes' dependencies.
+ */
+export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): FastifyPluginAsyncTypebox<EntityRouteDeps> {
+  return async (app, deps) => {
+    const { kind } = entity;
+    const { collectionPath, itemPath, handleFor, read, patch } = entityAccess(deps, entity);
+    const source = { workflowType: entity.workflowType, taskQueue: deps.config.taskQueue };
+    const tags = [kind];
+    app.addSchema(listSchema(kind));
+    app.addSchema(manifestSchema(kind));
+
+    /**
+     * On a name conflict, the object already there is this request's own when it carries the
+     * uid the request reserved (an Idempotency-Key retry after a crash): answer it as created.
+     */
+    const createdEarlier = async (namespace: string, name: string, uid: string): Promise<KindObjects[K] | undefined> => {
+      const description = await handleFor(namespace, name).describe();
+      const memo = description.memo?.object as KindObjects[K] | undefined;
+      const object = memo?.metadata.uid ? memo : await read(namespace, name);
+      return object.metadata.uid === uid ? object : undefined;
+    };
+
+    const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
+      const object = acceptManifest(kind, namespace, body, uid);
+      const input = await entity.startInput(object, deps);
+      const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
+      try {
+        await deps.temporal.workflow.start(entity.workflowType, {
+          workflowId,
+          taskQueue: deps.config.taskQueue,
+          args: [input],
+          // Visibility holds the object from the start, so a projection rebuild finds it before its first status.
+          memo: { object },
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+      } catch (error) {
+        const earlier = idempotent && error instanceof WorkflowExecutionAlreadyStartedError ? await createdEarlier(namespace, object.metadata.name, uid) : undefined;
+        if (earlier) return earlier;
+        throw entityProblem(error, kind, namespace, object.metadata.name);
+      }
+      workflowsStarted.inc({ kind });
+      request.log.info({ workflowId }, `${kind} created`);
+      return object;
+    };
+
+    const watch = async (request: FastifyRequest, reply: FastifyReply, namespace: string, query: Static<typeof ListQuery>) => {
+      const lastEventId = request.headers['last-event-id'];
+      const resourceVersion = (typeof lastEventId === 'string' && lastEventId) || query.resourceVersion || undefined;
+      const timings = deps.watchTimings ?? DEFAULT_WATCH_TIMINGS;
+      const timeoutSeconds = Math.min(query.timeoutSeconds ?? Number.POSITIVE_INFINITY, timings.maxSeconds ?? Number.POSITIVE_INFINITY);
+      const filter = selectorFilter(query);
+      const stream = await deps.projection.openWatch(kind, { namespace, ...(filter ? { filter } : {}), ...(resourceVersion ? { resourceVersion } : {}) }).catch((error: unknown) => {
+        throw projectionProblem(error);
+      });
+      await streamWatch(request, reply, stream, {
+        ...(Number.isFinite(timeoutSeconds) ? { timeoutSeconds } : {}),
+        bookmarks: query.allowWatchBookmarks === true,
+        timings,
+        bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind, metadata: { resourceVersion: version } }),
+      });
+    };
+
+    const upstream = KINDS[kind].upstream.map((version) => version.apiVersion).join(' or ');
+
+    app.get(
+      collectionPath,
+      {
+        schema: {
+          operationId: `list${kind}s`,
+          summary: `List ${kind}s (from the projection), or watch them as Server-Sent Events with watch=true`,
+          tags,
+          params: NamespaceParams,
+          querystring: ListQuery,
+          headers: ListHeaders,
+          response: {
+            200: { description: `A ${KINDS[kind].listKind}, or with watch=true (or Accept: text/event-stream) a stream of events`, content: { 'application/json': { schema: listRef(kind) }, 'text/event-stream': { schema: WATCH_EVENT } } },
+            ...problems(...LIST_PROBLEMS),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { namespace } = request.params;
+        const query = request.query;
+        const watching = query.watch === true || (request.headers.accept ?? '').includes('text/event-stream');
+        if (watching) return watch(request, reply, namespace, query);
+        const filter = selectorFilter(query);
+        // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
+        await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
+        try {
+          const page = await deps.projection.list(kind, { namespace, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
+          return { apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata, items: page.items };
+        } catch (error) {
+          throw projectionProblem(error);
+        }
+      },
+    );
+
+    app.post(
+      collectionPath,
+      {
+        schema: {
+          operationId: `create${kind}`,
+          summary: `Create a ${kind} (${GROUP_VERSION}${upstream ? `, or ${upstream}, converted` : ''})`,
+          tags,
+          params: NamespaceParams,
+          headers: CreateHeaders,
+          body: body(manifestRef(kind)),
+          response: {
+            201: json('Created; a retry with the same Idempotency-Key and body gets the first answer', kindRef(kind), {
+              headers: { 'Idempotent-Replayed': Type.String({ description: '"true" on an answer replayed for a retried Idempotency-Key' }) },
+            }),
+            ...problems(...CHANGE_PROBLEMS),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { namespace } = request.params;
+        const manifest = requireObjectBody(request.body, `a ${kind} manifest`);
+        const key = request.headers['idempotency-key'];
+        if (typeof key !== 'string') return reply.code(201).send(await create(request, namespace, manifest, randomUUID(), false));
+        const scope = { kind, namespace, key };
+        const claim = await deps.idempotency.claim(scope, manifest);
+        // What is stored is a 201 (below); no other answer is kept.
+        if ('replay' in claim) return reply.code(claim.replay.status as 201).header('idempotent-replayed', 'true').send(claim.replay.body);
+        let object: KindObjects[K];
+        try {
+          object = await create(request, namespace, manifest, claim.uid, true);
+        } catch (error) {
+          await deps.idempotency.release(scope, claim.uid);
+          throw error;
+        }
+        await deps.idempotency.complete(scope, claim.uid, manifest, { status: 201, body: object });
+        return reply.code(201).send(object);
+      },
+    );
+
+    app.get(
+      itemPath,
+      {
+        schema: {
+          operationId: `read${kind}`,
+          summary: `Read a ${kind} from its entity workflow`,
+          tags,
+          params: ItemParams,
+          response: { 200: json('The object, with the resourceVersion of its latest change', kindRef(kind)), ...problems(...READ_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const { namespace, name } = request.params;
+        const object = await read(namespace, name);
+        // The workflow's answer is at least as new as the projection's latest change of it: that
+        // change's resourceVersion lets a client drop older watch events (the CLI does).
+        const resourceVersion = (await deps.projection.get(kind, namespace, name))?.metadata.resourceVersion;
+        return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
+      },
+    );
+
+    app.patch(
+      itemPath,
+      {
+        schema: {
+          operationId: `patch${kind}`,
+          summary: 'Merge-patch spec, metadata.labels and metadata.annotations',
+          tags,
+          params: ItemParams,
+          body: body(PatchBody, MERGE_PATCH),
+          response: { 200: json('The changed object', kindRef(kind)), ...problems(...CHANGE_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const { namespace, name } = request.params;
+        return patch(namespace, name, checkPatchShape(requireObjectBody(request.body, 'a merge patch of spec, metadata.labels or metadata.annotations')));
+      },
+    );
+
+    app.delete(
+      itemPath,
+      {
+        schema: {
+          operationId: `delete${kind}`,
+          summary: 'Deprovision and delete',
+          tags,
+          params: ItemParams,
+          response: { 202: json('Deletion started: the object, with deletionTimestamp set', kindRef(kind)), ...problems(...CHANGE_PROBLEMS) },
+        },
+      },
+      async (request, reply) => {
+        const { namespace, name } = request.params;
+        try {
+          const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
+          request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
+          return reply.code(202).send(object);
+        } catch (error) {
+          throw entityProblem(error, kind, namespace, name);
+        }
+      },
+    );
+  };
 }

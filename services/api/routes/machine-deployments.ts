@@ -6,7 +6,8 @@
  * that spec.clusterName names, in the same namespace.
  */
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { isPlainObject } from '../../../crds/json';
 import type { MachineDeployment } from '../../../crds/schemas/machine-deployment';
 import { validatePatch, type FieldError } from '../../../crds/validate';
@@ -28,8 +29,10 @@ import {
   type PlanRequest,
 } from '../../../workflows/machine-deployment/definitions';
 import { entityProblem } from '../entity-errors';
+import { OPTIONAL_BODY, RolloutPreviewSchema, ScaleSchema } from '../openapi';
 import { ProblemError } from '../problem';
-import { checkNamespace, checkPatchShape, invalid, optionalObjectBody, registerEntityRoutes, requireObjectBody, type EntityRouteDeps, type ItemParams } from './entity-routes';
+import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, type EntityRouteDeps } from './entity-routes';
+import { body, CHANGE_PROBLEMS, ItemParams, json, kindRef, MERGE_PATCH, problems, READ_PROBLEMS } from './schemas';
 
 export const MACHINE_DEPLOYMENT_WORKFLOW = { kind: MACHINE_DEPLOYMENT_KIND, workflowType: 'machineDeploymentWorkflow' } as const;
 
@@ -135,6 +138,7 @@ export function requestedReplicas(body: Record<string, unknown>, name: string, r
   const errors: FieldError[] = [];
   if (body.apiVersion !== undefined && body.apiVersion !== 'autoscaling/v1') errors.push({ path: 'apiVersion', message: 'must be "autoscaling/v1" or absent' });
   if (body.kind !== undefined && body.kind !== 'Scale') errors.push({ path: 'kind', message: 'must be "Scale" or absent' });
+  if (body.metadata !== undefined && !isPlainObject(body.metadata)) errors.push({ path: 'metadata', message: 'expected an object: { name? }' });
   const metadata = isPlainObject(body.metadata) ? body.metadata : {};
   if (metadata.name !== undefined && metadata.name !== name) errors.push({ path: 'metadata.name', message: `must be "${name}" (the name in the path) or absent` });
   for (const key of Object.keys(body)) {
@@ -190,100 +194,208 @@ export function undoRequestOf(body: Record<string, unknown>): { toRevision?: num
   return typeof toRevision === 'number' ? { toRevision } : {};
 }
 
-export function registerMachineDeploymentRoutes(app: FastifyInstance, deps: EntityRouteDeps): void {
-  const routes = registerEntityRoutes(app, deps, {
-    ...MACHINE_DEPLOYMENT_WORKFLOW,
-    getObject: getMachineDeployment,
-    patchObject: patchMachineDeployment,
-    deleteObject: deleteMachineDeployment,
-    startInput: async (object, routeDeps): Promise<MachineDeploymentInput> => ({
-      object,
-      managementId: routeDeps.config.managementId,
-      placement: await placementFor(object, routeDeps),
+const MACHINE_DEPLOYMENT_ENTITY: EntityDefinition<typeof MACHINE_DEPLOYMENT_KIND> = {
+  ...MACHINE_DEPLOYMENT_WORKFLOW,
+  getObject: getMachineDeployment,
+  patchObject: patchMachineDeployment,
+  deleteObject: deleteMachineDeployment,
+  startInput: async (object, routeDeps): Promise<MachineDeploymentInput> => ({
+    object,
+    managementId: routeDeps.config.managementId,
+    placement: await placementFor(object, routeDeps),
+  }),
+};
+
+/**
+ * What PATCH and PUT of the scale subresource read: kubectl sends a whole Scale; only
+ * spec.replicas is taken, and the rest must agree with the object (requestedReplicas).
+ */
+const ScaleRequest = Type.Object(
+  {
+    apiVersion: Type.Optional(Type.Literal('autoscaling/v1')),
+    kind: Type.Optional(Type.Literal('Scale')),
+    metadata: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ description: 'The name in the path, if given' })) }, { additionalProperties: true })),
+    spec: Type.Optional(Type.Object({ replicas: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: true })),
+    status: Type.Optional(Type.Unknown({ description: 'Ignored' })),
+  },
+  { additionalProperties: false, description: 'A Scale, or a merge patch of one: { spec: { replicas } }' },
+);
+
+const MachineParams = Type.Object({ ...ItemParams.properties, machine: Type.String({ minLength: 1, description: 'A machine name from status.machines' }) });
+
+const PlanBody = Type.Object(
+  {
+    patch: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'A merge patch as for PATCH; the current spec when absent' })),
+    bootSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_PREVIEW_SECONDS, description: 'How long a machine takes to boot, for expectedSeconds' })),
+    drainSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_PREVIEW_SECONDS, description: 'How long a machine takes to drain, for expectedSeconds' })),
+  },
+  { additionalProperties: false },
+);
+
+const UndoBody = Type.Object(
+  { toRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'A status.machineSets[].revisionNumber; the previous revision when absent' })) },
+  { additionalProperties: false },
+);
+
+const MachinePatchBody = Type.Object(
+  {
+    metadata: Type.Object({
+      annotations: Type.Object({}, { additionalProperties: Type.Union([Type.String(), Type.Null()]), description: 'Annotation values to set; null removes one' }),
     }),
-  });
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The plugin: the shared entity routes for MachineDeployments, plus the scale subresource,
+ * :plan and :undo, and one machine's DELETE and PATCH. Its options are the routes' dependencies.
+ */
+export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps> = async (app, deps) => {
+  await app.register(entityRoutes(MACHINE_DEPLOYMENT_ENTITY), deps);
+  const routes = entityAccess(deps, MACHINE_DEPLOYMENT_ENTITY);
   const scalePath = `${routes.itemPath}/scale`;
   const verbPath = (verb: string) => `${routes.collectionPath}/:name${NAME_BEFORE_VERB}::${verb}`;
+  const tags = [MACHINE_DEPLOYMENT_KIND];
+  const scale = Type.Ref(ScaleSchema);
+  const scaleAnswer = json('The Scale', scale);
 
-  app.get<{ Params: ItemParams }>(scalePath, async (request) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    return scaleOf(await routes.read(namespace, name));
-  });
+  app.get(
+    scalePath,
+    { schema: { operationId: 'readMachineDeploymentScale', summary: 'Read the scale subresource', tags, params: ItemParams, response: { 200: scaleAnswer, ...problems(...READ_PROBLEMS) } } },
+    async (request) => {
+      const { namespace, name } = request.params;
+      return scaleOf(await routes.read(namespace, name));
+    },
+  );
 
-  const scaleHandler = (required: boolean) => async (request: { params: ItemParams; body: unknown }) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    const replicas = requestedReplicas(requireObjectBody(request.body, 'a Scale: { spec: { replicas: <count> } }'), name, required);
-    const object = replicas === undefined ? await routes.read(namespace, name) : await routes.patch(namespace, name, { spec: { replicas } });
-    return scaleOf(object);
-  };
-  app.patch<{ Params: ItemParams }>(scalePath, scaleHandler(false));
-  app.put<{ Params: ItemParams }>(scalePath, scaleHandler(true));
+  const scaleRoute = (operationId: string, summary: string, required: boolean) =>
+    ({
+      schema: { operationId, summary, tags, params: ItemParams, body: body(ScaleRequest, MERGE_PATCH), response: { 200: json('The new Scale', scale), ...problems(...CHANGE_PROBLEMS) } },
+      handler: async (request: { params: { namespace: string; name: string }; body: unknown }) => {
+        const { namespace, name } = request.params;
+        const replicas = requestedReplicas(requireObjectBody(request.body, 'a Scale: { spec: { replicas: <count> } }'), name, required);
+        const object = replicas === undefined ? await routes.read(namespace, name) : await routes.patch(namespace, name, { spec: { replicas } });
+        return scaleOf(object);
+      },
+    }) as const;
+  const patchScale = scaleRoute('patchMachineDeploymentScale', 'Set spec.replicas through a merge patch of the Scale', false);
+  app.patch(scalePath, { schema: patchScale.schema }, patchScale.handler);
+  const putScale = scaleRoute('replaceMachineDeploymentScale', 'Set spec.replicas through a whole Scale', true);
+  app.put(scalePath, { schema: putScale.schema }, putScale.handler);
 
-  app.post<{ Params: ItemParams }>(verbPath('plan'), async (request) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    const planRequest = planRequestOf(optionalObjectBody(request.body, 'a plan request: { patch?, bootSeconds?, drainSeconds? }'));
-    // Read first: a missing or deleted object is a 404, and a bad patch is refused with its field paths.
-    const current = await routes.read(namespace, name);
-    if (planRequest.patch) {
-      const checked = validatePatch(MACHINE_DEPLOYMENT_KIND, current, planRequest.patch);
-      if (!checked.ok) throw invalid(checked.errors.map((error) => ({ ...error, path: `patch.${error.path}` })), 'the patch to preview');
-    }
-    try {
-      return await routes.handleFor(namespace, name).query(planMachineDeploymentRollout, planRequest);
-    } catch (error) {
-      // A Query that fails reaches the client as QueryNotRegisteredError carrying the failure's message.
-      if (error instanceof QueryNotRegisteredError) {
-        throw new ProblemError(422, 'plan-refused', `the rollout of ${MACHINE_DEPLOYMENT_KIND} ${namespace}/${name} could not be previewed: ${error.message}`, [{ path: 'patch', message: error.message }]);
+  app.post(
+    verbPath('plan'),
+    {
+      schema: {
+        operationId: 'planMachineDeploymentRollout',
+        summary: 'Preview the rollout a change would make: waves of machines deleted and created, under maxSurge/maxUnavailable',
+        tags,
+        params: ItemParams,
+        body: body(PlanBody),
+        [OPTIONAL_BODY]: true,
+        response: { 200: json('A RolloutPreview', Type.Ref(RolloutPreviewSchema)), ...problems(...CHANGE_PROBLEMS) },
+      },
+    },
+    async (request) => {
+      const { namespace, name } = request.params;
+      const planRequest = planRequestOf(optionalObjectBody(request.body, 'a plan request: { patch?, bootSeconds?, drainSeconds? }'));
+      // Read first: a missing or deleted object is a 404, and a bad patch is refused with its field paths.
+      const current = await routes.read(namespace, name);
+      if (planRequest.patch) {
+        const checked = validatePatch(MACHINE_DEPLOYMENT_KIND, current, planRequest.patch);
+        if (!checked.ok) throw invalid(checked.errors.map((error) => ({ ...error, path: `patch.${error.path}` })), 'the patch to preview');
       }
-      throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
-    }
-  });
+      try {
+        return await routes.handleFor(namespace, name).query(planMachineDeploymentRollout, planRequest);
+      } catch (error) {
+        // A Query that fails reaches the client as QueryNotRegisteredError carrying the failure's message.
+        if (error instanceof QueryNotRegisteredError) {
+          throw new ProblemError(422, 'plan-refused', `the rollout of ${MACHINE_DEPLOYMENT_KIND} ${namespace}/${name} could not be previewed: ${error.message}`, [{ path: 'patch', message: error.message }]);
+        }
+        throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+      }
+    },
+  );
 
   // One machine of the MachineDeployment: DELETE replaces it (under OnDelete, from the new
   // template); PATCH sets or removes (null) its annotations, such as slipway.dev/delete-machine
   // (delete it first when scaling down) and slipway.dev/skip-remediation.
   const machinePath = `${routes.itemPath}/machines/:machine`;
-  type MachineParams = ItemParams & { machine: string };
-  const actOnMachine = async (params: MachineParams, request: { annotations?: Record<string, string | null>; delete?: boolean }) => {
+  const actOnMachine = async (params: { namespace: string; name: string; machine: string }, request: { annotations?: Record<string, string | null>; delete?: boolean }) => {
     const { namespace, name, machine } = params;
-    checkNamespace(namespace);
     try {
       return await routes.handleFor(namespace, name).executeUpdate(machinesUpdate, { args: [{ names: [machine], ...request }] });
     } catch (error) {
       throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
     }
   };
-  app.delete<{ Params: MachineParams }>(machinePath, async (request, reply) => reply.code(202).send(await actOnMachine(request.params, { delete: true })));
-  app.patch<{ Params: MachineParams }>(machinePath, async (request) => {
-    const body = requireObjectBody(request.body, 'a merge patch of the machine: { metadata: { annotations: { key: value | null } } }');
-    const errors: FieldError[] = Object.keys(body)
-      .filter((key) => key !== 'metadata')
-      .map((key) => ({ path: key, message: 'cannot be changed; a machine patch may set only metadata.annotations' }));
-    const metadata = body.metadata;
-    const annotations = isPlainObject(metadata) ? metadata.annotations : undefined;
-    if (!isPlainObject(annotations)) errors.push({ path: 'metadata.annotations', message: 'is required: an object of annotation values (null removes one)' });
-    else {
-      for (const [key, value] of Object.entries(annotations)) {
-        if (value !== null && typeof value !== 'string') errors.push({ path: `metadata.annotations[${JSON.stringify(key)}]`, message: 'expected a string, or null to remove the annotation' });
+  const machineDeployment = kindRef(MACHINE_DEPLOYMENT_KIND);
+  app.delete(
+    machinePath,
+    {
+      schema: {
+        operationId: 'deleteMachineDeploymentMachine',
+        summary: 'Delete one machine; the MachineDeployment replaces it (under OnDelete, from the new template)',
+        tags,
+        params: MachineParams,
+        response: { 202: json('The MachineDeployment', machineDeployment), ...problems(...CHANGE_PROBLEMS) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await actOnMachine(request.params, { delete: true })),
+  );
+  app.patch(
+    machinePath,
+    {
+      schema: {
+        operationId: 'patchMachineDeploymentMachine',
+        summary: 'Set or remove (null) annotations of one machine, e.g. slipway.dev/delete-machine or slipway.dev/skip-remediation',
+        tags,
+        params: MachineParams,
+        body: body(MachinePatchBody, MERGE_PATCH),
+        response: { 200: json('The MachineDeployment', machineDeployment), ...problems(...CHANGE_PROBLEMS) },
+      },
+    },
+    async (request) => {
+      const patch = requireObjectBody(request.body, 'a merge patch of the machine: { metadata: { annotations: { key: value | null } } }');
+      const errors: FieldError[] = Object.keys(patch)
+        .filter((key) => key !== 'metadata')
+        .map((key) => ({ path: key, message: 'cannot be changed; a machine patch may set only metadata.annotations' }));
+      const metadata = patch.metadata;
+      const annotations = isPlainObject(metadata) ? metadata.annotations : undefined;
+      if (!isPlainObject(annotations)) errors.push({ path: 'metadata.annotations', message: 'is required: an object of annotation values (null removes one)' });
+      else {
+        for (const [key, value] of Object.entries(annotations)) {
+          if (value !== null && typeof value !== 'string') errors.push({ path: `metadata.annotations[${JSON.stringify(key)}]`, message: 'expected a string, or null to remove the annotation' });
+        }
       }
-    }
-    if (errors.length > 0 || !isPlainObject(annotations)) throw invalid(errors, 'the machine patch');
-    return actOnMachine(request.params, { annotations: annotations as Record<string, string | null> });
-  });
+      if (errors.length > 0 || !isPlainObject(annotations)) throw invalid(errors, 'the machine patch');
+      return actOnMachine(request.params, { annotations: annotations as Record<string, string | null> });
+    },
+  );
 
-  app.post<{ Params: ItemParams }>(verbPath('undo'), async (request) => {
-    const { namespace, name } = request.params;
-    checkNamespace(namespace);
-    const undo = undoRequestOf(optionalObjectBody(request.body, 'an undo request: { toRevision? }'));
-    try {
-      const object = await routes.handleFor(namespace, name).executeUpdate(undoMachineDeployment, { args: [undo] });
-      request.log.info({ workflowId: entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, name), ...undo }, 'MachineDeployment rollback requested');
-      return object;
-    } catch (error) {
-      throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
-    }
-  });
-}
+  app.post(
+    verbPath('undo'),
+    {
+      schema: {
+        operationId: 'undoMachineDeploymentRollout',
+        summary: 'Roll back to an earlier template revision (the previous one when toRevision is absent)',
+        tags,
+        params: ItemParams,
+        body: body(UndoBody),
+        [OPTIONAL_BODY]: true,
+        response: { 200: json('The changed object', machineDeployment), ...problems(...CHANGE_PROBLEMS) },
+      },
+    },
+    async (request) => {
+      const { namespace, name } = request.params;
+      const undo = undoRequestOf(optionalObjectBody(request.body, 'an undo request: { toRevision? }'));
+      try {
+        const object = await routes.handleFor(namespace, name).executeUpdate(undoMachineDeployment, { args: [undo] });
+        request.log.info({ workflowId: entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, name), ...undo }, 'MachineDeployment rollback requested');
+        return object;
+      } catch (error) {
+        throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+      }
+    },
+  );
+};

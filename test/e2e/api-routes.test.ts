@@ -1,0 +1,268 @@
+/**
+ * Every route, through fastify.inject against a real stack (a worker, the simulated cloud):
+ * its success, and the problems it documents that a request can provoke (400 naming the bad
+ * parameter, 404, 409, 415, 422). Every answer, whatever the test expects of it, must be a status
+ * /openapi.json documents for that operation, in a documented media type, with a body that
+ * matches the documented schema.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api';
+import { answerProblems, documentOf, operationOf, type OpenApiDocument } from '../support/openapi';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
+const BAD_NS = '/apis/slipway.dev/v1alpha1/namespaces/Bad_NS';
+const CDS = `${NS}/clusterdeployments`;
+const MDS = `${NS}/machinedeployments`;
+const HOST = 'routes-host';
+/** The worker pool MachineDeployment the host cluster owns: it refuses changes with 409. */
+const POOL = `${HOST}-pool`;
+const MD = 'routes-web';
+const BOUND_MS = 60_000;
+
+let stack: TestStack;
+let api: TestApi;
+let document: OpenApiDocument;
+/** The statuses each operation answered in this file, checked against the document at the end. */
+const answered = new Map<string, Set<number>>();
+
+type Answer = { status: number; contentType: string; body: unknown };
+type Problem = { status: number; type: string; detail: string; errors?: { path: string; message: string }[] };
+
+/** Sends through fastify.inject and checks the answer against /openapi.json before returning it. */
+async function call(method: string, url: string, options: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; token?: boolean } = {}): Promise<Answer> {
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = await api.app.inject({
+    method: method as 'GET',
+    url,
+    headers: {
+      ...(options.token === false ? {} : { authorization: `Bearer ${api.token}` }),
+      ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
+      ...options.headers,
+    },
+    ...(payload === undefined ? {} : { payload }),
+  });
+  let body: unknown = response.body;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    // text: an event stream or metrics
+  }
+  const answer = { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body };
+  expect(answerProblems(document, method, url, answer), `${method} ${url} answered ${answer.status} ${response.body.slice(0, 400)}`).toEqual([]);
+  const operationId = operationOf(document, method, url)?.operation.operationId ?? `${method} ${url}`;
+  answered.set(operationId, (answered.get(operationId) ?? new Set()).add(answer.status));
+  return answer;
+}
+
+function expectProblem(answer: Answer, status: number, path?: RegExp): Problem {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+  expect(answer.contentType).toContain('application/problem+json');
+  const problem = answer.body as Problem;
+  if (path) expect(problem.errors?.map((error) => error.path).join(' '), problem.detail).toMatch(path);
+  return problem;
+}
+
+async function poll(url: string, accept: (answer: Answer) => boolean): Promise<Answer> {
+  const deadline = Date.now() + BOUND_MS;
+  for (;;) {
+    const answer = await call('GET', url);
+    if (accept(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`GET ${url} never became what the test waits for; last: ${answer.status} ${JSON.stringify(answer.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+type Md = { metadata: { generation?: number }; spec: { replicas: number }; status?: { observedGeneration?: number; availableReplicas?: number; updatedReplicas?: number; replicas?: number; machines?: { name: string }[] } };
+const settled = (object: Md) => object.status?.observedGeneration === object.metadata.generation && object.status?.availableReplicas === object.spec.replicas && object.status?.updatedReplicas === object.spec.replicas && object.status?.replicas === object.spec.replicas;
+const ready = (answer: Answer) => (answer.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+
+const cluster = (name: string, compute: unknown[] = []) => ({
+  apiVersion: 'slipway.dev/v1alpha1',
+  kind: 'ClusterDeployment',
+  metadata: { name },
+  spec: { clusterName: name, baseDomain: 'example.test', platform: { simulated: { region: 'local-1' } }, controlPlane: { replicas: 1 }, compute },
+});
+const machineDeployment = (name: string, replicas = 1) => ({
+  apiVersion: 'slipway.dev/v1alpha1',
+  kind: 'MachineDeployment',
+  metadata: { name },
+  spec: { clusterName: HOST, replicas, template: { spec: { version: 'v1.34.0', infrastructure: { instanceType: 'sim.small' } } } },
+});
+
+beforeAll(async () => {
+  stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20 } });
+  api = await startTestApi(stack);
+  document = documentOf(api.app);
+  expect((await call('POST', CDS, { body: cluster(HOST, [{ name: 'pool', replicas: 1 }]) })).status).toBe(201);
+  await poll(`${CDS}/${HOST}`, ready);
+  expect((await call('POST', MDS, { body: machineDeployment(MD) })).status).toBe(201);
+  await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md));
+}, 180_000);
+afterAll(async () => {
+  await api?.app.inject({ method: 'DELETE', url: `${CDS}/${HOST}`, headers: { authorization: `Bearer ${api.token}` } }).catch(() => undefined);
+  await api?.close();
+  await stack?.stop();
+});
+
+describe('ClusterDeployment routes', () => {
+  it('lists, and refuses a bad namespace or query naming the parameter', async () => {
+    const list = await call('GET', `${CDS}?limit=1`);
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ kind: 'ClusterDeploymentList', metadata: { resourceVersion: expect.any(String) } });
+    expectProblem(await call('GET', `${BAD_NS}/clusterdeployments`), 400, /^path\.namespace$/);
+    expectProblem(await call('GET', `${CDS}?limit=0`), 400, /^query\.limit$/);
+    expectProblem(await call('GET', `${CDS}?limit=many&watch=maybe`), 400, /query\.limit.*query\.watch/);
+    expectProblem(await call('GET', `${CDS}?watch=true&resourceVersion=yesterday`), 400, /^query\.resourceVersion$/);
+    expectProblem(await call('GET', `${CDS}?watch=true`, { headers: { 'last-event-id': 'not-a-version' } }), 400, /^headers\.last-event-id$/);
+    expectProblem(await call('GET', `${CDS}?labelSelector=%3D%3D`), 400, /^query\.labelSelector$/);
+    expectProblem(await call('GET', CDS, { token: false }), 401);
+    // A path that cannot be decoded is a problem too, not Fastify's own error body.
+    expectProblem(await call('GET', '/apis/slipway.dev/v1alpha1/namespaces/%E0%A4%A/clusterdeployments'), 400);
+  });
+
+  it('watches as Server-Sent Events, and answers 410 for a resourceVersion it cannot serve', async () => {
+    const watched = await call('GET', `${CDS}?watch=true&resourceVersion=0&timeoutSeconds=1`);
+    expect(watched.status).toBe(200);
+    expect(watched.contentType).toContain('text/event-stream');
+    expect(String(watched.body)).toMatch(new RegExp(`event: ADDED\\nid: [0-9-]+\\ndata: .*"name":"${HOST}"`));
+    expectProblem(await call('GET', `${CDS}?watch=1&resourceVersion=1-0`), 410, /^query\.resourceVersion$/);
+  });
+
+  it('creates, and refuses a bad key, body, type or object, and a name in use', async () => {
+    const created = await call('POST', CDS, { body: cluster('routes-made'), headers: { 'idempotency-key': 'routes-made-1' } });
+    expect(created.status).toBe(201);
+    const replayed = await call('POST', CDS, { body: cluster('routes-made'), headers: { 'idempotency-key': 'routes-made-1' } });
+    expect(replayed.status).toBe(201);
+    expect(replayed.body).toEqual(created.body);
+    expectProblem(await call('POST', CDS, { body: cluster('routes-made') }), 409);
+    expectProblem(await call('POST', CDS, { body: cluster('routes-key'), headers: { 'idempotency-key': 'k'.repeat(256) } }), 400, /^headers\.idempotency-key$/);
+    expectProblem(await call('POST', `${BAD_NS}/clusterdeployments`, { body: cluster('routes-ns') }), 400, /^path\.namespace$/);
+    expectProblem(await call('POST', CDS, { raw: '{"kind": ' }), 400, /^\(root\)$/);
+    expectProblem(await call('POST', CDS, { raw: '<cluster/>', contentType: 'application/xml' }), 415, /content-type/);
+    expectProblem(await call('POST', CDS, { raw: JSON.stringify({ padding: 'x'.repeat(1_100_000) }) }), 413);
+    expectProblem(await call('POST', CDS, { body: { ...cluster('routes-bad'), spec: { ...cluster('routes-bad').spec, controlPlane: { replicas: 'three' } } } }), 422, /spec\.controlPlane\.replicas/);
+  });
+
+  it('reads, patches and deletes, with 404 for no such object, 409 while protected and 422 for a bad patch', async () => {
+    const read = await call('GET', `${CDS}/${HOST}`);
+    expect(read.body).toMatchObject({ metadata: { name: HOST, resourceVersion: expect.any(String) } });
+    expectProblem(await call('GET', `${CDS}/no-such-object`), 404);
+    expectProblem(await call('GET', `${BAD_NS}/clusterdeployments/${HOST}`), 400, /^path\.namespace$/);
+
+    const protect = { metadata: { annotations: { 'slipway.dev/protected-delete': 'true' } } };
+    expect((await call('PATCH', `${CDS}/routes-made`, { body: protect, contentType: 'application/merge-patch+json' })).status).toBe(200);
+    expectProblem(await call('PATCH', `${CDS}/routes-made`, { body: { status: {} } }), 422, /^status$/);
+    expectProblem(await call('PATCH', `${CDS}/routes-made`, { body: { spec: { baseDomain: 'other.test' } } }), 422, /spec\.baseDomain/);
+    expectProblem(await call('PATCH', `${CDS}/no-such-object`, { body: { spec: {} } }), 404);
+    expectProblem(await call('PATCH', `${CDS}/routes-made`, { raw: 'spec: {}', contentType: 'application/xml' }), 415);
+    expectProblem(await call('PATCH', `${BAD_NS}/clusterdeployments/routes-made`, { body: { spec: {} } }), 400, /^path\.namespace$/);
+
+    expectProblem(await call('DELETE', `${CDS}/routes-made`), 409);
+    expectProblem(await call('DELETE', `${CDS}/no-such-object`), 404);
+    expectProblem(await call('DELETE', `${CDS}/routes-made`, { raw: '<why/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('DELETE', `${BAD_NS}/clusterdeployments/routes-made`), 400, /^path\.namespace$/);
+    await call('PATCH', `${CDS}/routes-made`, { body: { metadata: { annotations: { 'slipway.dev/protected-delete': null } } } });
+    expect((await call('DELETE', `${CDS}/routes-made`)).status).toBe(202);
+  });
+});
+
+describe('MachineDeployment routes', () => {
+  it('lists, creates, reads and patches, and refuses changes to a pool its cluster owns with 409', async () => {
+    expect((await call('GET', `${MDS}?fieldSelector=metadata.name%3D${MD}`)).body).toMatchObject({ kind: 'MachineDeploymentList', items: [{ metadata: { name: MD } }] });
+    expectProblem(await call('POST', MDS, { body: { ...machineDeployment('routes-lost'), spec: { ...machineDeployment('routes-lost').spec, clusterName: 'no-such-cluster' } } }), 422, /spec\.clusterName/);
+    expectProblem(await call('POST', MDS, { body: machineDeployment(POOL) }), 409, /metadata\.name/);
+    expectProblem(await call('POST', MDS, { raw: 'kind: [', contentType: 'application/yaml' }), 400);
+    expectProblem(await call('POST', MDS, { raw: '<md/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('GET', `${MDS}?limit=1001`), 400, /^query\.limit$/);
+    expect((await call('GET', `${MDS}/${MD}`)).status).toBe(200);
+    expectProblem(await call('GET', `${MDS}/no-such-object`), 404);
+    expect((await call('PATCH', `${MDS}/${MD}`, { body: { metadata: { labels: { tier: 'web' } } } })).status).toBe(200);
+    expectProblem(await call('PATCH', `${MDS}/${POOL}`, { body: { spec: { replicas: 2 } } }), 409);
+    expectProblem(await call('DELETE', `${MDS}/${POOL}`), 409);
+  });
+
+  it('reads and sets the scale subresource', async () => {
+    const scale = await call('GET', `${MDS}/${MD}/scale`);
+    expect(scale.body).toMatchObject({ apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 1 } });
+    expectProblem(await call('GET', `${MDS}/no-such-object/scale`), 404);
+    expectProblem(await call('GET', `${BAD_NS}/machinedeployments/${MD}/scale`), 400, /^path\.namespace$/);
+    for (const method of ['PATCH', 'PUT']) {
+      expect((await call(method, `${MDS}/${MD}/scale`, { body: { spec: { replicas: 2 } }, contentType: 'application/merge-patch+json' })).body).toMatchObject({ spec: { replicas: 2 } });
+      expectProblem(await call(method, `${MDS}/${MD}/scale`, { body: { spec: { replicas: -1 } } }), 422, /^spec\.replicas$/);
+      expectProblem(await call(method, `${MDS}/no-such-object/scale`, { body: { spec: { replicas: 1 } } }), 404);
+      expectProblem(await call(method, `${MDS}/${POOL}/scale`, { body: { spec: { replicas: 3 } } }), 409);
+      expectProblem(await call(method, `${MDS}/${MD}/scale`, { raw: 'replicas=1', contentType: 'application/x-www-form-urlencoded' }), 415);
+      expectProblem(await call(method, `${BAD_NS}/machinedeployments/${MD}/scale`, { body: { spec: { replicas: 1 } } }), 400, /^path\.namespace$/);
+    }
+    expectProblem(await call('PUT', `${MDS}/${MD}/scale`, { body: { kind: 'Scale' } }), 422, /^spec\.replicas$/);
+    await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md) && (answer.body as Md).spec.replicas === 2);
+  });
+
+  it('previews a rollout with :plan, and rolls back with :undo', async () => {
+    const plan = await call('POST', `${MDS}/${MD}:plan`, { body: { patch: { spec: { template: { spec: { version: 'v1.35.0' } } } }, bootSeconds: 30 } });
+    expect(plan.status).toBe(200);
+    expect(plan.body).toMatchObject({ idealWaves: expect.any(Number), waves: expect.any(Array) });
+    expect((await call('POST', `${MDS}/${MD}:plan`)).status).toBe(200);
+    expectProblem(await call('POST', `${MDS}/${MD}:plan`, { body: { bootSeconds: -1 } }), 422, /^bootSeconds$/);
+    expectProblem(await call('POST', `${MDS}/${MD}:plan`, { body: { patch: { spec: { replicas: 'many' } } } }), 422, /^patch\.spec\.replicas$/);
+    expectProblem(await call('POST', `${MDS}/no-such-object:plan`, { body: {} }), 404);
+    expectProblem(await call('POST', `${MDS}/${MD}:plan`, { raw: '<plan/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('POST', `${BAD_NS}/machinedeployments/${MD}:plan`, { body: {} }), 400, /^path\.namespace$/);
+
+    expectProblem(await call('POST', `${MDS}/${MD}:undo`, { body: {} }), 422, /^toRevision$/);
+    const changed = await call('PATCH', `${MDS}/${MD}`, { body: { spec: { template: { spec: { version: 'v1.35.0' } } } } });
+    expect(changed.status).toBe(200);
+    await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md));
+    const undone = await call('POST', `${MDS}/${MD}:undo`);
+    expect(undone.status, JSON.stringify(undone.body)).toBe(200);
+    expect(undone.body).toMatchObject({ spec: { template: { spec: { version: 'v1.34.0' } } } });
+    expectProblem(await call('POST', `${MDS}/${MD}:undo`, { body: { toRevision: 0 } }), 422, /^toRevision$/);
+    expectProblem(await call('POST', `${MDS}/no-such-object:undo`, { body: {} }), 404);
+    expectProblem(await call('POST', `${MDS}/${POOL}:undo`, { body: {} }), 409);
+    expectProblem(await call('POST', `${MDS}/${MD}:undo`, { raw: '<undo/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('POST', `${BAD_NS}/machinedeployments/${MD}:undo`, { body: {} }), 400, /^path\.namespace$/);
+    await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md));
+  });
+
+  it('annotates and deletes one machine', async () => {
+    const current = (await call('GET', `${MDS}/${MD}`)).body as Md;
+    const machine = current.status?.machines?.[0]?.name ?? '';
+    expect(machine).not.toBe('');
+    const annotated = await call('PATCH', `${MDS}/${MD}/machines/${machine}`, { body: { metadata: { annotations: { 'slipway.dev/delete-machine': 'true' } } }, contentType: 'application/merge-patch+json' });
+    expect(annotated.status).toBe(200);
+    expectProblem(await call('PATCH', `${MDS}/${MD}/machines/${machine}`, { body: { spec: {} } }), 422, /spec/);
+    expectProblem(await call('PATCH', `${MDS}/no-such-object/machines/${machine}`, { body: { metadata: { annotations: {} } } }), 404);
+    expectProblem(await call('PATCH', `${MDS}/${MD}/machines/${machine}`, { raw: '<m/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('PATCH', `${BAD_NS}/machinedeployments/${MD}/machines/${machine}`, { body: { metadata: { annotations: {} } } }), 400, /^path\.namespace$/);
+    expectProblem(await call('DELETE', `${MDS}/${MD}/machines/no-such-machine`), 422, /names/);
+    expectProblem(await call('DELETE', `${MDS}/no-such-object/machines/${machine}`), 404);
+    expectProblem(await call('DELETE', `${MDS}/${MD}/machines/${machine}`, { raw: '<m/>', contentType: 'application/xml' }), 415);
+    expectProblem(await call('DELETE', `${BAD_NS}/machinedeployments/${MD}/machines/${machine}`), 400, /^path\.namespace$/);
+    expect((await call('DELETE', `${MDS}/${MD}/machines/${machine}`)).status).toBe(202);
+    const replaced = await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md) && !(answer.body as Md).status?.machines?.some((item) => item.name === machine));
+    expect((replaced.body as Md).status?.machines).toHaveLength(2);
+    expect((await call('DELETE', `${MDS}/${MD}`)).status).toBe(202);
+  });
+});
+
+describe('operations routes', () => {
+  it('answers health, readiness and metrics', async () => {
+    expect((await call('GET', '/healthz', { token: false })).body).toEqual({ status: 'ok' });
+    expect((await call('GET', '/readyz', { token: false })).body).toEqual({ status: 'ready' });
+    expect(String((await call('GET', '/metrics')).body)).toContain('slipway_http_requests_total');
+    expectProblem(await call('GET', '/metrics', { token: false }), 401);
+  });
+});
+
+describe('the document', () => {
+  it('was held against a success and a problem of every operation', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const statuses = [...(answered.get(operation.operationId ?? '') ?? [])];
+        expect(statuses.some((status) => status < 300), `${method} ${path}: no success`).toBe(true);
+        if (!['/healthz', '/readyz'].includes(path)) expect(statuses.some((status) => status >= 400), `${method} ${path}: no problem`).toBe(true);
+      }
+    }
+  });
+});
