@@ -7,10 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TAG } from '../../providers/tags';
 import type { CloudObserverActivities, ObservedChange } from '../../workflows/cloud-observer/activities-api';
-import { CLOUD_OBSERVER_WORKFLOW_TYPE, observerViewQuery, subscribeSignal, type Subscription } from '../../workflows/cloud-observer/definitions';
+import { CLOUD_OBSERVER_WORKFLOW_TYPE, observerViewQuery, subscribeSignal, type ObserverView, type Subscription } from '../../workflows/cloud-observer/definitions';
 import { OBSERVE_MAX_SECONDS } from '../../workflows/cloud-observer/constants';
 import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
 import { observationFingerprint } from '../../workflows/machine-deployment/activities-api';
@@ -44,15 +44,33 @@ function subscribersByInfraId(subscriptions: readonly Subscription[]): Map<strin
   return byInfraId;
 }
 
+/** How long a pass waits for its observer to answer the subscription Query. */
+const VIEW_QUERY_DEADLINE_MS = 5_000;
+
 export function createCloudObserverActivities(deps: CloudObserverActivityDeps): CloudObserverActivities {
   const pollIntervalMs = deps.pollIntervalMs ?? 500;
+  // The last subscription list each observer answered with. Under load a Query can wait behind
+  // workflow tasks; a pass then works from the list it last saw (a subscriber that joined since
+  // is served on the next pass) instead of stalling the observer.
+  const lastViews = new Map<string, ObserverView>();
+  const currentView = async (handle: WorkflowHandle, observerWorkflowId: string): Promise<ObserverView> => {
+    try {
+      const view = await deps.temporal.withDeadline(Date.now() + VIEW_QUERY_DEADLINE_MS, () => handle.query(observerViewQuery));
+      lastViews.set(observerWorkflowId, view);
+      return view;
+    } catch (error) {
+      const last = lastViews.get(observerWorkflowId);
+      if (last) return last;
+      throw error;
+    }
+  };
   return {
     async observeCloud(input) {
       const adapter = await deps.adapters(input.target);
       const handle = deps.temporal.workflow.getHandle(input.observerWorkflowId);
       const deadline = Date.now() + OBSERVE_MAX_SECONDS * 1000;
       for (;;) {
-        const view = await handle.query(observerViewQuery);
+        const view = await currentView(handle, input.observerWorkflowId);
         const byInfraId = subscribersByInfraId(view.subscriptions);
         const seen = new Map<string, Record<string, MachineObservation>>(view.subscriptions.map((subscription) => [subscription.workflowId, {}]));
         await withRetryClassification('list machines', async () => {
