@@ -104,7 +104,7 @@ describe('Slipway CRDs on a real kube-apiserver', () => {
     const invalid = await exampleClusterDeployment('too-many-masters');
     const rejection = await rejectionOf(api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: { ...invalid, spec: { ...object(invalid.spec), controlPlane: { replicas: 9 } } } }));
     expect(rejection.code).toBe(422);
-    expect(String(rejection.body)).toContain('spec.controlPlane.replicas');
+    expect(typeof rejection.body === 'string' ? rejection.body : JSON.stringify(rejection.body)).toContain('spec.controlPlane.replicas');
     await expect(api.getNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'too-many-masters' })).rejects.toMatchObject({ code: 404 });
   });
 
