@@ -83,10 +83,9 @@ describe('Slipway CRDs on a real kube-apiserver', () => {
       expect(object(crd.metadata).managedFields, name).toEqual(expect.arrayContaining([expect.objectContaining({ manager: 'slipway', operation: 'Apply' })]));
     }
     const clusterDeployments = object(await api.getClusterCustomObject({ ...APIEXTENSIONS, name: 'clusterdeployments.slipway.dev' }));
-    const versions = object(clusterDeployments.spec).versions;
-    const statusConditions = JSON.stringify(versions);
-    expect(statusConditions).toContain('"x-kubernetes-list-type":"map"');
-    expect(statusConditions).toContain('"x-kubernetes-list-map-keys":["type"]');
+    const storedSchema = JSON.stringify(object(clusterDeployments.spec).versions);
+    expect(storedSchema).toContain('"x-kubernetes-list-type":"map"');
+    expect(storedSchema).toContain('"x-kubernetes-list-map-keys":["type"]');
   });
 
   it('changes nothing when the same CRDs are applied again', async () => {
