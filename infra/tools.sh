@@ -164,13 +164,13 @@ ensure_postgres() {
 }
 
 # Builds a Go main (given as source text) that imports a pinned module, and moves the binary to $2.
-# Usage: build_go_main <work dir> <binary path> <main.go source> <go.mod requires and replaces>
+# Usage: build_go_main <work dir> <binary path> <main.go source> <go.mod requires and replaces> [ldflags]
 build_go_main() {
-  local work="$1" binary="$2" main_source="$3" mod_directives="$4"
+  local work="$1" binary="$2" main_source="$3" mod_directives="$4" ldflags="${5:-}"
   rm -rf "$work" && mkdir -p "$work"
   printf '%s\n' "$main_source" > "$work/main.go"
   printf 'module slipway.dev/peer-build\n\ngo 1.24\n\n%s\n' "$mod_directives" > "$work/go.mod"
-  (cd "$work" && GOFLAGS=-mod=mod go mod tidy >&2 && GOFLAGS=-mod=mod go build -o "$work/out" . >&2)
+  (cd "$work" && GOFLAGS=-mod=mod go mod tidy >&2 && GOFLAGS=-mod=mod go build -ldflags "$ldflags" -o "$work/out" . >&2)
   mkdir -p "$(dirname "$binary")" && mv "$work/out" "$binary.tmp" && mv "$binary.tmp" "$binary"
   rm -rf "$work"
 }
@@ -215,6 +215,10 @@ ensure_kube_apiserver() {
     [ -f "$upstream_mod" ] || { echo "could not download k8s.io/kubernetes $KUBE_APISERVER_VERSION's go.mod" >&2; return 1; }
     replaces="$(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*$#\1#p' "$upstream_mod" | sort -u | while read -r module; do printf 'replace %s => %s %s\n' "$module" "$module" "$staging_version"; done)"
     [ -n "$replaces" ] || { echo "found no staging modules in $upstream_mod" >&2; return 1; }
+    # Kubernetes' own build stamps the version; a plain go build would report v0.0.0-master at /version.
+    local minor="${KUBE_APISERVER_VERSION#v1.}" kube_version_flags
+    minor="${minor%%.*}"
+    kube_version_flags="-X k8s.io/component-base/version.gitVersion=$KUBE_APISERVER_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
     build_go_main "$work" "$dir/kube-apiserver" 'package main
 
 import (
@@ -225,7 +229,7 @@ import (
 )
 
 func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }' "require k8s.io/kubernetes $KUBE_APISERVER_VERSION
-$replaces"
+$replaces" "$kube_version_flags"
   fi
   echo "$dir/kube-apiserver"
 }

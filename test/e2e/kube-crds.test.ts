@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, PatchStrategy, VersionApi, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isPlainObject, type JsonObject } from '../../crds/json';
@@ -67,6 +67,11 @@ async function getWithAccept(path: string, accept: string): Promise<{ readonly s
 }
 
 describe('Slipway CRDs on a real kube-apiserver', () => {
+  it('runs against kube-apiserver 1.34', async () => {
+    const version = await server.kubeConfig.makeApiClient(VersionApi).getCode();
+    expect({ major: version.major, minor: version.minor, gitVersion: version.gitVersion }).toEqual({ major: '1', minor: '34', gitVersion: 'v1.34.2' });
+  });
+
   it('installs all six CRDs and each becomes Established, keeping its x-kubernetes-* schema fields', async () => {
     expect(firstInstall.map((crd) => crd.name)).toEqual([
       'clusterdeployments.slipway.dev',
