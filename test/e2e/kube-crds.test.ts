@@ -98,6 +98,22 @@ describe('Slipway CRDs on a real kube-apiserver', () => {
     expect(secondInstall).toEqual(firstInstall);
   });
 
+  it('takes back, on the next install, a field someone else changed (forced apply), and reports the new generation', async () => {
+    const name = 'clusterdeployments.slipway.dev';
+    const byHand = object(
+      await api.patchClusterCustomObject({ ...APIEXTENSIONS, name, body: { spec: { names: { shortNames: ['cdx'] } } }, fieldManager: 'hand-edit' }, MERGE_PATCH),
+    );
+    expect(object(object(byHand.spec).names).shortNames).toEqual(['cdx']);
+
+    const reinstalled = await installCrds(server.kubeConfig);
+    const crd = object(await api.getClusterCustomObject({ ...APIEXTENSIONS, name }));
+    expect(object(object(crd.spec).names).shortNames).toEqual(['cd', 'cds']);
+    const before = firstInstall.find((installed) => installed.name === name);
+    const after = reinstalled.find((installed) => installed.name === name);
+    expect(after?.generation).toBe((before?.generation ?? 0) + 2);
+    expect(reinstalled.filter((installed) => installed.name !== name)).toEqual(firstInstall.filter((installed) => installed.name !== name));
+  });
+
   it('accepts the example ClusterDeployment, with its spec as written', async () => {
     const created = object(await api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: await exampleClusterDeployment('example') }));
     expect(object(created.metadata)).toMatchObject({ name: 'example', namespace: 'default', generation: 1, labels: { team: 'platform' } });
