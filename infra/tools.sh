@@ -15,6 +15,9 @@ SCHEMATHESIS_VERSION="4.32.5"
 TEMPORAL_SERVER_VERSION="v1.32.2"
 # The Temporal server module needs this Go toolchain or newer; the Go proxy serves it.
 TEMPORAL_SERVER_GO_TOOLCHAIN="go1.26.10"
+# Debian's etcd (3.4) breaks kube-apiserver 1.34's watch, so both are built from the Go proxy.
+ETCD_VERSION="v3.6.16"
+KUBE_APISERVER_VERSION="v1.34.2"
 mkdir -p "$SLIPWAY_TOOLS"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -158,4 +161,75 @@ ensure_postgres() {
     fi
   fi
   echo "$bin"
+}
+
+# Builds a Go main (given as source text) that imports a pinned module, and moves the binary to $2.
+# Usage: build_go_main <work dir> <binary path> <main.go source> <go.mod requires and replaces> [ldflags]
+build_go_main() {
+  local work="$1" binary="$2" main_source="$3" mod_directives="$4" ldflags="${5:-}"
+  rm -rf "$work" && mkdir -p "$work"
+  printf '%s\n' "$main_source" > "$work/main.go"
+  printf 'module slipway.dev/peer-build\n\ngo 1.24\n\n%s\n' "$mod_directives" > "$work/go.mod"
+  (cd "$work" && GOFLAGS=-mod=mod go mod tidy >&2 && GOFLAGS=-mod=mod go build -ldflags "$ldflags" -o "$work/out" . >&2)
+  mkdir -p "$(dirname "$binary")" && mv "$work/out" "$binary.tmp" && mv "$binary.tmp" "$binary"
+  rm -rf "$work"
+}
+
+# Prints the path of etcd, built once from go.etcd.io/etcd/server/v3 at a pinned version.
+ensure_etcd() {
+  local dir="$SLIPWAY_TOOLS/etcd-${ETCD_VERSION#v}"
+  if [ ! -x "$dir/etcd" ]; then
+    # Two commands started at once must not build it twice over each other; the second waits.
+    exec 8>"$dir.lock" && flock 8
+  fi
+  if [ ! -x "$dir/etcd" ]; then
+    command -v go >/dev/null 2>&1 || { echo "etcd needs Go to build (go.etcd.io/etcd/server/v3 $ETCD_VERSION); install Go 1.24 or later." >&2; return 1; }
+    log "building etcd $ETCD_VERSION into $dir (about a minute the first time)"
+    build_go_main "$(mktemp -d)" "$dir/etcd" 'package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }' "require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
+  fi
+  echo "$dir/etcd"
+}
+
+# Prints the path of kube-apiserver, built once from k8s.io/kubernetes at a pinned version. Its
+# staging modules (k8s.io/api, k8s.io/apiserver, ...) are replaced in its go.mod by local paths,
+# so ours points each at the published module of the matching v0 version.
+ensure_kube_apiserver() {
+  local dir="$SLIPWAY_TOOLS/kube-apiserver-${KUBE_APISERVER_VERSION#v}"
+  if [ ! -x "$dir/kube-apiserver" ]; then
+    exec 8>"$dir.lock" && flock 8
+  fi
+  if [ ! -x "$dir/kube-apiserver" ]; then
+    command -v go >/dev/null 2>&1 || { echo "kube-apiserver needs Go to build (k8s.io/kubernetes $KUBE_APISERVER_VERSION); install Go 1.24 or later." >&2; return 1; }
+    log "building kube-apiserver $KUBE_APISERVER_VERSION into $dir (about 5 minutes the first time)"
+    local work upstream_mod staging_version="v0.${KUBE_APISERVER_VERSION#v1.}" replaces
+    work="$(mktemp -d)"
+    upstream_mod="$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBE_APISERVER_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
+    [ -f "$upstream_mod" ] || { echo "could not download k8s.io/kubernetes $KUBE_APISERVER_VERSION's go.mod" >&2; return 1; }
+    replaces="$(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*$#\1#p' "$upstream_mod" | sort -u | while read -r module; do printf 'replace %s => %s %s\n' "$module" "$module" "$staging_version"; done)"
+    [ -n "$replaces" ] || { echo "found no staging modules in $upstream_mod" >&2; return 1; }
+    # Kubernetes' own build stamps the version; a plain go build would report v0.0.0-master at /version.
+    local minor="${KUBE_APISERVER_VERSION#v1.}" kube_version_flags
+    minor="${minor%%.*}"
+    kube_version_flags="-X k8s.io/component-base/version.gitVersion=$KUBE_APISERVER_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+    build_go_main "$work" "$dir/kube-apiserver" 'package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }' "require k8s.io/kubernetes $KUBE_APISERVER_VERSION
+$replaces" "$kube_version_flags"
+  fi
+  echo "$dir/kube-apiserver"
 }

@@ -34,4 +34,7 @@ export VCSIM="${VCSIM:-$(ensure_vcsim)}"
 # Temporal's time-skipping test server, for the fast workflow tests of timers and back-off.
 export TEMPORAL_TEST_SERVER="${TEMPORAL_TEST_SERVER:-$(ensure_temporal_test_server)}"
 export SCHEMATHESIS="${SCHEMATHESIS:-$(ensure_schemathesis)}"
+# A real management cluster's API for the CR mode tests (built from source once, then cached).
+export ETCD_BIN="${ETCD_BIN:-$(ensure_etcd)}"
+export KUBE_APISERVER_BIN="${KUBE_APISERVER_BIN:-$(ensure_kube_apiserver)}"
 exec "$@"
