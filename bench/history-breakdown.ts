@@ -34,7 +34,7 @@ function add(breakdown: Breakdown, key: string, seconds = 0): void {
 }
 
 /** Adds one workflow's history to the breakdown. */
-export function tallyHistory(breakdown: Breakdown, events: readonly HistoryEvent[]): void {
+export function tallyHistory(breakdown: Breakdown, events: readonly HistoryEvent[], workflowType: string): void {
   const scheduledAt = new Map<string, { at: number; activity: string }>();
   const workflowTaskScheduledAt = new Map<string, number>();
   for (const event of events) {
@@ -46,6 +46,7 @@ export function tallyHistory(breakdown: Breakdown, events: readonly HistoryEvent
       case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
         const scheduled = workflowTaskScheduledAt.get(String(event.workflowTaskCompletedEventAttributes?.scheduledEventId));
         add(breakdown, 'workflow tasks', scheduled === undefined ? 0 : secondsOf(event) - scheduled);
+        add(breakdown, `  of ${workflowType}`, scheduled === undefined ? 0 : secondsOf(event) - scheduled);
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -100,7 +101,7 @@ export async function breakdownOf(client: Client, query: string): Promise<{ work
   let workflows = 0;
   for await (const execution of client.workflow.list({ query })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-    tallyHistory(breakdown, history.events ?? []);
+    tallyHistory(breakdown, history.events ?? [], execution.type);
     workflows += 1;
   }
   return { workflows, breakdown };

@@ -12,7 +12,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { startSimulatedCloud } from '../providers/simulated/launch';
-import { createProjection, type Projection } from '../services/common/projection';
+import { createProjection, type ProjectedObject, type Projection } from '../services/common/projection';
+import { createProjectionWriter } from '../services/worker/projection-writer';
 import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
 import { fileSecretStore } from '../services/worker/secrets';
@@ -48,12 +49,16 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     taskQueue: BENCH_TASK_QUEUE,
     pollIntervalMs,
   });
+  const projectionWriter = createProjectionWriter(projection);
   const worker = await Worker.create({
     connection,
     taskQueue: BENCH_TASK_QUEUE,
     workflowBundle: bundle,
     // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
-    sinks: { metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } } },
+    sinks: {
+      metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } },
+      projection: { put: { fn: (_info, kind: string, object: ProjectedObject, sequence: number) => projectionWriter.put(kind, object, sequence), callDuringReplay: false } },
+    },
     activities: { ...activities, async noop() {} },
   });
   const running = worker.run();

@@ -1,7 +1,8 @@
 /**
- * The Redis projection behind LIST and watch. Workflows push every status change here
- * through an activity; the API reads lists and watch streams from it and never
- * sends one Query per object. Per kind it keeps:
+ * The Redis projection behind LIST and watch. Workflows hand every status change to the
+ * worker through a sink (services/worker/projection-writer.ts writes it here, newest first by
+ * the entity's publish sequence), and remove a deleted object through an activity; the API
+ * reads lists and watch streams from it and never sends one Query per object. Per kind it keeps:
  *   <prefix>:obj:<kind>:<ns>/<name>   a hash {object, rv, created} (created: the rv of its ADDED)
  *   <prefix>:idx:<kind>[:<ns>]        sorted sets of "<ns>/<name>" (lexicographic), for paging
  *   <prefix>:changes:<kind>           a stream of {type, object}; entry IDs are resourceVersions
@@ -81,16 +82,23 @@ interface ContinueToken {
 }
 
 // One round trip, atomic: record the change in the stream, then store the object with
-// the change's ID as its resourceVersion.
+// the change's ID as its resourceVersion. A write carrying a sequence number (ARGV[6], the
+// entity's publish order) is dropped when the stored one is as new or newer: writes from
+// several workers may land out of order, and the older must not win.
 const PUT_SCRIPT = `
 local existed = redis.call('EXISTS', KEYS[1])
 if ARGV[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[5] then return false end
 if ARGV[4] == 'if-absent' and existed == 1 then return false end
+if ARGV[6] ~= '' and existed == 1 then
+  local stored = redis.call('HGET', KEYS[1], 'seq')
+  if stored and tonumber(stored) >= tonumber(ARGV[6]) then return false end
+end
 local kind = 'ADDED'
 if existed == 1 then kind = 'MODIFIED' end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', kind, 'object', ARGV[1])
 redis.call('HSET', KEYS[1], 'object', ARGV[1], 'rv', id)
 if existed == 0 then redis.call('HSET', KEYS[1], 'created', id) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'seq', ARGV[6]) end
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 return id`;
@@ -153,13 +161,13 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
   const tombKey = (kind: string, namespace: string, name: string) => `${prefix}:tomb:${kind}:${namespace}/${name}`;
 
   /** Puts the object unless it was removed before (same uid); with ifAbsent, also unless the projection holds it. Returns its resourceVersion, or undefined. */
-  const write = async (kind: string, object: ProjectedObject, ifAbsent: boolean): Promise<string | undefined> => {
+  const write = async (kind: string, object: ProjectedObject, ifAbsent: boolean, sequence?: number): Promise<string | undefined> => {
     const namespace = object.metadata.namespace ?? 'default';
     const { name } = object.metadata;
     const { resourceVersion: _stale, ...metadata } = object.metadata;
     const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
     const uid = typeof metadata.uid === 'string' ? metadata.uid : '';
-    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, JSON.stringify({ ...object, metadata }), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid);
+    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, JSON.stringify({ ...object, metadata }), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid, sequence === undefined ? '' : String(sequence));
     return typeof id === 'string' ? id : undefined;
   };
 
@@ -225,9 +233,12 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     /** Ends every open watch (with an error event) and the shared reader. */
     closeWatches: () => hub.close(),
 
-    /** Stores the object and records the change; undefined when the object was removed before (a late write of it). */
-    async put(kind: string, object: ProjectedObject): Promise<string | undefined> {
-      return write(kind, object, false);
+    /**
+     * Stores the object and records the change; undefined when the object was removed before
+     * (a late write of it), or when `sequence` is given and a write at least as new is stored.
+     */
+    async put(kind: string, object: ProjectedObject, sequence?: number): Promise<string | undefined> {
+      return write(kind, object, false, sequence);
     },
 
     /** As put, but only when the projection holds no object of that name: how repairs add what is missing without overwriting a fresher write. */

@@ -6,6 +6,9 @@
  */
 import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
 import type { WorkflowMetricsSink } from '../../workflows/entity/metrics';
+import type { ProjectionSink } from '../../workflows/entity/projection-sink';
+import type { ProjectedObject } from '../common/projection';
+import type { ProjectionWriter } from './projection-writer';
 import type { SlipwayActivities } from './activities';
 import { WORKFLOWS_PATH } from './bundle';
 
@@ -17,6 +20,8 @@ export interface SlipwayWorkerOptions {
   /** A bundle built once (tests); otherwise the worker bundles the workflows at start. */
   readonly workflowBundlePath?: string;
   readonly onWorkflowFinished?: (kind: string, outcome: string, workflowId: string) => void;
+  /** Where the entities' status changes go (the Redis projection). */
+  readonly projectionWriter: ProjectionWriter;
 }
 
 export interface SlipwayWorker {
@@ -30,7 +35,13 @@ export async function createSlipwayWorker(options: SlipwayWorkerOptions): Promis
 }
 
 async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> {
-  const sinks: InjectedSinks<WorkflowMetricsSink> = {
+  const sinks: InjectedSinks<WorkflowMetricsSink & ProjectionSink> = {
+    projection: {
+      put: {
+        fn: (_info, kind, object, sequence) => options.projectionWriter.put(kind, object as ProjectedObject, sequence),
+        callDuringReplay: false,
+      },
+    },
     metrics: {
       workflowFinished: {
         fn: (info, kind, outcome) => options.onWorkflowFinished?.(kind, outcome, info.workflowId),

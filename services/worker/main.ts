@@ -14,6 +14,7 @@ import { createRedisRateLimiter } from '../../providers/rate-limit';
 import { createSlipwayActivities } from './activities';
 import { createAdapterResolver } from './adapters';
 import { createSlipwayWorker } from './create-worker';
+import { createProjectionWriter } from './projection-writer';
 import { fileSecretStore } from './secrets';
 
 const config = loadConfig();
@@ -35,6 +36,7 @@ const temporal = new Client({ connection: clientConnection, namespace: config.te
 const redis = await connectRedis(redisConnectionSettings(config.redisUrl), { maxRetriesPerRequest: 2 }, (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
+const projectionWriter = createProjectionWriter(projection, logger);
 
 const worker = await createSlipwayWorker({
   connection,
@@ -54,6 +56,7 @@ const worker = await createSlipwayWorker({
     temporal,
     taskQueue: config.taskQueue,
   }),
+  projectionWriter,
   onWorkflowFinished: (kind, outcome, workflowId) => {
     workflowsFinished.inc({ kind, outcome });
     logger.info({ workflowId, kind, outcome }, 'workflow finished');
@@ -82,6 +85,8 @@ logger.info({ temporal: config.temporalAddress, taskQueue: config.taskQueue, sim
 try {
   await worker.run();
 } finally {
+  // Status changes of the last workflow tasks are still on their way to Redis.
+  await Promise.race([projectionWriter.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   metricsServer?.close();
   redis.disconnect();
   await connection.close();

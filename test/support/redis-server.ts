@@ -10,9 +10,9 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a real redis-server on a free loopback port with persistence off. */
-export async function startRedisServer(binary = process.env.REDIS_SERVER ?? 'redis-server'): Promise<RunningRedis> {
-  const port = await freePort();
+/** Starts a real redis-server on a free loopback port (or the given one, to bring a stopped server back) with persistence off. */
+export async function startRedisServer(binary = process.env.REDIS_SERVER ?? 'redis-server', port?: number): Promise<RunningRedis> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -18,6 +18,7 @@ import { createProjection } from '../../services/common/projection';
 import { createSlipwayActivities } from '../../services/worker/activities';
 import { createAdapterResolver } from '../../services/worker/adapters';
 import { createSlipwayWorker, type SlipwayWorker } from '../../services/worker/create-worker';
+import { createProjectionWriter } from '../../services/worker/projection-writer';
 import { fileSecretStore } from '../../services/worker/secrets';
 
 export interface TestStackOptions {
@@ -79,6 +80,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createSlipwayWorker({
       connection: nativeConnection,
+      projectionWriter: createProjectionWriter(projection),
       namespace: 'default',
       taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),

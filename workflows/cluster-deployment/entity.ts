@@ -31,6 +31,7 @@ import { describeFailure, isCancellation, isCredentialsFailure } from '../entity
 import { noteCredentials } from '../entity/conditions';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { PROJECTION_SINK_PATCH, PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { workflowFinished } from '../entity/metrics';
 import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE, ownerDeleteSignal, ownerSpecSignal, type PoolReport } from '../machine-deployment/definitions';
 import type { ClusterActivities } from './activities-api';
@@ -104,6 +105,7 @@ export class ClusterDeploymentEntity {
   private readonly children = new Map<string, { result(): Promise<unknown> }>();
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
+  private readonly publications = new PublicationSequence();
 
   constructor(readonly input: ClusterDeploymentInput) {
     this.state = (input.carried as ClusterState | undefined) ?? initialClusterState(input);
@@ -113,7 +115,8 @@ export class ClusterDeploymentEntity {
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
       this.memo.write(memoObject(this.state.object));
-      await projection.projectObject({ kind: CLUSTER_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+      if (this.state.deleted || !patched(PROJECTION_SINK_PATCH)) await projection.projectObject({ kind: CLUSTER_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+      else projectToCache(CLUSTER_DEPLOYMENT_KIND, this.state.object, this.publications.next());
     });
   }
 

@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   upsertMemo,
   workflowInfo,
@@ -28,6 +29,7 @@ import { noteCredentials } from '../entity/conditions';
 import { withChange } from '../entity/handlers';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { PROJECTION_SINK_PATCH, PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { memberSignal } from '../cluster-deployment/definitions';
 import type { MachineObservation } from './activities-api';
 import { observationFingerprint, observationSettled } from './activities-api';
@@ -107,6 +109,7 @@ export class MachineDeploymentEntity {
   private lastReport = '';
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
+  private readonly publications = new PublicationSequence();
 
   constructor(readonly input: MachineDeploymentInput) {
     this.state = (input.carried as MachineDeploymentState | undefined) ?? initialMachineDeploymentState(input);
@@ -139,7 +142,8 @@ export class MachineDeploymentEntity {
     this.state.object = this.withStatus();
     this.memo.write(memoObject(this.state.object));
     await this.reportToOwner();
-    await projection.projectObject({ kind: MACHINE_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+    if (this.state.deleted || !patched(PROJECTION_SINK_PATCH)) await projection.projectObject({ kind: MACHINE_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+    else projectToCache(MACHINE_DEPLOYMENT_KIND, this.state.object, this.publications.next());
   }
 
   private async reportToOwner(): Promise<void> {

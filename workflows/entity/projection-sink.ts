@@ -1,0 +1,42 @@
+/**
+ * How an entity's status reaches the Redis projection: through a sink, which the worker
+ * calls once the workflow task completes (services/worker/projection-writer.ts). A sink adds
+ * nothing to the history, so a status change costs no activity and no workflow task. The
+ * memo, upserted in the same task, stays the durable record; removal of a deleted object
+ * stays an activity that must land.
+ */
+import { proxySinks, type Sinks } from '@temporalio/workflow';
+
+/**
+ * Entities that started before status went through the sink keep writing it by activity, so
+ * their histories replay unchanged.
+ */
+export const PROJECTION_SINK_PATCH = 'projection-sink';
+
+export interface ProjectionSink extends Sinks {
+  projection: { put(kind: string, object: unknown, sequence: number): void };
+}
+
+/**
+ * Numbers an entity's publications in order, across continue-as-new: the workflow clock in
+ * milliseconds (it only moves forward, and a new run starts later than the old one ended),
+ * times 1,000, plus a counter for publications within the same millisecond.
+ */
+export class PublicationSequence {
+  private lastMs = 0;
+  private withinMs = 0;
+
+  next(): number {
+    const now = Date.now();
+    if (now === this.lastMs) this.withinMs = Math.min(999, this.withinMs + 1);
+    else {
+      this.lastMs = now;
+      this.withinMs = 0;
+    }
+    return now * 1000 + this.withinMs;
+  }
+}
+
+export function projectToCache(kind: string, object: unknown, sequence: number): void {
+  proxySinks<ProjectionSink>().projection.put(kind, object, sequence);
+}
