@@ -13,6 +13,7 @@ import { instanceOperations } from './instances';
 import { loadBalancerOperations } from './load-balancer';
 import { networkOperations } from './network';
 import type { AwsAdapterOptions } from './options';
+import { resourceTagging } from './resource-tags';
 import { createAwsServices } from './services';
 
 export { awsAdapterOptionsFrom, AWS_ENDPOINT_ENV, AWS_SECRET_FIELDS, type AwsAdapterOptions, type AwsAdapterOptionsInput, type AwsKeys, type AwsKeysProvider } from './options';
@@ -37,7 +38,7 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
     /** Machines, DNS zones, load balancers and target groups, then the network: an order they can be deleted in. */
     async *listResources(query) {
       for await (const machine of instances.listMachines(query)) {
-        yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
+        yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) } satisfies CloudResource;
       }
       yield* dns.listZoneResources(query);
       yield* loadBalancers.listLoadBalancerResources(query);
@@ -51,5 +52,7 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
       if (resource.kind === 'loadBalancer') return loadBalancers.deleteLoadBalancerResource(resource);
       return network.deleteNetworkResource(resource);
     },
+
+    tagResource: resourceTagging(services),
   };
 }

@@ -7,6 +7,7 @@
  * and decoded on read, so callers only ever see canonical tags. How a worker builds the
  * options (credentials secret fields, environment, endpoints) is documented in options.ts.
  */
+import { untaggable } from '../untaggable';
 import { ProviderError, type ProviderAdapter } from '../types';
 import { invalidField } from '../http-errors';
 import { TAG_ENCODINGS } from '../tag-encoding';
@@ -37,6 +38,7 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
 
   return {
     platform: 'azure',
+    tagResource: untaggable('azure'),
     createMachine: (request) => createMachine(context, request),
     describeMachine: (name) => describeMachine(context, name),
     listMachines: (query) => listMachines(context, query),

@@ -9,6 +9,7 @@
  * A machine's provider ID is `baremetal://<host>/<claim>`: the host, and which of its claims
  * the machine is, so a late delete can never power off the next machine on that host.
  */
+import { untaggable } from '../untaggable';
 import { stat } from 'node:fs/promises';
 import { TAG_ENCODINGS } from '../tag-encoding';
 import type { CloudMachine, CloudResource, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
@@ -181,6 +182,7 @@ export function createBaremetalAdapter(options: BaremetalAdapterOptions): Provid
 
   return {
     platform: 'baremetal',
+    tagResource: untaggable('baremetal'),
 
     createMachine,
 

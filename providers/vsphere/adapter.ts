@@ -5,6 +5,7 @@
  * folder (machines.ts); the folder is the cluster's infrastructure (folders.ts). Credentials,
  * endpoint, placement and the environment variables a worker reads: options.ts.
  */
+import { untaggable } from '../untaggable';
 import { TAG, matchesTagQuery } from '../tags';
 import type { CloudResource, ClusterInfra, ProviderAdapter } from '../types';
 import { createRedactor } from './errors';
@@ -49,6 +50,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
 
   return {
     platform: 'vsphere',
+    tagResource: untaggable('vsphere'),
     createMachine: machines.createMachine,
     describeMachine: machines.describeMachine,
     listMachines: machines.listMachines,

@@ -1,0 +1,202 @@
+/**
+ * The orphan sweep's pure rules: a table per rule with the expected decision in the row, and
+ * properties over random resources, inventories and runs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TAG } from '../../../providers/tags';
+import { SWEEP_TAG, decideResource, type LiveReferences, type SweepDecisionKind, type SweptResource } from '../../../workflows/planners/sweep/decision';
+import { SWEEP_ORDER, cappedDecision, emptyTally, failSafeHold, heldDecision, orderForDeletion, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
+
+const OURS = 'plane-a';
+const NOW = Date.parse('2026-12-06T12:00:00Z');
+const HOUR = 3_600_000;
+const POLICY = { managementId: OURS, minAgeMs: HOUR, runStartedAtMs: NOW };
+const LIVE: LiveReferences = { infraIds: new Map([['live-abc', 'ClusterDeployment default/live']]), owners: new Map([['md-default-web-123', 'MachineDeployment default/web']]) };
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function resource(tags: Record<string, string>, createdAt?: string): SweptResource {
+  return { kind: 'machine', id: 'i-1', name: 'm', tags, ...(createdAt ? { createdAt } : {}) };
+}
+const ourTags = (infraId: string, extra: Record<string, string> = {}) => ({ [TAG.management]: OURS, [TAG.cluster]: infraId, [TAG.createdAt]: iso(NOW - 2 * HOUR), ...extra });
+
+describe('decideResource', () => {
+  const rows: { name: string; resource: SweptResource; expected: SweepDecisionKind }[] = [
+    { name: 'no management tag', resource: resource({ [TAG.cluster]: 'dead-1' }), expected: 'kept-untagged' },
+    { name: 'no tags at all', resource: resource({}), expected: 'kept-untagged' },
+    { name: 'another management plane', resource: resource({ ...ourTags('dead-1'), [TAG.management]: 'plane-b' }), expected: 'kept-foreign' },
+    { name: 'protected orphan, marked long ago', resource: resource(ourTags('dead-1', { [SWEEP_TAG.protect]: 'true', [SWEEP_TAG.marked]: iso(NOW - HOUR) })), expected: 'kept-protected' },
+    { name: 'protect tag with an empty value', resource: resource(ourTags('dead-1', { [SWEEP_TAG.protect]: '' })), expected: 'kept-protected' },
+    { name: 'ours without a cluster tag', resource: resource({ [TAG.management]: OURS, [TAG.createdAt]: iso(NOW - 2 * HOUR) }), expected: 'kept-untagged' },
+    { name: 'cluster is live', resource: resource(ourTags('live-abc', { [SWEEP_TAG.marked]: iso(NOW - HOUR) })), expected: 'kept-referenced' },
+    { name: 'owner marker is live though its cluster is not', resource: resource(ourTags('dead-1', { [TAG.owner]: 'md-default-web-123', [SWEEP_TAG.marked]: iso(NOW - HOUR) })), expected: 'kept-referenced' },
+    { name: 'younger than the grace period (tag)', resource: resource(ourTags('dead-1', { [TAG.createdAt]: iso(NOW - HOUR + 1000) })), expected: 'kept-young' },
+    { name: 'the cloud says young though the tag says old', resource: resource(ourTags('dead-1'), iso(NOW - 1000)), expected: 'kept-young' },
+    { name: 'created in the future (clock skew)', resource: resource(ourTags('dead-1', { [TAG.createdAt]: iso(NOW + HOUR) })), expected: 'kept-young' },
+    { name: 'age unknown', resource: resource({ [TAG.management]: OURS, [TAG.cluster]: 'dead-1' }), expected: 'kept-young' },
+    { name: 'age unreadable', resource: resource(ourTags('dead-1', { [TAG.createdAt]: 'yesterday' })), expected: 'kept-young' },
+    { name: 'orphan, not marked', resource: resource(ourTags('dead-1')), expected: 'marked' },
+    { name: 'orphan, marked by this run (same instant)', resource: resource(ourTags('dead-1', { [SWEEP_TAG.marked]: iso(NOW) })), expected: 'marked' },
+    { name: 'orphan, mark unreadable', resource: resource(ourTags('dead-1', { [SWEEP_TAG.marked]: 'soon' })), expected: 'marked' },
+    { name: 'orphan, marked by an earlier run', resource: resource(ourTags('dead-1', { [SWEEP_TAG.marked]: iso(NOW - 1) })), expected: 'deleted' },
+    { name: 'exactly the grace period old, marked earlier', resource: resource(ourTags('dead-1', { [TAG.createdAt]: iso(NOW - HOUR), [SWEEP_TAG.marked]: iso(NOW - 10) })), expected: 'deleted' },
+  ];
+  it.each(rows)('$name: $expected', ({ resource: input, expected }) => {
+    const decision = decideResource(input, LIVE, POLICY);
+    expect(decision.decision).toBe(expected);
+    expect(decision.reason).not.toBe('');
+  });
+
+  it('a shorter --min-age makes a young orphan a candidate', () => {
+    const young = resource(ourTags('dead-1', { [TAG.createdAt]: iso(NOW - 60_000) }));
+    expect(decideResource(young, LIVE, POLICY).decision).toBe('kept-young');
+    expect(decideResource(young, LIVE, { ...POLICY, minAgeMs: 30_000 }).decision).toBe('marked');
+  });
+});
+
+const infraIds = fc.constantFrom('live-abc', 'live-def', 'dead-1', 'dead-2');
+const arbitraryResource: fc.Arbitrary<SweptResource> = fc
+  .record({
+    kind: fc.constantFrom(...SWEEP_ORDER),
+    id: fc.string({ minLength: 1, maxLength: 8 }),
+    management: fc.option(fc.constantFrom(OURS, 'plane-b'), { nil: undefined }),
+    cluster: fc.option(infraIds, { nil: undefined }),
+    owner: fc.option(fc.constantFrom('md-default-web-123', 'md-other-1'), { nil: undefined }),
+    protect: fc.boolean(),
+    createdAgoMs: fc.option(fc.integer({ min: -HOUR, max: 5 * HOUR }), { nil: undefined }),
+    cloudCreatedAgoMs: fc.option(fc.integer({ min: -HOUR, max: 5 * HOUR }), { nil: undefined }),
+    markedAgoMs: fc.option(fc.integer({ min: -HOUR, max: 5 * HOUR }), { nil: undefined }),
+  })
+  .map((r) => ({
+    kind: r.kind,
+    id: r.id,
+    name: r.id,
+    tags: {
+      ...(r.management ? { [TAG.management]: r.management } : {}),
+      ...(r.cluster ? { [TAG.cluster]: r.cluster } : {}),
+      ...(r.owner ? { [TAG.owner]: r.owner } : {}),
+      ...(r.protect ? { [SWEEP_TAG.protect]: 'yes' } : {}),
+      ...(r.createdAgoMs !== undefined ? { [TAG.createdAt]: iso(NOW - r.createdAgoMs) } : {}),
+      ...(r.markedAgoMs !== undefined ? { [SWEEP_TAG.marked]: iso(NOW - r.markedAgoMs) } : {}),
+    },
+    ...(r.cloudCreatedAgoMs !== undefined ? { createdAt: iso(NOW - r.cloudCreatedAgoMs) } : {}),
+  }));
+const arbitraryLive: fc.Arbitrary<LiveReferences> = fc
+  .record({ clusters: fc.subarray(['live-abc', 'live-def', 'dead-1']), owners: fc.subarray(['md-default-web-123']) })
+  .map(({ clusters, owners }) => ({ infraIds: new Map(clusters.map((id) => [id, `ClusterDeployment default/${id}`])), owners: new Map(owners.map((id) => [id, `MachineDeployment default/${id}`])) }));
+const arbitraryPolicy = fc.record({ minAgeMs: fc.integer({ min: 0, max: 3 * HOUR }) }).map(({ minAgeMs }) => ({ managementId: OURS, minAgeMs, runStartedAtMs: NOW }));
+const acts = (decision: SweepDecisionKind) => decision === 'deleted' || decision === 'marked';
+
+describe('decision properties', () => {
+  it('never marks or deletes a resource a live entity references, by its cluster or its owner marker', () => {
+    fc.assert(
+      fc.property(arbitraryResource, arbitraryLive, arbitraryPolicy, (input, live, policy) => {
+        const referenced = live.infraIds.has(input.tags[TAG.cluster] ?? '') || live.owners.has(input.tags[TAG.owner] ?? '');
+        if (referenced) expect(acts(decideResource(input, live, policy).decision)).toBe(false);
+      }),
+    );
+  });
+
+  it('marks or deletes only what carries our management tag, a cluster tag and no protection tag', () => {
+    fc.assert(
+      fc.property(arbitraryResource, arbitraryLive, arbitraryPolicy, (input, live, policy) => {
+        if (!acts(decideResource(input, live, policy).decision)) return;
+        expect(input.tags[TAG.management]).toBe(OURS);
+        expect(input.tags[TAG.cluster]).toBeDefined();
+        expect(input.tags[SWEEP_TAG.protect]).toBeUndefined();
+      }),
+    );
+  });
+
+  it('never marks or deletes anything younger than the grace period, by the cloud\'s time where it has one', () => {
+    fc.assert(
+      fc.property(arbitraryResource, arbitraryLive, arbitraryPolicy, (input, live, policy) => {
+        if (!acts(decideResource(input, live, policy).decision)) return;
+        const created = Date.parse(input.createdAt ?? input.tags[TAG.createdAt] ?? '');
+        expect(policy.runStartedAtMs - created).toBeGreaterThanOrEqual(policy.minAgeMs);
+      }),
+    );
+  });
+
+  it('deletes only what an earlier run marked', () => {
+    fc.assert(
+      fc.property(arbitraryResource, arbitraryLive, arbitraryPolicy, (input, live, policy) => {
+        if (decideResource(input, live, policy).decision !== 'deleted') return;
+        expect(Date.parse(input.tags[SWEEP_TAG.marked] ?? '')).toBeLessThan(policy.runStartedAtMs);
+      }),
+    );
+  });
+});
+
+describe('failSafeHold', () => {
+  const readable = { readable: true, liveEntities: 3, unresolved: 0 };
+  it.each([
+    { name: 'unreadable, cloud empty', facts: { readable: false, liveEntities: 0, unresolved: 0, problem: 'visibility down' }, ours: 0, expected: 'inventory-unreadable' },
+    { name: 'unreadable, cloud holds ours', facts: { readable: false, liveEntities: 0, unresolved: 0 }, ours: 5, expected: 'inventory-unreadable' },
+    { name: 'empty while the cloud holds ours', facts: { ...readable, liveEntities: 0 }, ours: 1, expected: 'inventory-empty' },
+    { name: 'partial while the cloud holds ours', facts: { ...readable, unresolved: 1 }, ours: 4, expected: 'inventory-partial' },
+    { name: 'empty and the cloud holds nothing of ours', facts: { ...readable, liveEntities: 0 }, ours: 0, expected: undefined },
+    { name: 'whole', facts: readable, ours: 10, expected: undefined },
+  ])('$name: $expected', ({ facts, ours, expected }) => {
+    expect(failSafeHold(facts, ours)?.code).toBe(expected);
+  });
+
+  it('a held run marks and deletes nothing, whatever the decisions were', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryResource, { maxLength: 40 }), arbitraryLive, arbitraryPolicy, fc.integer({ min: 1, max: 50 }), (resources, live, policy, ours) => {
+        const hold = failSafeHold({ readable: false, liveEntities: 0, unresolved: 0 }, ours);
+        expect(hold).toBeDefined();
+        for (const input of resources) {
+          const held = hold ? heldDecision(decideResource(input, live, policy), hold) : undefined;
+          expect(held && acts(held.decision)).toBe(false);
+        }
+      }),
+    );
+  });
+});
+
+describe('the deletion cap', () => {
+  it('never lets more deletions through than the cap, and keeps the rest as kept-capped', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryResource, { maxLength: 60 }), arbitraryLive, arbitraryPolicy, fc.integer({ min: 0, max: 10 }), (resources, live, policy, cap) => {
+        let deletions = 0;
+        let wanted = 0;
+        for (const input of resources) {
+          const decided = decideResource(input, live, policy);
+          if (decided.decision === 'deleted') wanted += 1;
+          const decision = cappedDecision(decided, deletions, cap);
+          if (decision.decision === 'deleted') deletions += 1;
+        }
+        expect(deletions).toBe(Math.min(wanted, cap));
+      }),
+    );
+  });
+});
+
+describe('orderForDeletion', () => {
+  it('puts machines first and networks after everything that sits in them, keeping the listing order within a kind', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryResource, { maxLength: 30 }), (resources) => {
+        const ordered = orderForDeletion(resources);
+        expect(ordered.map((r) => `${r.kind}/${r.id}`).sort()).toEqual(resources.map((r) => `${r.kind}/${r.id}`).sort());
+        const ranks = ordered.map((r) => SWEEP_ORDER.indexOf(r.kind));
+        expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+        for (const kind of SWEEP_ORDER) expect(ordered.filter((r) => r.kind === kind)).toEqual(resources.filter((r) => r.kind === kind));
+      }),
+    );
+  });
+});
+
+describe('the tally', () => {
+  it('moves a record to another decision in its place and keeps the counts whole', () => {
+    const tally = emptyTally();
+    const record = { kind: 'machine', id: 'a', name: 'a', decision: 'deleted' as const, code: 'orphan-marked' as const, reason: 'x' };
+    tallyDecision(tally, record);
+    tallyDecision(tally, { ...record, id: 'b', decision: 'kept-young', code: 'under-grace-period' });
+    retallyDecision(tally, record, { ...record, decision: 'error', code: 'delete-failed', reason: 'cloud said no' });
+    expect(tally.counts.deleted).toBe(0);
+    expect(tally.counts.error).toBe(1);
+    expect(tally.byReason).toEqual({ 'kept-young/under-grace-period': 1, 'error/delete-failed': 1 });
+    expect(tally.decisions.map((r) => `${r.id}:${r.decision}`)).toEqual(['a:error', 'b:kept-young']);
+  });
+});

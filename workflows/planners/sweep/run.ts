@@ -1,0 +1,117 @@
+/**
+ * The sweep's rules over a whole run, pure like the per-resource decision: when the run must
+ * delete nothing at all (fail safe), the cap on deletions, the order deletions go in, and the
+ * report that counts every decision.
+ */
+import { SWEEP_DECISIONS, type ResourceDecision, type SweepDecisionKind, type SweepReasonCode, type SweptResource } from './decision';
+
+export type SweepMode = 'dry-run' | 'delete';
+
+/** What the inventory read of live entities gave. */
+export interface InventoryFacts {
+  readonly readable: boolean;
+  /** Live ClusterDeployments and MachineDeployments found. */
+  readonly liveEntities: number;
+  /** Live entities whose references could not be read (no memo, no infra ID): the inventory is partial. */
+  readonly unresolved: number;
+  /** Why it could not be read, when it could not. */
+  readonly problem?: string;
+}
+
+export interface SweepHold {
+  readonly code: Extract<SweepReasonCode, 'inventory-unreadable' | 'inventory-empty' | 'inventory-partial'>;
+  readonly message: string;
+}
+
+/**
+ * Whether the run must change nothing. An unreadable inventory always holds it; an empty or partial
+ * one holds it when the cloud holds resources of ours (as after a restore, or with the wrong
+ * Temporal namespace), since every one of them would otherwise look orphaned.
+ */
+export function failSafeHold(inventory: InventoryFacts, ourResources: number): SweepHold | undefined {
+  if (!inventory.readable) return { code: 'inventory-unreadable', message: `the inventory of live clusters could not be read (${inventory.problem ?? 'no reason given'}); nothing was marked or deleted` };
+  if (ourResources === 0) return undefined;
+  if (inventory.liveEntities === 0) {
+    return { code: 'inventory-empty', message: `no live cluster or MachineDeployment was found while the cloud holds ${ourResources} resources of ours; nothing was marked or deleted (check the Temporal namespace and task queue)` };
+  }
+  if (inventory.unresolved > 0) {
+    return { code: 'inventory-partial', message: `${inventory.unresolved} of ${inventory.liveEntities} live entities could not say which infrastructure they own; nothing was marked or deleted` };
+  }
+  return undefined;
+}
+
+/** What a held run records for a resource it would have marked or deleted. */
+export function heldDecision(decision: ResourceDecision, hold: SweepHold): ResourceDecision {
+  if (decision.decision !== 'deleted' && decision.decision !== 'marked') return decision;
+  return { decision: 'error', code: hold.code, reason: `would be ${decision.decision}, but ${hold.message}` };
+}
+
+export const DEFAULT_MAX_DELETIONS = 100;
+
+/** A deletion past the cap is kept, and the run raises its alert condition. */
+export function cappedDecision(decision: ResourceDecision, deletionsSoFar: number, maxDeletions: number): ResourceDecision {
+  if (decision.decision !== 'deleted' || deletionsSoFar < maxDeletions) return decision;
+  return { decision: 'kept-capped', code: 'deletion-cap', reason: `the run reached its cap of ${maxDeletions} deletions; a later run takes it` };
+}
+
+/** Machines first, then what they sit behind or in; an Azure resource group holds everything, so it goes last. */
+export const SWEEP_ORDER: readonly string[] = ['machine', 'loadBalancer', 'dnsRecord', 'securityGroup', 'network', 'resourceGroup'];
+
+/** Stable: within a kind the cloud's own listing order (e.g. subnets before their VPC) is kept. */
+export function orderForDeletion<R extends Pick<SweptResource, 'kind'>>(resources: readonly R[]): R[] {
+  const rank = (kind: string) => {
+    const index = SWEEP_ORDER.indexOf(kind);
+    return index === -1 ? SWEEP_ORDER.length : index;
+  };
+  return [...resources].sort((a, b) => rank(a.kind) - rank(b.kind));
+}
+
+export interface DecisionRecord extends ResourceDecision {
+  readonly kind: string;
+  readonly id: string;
+  readonly name: string;
+  readonly cluster?: string;
+}
+
+export type DecisionCounts = Record<SweepDecisionKind, number>;
+
+export function emptyCounts(): DecisionCounts {
+  return Object.fromEntries(SWEEP_DECISIONS.map((decision) => [decision, 0])) as DecisionCounts;
+}
+
+/** At most this many decisions are listed one by one in a report; all are counted. */
+export const MAX_LISTED_DECISIONS = 1000;
+
+export interface DecisionTally {
+  readonly counts: DecisionCounts;
+  /** Counts by decision and reason code, for metrics and the report. */
+  readonly byReason: Record<string, number>;
+  readonly decisions: DecisionRecord[];
+  truncated: boolean;
+}
+
+export function emptyTally(): DecisionTally {
+  return { counts: emptyCounts(), byReason: {}, decisions: [], truncated: false };
+}
+
+export function tallyDecision(tally: DecisionTally, record: DecisionRecord): void {
+  tally.counts[record.decision] += 1;
+  const key = `${record.decision}/${record.code}`;
+  tally.byReason[key] = (tally.byReason[key] ?? 0) + 1;
+  if (tally.decisions.length < MAX_LISTED_DECISIONS) tally.decisions.push(record);
+  else tally.truncated = true;
+}
+
+/** Moves a record from one decision to another (a mark or delete that failed, or a held run), in its place in the list. */
+export function retallyDecision(tally: DecisionTally, before: DecisionRecord, after: DecisionRecord): void {
+  tally.counts[before.decision] -= 1;
+  const key = `${before.decision}/${before.code}`;
+  tally.byReason[key] = (tally.byReason[key] ?? 1) - 1;
+  if (tally.byReason[key] === 0) delete tally.byReason[key];
+  const index = tally.decisions.findIndex((record) => record.id === before.id && record.kind === before.kind);
+  if (index === -1) return tallyDecision(tally, after);
+  tally.decisions[index] = after;
+  tally.counts[after.decision] += 1;
+  const afterKey = `${after.decision}/${after.code}`;
+  tally.byReason[afterKey] = (tally.byReason[afterKey] ?? 0) + 1;
+}
