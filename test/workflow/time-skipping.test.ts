@@ -3,6 +3,7 @@
  * time-skipping test server, with stubbed activities, so hours of retries run in seconds.
  * The real-stack suites beside this one cover the same paths against the simulated cloud.
  */
+import { emptyTally } from '../../workflows/planners/sweep/run';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -51,6 +52,11 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     observeCloud: async () => ({ changes: [] }),
     subscribeToObserver: async () => undefined,
     projectObject: async () => undefined,
+    readSweepInventory: async () => ({ facts: { readable: true, liveEntities: 0, unresolved: 0 }, infraIds: [], owners: [] }),
+    scanCloudForSweep: async () => ({ scanned: 0, ourResources: 0, tally: emptyTally(), toMark: [], toDelete: [] }),
+    markSweepCandidates: async () => [],
+    deleteSweepCandidates: async () => [],
+    recordSweepMetrics: async () => undefined,
     ...overrides,
   };
 }
