@@ -2,6 +2,7 @@
 import { GROUP_VERSION } from '../../crds/schemas/common';
 import { KINDS } from '../../crds/schemas/index';
 import { buildOpenApiComponents } from '../../crds/openapi';
+import { NamespaceParams, ScheduleCreateBody, ScheduleItemParams, ScheduleListSchema, ScheduleObjectSchema, SweepCreateBody, SweepItemParams, SweepListQuery, SweepListSchema, SweepObjectSchema } from './routes/sweep-schemas';
 
 type EntityKind = 'ClusterDeployment' | 'MachineDeployment';
 
@@ -148,6 +149,61 @@ const rolloutPreviewSchema = {
   },
 };
 
+/** A TypeBox (JSON Schema 2020) schema as OpenAPI 3.0 reads it: `const` becomes a one-value `enum`. */
+function openApi30(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(openApi30);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'const') out.enum = [value];
+    else out[key] = openApi30(value);
+  }
+  return out;
+}
+
+type ObjectSchema = { readonly properties: Record<string, unknown>; readonly required?: readonly string[] };
+
+/** Path or query parameters from a TypeBox object schema. */
+function parametersOf(where: 'path' | 'query', schema: ObjectSchema) {
+  return Object.entries(schema.properties).map(([name, property]) => ({ name, in: where, required: where === 'path' || (schema.required ?? []).includes(name), schema: openApi30(property) }));
+}
+
+/** The orphan sweep endpoints (services/api/routes/sweeps.ts), from the route's own TypeBox schemas. */
+function sweepPaths() {
+  const base = `/apis/${GROUP_VERSION}/namespaces/{namespace}`;
+  const sweep = jsonContent(openApi30(SweepObjectSchema) as object);
+  const schedule = jsonContent(openApi30(ScheduleObjectSchema) as object);
+  const body = (schema: unknown) => ({ required: true, content: { 'application/json': { schema: openApi30(schema) }, 'application/yaml': { schema: openApi30(schema) } } });
+  const scheduleVerb = (summary: string) => ({ parameters: parametersOf('path', ScheduleItemParams), post: { summary, responses: { '200': { description: 'The schedule', content: schedule }, ...problems(400, 401, 404, 500) } } });
+  return {
+    [`${base}/sweeps`]: {
+      parameters: parametersOf('path', NamespaceParams),
+      get: {
+        summary: 'List the sweeps (from the projection), or watch them as Server-Sent Events with watch=1',
+        parameters: parametersOf('query', SweepListQuery),
+        responses: { '200': { description: 'A SweepList, or a text/event-stream of changes', content: { ...jsonContent(openApi30(SweepListSchema) as object), 'text/event-stream': { schema: { type: 'string' } } } }, ...problems(400, 401, 410, 500) },
+      },
+      post: { summary: 'Start an orphan sweep (a dry run unless spec.mode is delete)', requestBody: body(SweepCreateBody), responses: { '201': { description: 'Started', content: sweep }, ...problems(400, 401, 409, 413, 415, 422, 500) } },
+    },
+    [`${base}/sweeps/{name}`]: {
+      parameters: parametersOf('path', SweepItemParams),
+      get: { summary: "A sweep's report: counts per decision, and each decision with its reason", responses: { '200': { description: 'The Sweep', content: sweep }, ...problems(400, 401, 404, 500) } },
+    },
+    [`${base}/sweepschedules`]: {
+      parameters: parametersOf('path', NamespaceParams),
+      get: { summary: 'List the sweep schedules', responses: { '200': { description: 'A SweepScheduleList', content: jsonContent(openApi30(ScheduleListSchema) as object) }, ...problems(400, 401, 500) } },
+      post: { summary: 'Create a Temporal Schedule that starts a sweep every spec.intervalSeconds (overlap SKIP)', requestBody: body(ScheduleCreateBody), responses: { '201': { description: 'Created', content: schedule }, ...problems(400, 401, 409, 413, 415, 422, 500) } },
+    },
+    [`${base}/sweepschedules/{name}`]: {
+      parameters: parametersOf('path', ScheduleItemParams),
+      get: { summary: 'One sweep schedule: its spec, runs and next start', responses: { '200': { description: 'The schedule', content: schedule }, ...problems(400, 401, 404, 500) } },
+      delete: { summary: 'Delete the schedule (sweeps it started stay listed)', responses: { '200': { description: 'The schedule as it was', content: schedule }, ...problems(400, 401, 404, 500) } },
+    },
+    [`${base}/sweepschedules/{name}:pause`]: scheduleVerb('Pause the schedule'),
+    [`${base}/sweepschedules/{name}:unpause`]: scheduleVerb('Unpause the schedule'),
+  };
+}
+
 export function buildOpenApiDocument() {
   const components = buildOpenApiComponents();
   return {
@@ -178,6 +234,7 @@ export function buildOpenApiDocument() {
       ...entityPaths('ClusterDeployment', 'hive.openshift.io/v1'),
       ...entityPaths('MachineDeployment', 'cluster.x-k8s.io/v1beta1 or v1beta2'),
       ...machineDeploymentExtras(),
+      ...sweepPaths(),
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/readyz': { get: { security: [], summary: 'Readiness: Temporal and Redis answer', responses: { '200': { description: 'Ready' }, '503': problemResponse } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' }, ...problems(401) } } },

@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { registerClusterDeploymentRoutes } from './routes/cluster-deployments';
 import { registerMachineDeploymentRoutes } from './routes/machine-deployments';
+import { sweepRoutes } from './routes/sweeps';
 import type { WatchTimings } from './watch';
 
 export interface ApiServerDeps {
@@ -125,5 +126,6 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   app.addHook('preClose', async () => deps.projection.closeWatches());
   registerClusterDeploymentRoutes(app, routeDeps);
   registerMachineDeploymentRoutes(app, routeDeps);
+  await app.register(sweepRoutes, { temporal: deps.temporal, projection: deps.projection, config: deps.config, ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}) });
   return app;
 }

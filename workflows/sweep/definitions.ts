@@ -28,7 +28,7 @@ export interface SweepInput extends SweepSettings {
   readonly schedule?: string;
 }
 
-export type SweepPhase = 'Running' | 'Completed' | 'Held' | 'CapReached';
+export type SweepPhase = 'Running' | 'Completed' | 'Held' | 'CapReached' | 'Failed';
 
 export interface SweepCondition {
   readonly type: string;

@@ -40,6 +40,12 @@ export class SweepRunState {
     this.conditions.push({ type: 'FailSafe', status: 'True', reason: hold.code, message: hold.message, lastTransitionTime: nowIso });
   }
 
+  /** The cloud could not be listed (or its adapter not built): nothing was decided, nothing changed. */
+  scanFailed(message: string, nowIso: string): void {
+    this.phase = 'Failed';
+    this.conditions.push({ type: 'ScanFailed', status: 'True', reason: 'ScanFailed', message: `the cloud could not be listed: ${message}; nothing was marked or deleted`, lastTransitionTime: nowIso });
+  }
+
   capReached(count: number, nowIso: string): void {
     this.phase = 'CapReached';
     this.conditions.push({

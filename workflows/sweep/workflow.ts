@@ -8,8 +8,8 @@
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ProjectionActivities } from '../entity/activities-api';
 import { PROJECTION_ACTIVITY } from '../entity/defaults';
-import { failSafeHold, orderForDeletion, type InventoryFacts } from '../planners/sweep/run';
-import type { SweepActivities } from './activities-api';
+import { failSafeHold, orderForDeletion } from '../planners/sweep/run';
+import type { SweepActivities, SweepInventory, SweepScanResult } from './activities-api';
 import { SWEEP_KIND, getSweep, sweepNameOf, type SweepInput, type SweepObject } from './definitions';
 import { SweepRunState } from './run-state';
 
@@ -21,12 +21,13 @@ const cloud = proxyActivities<Pick<SweepActivities, 'scanCloudForSweep' | 'markS
 });
 const reporting = proxyActivities<Pick<SweepActivities, 'recordSweepMetrics'> & ProjectionActivities>(PROJECTION_ACTIVITY);
 
-async function readInventory(): Promise<{ facts: InventoryFacts; infraIds: readonly (readonly [string, string])[]; owners: readonly (readonly [string, string])[] }> {
+const messageOf = (error: unknown): string => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+
+async function readInventory(): Promise<SweepInventory> {
   try {
     return await inventory.readSweepInventory();
   } catch (error) {
-    const problem = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return { facts: { readable: false, liveEntities: 0, unresolved: 0, problem }, infraIds: [], owners: [] };
+    return { facts: { readable: false, liveEntities: 0, unresolved: 0, problem: messageOf(error) }, infraIds: [], owners: [] };
   }
 }
 
@@ -38,18 +39,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepObject> {
   await publish();
 
   const live = await readInventory();
-  const scan = live.facts.readable
-    ? await cloud.scanCloudForSweep({
-        target: input.target,
-        managementId: input.managementId,
-        infraIds: live.infraIds,
-        owners: live.owners,
-        minAgeMs: run.minAgeMs,
-        runStartedAtMs: run.startedAtMs,
-        maxDeletions: run.maxDeletions,
-      })
-    : undefined;
+  const scan = live.facts.readable ? await scanCloud(input, run, live) : undefined;
   if (scan) run.recordScan(scan);
+  if (live.facts.readable && !scan) return finish(run, undefined, publish);
 
   const hold = failSafeHold(live.facts, scan?.ourResources ?? 0);
   const capped = scan?.tally.counts['kept-capped'] ?? 0;
@@ -62,9 +54,29 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepObject> {
     if (toDelete.length > 0) run.failed(toDelete, await cloud.deleteSweepCandidates({ target: input.target, resources: toDelete }), 'delete');
   }
 
+  return finish(run, hold?.code ?? (capped > 0 ? 'deletion-cap' : undefined), publish);
+}
+
+async function scanCloud(input: SweepInput, run: SweepRunState, live: SweepInventory): Promise<SweepScanResult | undefined> {
+  try {
+    return await cloud.scanCloudForSweep({
+      target: input.target,
+      managementId: input.managementId,
+      infraIds: live.infraIds,
+      owners: live.owners,
+      minAgeMs: run.minAgeMs,
+      runStartedAtMs: run.startedAtMs,
+      maxDeletions: run.maxDeletions,
+    });
+  } catch (error) {
+    run.scanFailed(messageOf(error), new Date().toISOString());
+    return undefined;
+  }
+}
+
+async function finish(run: SweepRunState, alert: string | undefined, publish: () => Promise<void>): Promise<SweepObject> {
   run.finish(new Date().toISOString());
-  const alert = hold?.code ?? (capped > 0 ? 'deletion-cap' : undefined);
-  await reporting.recordSweepMetrics({ platform: input.target.platform, reasons: run.reasons(), ...(alert ? { alert } : {}) });
+  await reporting.recordSweepMetrics({ platform: run.input.target.platform, reasons: run.reasons(), ...(alert ? { alert } : {}) });
   await publish();
   return run.object();
 }
