@@ -38,6 +38,8 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
     /** Machines, DNS zones, load balancers and target groups, then the network: an order they can be deleted in. */
     async *listResources(query) {
       for await (const machine of instances.listMachines(query)) {
+        // A terminated instance stays listed for a while, but is gone: nothing is left to delete or tag.
+        if (machine.phase === 'terminated') continue;
         yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) } satisfies CloudResource;
       }
       yield* dns.listZoneResources(query);

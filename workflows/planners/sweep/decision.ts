@@ -8,12 +8,7 @@
  */
 import { TAG } from '../../../providers/tags';
 
-export const SWEEP_TAG = {
-  /** Any value: the sweep never touches the resource. */
-  protect: 'slipway.dev/sweep-protect',
-  /** ISO 8601 time at which a sweep found the resource orphaned. */
-  marked: 'slipway.dev/sweep-marked',
-} as const;
+export const SWEEP_TAG = { protect: TAG.sweepProtect, marked: TAG.sweepMarked } as const;
 
 export const SWEEP_DECISIONS = ['deleted', 'marked', 'kept-young', 'kept-referenced', 'kept-protected', 'kept-foreign', 'kept-untagged', 'kept-capped', 'error'] as const;
 export type SweepDecisionKind = (typeof SWEEP_DECISIONS)[number];
