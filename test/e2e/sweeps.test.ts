@@ -71,6 +71,11 @@ interface SweptCloud {
   readonly instanceType: string;
   readonly image: string;
   readonly liveCluster: Partial<ClusterDeploymentSpec>;
+  /**
+   * The adapter lists only resources that carry a management tag (AWS filters on the tag key):
+   * there, the untagged leak carries our management tag but no cluster tag.
+   */
+  readonly listsOnlyManaged: boolean;
   /** A machine with no tags at all; its resource ID. */
   leakUntagged(): Promise<string>;
 }
@@ -82,6 +87,7 @@ const simulatedCloud = (): SweptCloud => ({
   instanceType: 'small',
   image: 'rhcos-4.16',
   liveCluster: { platform: { simulated: { region: SIM_REGION } } },
+  listsOnlyManaged: false,
   async leakUntagged() {
     const response = await fetch(new URL('/v1/machines', stack.simCloud.url), {
       method: 'POST',
@@ -101,6 +107,7 @@ const awsCloud = (): SweptCloud => ({
   instanceType: 't3.large',
   image: 'ami-0123456789abcdef0',
   liveCluster: { platform: { aws: { region: AWS_REGION, credentialsSecretRef: { name: 'aws-sweep' } } } },
+  listsOnlyManaged: true,
   async leakUntagged() {
     const ec2 = new EC2Client({ region: AWS_REGION, endpoint: moto.url, credentials: KEYS });
     const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.large', MinCount: 1, MaxCount: 1 }));
@@ -198,7 +205,7 @@ describe.sequential('orphan sweeps', () => {
       const deadIds = [...(await leakInfra(cloud, dead)), await leakMachine(cloud, dead, 'worker-0')];
       const protectedId = await leakLooseMachine(cloud, tagsOf(dead, { [TAG.sweepProtect]: 'true' }));
       const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
-      const untaggedId = await cloud.leakUntagged();
+      const untaggedId = cloud.listsOnlyManaged ? await leakLooseMachine(cloud, { [TAG.management]: stack.managementId }) : await cloud.leakUntagged();
       const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
       const ready = await waitForCluster(handle, isReady, 180_000);
       scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
@@ -261,7 +268,8 @@ describe.sequential('orphan sweeps', () => {
 
     // A worker whose Temporal client for the inventory points where no server listens: the read fails for real.
     const taskQueue = `${stack.taskQueue}-blind`;
-    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+    // No retry interceptor: each attempt fails at once instead of retrying the call for a while.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s', interceptors: [] }) });
     const projection = createProjection(stack.redis, { prefix: stack.redisPrefix });
     const adapters = createAdapterResolver({ secrets: fileSecretStore(join(stack.home, 'secrets')), simCloudUrl: stack.simCloud.url, simulatedApiKey: stack.simCloud.apiKey, env: process.env });
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });

@@ -258,7 +258,7 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
   });
 
   for (const verb of ['pause', 'unpause'] as const) {
-    app.post<{ Params: Item }>(`${SWEEP_SCHEDULES_PATH}/:name::${verb}`, {
+    app.post<{ Params: Item }>(`${SWEEP_SCHEDULES_PATH}/:name([^:/]+)::${verb}`, {
       schema: { params: ScheduleItemParams, response: { 200: ScheduleObjectSchema, ...problems(400, 401, 404, 500) } },
     }, async (request) => {
       const { namespace, name } = request.params;

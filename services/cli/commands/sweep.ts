@@ -101,6 +101,7 @@ function scheduleRows(items: readonly ScheduleObject[]): string {
 
 function scheduleCommand(context: CommandContext, setExitCode: (code: number) => void): Command {
   const schedule = new Command('schedule').description('Temporal Schedules that start sweeps (overlap SKIP: a run still going makes the next start skip)');
+  // `sweep` declares the same options (-n, -o, --platform...), and commander may hand them to it: each action reads them with the globals.
   const namespaced = (command: Command) => command.option('-n, --namespace <namespace>', 'namespace (default "default")');
   const path = (namespace: string | undefined, name?: string) => `${collection(namespace ?? DEFAULT_NAMESPACE, 'sweepschedules')}${name ? `/${encodeURIComponent(name)}` : ''}`;
 
@@ -109,7 +110,8 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
       .requiredOption('--every <duration>', 'how often a sweep starts (e.g. 30m, 6h)')
       .option('--paused', 'create it paused')
       .description('create a schedule')
-      .action(async (name: string, options: ScheduleCreateOptions) => {
+      .action(async (name: string, _options: ScheduleCreateOptions, command: Command) => {
+        const options = command.optsWithGlobals<ScheduleCreateOptions>();
         const created = await (await context.api()).request<ScheduleObject>('POST', path(options.namespace), {
           apiVersion: GROUP_VERSION,
           kind: 'SweepSchedule',
@@ -125,7 +127,8 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
     namespaced(new Command('list').alias('ls'))
       .option('-o, --output <format>', 'json or yaml')
       .description('list the schedules with their runs and next start')
-      .action(async (options: { namespace?: string; output?: string }) => {
+      .action(async (_options: unknown, command: Command) => {
+        const options = command.optsWithGlobals<{ namespace?: string; output?: string }>();
         const list = await (await context.api()).request<{ items: ScheduleObject[] }>('GET', path(options.namespace));
         const format = outputFormat(options.output);
         if (format !== 'table') context.out(formatDocument(list, format));
@@ -139,7 +142,8 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
     schedule.addCommand(
       namespaced(new Command(verb).argument('<name>'))
         .description(description)
-        .action(async (name: string, options: { namespace?: string }) => {
+        .action(async (name: string, _options: unknown, command: Command) => {
+          const options = command.optsWithGlobals<{ namespace?: string }>();
           await (await context.api()).request('POST', `${path(options.namespace, name)}:${verb}`);
           context.out(`sweepschedule/${name} ${verb}d`);
           setExitCode(0);
@@ -150,7 +154,8 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
   schedule.addCommand(
     namespaced(new Command('delete').argument('<name>'))
       .description('delete a schedule (the sweeps it started stay listed)')
-      .action(async (name: string, options: { namespace?: string }) => {
+      .action(async (name: string, _options: unknown, command: Command) => {
+        const options = command.optsWithGlobals<{ namespace?: string }>();
         await (await context.api()).request('DELETE', path(options.namespace, name));
         context.out(`sweepschedule/${name} deleted`);
         setExitCode(0);
@@ -179,8 +184,6 @@ export function sweepCommand(context: CommandContext, setExitCode: (code: number
     .option('--timeout <duration>', 'how long to wait for the report', '10m')
     .action(async (options: SweepRunOptions) => setExitCode(await runSweep(context, options)))
     .exitOverride();
-  // `sweep schedule create --platform ...`: options after the subcommand are the subcommand's.
-  sweep.enablePositionalOptions();
   sweep.addCommand(scheduleCommand(context, setExitCode).exitOverride());
   return sweep;
 }
