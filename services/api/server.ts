@@ -45,7 +45,13 @@ function yamlBody(parsed: ParseResult): unknown {
 }
 
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+  // Route schemas refuse a field they do not declare (422 naming it) rather than drop it silently,
+  // and never coerce a body's types; query strings are still read as the types they declare.
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
 
   const manifestParser = createManifestParser();
   app.addHook('onClose', async () => manifestParser.close());
