@@ -46,11 +46,13 @@ function yamlBody(parsed: ParseResult): unknown {
 
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   // Route schemas refuse a field they do not declare (422 naming it) rather than drop it silently,
-  // and never coerce a body's types; query strings are still read as the types they declare.
+  // and never coerce a type (YAML's null is not 0); path and query values are declared as strings.
+  // A long path parameter reaches the route's schema (400 naming it), not the router's bare 414.
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    routerOptions: { maxParamLength: 8192 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
 
   const manifestParser = createManifestParser();

@@ -17,7 +17,7 @@ export const ScheduleItemParams = Type.Object({ namespace: Label, name: Label })
 export const SweepListQuery = Type.Object({
   watch: Type.Optional(Type.String({ maxLength: 10 })),
   resourceVersion: Type.Optional(Type.String({ maxLength: 64 })),
-  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  timeoutSeconds: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'end the watch after this many seconds (1-9999)' })),
   allowWatchBookmarks: Type.Optional(Type.String({ maxLength: 10 })),
 });
 

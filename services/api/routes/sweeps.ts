@@ -147,7 +147,7 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
     return reply.code(201).send(new SweepRunState(input, name, Date.now()).object());
   });
 
-  app.get<{ Params: NamespaceOnly; Querystring: { watch?: string; resourceVersion?: string; timeoutSeconds?: number; allowWatchBookmarks?: string } }>(SWEEPS_PATH, {
+  app.get<{ Params: NamespaceOnly; Querystring: { watch?: string; resourceVersion?: string; timeoutSeconds?: string; allowWatchBookmarks?: string } }>(SWEEPS_PATH, {
     schema: { params: NamespaceParams, querystring: SweepListQuery, response: { 200: SweepListSchema, ...problems(400, 401, 410, 500) } },
   }, async (request, reply) => {
     const { namespace } = request.params;
@@ -158,7 +158,7 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
         throw new ProblemError(410, 'resource-version-gone', `${error instanceof Error ? error.message : String(error)}; list again, then watch from the list's resourceVersion.`);
       });
       await streamWatch(request, reply, stream, {
-        ...(query.timeoutSeconds ? { timeoutSeconds: query.timeoutSeconds } : {}),
+        ...(query.timeoutSeconds ? { timeoutSeconds: Number(query.timeoutSeconds) } : {}),
         bookmarks: isTrue(query.allowWatchBookmarks),
         timings: deps.watchTimings ?? DEFAULT_WATCH_TIMINGS,
         bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind: SWEEP_KIND, metadata: { resourceVersion: version } }),
