@@ -100,8 +100,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
           scanned += 1;
           if (resource.tags[TAG.management] === input.managementId) ourResources += 1;
           const decided = decideResource(resource, live, policy);
-          const decision = cappedDecision(decided, decided.decision === 'marked' ? toMark.length : toDelete.length, input.maxDeletions);
-          const capped = decided.decision === 'marked' && decision.decision === 'kept-capped' ? { ...decision, reason: `the run reached its cap of ${input.maxDeletions} marks; a later run takes it` } : decision;
+          const capped = cappedDecision(decided, decided.decision === 'marked' ? toMark.length : toDelete.length, input.maxDeletions);
           if (capped.decision === 'marked') toMark.push(resource);
           if (capped.decision === 'deleted') toDelete.push(resource);
           const cluster = resource.tags[TAG.cluster];

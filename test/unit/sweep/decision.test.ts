@@ -156,18 +156,23 @@ describe('failSafeHold', () => {
 });
 
 describe('the deletion cap', () => {
-  it('never lets more deletions through than the cap, and keeps the rest as kept-capped', () => {
+  it('never lets more deletions, or marks, through than the cap, and keeps the rest as kept-capped', () => {
     fc.assert(
       fc.property(fc.array(arbitraryResource, { maxLength: 60 }), arbitraryLive, arbitraryPolicy, fc.integer({ min: 0, max: 10 }), (resources, live, policy, cap) => {
-        let deletions = 0;
-        let wanted = 0;
+        const acted = { deleted: 0, marked: 0 };
+        const wanted = { deleted: 0, marked: 0 };
+        let capped = 0;
         for (const input of resources) {
           const decided = decideResource(input, live, policy);
-          if (decided.decision === 'deleted') wanted += 1;
-          const decision = cappedDecision(decided, deletions, cap);
-          if (decision.decision === 'deleted') deletions += 1;
+          if (decided.decision !== 'deleted' && decided.decision !== 'marked') continue;
+          wanted[decided.decision] += 1;
+          const decision = cappedDecision(decided, acted[decided.decision], cap);
+          if (decision.decision === 'deleted' || decision.decision === 'marked') acted[decision.decision] += 1;
+          else capped += 1;
         }
-        expect(deletions).toBe(Math.min(wanted, cap));
+        expect(acted.deleted).toBe(Math.min(wanted.deleted, cap));
+        expect(acted.marked).toBe(Math.min(wanted.marked, cap));
+        expect(capped).toBe(wanted.deleted + wanted.marked - acted.deleted - acted.marked);
       }),
     );
   });

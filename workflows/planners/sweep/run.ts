@@ -48,10 +48,14 @@ export function heldDecision(decision: ResourceDecision, hold: SweepHold): Resou
 
 export const DEFAULT_MAX_DELETIONS = 100;
 
-/** A deletion past the cap is kept, and the run raises its alert condition. */
-export function cappedDecision(decision: ResourceDecision, deletionsSoFar: number, maxDeletions: number): ResourceDecision {
-  if (decision.decision !== 'deleted' || deletionsSoFar < maxDeletions) return decision;
-  return { decision: 'kept-capped', code: 'deletion-cap', reason: `the run reached its cap of ${maxDeletions} deletions; a later run takes it` };
+/**
+ * A deletion (or mark) past the run's cap is kept, and the run raises its alert condition. `soFar`
+ * counts the run's decisions of the same kind: deletions and marks are capped separately.
+ */
+export function cappedDecision(decision: ResourceDecision, soFar: number, maxDeletions: number): ResourceDecision {
+  if ((decision.decision !== 'deleted' && decision.decision !== 'marked') || soFar < maxDeletions) return decision;
+  const what = decision.decision === 'deleted' ? 'deletions' : 'marks';
+  return { decision: 'kept-capped', code: 'deletion-cap', reason: `the run reached its cap of ${maxDeletions} ${what}; a later run takes it` };
 }
 
 /** Machines first, then what they sit behind or in; an Azure resource group holds everything, so it goes last. */
