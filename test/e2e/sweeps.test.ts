@@ -295,6 +295,21 @@ describe.sequential('orphan sweeps', () => {
     expect((await cloudContents(cloud)).has(machine)).toBe(false);
   });
 
+  it('stops at its cap and raises the DeletionCapReached alert', { timeout: 60_000 }, async () => {
+    const cloud = simulatedCloud();
+    const dead = infraIdOf('many');
+    const machines = [await leakMachine(cloud, dead, 'worker-0'), await leakMachine(cloud, dead, 'worker-1'), await leakMachine(cloud, dead, 'worker-2')];
+    const capped = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
+    expect(capped.status.phase).toBe('CapReached');
+    expect(capped.status.conditions.map((condition) => condition.type)).toContain('DeletionCapReached');
+    const decided = machines.map((id) => decisionsById(capped).get(id));
+    expect(decided.filter((decision) => decision === 'marked')).toHaveLength(1);
+    expect(decided.filter((decision) => decision === 'kept-capped')).toHaveLength(2);
+    const marked = [...(await cloudContents(cloud)).values()].filter((resource) => machines.includes(resource.id) && resource.tags[TAG.sweepMarked] !== undefined);
+    expect(marked).toHaveLength(1);
+    for (const machine of machines) await cloud.adapter.deleteMachine(machine);
+  });
+
   it('a schedule starts sweeps by itself, and is listed, paused and deleted through the CLI', { timeout: 120_000 }, async () => {
     const name = `tick-${randomBytes(3).toString('hex')}`;
     const created = await slipway(['sweep', 'schedule', 'create', name, '--platform', 'simulated', '--region', SIM_REGION, '--every', '5s']);
