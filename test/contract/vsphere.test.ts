@@ -53,7 +53,7 @@ describeProviderContract('vsphere', async () => {
       await rm(ca.dir, { recursive: true, force: true });
     },
   };
-}, { needsClusterNetwork: false, tagsResources: false });
+}, { needsClusterNetwork: false, tagsResources: true });
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(
