@@ -7,14 +7,13 @@
  * and decoded on read, so callers only ever see canonical tags. How a worker builds the
  * options (credentials secret fields, environment, endpoints) is documented in options.ts.
  */
-import { untaggable } from '../untaggable';
 import { ProviderError, type ProviderAdapter } from '../types';
 import { invalidField } from '../http-errors';
 import { TAG_ENCODINGS } from '../tag-encoding';
 import { deleteApiEndpoint, deleteApiResource, ensureApiEndpoint, listApiResources } from './api-endpoint';
 import { createAzureClients } from './clients';
 import { createMachine, deleteMachine, describeMachine, listMachineResources, listMachines, type MachineContext } from './machines';
-import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources, ownsClusterGroup } from './network';
+import { attempt, deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources, ownsClusterGroup } from './network';
 import { requestTimeoutOf, type AzureAdapterOptions } from './options';
 import { throwawaySshPublicKey } from './ssh-key';
 
@@ -38,7 +37,6 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
 
   return {
     platform: 'azure',
-    tagResource: untaggable('azure'),
     createMachine: (request) => createMachine(context, request),
     describeMachine: (name) => describeMachine(context, name),
     listMachines: (query) => listMachines(context, query),
@@ -68,6 +66,21 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
       yield* listMachineResources(context, query);
       yield* listApiResources(context, query);
       yield* listNetworkResources(context, query);
+    },
+
+    /** Tags - Update At Scope with Merge: the resource's other tags stay. */
+    async tagResource(resource, tags) {
+      const operation = `tag ${resource.kind}`;
+      const scope = resource.id.startsWith('azure://') ? resource.id.slice('azure://'.length) : resource.id;
+      if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.test(scope)) throw invalidField('azure', operation, 'id', `"${resource.id}" is not an Azure resource ID`);
+      let encoded: Record<string, string>;
+      try {
+        encoded = TAG_ENCODINGS.azure.encode(tags);
+      } catch (error) {
+        throw invalidField('azure', operation, 'tags', `cannot be written as Azure tags: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // The SDK puts the scope after the endpoint's own '/': it is given without its leading one.
+      await attempt(context, operation, () => context.clients.resources.tagsOperations.updateAtScope(scope.replace(/^\/+/, ''), { operation: 'Merge', properties: { tags: encoded } }));
     },
 
     async deleteResource(resource) {
