@@ -19,6 +19,7 @@ import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deploymen
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { TAG, ownershipTags } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
+import { metricsRegistry } from '../../services/common/metrics';
 import { createProjection, createProjectionActivities } from '../../services/common/projection';
 import { createAdapterResolver } from '../../services/worker/adapters';
 import { fileSecretStore } from '../../services/worker/secrets';
@@ -257,6 +258,9 @@ describe.sequential('orphan sweeps', () => {
       const afterDelete = await cloudContents(cloud);
       const expected = [...before.keys()].filter((id) => !deadIds.includes(id));
       expect([...afterDelete.keys()].sort()).toEqual(expected.sort());
+      // The worker runs in this process: its counters are this registry's.
+      const counted = (await metricsRegistry.getSingleMetric('slipway_sweep_decisions_total')?.get())?.values ?? [];
+      expect(counted.find((value) => value.labels.provider === platform && value.labels.decision === 'deleted' && value.labels.reason === 'orphan-marked')?.value).toBeGreaterThanOrEqual(deadIds.length);
     });
   }
 
@@ -307,6 +311,8 @@ describe.sequential('orphan sweeps', () => {
     expect(decided.filter((decision) => decision === 'kept-capped')).toHaveLength(2);
     const marked = [...(await cloudContents(cloud)).values()].filter((resource) => machines.includes(resource.id) && resource.tags[TAG.sweepMarked] !== undefined);
     expect(marked).toHaveLength(1);
+    const alerts = (await metricsRegistry.getSingleMetric('slipway_sweep_alerts_total')?.get())?.values ?? [];
+    expect(alerts.find((value) => value.labels.provider === 'simulated' && value.labels.alert === 'deletion-cap')?.value).toBeGreaterThanOrEqual(1);
     for (const machine of machines) await cloud.adapter.deleteMachine(machine);
   });
 
