@@ -18,6 +18,8 @@ import { startSimulatedCloud } from '../providers/simulated/launch';
 import { CloudStore } from '../providers/simulated/store';
 import { ownershipTags } from '../providers/tags';
 import { createSweepActivities } from '../services/worker/sweep-activities';
+import { createProjection } from '../services/common/projection';
+import { Redis } from 'ioredis';
 import type { SweepScanInput, SweepScanResult } from '../workflows/sweep/activities-api';
 
 const { values } = parseArgs({ options: { counts: { type: 'string', default: '10000,100000' } } });
@@ -57,7 +59,7 @@ async function measure(count: number): Promise<Figures> {
   const adapter = createSimulatedAdapter({ baseUrl: cloud.url, apiKey: cloud.apiKey, pageSize: 500 });
   // The scan never reads Temporal; the inventory is given to it.
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const activities = createSweepActivities({ adapters: async () => adapter, temporal, taskQueue: 'bench' });
+  const activities = createSweepActivities({ adapters: async () => adapter, temporal, taskQueue: 'bench', projection: createProjection(new Redis({ lazyConnect: true }), { prefix: 'bench' }) });
   try {
     global.gc?.();
     const baseline = process.memoryUsage().heapUsed;

@@ -28,6 +28,6 @@ export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActiv
     ...createClusterActivities({ adapters: deps.adapters, ...poll }),
     ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
-    ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection }),
   };
 }

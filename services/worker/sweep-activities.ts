@@ -17,6 +17,8 @@ import type { SweepActivities, SweepFailure, SweepInventory } from '../../workfl
 import { TAG } from '../../providers/tags';
 import type { CloudResource } from '../../providers/types';
 import { sweepAlerts, sweepDecisions } from '../common/metrics';
+import type { Projection } from '../common/projection';
+import { SCHEDULE_LABEL, SWEEP_KIND } from '../../workflows/sweep/definitions';
 import type { AdapterResolver } from './cluster-activities';
 import { withRetryClassification } from './errors';
 
@@ -25,6 +27,8 @@ export interface SweepActivityDeps {
   readonly temporal: Client;
   /** The task queue whose entity workflows make up this management plane's inventory. */
   readonly taskQueue: string;
+  /** Where Sweep objects are listed; pruneSweepReports removes old ones. */
+  readonly projection: Projection;
   readonly queryTimeoutMs?: number;
 }
 
@@ -137,6 +141,14 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
         }
       }
       return failures;
+    },
+
+    async pruneSweepReports(input) {
+      const scheduled = await deps.projection.list(SWEEP_KIND, { namespace: input.namespace, filter: (object) => object.metadata.labels?.[SCHEDULE_LABEL] === input.schedule });
+      const newestFirst = [...scheduled.items].sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
+      const old = newestFirst.slice(input.keep);
+      for (const object of old) await deps.projection.remove(SWEEP_KIND, input.namespace, object.metadata.name, object);
+      return old.length;
     },
 
     async recordSweepMetrics(input) {

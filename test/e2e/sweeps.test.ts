@@ -281,7 +281,7 @@ describe.sequential('orphan sweeps', () => {
       connection,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue }), ...createProjectionActivities(projection) },
+      activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection }), ...createProjectionActivities(projection) },
     });
     const held = await worker.runUntil(
       stack.client.workflow.execute(SWEEP_WORKFLOW_TYPE, { taskQueue, workflowId: `${SWEEP_KIND}/default/blind-${randomUUID().slice(0, 8)}`, args: [input] }) as Promise<SweepObject>,
@@ -318,13 +318,17 @@ describe.sequential('orphan sweeps', () => {
 
   it('a schedule starts sweeps by itself, and is listed, paused and deleted through the CLI', { timeout: 120_000 }, async () => {
     const name = `tick-${randomBytes(3).toString('hex')}`;
-    const created = await slipway(['sweep', 'schedule', 'create', name, '--platform', 'simulated', '--region', SIM_REGION, '--every', '5s']);
+    const created = await slipway(['sweep', 'schedule', 'create', name, '--platform', 'simulated', '--region', SIM_REGION, '--every', '5s', '--keep-reports', '2']);
     expect(created.code, created.stderr).toBe(0);
-    const sweepsOf = async () =>
-      ((await api.request('GET', `${NS}/sweeps`)).body as { items: SweepObject[] }).items.filter((sweep) => sweep.metadata.labels?.['slipway.dev/sweep-schedule'] === name && sweep.status.phase === 'Completed');
-    const finished = await eventually(sweepsOf, (items) => items.length >= 2, 90_000, 500);
+    const listedSweeps = async () => ((await api.request('GET', `${NS}/sweeps`)).body as { items: SweepObject[] }).items.filter((sweep) => sweep.metadata.labels?.['slipway.dev/sweep-schedule'] === name);
+    const completed = async () => (await listedSweeps()).filter((sweep) => sweep.status.phase === 'Completed');
+    const finished = await eventually(completed, (items) => items.length >= 2, 90_000, 500);
     expect(new Set(finished.map((sweep) => sweep.metadata.name)).size).toBeGreaterThanOrEqual(2);
     expect(finished.every((sweep) => sweep.spec.mode === 'dry-run' && sweep.spec.schedule === name)).toBe(true);
+    // Later runs remove the oldest reports: only the newest two stay listed.
+    const [oldest] = [...finished].sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
+    const pruned = await eventually(listedSweeps, (items) => !items.some((sweep) => sweep.metadata.name === oldest?.metadata.name), 60_000, 500);
+    expect(pruned.filter((sweep) => sweep.status.phase === 'Completed').length).toBeLessThanOrEqual(2);
 
     const listed = await slipway(['sweep', 'schedule', 'list', '-o', 'json']);
     expect(listed.code, listed.stderr).toBe(0);

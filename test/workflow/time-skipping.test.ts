@@ -60,6 +60,7 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     markSweepCandidates: async () => [],
     deleteSweepCandidates: async () => [],
     recordSweepMetrics: async () => undefined,
+    pruneSweepReports: async () => 0,
     ...overrides,
   };
 }

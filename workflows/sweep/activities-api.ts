@@ -44,6 +44,8 @@ export interface SweepActivities {
   markSweepCandidates(input: { readonly target: ProviderTarget; readonly resources: readonly CloudResource[]; readonly markedAt: string }): Promise<SweepFailure[]>;
   /** Deletes in the order given; a resource already gone counts as deleted. */
   deleteSweepCandidates(input: { readonly target: ProviderTarget; readonly resources: readonly CloudResource[] }): Promise<SweepFailure[]>;
+  /** Removes a schedule's Sweep objects from the projection but the newest `keep`; how many it removed. */
+  pruneSweepReports(input: { readonly namespace: string; readonly schedule: string; readonly keep: number }): Promise<number>;
   /** Counts the run's decisions in the worker's Prometheus counters. */
   recordSweepMetrics(input: { readonly platform: string; readonly reasons: Record<string, number>; readonly alert?: string }): Promise<void>;
 }

@@ -10,6 +10,8 @@ import type { DecisionCounts, DecisionRecord, SweepMode } from '../planners/swee
 export const SWEEP_KIND = 'Sweep';
 export const SWEEP_SCHEDULE_KIND = 'SweepSchedule';
 export const SWEEP_WORKFLOW_TYPE = 'sweepWorkflow';
+/** The label a scheduled run's Sweep object carries: its schedule's name. */
+export const SCHEDULE_LABEL = 'slipway.dev/sweep-schedule';
 
 export interface SweepSettings {
   readonly target: ProviderTarget;
@@ -26,7 +28,11 @@ export interface SweepInput extends SweepSettings {
   readonly managementId: string;
   /** The schedule that started it, if any. */
   readonly schedule?: string;
+  /** A scheduled run removes its schedule's older Sweep objects beyond this many (DEFAULT_KEPT_REPORTS). */
+  readonly keepReports?: number;
 }
+
+export const DEFAULT_KEPT_REPORTS = 20;
 
 export type SweepPhase = 'Running' | 'Completed' | 'Held' | 'CapReached' | 'Failed';
 

@@ -8,7 +8,7 @@ import type { CloudResource } from '../../providers/types';
 import { DEFAULT_MAX_DELETIONS, emptyTally, heldDecision, retallyDecision, type DecisionRecord, type DecisionTally, type SweepHold } from '../planners/sweep/run';
 import { DEFAULT_MIN_AGE_MS } from '../planners/sweep/decision';
 import type { SweepFailure, SweepScanResult } from './activities-api';
-import { SWEEP_KIND, type SweepCondition, type SweepInput, type SweepObject, type SweepPhase } from './definitions';
+import { SCHEDULE_LABEL, SWEEP_KIND, type SweepCondition, type SweepInput, type SweepObject, type SweepPhase } from './definitions';
 
 export class SweepRunState {
   readonly minAgeMs: number;
@@ -84,7 +84,7 @@ export class SweepRunState {
         name: this.name,
         namespace: this.input.namespace,
         creationTimestamp: new Date(this.startedAtMs).toISOString(),
-        labels: { 'slipway.dev/platform': target.platform, ...(this.input.schedule ? { 'slipway.dev/sweep-schedule': this.input.schedule } : {}) },
+        labels: { 'slipway.dev/platform': target.platform, ...(this.input.schedule ? { [SCHEDULE_LABEL]: this.input.schedule } : {}) },
       },
       spec: {
         platform: target.platform,

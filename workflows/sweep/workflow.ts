@@ -10,7 +10,7 @@ import type { ProjectionActivities } from '../entity/activities-api';
 import { PROJECTION_ACTIVITY } from '../entity/defaults';
 import { failSafeHold, orderForDeletion } from '../planners/sweep/run';
 import type { SweepActivities, SweepInventory, SweepScanResult } from './activities-api';
-import { SWEEP_KIND, getSweep, sweepNameOf, type SweepInput, type SweepObject } from './definitions';
+import { DEFAULT_KEPT_REPORTS, SWEEP_KIND, getSweep, sweepNameOf, type SweepInput, type SweepObject } from './definitions';
 import { SweepRunState } from './run-state';
 
 const inventory = proxyActivities<Pick<SweepActivities, 'readSweepInventory'>>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 3, initialInterval: '1s' } });
@@ -19,7 +19,7 @@ const cloud = proxyActivities<Pick<SweepActivities, 'scanCloudForSweep' | 'markS
   heartbeatTimeout: '1m',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRequest'] },
 });
-const reporting = proxyActivities<Pick<SweepActivities, 'recordSweepMetrics'> & ProjectionActivities>(PROJECTION_ACTIVITY);
+const reporting = proxyActivities<Pick<SweepActivities, 'recordSweepMetrics' | 'pruneSweepReports'> & ProjectionActivities>(PROJECTION_ACTIVITY);
 
 const messageOf = (error: unknown): string => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
 
@@ -78,5 +78,7 @@ async function finish(run: SweepRunState, alert: string | undefined, publish: ()
   run.finish(new Date().toISOString());
   await reporting.recordSweepMetrics({ platform: run.input.target.platform, reasons: run.reasons(), ...(alert ? { alert } : {}) });
   await publish();
+  const { schedule, namespace, keepReports } = run.input;
+  if (schedule) await reporting.pruneSweepReports({ namespace, schedule, keep: keepReports ?? DEFAULT_KEPT_REPORTS });
   return run.object();
 }

@@ -52,6 +52,7 @@ export const ScheduleSpecSchema = Type.Object(
     ...SweepSettingsSchema.properties,
     intervalSeconds: Type.Integer({ minimum: 5, maximum: 7 * 24 * 3600, description: 'how often a sweep starts; a run still going when the next is due makes that one skip' }),
     paused: Type.Optional(Type.Boolean()),
+    keepReports: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'the Sweep objects of this schedule kept listed, newest first; 20 when absent' })),
   },
   { additionalProperties: false },
 );

@@ -198,7 +198,7 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
           workflowType: SWEEP_WORKFLOW_TYPE,
           workflowId: `${SWEEP_KIND}/${namespace}/${name}`,
           taskQueue: config.taskQueue,
-          args: [sweepInput(namespace, spec, config.managementId, name)],
+          args: [{ ...sweepInput(namespace, spec, config.managementId, name), ...(spec.keepReports !== undefined ? { keepReports: spec.keepReports } : {}) }],
         },
         // One run at a time; a start missed while the scheduler was down is made up only within a minute.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },

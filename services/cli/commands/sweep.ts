@@ -33,6 +33,7 @@ interface SweepRunOptions extends SweepSettingsOptions {
 interface ScheduleCreateOptions extends SweepSettingsOptions {
   every: string;
   paused?: boolean;
+  keepReports?: string;
 }
 
 const collection = (namespace: string, plural: 'sweeps' | 'sweepschedules') => `/apis/${GROUP_VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
@@ -109,6 +110,7 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
     withSettings(namespaced(new Command('create').argument('<name>')))
       .requiredOption('--every <duration>', 'how often a sweep starts (e.g. 30m, 6h)')
       .option('--paused', 'create it paused')
+      .option('--keep-reports <count>', 'how many of its Sweep objects stay listed, newest first (default 20)')
       .description('create a schedule')
       .action(async (name: string, _options: ScheduleCreateOptions, command: Command) => {
         const options = command.optsWithGlobals<ScheduleCreateOptions>();
@@ -116,7 +118,12 @@ function scheduleCommand(context: CommandContext, setExitCode: (code: number) =>
           apiVersion: GROUP_VERSION,
           kind: 'SweepSchedule',
           metadata: { name },
-          spec: { ...settingsOf(options), intervalSeconds: Math.floor(parseDuration(options.every) / 1000), ...(options.paused ? { paused: true } : {}) },
+          spec: {
+            ...settingsOf(options),
+            intervalSeconds: Math.floor(parseDuration(options.every) / 1000),
+            ...(options.paused ? { paused: true } : {}),
+            ...(options.keepReports !== undefined ? { keepReports: parseCount(options.keepReports, '--keep-reports', 1) } : {}),
+          },
         });
         context.out(outputFormat(options.output) === 'table' ? `sweepschedule/${created.metadata.name} created` : formatDocument(created, outputFormat(options.output) as 'json'));
         setExitCode(0);
