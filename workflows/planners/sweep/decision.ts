@@ -53,6 +53,7 @@ export type SweepReasonCode =
   | 'orphan-unmarked'
   | 'orphan-marked'
   | 'deletion-cap'
+  | 'holds-kept'
   | 'inventory-unreadable'
   | 'inventory-empty'
   | 'inventory-partial'

@@ -58,6 +58,35 @@ export function cappedDecision(decision: ResourceDecision, soFar: number, maxDel
   return { decision: 'kept-capped', code: 'deletion-cap', reason: `the run reached its cap of ${maxDeletions} ${what}; a later run takes it` };
 }
 
+const RESOURCE_GROUP_ID = /^(?:azure:\/\/)?(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+)(\/.*)?$/i;
+
+/** The Azure resource group an ARM resource ID sits in (for a group, its own ID), lowercased; undefined for any other ID. */
+export function resourceGroupOf(id: string): string | undefined {
+  return RESOURCE_GROUP_ID.exec(id)?.[1]?.toLowerCase();
+}
+
+function isResourceGroup(id: string): boolean {
+  const match = RESOURCE_GROUP_ID.exec(id);
+  return match !== null && (match[2] ?? '').replace(/\/+$/, '') === '';
+}
+
+/**
+ * Deleting an Azure resource group deletes everything in it, so a group is deleted only if nothing
+ * the run keeps sits in it: `groupsHoldingKept` are the groups of the resources it keeps.
+ */
+export function containerDecision(resource: Pick<SweptResource, 'id'>, decision: ResourceDecision, groupsHoldingKept: ReadonlySet<string>): ResourceDecision {
+  if (decision.decision !== 'deleted' || !isResourceGroup(resource.id)) return decision;
+  const group = resourceGroupOf(resource.id);
+  if (group === undefined || !groupsHoldingKept.has(group)) return decision;
+  return { decision: 'kept-referenced', code: 'holds-kept', reason: 'the resource group holds resources this sweep keeps, and deleting the group would delete them' };
+}
+
+/** The group (if any) a kept resource pins: every decision but deleted and marked keeps its resource. */
+export function groupPinnedBy(resource: Pick<SweptResource, 'id'>, decision: ResourceDecision): string | undefined {
+  if (decision.decision === 'deleted' || decision.decision === 'marked' || isResourceGroup(resource.id)) return undefined;
+  return resourceGroupOf(resource.id);
+}
+
 /** Machines first, then what they sit behind or in; an Azure resource group holds everything, so it goes last. */
 export const SWEEP_ORDER: readonly string[] = ['machine', 'loadBalancer', 'dnsRecord', 'securityGroup', 'network', 'resourceGroup'];
 
