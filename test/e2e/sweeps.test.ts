@@ -4,8 +4,9 @@
  * `slipway` bin. With live clusters present, resources leaked on purpose (ours for a dead cluster,
  * another management plane's, untagged, protected, young) are reported by a dry run that changes
  * nothing; a deleting run marks the dead cluster's, and the next removes exactly those. A sweep
- * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; a
- * schedule starts sweeps by itself.
+ * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; on
+ * our Azure ARM emulator a dead cluster's resource group that holds a protected machine is kept;
+ * a schedule starts sweeps by itself.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deployment';
 import { createAwsAdapter } from '../../providers/aws/adapter';
+import { createAzureAdapter } from '../../providers/azure/adapter';
+import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
 import { TAG, ownershipTags } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
 import { metricsRegistry } from '../../services/common/metrics';
@@ -41,6 +44,7 @@ const MIN_AGE_MS = 30_000;
 const KEYS = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('base64url') };
 
 let moto: RunningMoto;
+let azure: AzureTestCloud;
 let stack: TestStack;
 let api: TestApi;
 let scratch: string;
@@ -48,24 +52,30 @@ let slipway: ReturnType<typeof slipwayBin>;
 
 beforeAll(async () => {
   moto = await startMoto();
-  stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 0 }, adapterEnv: { SLIPWAY_AWS_ENDPOINT: moto.url } });
+  azure = await startAzureTestCloud({ operationMs: 100, operationPolls: 1 });
+  stack = await startTestStack({
+    simCloud: { bootMs: 50, deleteMs: 0 },
+    adapterEnv: { SLIPWAY_AWS_ENDPOINT: moto.url, SLIPWAY_AZURE_ENDPOINT: azure.emulator.url, SLIPWAY_AZURE_AUTHORITY_HOST: azure.emulator.authorityHost },
+  });
   api = await startTestApi(stack);
   scratch = await mkdtemp(join(tmpdir(), 'slipway-sweeps-'));
   slipway = slipwayBin(stack, api, scratch);
   await mkdir(join(stack.home, 'secrets', 'default'), { recursive: true });
   await writeFile(join(stack.home, 'secrets', 'default', 'aws-sweep.json'), JSON.stringify(KEYS), { mode: 0o600 });
+  await writeFile(join(stack.home, 'secrets', 'default', 'azure-sweep.json'), JSON.stringify({ ...azure.emulator.principal, subscriptionId: azure.emulator.subscriptionId }), { mode: 0o600 });
 }, 120_000);
 
 afterAll(async () => {
   await api?.close();
   await stack?.stop();
   await moto?.stop();
+  await azure?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 /** One cloud the scenario runs on, and how to leak on it what no adapter would make. */
 interface SweptCloud {
-  readonly platform: 'simulated' | 'aws';
+  readonly platform: 'simulated' | 'aws' | 'azure';
   readonly region: string;
   readonly credentialsSecret?: string;
   readonly adapter: ProviderAdapter;
@@ -263,6 +273,33 @@ describe.sequential('orphan sweeps', () => {
       expect(counted.find((value) => value.labels.provider === platform && value.labels.decision === 'deleted' && value.labels.reason === 'orphan-marked')?.value).toBeGreaterThanOrEqual(deadIds.length);
     });
   }
+
+  it('azure: never deletes a resource group that holds a protected machine, while deleting the rest of the dead cluster', { timeout: 120_000 }, async () => {
+    const adapter = createAzureAdapter(azure.adapterOptions());
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, listsOnlyManaged: true, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const dead = infraIdOf('azdead');
+    const infraIds = await leakInfra(cloud, dead);
+    const deadMachine = await leakMachine(cloud, dead, 'worker-0');
+    const protectedMachine = await leakMachine(cloud, dead, 'worker-1', { [TAG.sweepProtect]: 'true' });
+    const group = infraIds.find((id) => /\/resourceGroups\/[^/]+$/i.test(id));
+    expect(group).toBeDefined();
+    const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', mode: 'delete', minAgeSeconds: 0 };
+
+    const marking = await sweepViaRest(spec);
+    expect(marking.status.phase).toBe('Completed');
+    for (const id of [deadMachine, ...infraIds]) expect(decisionsById(marking).get(id), id).toBe('marked');
+    expect(decisionsById(marking).get(protectedMachine)).toBe('kept-protected');
+
+    const deleting = await sweepViaRest(spec);
+    const decided = decisionsById(deleting);
+    expect(decided.get(deadMachine)).toBe('deleted');
+    expect(decided.get(group ?? '')).toBe('kept-referenced');
+    expect(deleting.status.decisions.find((record) => record.id === group)?.code).toBe('holds-kept');
+    const left = await cloudContents(cloud);
+    expect(left.has(deadMachine)).toBe(false);
+    expect(left.has(protectedMachine)).toBe(true);
+    expect(left.has(group ?? '')).toBe(true);
+  });
 
   it('deletes nothing when the inventory of live entities cannot be read', { timeout: 120_000 }, async () => {
     const cloud = simulatedCloud();
