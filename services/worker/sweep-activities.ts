@@ -12,7 +12,7 @@ import { entityLabel } from '../../workflows/entity/ids';
 import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE } from '../../workflows/machine-deployment/definitions';
 import { infraIdFor, infraIdForV1, ownerMarker } from '../../workflows/planners/names';
 import { SWEEP_TAG, decideResource } from '../../workflows/planners/sweep/decision';
-import { cappedDecision, containerDecision, emptyTally, groupPinnedBy, retallyDecision, tallyDecision, type DecisionRecord } from '../../workflows/planners/sweep/run';
+import { cappedDecision, containerDecision, emptyTally, pinsOf, retallyDecision, tallyDecision, type DecisionRecord } from '../../workflows/planners/sweep/run';
 import type { SweepActivities, SweepFailure, SweepInventory } from '../../workflows/sweep/activities-api';
 import { TAG } from '../../providers/tags';
 import type { CloudResource } from '../../providers/types';
@@ -96,7 +96,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
       const tally = emptyTally();
       const toMark: CloudResource[] = [];
       const toDelete: CloudResource[] = [];
-      const groupsHoldingKept = new Set<string>();
+      const pinned = new Set<string>();
       let scanned = 0;
       let ourResources = 0;
       await withRetryClassification('list resources', async () => {
@@ -106,8 +106,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
           if (resource.tags[TAG.management] === input.managementId) ourResources += 1;
           const decided = decideResource(resource, live, policy);
           const capped = cappedDecision(decided, decided.decision === 'marked' ? toMark.length : toDelete.length, input.maxDeletions);
-          const pinned = groupPinnedBy(resource, capped);
-          if (pinned !== undefined) groupsHoldingKept.add(pinned);
+          for (const pin of pinsOf(resource, capped)) pinned.add(pin);
           if (capped.decision === 'marked') toMark.push(resource);
           if (capped.decision === 'deleted') toDelete.push(resource);
           const cluster = resource.tags[TAG.cluster];
@@ -115,11 +114,11 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
           if (scanned % 100 === 0) Context.current().heartbeat(scanned);
         }
       });
-      // A group may be listed before what it holds: its veto is decided once everything was seen.
+      // A container may be listed before what it holds: its veto is decided once everything was seen.
       const deletable = toDelete.filter((resource) => {
         const cluster = resource.tags[TAG.cluster];
         const before: DecisionRecord = { kind: resource.kind, id: resource.id, name: resource.name, ...(cluster !== undefined ? { cluster } : {}), decision: 'deleted', code: 'orphan-marked', reason: '' };
-        const after = containerDecision(resource, before, groupsHoldingKept);
+        const after = containerDecision(resource, before, pinned);
         if (after === before) return true;
         retallyDecision(tally, before, { ...before, ...after });
         return false;

@@ -214,7 +214,8 @@ describe.sequential('orphan sweeps', () => {
       const dead = infraIdOf('dead');
       const foreign = infraIdOf('foreign');
       const deadIds = [...(await leakInfra(cloud, dead)), await leakMachine(cloud, dead, 'worker-0')];
-      const protectedId = await leakLooseMachine(cloud, tagsOf(dead, { [TAG.sweepProtect]: 'true' }));
+      // Kept resources of a cluster keep its networks too (a network may hold them): these belong to a second dead cluster.
+      const protectedId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
       const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
       const untaggedId = cloud.listsOnlyManaged ? await leakLooseMachine(cloud, { [TAG.management]: stack.managementId }) : await cloud.leakUntagged();
       const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
@@ -231,7 +232,7 @@ describe.sequential('orphan sweeps', () => {
       const scenario = scenarios.find((candidate) => candidate.cloud.platform === platform);
       if (!scenario) throw new Error('the leaks were not made; see the test before');
       const { cloud, live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
-      const youngId = await leakLooseMachine(cloud, tagsOf(dead));
+      const youngId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`));
       const before = await cloudContents(cloud);
       const liveIds = [...before.values()].filter((resource) => resource.tags[TAG.cluster] === live).map((resource) => resource.id);
       expect(liveIds.length).toBeGreaterThan(0);

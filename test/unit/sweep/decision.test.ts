@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TAG } from '../../../providers/tags';
 import { SWEEP_TAG, decideResource, type LiveReferences, type SweepDecisionKind, type SweptResource } from '../../../workflows/planners/sweep/decision';
-import { SWEEP_ORDER, cappedDecision, containerDecision, emptyTally, failSafeHold, groupPinnedBy, heldDecision, orderForDeletion, resourceGroupOf, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
+import { SWEEP_ORDER, cappedDecision, containerDecision, emptyTally, failSafeHold, heldDecision, pinsOf, orderForDeletion, resourceGroupOf, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
 
 const OURS = 'plane-a';
 const NOW = Date.parse('2026-12-06T12:00:00Z');
@@ -206,44 +206,51 @@ describe('the tally', () => {
   });
 });
 
-describe('Azure resource groups', () => {
+describe('containers: networks, vSphere folders and Azure resource groups', () => {
   const group = '/subscriptions/s-1/resourceGroups/dead-1-rg';
   const vm = 'azure:///subscriptions/s-1/resourceGroups/dead-1-rg/providers/Microsoft.Compute/virtualMachines/dead-1-w0';
   const deleted = { decision: 'deleted' as const, code: 'orphan-marked' as const, reason: 'orphan' };
   const kept = { decision: 'kept-protected' as const, code: 'protect-tag' as const, reason: 'protected' };
+  const of = (cluster: string) => ({ [TAG.cluster]: cluster });
 
   it.each([
     { id: vm, expected: '/subscriptions/s-1/resourcegroups/dead-1-rg' },
     { id: group, expected: '/subscriptions/s-1/resourcegroups/dead-1-rg' },
     { id: 'aws:///us-east-1a/i-0123', expected: undefined },
     { id: 'vpc-0123', expected: undefined },
-  ])('the group of $id is $expected', ({ id, expected }) => {
+  ])('the Azure group of $id is $expected', ({ id, expected }) => {
     expect(resourceGroupOf(id)).toBe(expected);
   });
 
   it.each([
-    { name: 'a group holding a kept VM is kept', id: group, pinned: [resourceGroupOf(vm) ?? ''], expected: 'kept-referenced' },
-    { name: 'a group holding nothing kept is deleted', id: group, pinned: ['/subscriptions/s-1/resourcegroups/other'], expected: 'deleted' },
-    { name: 'a resource inside a pinned group is not a group: its own decision stands', id: vm, pinned: [resourceGroupOf(vm) ?? ''], expected: 'deleted' },
-  ])('$name', ({ id, pinned, expected }) => {
-    expect(containerDecision({ id }, deleted, new Set(pinned)).decision).toBe(expected);
+    { name: 'a network of a cluster with a kept machine is kept', resource: { kind: 'network', id: 'vpc-1', tags: of('dead-1') }, pinned: ['cluster:dead-1'], expected: 'kept-referenced' },
+    { name: 'a network of another cluster is deleted', resource: { kind: 'network', id: 'vpc-1', tags: of('dead-1') }, pinned: ['cluster:dead-2'], expected: 'deleted' },
+    { name: 'a machine is no container: its own decision stands', resource: { kind: 'machine', id: 'i-1', tags: of('dead-1') }, pinned: ['cluster:dead-1'], expected: 'deleted' },
+    { name: 'a load balancer is no container', resource: { kind: 'loadBalancer', id: 'lb-1', tags: of('dead-1') }, pinned: ['cluster:dead-1'], expected: 'deleted' },
+    { name: 'an Azure group holding a kept resource of no cluster is kept', resource: { kind: 'network', id: group, tags: of('dead-1') }, pinned: ['group:/subscriptions/s-1/resourcegroups/dead-1-rg'], expected: 'kept-referenced' },
+    { name: 'an Azure group holding nothing kept is deleted', resource: { kind: 'network', id: group, tags: of('dead-1') }, pinned: ['group:/subscriptions/s-1/resourcegroups/other'], expected: 'deleted' },
+  ])('$name', ({ resource, pinned, expected }) => {
+    expect(containerDecision(resource, deleted, new Set(pinned)).decision).toBe(expected);
   });
 
-  it('a kept resource pins its group; a deleted one, or a group itself, pins none', () => {
-    expect(groupPinnedBy({ id: vm }, kept)).toBe(resourceGroupOf(vm));
-    expect(groupPinnedBy({ id: vm }, deleted)).toBeUndefined();
-    expect(groupPinnedBy({ id: group }, kept)).toBeUndefined();
+  it('a kept resource pins its cluster and its Azure group; a deleted or marked one pins nothing', () => {
+    expect(pinsOf({ id: vm, tags: of('dead-1') }, kept)).toEqual(['cluster:dead-1', 'group:/subscriptions/s-1/resourcegroups/dead-1-rg']);
+    expect(pinsOf({ id: 'i-1', tags: {} }, kept)).toEqual([]);
+    expect(pinsOf({ id: vm, tags: of('dead-1') }, deleted)).toEqual([]);
   });
 
-  it('never deletes a group that holds a resource the run keeps', () => {
-    const groups = ['a', 'b', 'c'].map((name) => `/subscriptions/s-1/resourceGroups/${name}`);
-    const member = fc.record({ group: fc.constantFrom(...groups), name: fc.string({ minLength: 1, maxLength: 6 }).map((text) => text.replace(/\//g, '-')), decision: fc.constantFrom(deleted, kept) });
+  it('never deletes a network or group while the run keeps anything of its cluster or in its group', () => {
+    const clusters = ['dead-1', 'dead-2'];
+    const groups = ['a', 'b'].map((name) => `/subscriptions/s-1/resourceGroups/${name}`);
+    const member = fc.record({ cluster: fc.constantFrom(...clusters), group: fc.constantFrom(...groups), decision: fc.constantFrom(deleted, kept) });
     fc.assert(
       fc.property(fc.array(member, { maxLength: 20 }), (members) => {
-        const pinned = new Set(members.flatMap((entry) => groupPinnedBy({ id: `azure://${entry.group}/providers/Microsoft.Compute/virtualMachines/${entry.name}` }, entry.decision) ?? []));
-        for (const id of groups) {
-          const holdsKept = members.some((entry) => entry.group === id && entry.decision === kept);
-          expect(containerDecision({ id }, deleted, pinned).decision === 'deleted').toBe(!holdsKept);
+        const pinned = new Set(members.flatMap((entry) => pinsOf({ id: `azure://${entry.group}/providers/Microsoft.Compute/virtualMachines/m`, tags: of(entry.cluster) }, entry.decision)));
+        for (const cluster of clusters) {
+          for (const id of [...groups, 'vpc-1']) {
+            const holdsKept = members.some((entry) => entry.decision === kept && (entry.cluster === cluster || entry.group === id));
+            expect(containerDecision({ kind: 'network', id, tags: of(cluster) }, deleted, pinned).decision === 'deleted').toBe(!holdsKept);
+          }
         }
       }),
     );

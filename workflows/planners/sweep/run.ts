@@ -3,6 +3,7 @@
  * delete nothing at all (fail safe), the cap on deletions, the order deletions go in, and the
  * report that counts every decision.
  */
+import { TAG } from '../../../providers/tags';
 import { SWEEP_DECISIONS, type ResourceDecision, type SweepDecisionKind, type SweepReasonCode, type SweptResource } from './decision';
 
 export type SweepMode = 'dry-run' | 'delete';
@@ -70,21 +71,33 @@ function isResourceGroup(id: string): boolean {
   return match !== null && (match[2] ?? '').replace(/\/+$/, '') === '';
 }
 
+/** Kinds that hold other resources: deleting one deletes what is in it (an Azure resource group, a vSphere folder) or fails. */
+const CONTAINER_KINDS: readonly string[] = ['network', 'resourceGroup'];
+
 /**
- * Deleting an Azure resource group deletes everything in it, so a group is deleted only if nothing
- * the run keeps sits in it: `groupsHoldingKept` are the groups of the resources it keeps.
+ * What a resource the run keeps pins: its cluster's containers, and (on Azure) its resource group.
+ * Marked and deleted resources pin nothing.
  */
-export function containerDecision(resource: Pick<SweptResource, 'id'>, decision: ResourceDecision, groupsHoldingKept: ReadonlySet<string>): ResourceDecision {
-  if (decision.decision !== 'deleted' || !isResourceGroup(resource.id)) return decision;
-  const group = resourceGroupOf(resource.id);
-  if (group === undefined || !groupsHoldingKept.has(group)) return decision;
-  return { decision: 'kept-referenced', code: 'holds-kept', reason: 'the resource group holds resources this sweep keeps, and deleting the group would delete them' };
+export function pinsOf(resource: Pick<SweptResource, 'id' | 'tags'>, decision: ResourceDecision): string[] {
+  if (decision.decision === 'deleted' || decision.decision === 'marked') return [];
+  const cluster = resource.tags[TAG.cluster];
+  const group = isResourceGroup(resource.id) ? undefined : resourceGroupOf(resource.id);
+  return [...(cluster !== undefined ? [`cluster:${cluster}`] : []), ...(group !== undefined ? [`group:${group}`] : [])];
 }
 
-/** The group (if any) a kept resource pins: every decision but deleted and marked keeps its resource. */
-export function groupPinnedBy(resource: Pick<SweptResource, 'id'>, decision: ResourceDecision): string | undefined {
-  if (decision.decision === 'deleted' || decision.decision === 'marked' || isResourceGroup(resource.id)) return undefined;
-  return resourceGroupOf(resource.id);
+/**
+ * Deleting a container deletes what it holds (an Azure resource group, a vSphere folder), so a
+ * network or resource group is deleted only if the run keeps nothing of its cluster, nor (on Azure)
+ * anything in its group.
+ */
+export function containerDecision(resource: Pick<SweptResource, 'kind' | 'id' | 'tags'>, decision: ResourceDecision, pinned: ReadonlySet<string>): ResourceDecision {
+  if (decision.decision !== 'deleted') return decision;
+  const cluster = resource.tags[TAG.cluster];
+  const group = isResourceGroup(resource.id) ? resourceGroupOf(resource.id) : undefined;
+  const byCluster = CONTAINER_KINDS.includes(resource.kind) && cluster !== undefined && pinned.has(`cluster:${cluster}`);
+  const byGroup = group !== undefined && pinned.has(`group:${group}`);
+  if (!byCluster && !byGroup) return decision;
+  return { decision: 'kept-referenced', code: 'holds-kept', reason: `it may hold resources this sweep keeps${cluster ? ` of cluster ${cluster}` : ''}, and deleting it would delete them` };
 }
 
 /** Machines first, then what they sit behind or in; an Azure resource group holds everything, so it goes last. */
