@@ -193,5 +193,6 @@ export function rateLimitedAdapter(adapter: ProviderAdapter, limiter: CloudRateL
     deleteClusterInfra: (infraId, scope) => guarded('mutate', () => adapter.deleteClusterInfra(infraId, scope)),
     listResources: (query) => guardedList(() => adapter.listResources(query)),
     deleteResource: (resource) => guarded('mutate', () => adapter.deleteResource(resource)),
+    tagResource: (resource, tags) => guarded('mutate', () => adapter.tagResource(resource, tags)),
   };
 }

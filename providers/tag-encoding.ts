@@ -54,6 +54,8 @@ export const CANONICAL_VALUE_RULES: Readonly<Record<CanonicalTagKey, ValueRule>>
   [TAG.role]: { pattern: DNS_LABEL, description: "a role such as control-plane or worker: 1-63 lowercase letters, digits and '-'" },
   [TAG.createdAt]: { pattern: ISO_UTC_TIMESTAMP, description: 'an ISO 8601 UTC timestamp such as 2026-11-25T07:40:12.345Z' },
   [TAG.owner]: { pattern: DNS_LABEL, description: "an owner marker (ownerMarker in workflows/planners/names.ts): 1-63 lowercase letters, digits and '-', starting with a letter" },
+  [TAG.sweepProtect]: { pattern: MACHINE_NAME, description: "a word such as true: 1-63 lowercase letters, digits and '-'" },
+  [TAG.sweepMarked]: { pattern: ISO_UTC_TIMESTAMP, description: 'an ISO 8601 UTC timestamp such as 2026-11-25T07:40:12.345Z' },
 };
 
 export function isCanonicalTagKey(key: string): key is CanonicalTagKey {

@@ -7,6 +7,10 @@ export const TAG = {
   createdAt: 'slipway.dev/created-at',
   /** Set only on machines of a standalone MachineDeployment: who owns them besides the cluster (see ownerMarker in workflows/planners/names.ts). */
   owner: 'slipway.dev/owner',
+  /** Any value (e.g. "true"): an orphan sweep never touches the resource. */
+  sweepProtect: 'slipway.dev/sweep-protect',
+  /** When an orphan sweep found the resource orphaned; a later sweep deletes it if it still is. */
+  sweepMarked: 'slipway.dev/sweep-marked',
 } as const;
 
 export interface OwnershipTagInput {

@@ -74,6 +74,8 @@ export interface CloudResource {
   readonly id: string;
   readonly name: string;
   readonly tags: CanonicalTags;
+  /** ISO 8601: the cloud's own creation time where it keeps one, else the created-at tag; what a sweep measures age by. */
+  readonly createdAt?: string;
 }
 
 export interface ClusterInfra {
@@ -105,6 +107,11 @@ export interface ProviderAdapter {
   /** Streams every resource of any kind carrying all the given tags. */
   listResources(query: TagQuery): AsyncIterable<CloudResource>;
   deleteResource(resource: CloudResource): Promise<void>;
+  /**
+   * Adds (or overwrites) canonical tags on a resource listResources returned, leaving its other tags
+   * as they are; what an orphan sweep marks its candidates with. Repeating it is harmless.
+   */
+  tagResource(resource: CloudResource, tags: CanonicalTags): Promise<void>;
 }
 
 /** credentials: the credential is missing, malformed, expired or refused; a person must fix the Secret. */

@@ -1,3 +1,4 @@
 export { clusterDeploymentWorkflow } from './cluster-deployment/workflow';
 export { machineDeploymentWorkflow } from './machine-deployment/workflow';
 export { cloudObserverWorkflow } from './cloud-observer/workflow';
+export { sweepWorkflow } from './sweep/workflow';

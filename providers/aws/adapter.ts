@@ -13,6 +13,7 @@ import { instanceOperations } from './instances';
 import { loadBalancerOperations } from './load-balancer';
 import { networkOperations } from './network';
 import type { AwsAdapterOptions } from './options';
+import { resourceTagging } from './resource-tags';
 import { createAwsServices } from './services';
 
 export { awsAdapterOptionsFrom, AWS_ENDPOINT_ENV, AWS_SECRET_FIELDS, type AwsAdapterOptions, type AwsAdapterOptionsInput, type AwsKeys, type AwsKeysProvider } from './options';
@@ -37,7 +38,9 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
     /** Machines, DNS zones, load balancers and target groups, then the network: an order they can be deleted in. */
     async *listResources(query) {
       for await (const machine of instances.listMachines(query)) {
-        yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
+        // A terminated instance stays listed for a while, but is gone: nothing is left to delete or tag.
+        if (machine.phase === 'terminated') continue;
+        yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) } satisfies CloudResource;
       }
       yield* dns.listZoneResources(query);
       yield* loadBalancers.listLoadBalancerResources(query);
@@ -51,5 +54,7 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
       if (resource.kind === 'loadBalancer') return loadBalancers.deleteLoadBalancerResource(resource);
       return network.deleteNetworkResource(resource);
     },
+
+    tagResource: resourceTagging(services),
   };
 }

@@ -13,7 +13,7 @@ import { TAG_ENCODINGS } from '../tag-encoding';
 import { deleteApiEndpoint, deleteApiResource, ensureApiEndpoint, listApiResources } from './api-endpoint';
 import { createAzureClients } from './clients';
 import { createMachine, deleteMachine, describeMachine, listMachineResources, listMachines, type MachineContext } from './machines';
-import { deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources, ownsClusterGroup } from './network';
+import { attempt, deleteClusterGroup, deleteNetworkResource, ensureClusterNetwork, listNetworkResources, ownsClusterGroup } from './network';
 import { requestTimeoutOf, type AzureAdapterOptions } from './options';
 import { throwawaySshPublicKey } from './ssh-key';
 
@@ -66,6 +66,21 @@ export function createAzureAdapter(options: AzureAdapterOptions): ProviderAdapte
       yield* listMachineResources(context, query);
       yield* listApiResources(context, query);
       yield* listNetworkResources(context, query);
+    },
+
+    /** Tags - Update At Scope with Merge: the resource's other tags stay. */
+    async tagResource(resource, tags) {
+      const operation = `tag ${resource.kind}`;
+      const scope = resource.id.startsWith('azure://') ? resource.id.slice('azure://'.length) : resource.id;
+      if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.test(scope)) throw invalidField('azure', operation, 'id', `"${resource.id}" is not an Azure resource ID`);
+      let encoded: Record<string, string>;
+      try {
+        encoded = TAG_ENCODINGS.azure.encode(tags);
+      } catch (error) {
+        throw invalidField('azure', operation, 'tags', `cannot be written as Azure tags: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // The SDK puts the scope after the endpoint's own '/': it is given without its leading one.
+      await attempt(context, operation, () => context.clients.resources.tagsOperations.updateAtScope(scope.replace(/^\/+/, ''), { operation: 'Merge', properties: { tags: encoded } }));
     },
 
     async deleteResource(resource) {

@@ -123,7 +123,7 @@ export async function* listMachineResources(context: MachineContext, query: TagQ
   for await (const vm of listVms(context, 'list resources')) {
     if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
     const machine = machineOf(vm);
-    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags };
+    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) };
   }
 }
 

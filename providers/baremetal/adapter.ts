@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { TAG_ENCODINGS } from '../tag-encoding';
-import type { CloudMachine, CloudResource, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
+import type { CanonicalTags, CloudMachine, CloudResource, ClusterInfra, ClusterInfraRequest, MachineCreateRequest, ProviderAdapter, TagQuery } from '../types';
 import { ProviderError } from '../types';
 import { invalidField } from '../http-errors';
 import { CLOUD } from './errors';
@@ -209,7 +209,18 @@ export function createBaremetalAdapter(options: BaremetalAdapterOptions): Provid
 
     async *listResources(query: TagQuery): AsyncIterable<CloudResource> {
       for await (const { hosts } of claimedPages(query)) {
-        for (const host of hosts) yield { kind: 'machine', id: providerIdOf(host), name: host.machineName ?? '', tags: TAG_ENCODINGS.baremetal.decode(host.tags) };
+        for (const host of hosts) yield { kind: 'machine', id: providerIdOf(host), name: host.machineName ?? '', tags: TAG_ENCODINGS.baremetal.decode(host.tags), ...(host.claimedAt !== null ? { createdAt: host.claimedAt } : {}) };
+      }
+    },
+
+    async tagResource(resource: CloudResource, tags: CanonicalTags): Promise<void> {
+      const operation = `tag ${resource.kind}`;
+      if (resource.kind !== 'machine') throw new ProviderError('invalid', `baremetal ${operation}: bare metal makes no ${resource.kind}`, { operation });
+      const { host: hostName, generation } = parseProviderId(resource.id);
+      const db = await inventoryForClaimed();
+      const host = db.byHostName(hostName);
+      if (!host || host.generation !== generation || !db.addTags(host, TAG_ENCODINGS.baremetal.encode(tags))) {
+        throw new ProviderError('notFound', `baremetal ${operation}: machine ${resource.id} is no longer claimed`, { operation });
       }
     },
 

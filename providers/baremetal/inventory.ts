@@ -206,6 +206,14 @@ export class HostInventory {
     return row ? { claimed: fromRow(row) } : { noFreeHost: true };
   }
 
+  /** Adds cloud-side tags to this claim, keeping its others; false when the claim has moved on (released or reclaimed). */
+  addTags(host: HostRow, tags: Readonly<Record<string, string>>): boolean {
+    const result = this.db
+      .prepare("UPDATE hosts SET tags = ? WHERE seq = ? AND generation = ? AND state IN ('provisioning', 'provisioned')")
+      .run(JSON.stringify({ ...host.tags, ...tags }), host.seq, host.generation);
+    return result.changes > 0;
+  }
+
   markPowerOnRequested(host: HostRow, at: number): void {
     this.db.prepare("UPDATE hosts SET power_on_requested_at = ? WHERE seq = ? AND generation = ? AND state = 'provisioning'").run(at, host.seq, host.generation);
   }

@@ -7,6 +7,7 @@
  * and read back through it. Credentials, endpoint and the environment variables a worker reads
  * are described in providers/gcp/options.ts.
  */
+import { untaggable } from '../untaggable';
 import type { CloudResource, ProviderAdapter } from '../types';
 import { createGce } from './compute';
 import { dnsOperations } from './dns';
@@ -38,6 +39,7 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
 
   return {
     platform: 'gcp',
+    tagResource: untaggable('gcp'),
     createMachine: instances.createMachine,
     describeMachine: instances.describeMachine,
     listMachines: instances.listMachines,

@@ -200,10 +200,15 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
 
     async *listResources(query: TagQuery): AsyncIterable<CloudResource> {
       for await (const item of pages('/v1/resources', query)) {
-        yield { kind: item.kind, id: item.kind === 'machine' ? `simulated://${item.id}` : item.id, name: item.name, tags: item.tags };
+        yield { kind: item.kind, id: item.kind === 'machine' ? `simulated://${item.id}` : item.id, name: item.name, tags: item.tags, ...(item.createdAt ? { createdAt: item.createdAt } : {}) };
       }
     },
 
     deleteResource,
+
+    async tagResource(resource: CloudResource, tags: CanonicalTags): Promise<void> {
+      const id = resource.kind === 'machine' ? machineId(resource.id) : resource.id;
+      await call(`tag ${resource.kind}`, 'PATCH', `/v1/resources/${encodeURIComponent(id)}/tags`, { tags });
+    },
   };
 }

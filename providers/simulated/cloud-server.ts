@@ -280,6 +280,12 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
 
     const [, collection, id] = parts;
     if (collection === 'resources' && method === 'GET' && !id) return send(response, 200, list(url, undefined, now));
+    if (collection === 'resources' && method === 'PATCH' && id && parts[3] === 'tags') {
+      const tags = requireTags(await readJson(request));
+      if (!store.mergeTags(id, tags)) throw new HttpError(404, 'NotFound', `resource ${id} does not exist`);
+      const updated = store.byId(id);
+      return updated ? send(response, 200, view(updated, now)) : send(response, 204);
+    }
     if (collection === 'machines') {
       if (method === 'POST' && !id) return createMachine(request, response, now);
       if (method === 'GET' && !id) return send(response, 200, list(url, 'machine', now));

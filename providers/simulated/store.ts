@@ -145,6 +145,14 @@ export class CloudStore {
     this.db.prepare('UPDATE resources SET delete_requested_at = ? WHERE id = ? AND delete_requested_at IS NULL').run(now, id);
   }
 
+  /** Adds or overwrites tags, leaving the others; false when there is no such resource. */
+  mergeTags(id: string, tags: Readonly<Record<string, string>>): boolean {
+    const resource = this.byId(id);
+    if (!resource) return false;
+    this.db.prepare('UPDATE resources SET tags = ? WHERE id = ?').run(JSON.stringify({ ...resource.tags, ...tags }), id);
+    return true;
+  }
+
   remove(id: string): void {
     this.db.prepare('DELETE FROM resources WHERE id = ?').run(id);
   }

@@ -6,7 +6,7 @@
  * endpoint, placement and the environment variables a worker reads: options.ts.
  */
 import { TAG, matchesTagQuery } from '../tags';
-import type { CloudResource, ClusterInfra, ProviderAdapter } from '../types';
+import { ProviderError, type CloudResource, type ClusterInfra, type ProviderAdapter } from '../types';
 import { createRedactor } from './errors';
 import { createCustomAttributes } from './custom-attributes';
 import { createClusterFolders, folderResource } from './folders';
@@ -14,11 +14,12 @@ import { createHttpTransport } from './http';
 import { createInventory } from './inventory';
 import { createMachineOperations } from './machines';
 import { pageSizeOf, requestTimeoutOf, taskTimeoutOf, type VsphereAdapterOptions } from './options';
-import { MANAGEMENT_CATEGORY, ownershipCloudTags } from './ownership';
+import { MANAGEMENT_CATEGORY, encodeTags, ownershipCloudTags, tagWhereMissing } from './ownership';
 import { createRestClient } from './rest';
 import { createSoapClient } from './soap';
-import { createTagging } from './tagging';
+import { createTagging, morefKey } from './tagging';
 import { createVim } from './vim';
+import type { Moref } from './xml';
 
 export {
   VCSIM_PLACEMENT,
@@ -77,6 +78,21 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       for await (const resource of folders.resources(operation, clusterFolders, pageSize)) {
         if (resource.tags[TAG.management] !== undefined && matchesTagQuery(resource.tags, query)) yield resource;
       }
+    },
+
+    /** A category holds one tag per object, so a key the resource already carries keeps its value. */
+    async tagResource(resource, tags) {
+      const operation = `tag ${resource.kind}`;
+      let object: Moref | undefined;
+      if (resource.kind === 'machine') {
+        const instanceUuid = resource.id.replace(/^vsphere:\/\//, '');
+        object = await vim.findVmByInstanceUuid(operation, await inventory.datacenter(operation), instanceUuid);
+      } else if (resource.kind === 'network') {
+        object = { type: 'Folder', value: resource.id };
+      }
+      if (!object) throw new ProviderError('notFound', `vsphere ${operation}: ${resource.id} does not exist`, { operation });
+      const attached = (await tagging.attachedTags(operation, [object])).get(morefKey(object)) ?? {};
+      await tagWhereMissing(tagging, operation, object, encodeTags(operation, tags), attached);
     },
 
     async deleteResource(resource) {

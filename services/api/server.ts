@@ -22,6 +22,7 @@ import { clusterDeploymentRoutes } from './routes/cluster-deployments';
 import type { EntityRouteDeps } from './routes/entity-routes';
 import { machineDeploymentRoutes } from './routes/machine-deployments';
 import { operationsRoutes, PUBLIC_PATHS } from './routes/operations';
+import { sweepRoutes } from './routes/sweeps';
 import { RequestValidationError, serializerCompiler, validationProblem, validatorCompiler } from './validation';
 import type { WatchTimings } from './watch';
 
@@ -162,5 +163,6 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   await app.register(operationsRoutes, { temporal: deps.temporal, redis: deps.redis });
   await app.register(clusterDeploymentRoutes, routeDeps);
   await app.register(machineDeploymentRoutes, routeDeps);
+  await app.register(sweepRoutes, { temporal: deps.temporal, projection: deps.projection, config: deps.config, ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}) });
   return app;
 }

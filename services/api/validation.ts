@@ -7,7 +7,7 @@
  * whose problems name every failing field; the body schemas a route declares document them.
  * Responses are written with JSON.stringify, never filtered through their schemas.
  */
-import { Kind, Type, type TObject, type TSchema } from '@sinclair/typebox';
+import { Kind, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 import { displayPath, messageFor, pointerToPath } from '../../crds/field-errors';
@@ -101,4 +101,16 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
 };
 
 /** Every answer is plain JSON of what the handler returned: a response schema documents, it never filters. */
+/**
+ * For a route whose body no parser of ours validates (the sweep routes): the body checked
+ * against the schema the route declares, or a 422 problem naming each failing field
+ * (`body.spec.platform`).
+ */
+export function checkBody<T extends TSchema>(schema: T, value: unknown): Static<T> {
+  if (Value.Check(schema, value)) return value;
+  const errors = fieldErrorsOf(schema, value, 'body.');
+  const listed = errors.map((error) => `${error.path}: ${error.message}`).join('; ');
+  throw new ProblemError(422, 'invalid-body', `The body is not valid: ${listed}. Fix it and send the request again.`, errors);
+}
+
 export const serializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);

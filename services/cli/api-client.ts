@@ -166,6 +166,11 @@ export class ApiClient {
     return new ApiError(response.status, problem, response.url);
   }
 
+  /** A JSON request to a path under the API's base URL, for endpoints that are not a kind's (sweeps). */
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.json(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });
+  }
+
   create(kind: KindName, namespace: string, object: unknown, signal?: AbortSignal): Promise<ObjectLike> {
     return this.json('POST', resourcePath(kind, namespace), { body: JSON.stringify(object), contentType: 'application/json', ...(signal ? { signal } : {}) });
   }

@@ -15,6 +15,7 @@ import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
 import { rolloutCommand } from './commands/rollout-plan';
 import { scaleCommand } from './commands/scale';
+import { sweepCommand } from './commands/sweep';
 import { machineCommand } from './commands/machine';
 import { waitCommand } from './commands/wait';
 import { createContext, type CommandContext } from './context';
@@ -36,7 +37,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, cloudCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, cloudCommand, sweepCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(
@@ -54,6 +55,8 @@ Examples:
   slipway rollout status md/web --watch
   slipway rollout plan md/web --set-version v1.35.0
   slipway cloud ls --tag slipway.dev/cluster=<infraID>
+  slipway sweep --platform simulated --min-age 30m
+  slipway sweep schedule create nightly --platform aws --region us-east-1 --every 24h --delete
 
 Environment:
   SLIPWAY_HOME       dev-stack state, token and endpoints.json (default ~/.slipway)

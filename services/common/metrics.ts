@@ -39,3 +39,17 @@ export const projectionRepairs = new Counter({
   labelNames: ['kind', 'repair'] as const,
   registers: [metricsRegistry],
 });
+
+export const sweepDecisions = new Counter({
+  name: 'slipway_sweep_decisions_total',
+  help: 'Orphan sweep decisions, by provider, decision (deleted, marked, kept-*, error) and reason code.',
+  labelNames: ['provider', 'decision', 'reason'] as const,
+  registers: [metricsRegistry],
+});
+
+export const sweepAlerts = new Counter({
+  name: 'slipway_sweep_alerts_total',
+  help: 'Orphan sweeps that held (inventory-unreadable, inventory-empty, inventory-partial) or reached their deletion cap (deletion-cap), by provider.',
+  labelNames: ['provider', 'alert'] as const,
+  registers: [metricsRegistry],
+});

@@ -3,18 +3,20 @@ import type { ClusterActivities } from '../../workflows/cluster-deployment/activ
 import type { ProjectionActivities } from '../../workflows/entity/activities-api';
 import type { Client } from '@temporalio/client';
 import type { CloudObserverActivities } from '../../workflows/cloud-observer/activities-api';
+import type { SweepActivities } from '../../workflows/sweep/activities-api';
 import { createProjectionActivities, type Projection } from '../common/projection';
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';
 import { createCloudObserverActivities } from './observer-activities';
+import { createSweepActivities } from './sweep-activities';
 
-export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities;
+export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities;
 
 export interface SlipwayActivityDeps {
   readonly adapters: AdapterResolver;
   readonly projection: Projection;
   /** The observer's activities read it by Query and start it with signal-with-start. */
   readonly temporal: Client;
-  /** The task queue this worker serves, where cloud observers are started. */
+  /** The task queue this worker serves, where cloud observers are started and whose entities a sweep's inventory reads. */
   readonly taskQueue: string;
   /** How often activities that wait on the cloud look again. */
   readonly pollIntervalMs?: number;
@@ -26,5 +28,6 @@ export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActiv
     ...createClusterActivities({ adapters: deps.adapters, ...poll }),
     ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
+    ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection }),
   };
 }

@@ -9,6 +9,7 @@ import type { ClusterActivities } from '../../workflows/cluster-deployment/activ
 import type { CreateMachineInput, MachineIdentity, ProviderTarget } from '../../workflows/entity/activities-api';
 import { MACHINE_FAILED } from '../../workflows/entity/activities-api';
 import { cloudMachineName } from '../../workflows/planners/names';
+import { orderForDeletion } from '../../workflows/planners/sweep/run';
 import { TAG, isOwned, ownershipTags } from '../../providers/tags';
 import type { CloudResource, ProviderAdapter } from '../../providers/types';
 import { withRetryClassification } from './errors';
@@ -29,9 +30,6 @@ export interface ClusterActivityDeps {
 export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 'uid' | 'machineName' | 'attempt'>): string {
   return createHash('sha256').update(`${identity.uid ?? identity.workflowId}\n${identity.machineName}\n${identity.attempt}`).digest('hex').slice(0, 32);
 }
-
-/** Machines go before the infrastructure they sit in. */
-const SWEEP_ORDER: readonly CloudResource['kind'][] = ['machine', 'loadBalancer', 'dnsRecord', 'securityGroup', 'network'];
 
 export function createClusterActivities(deps: ClusterActivityDeps): ClusterActivities {
   const pollIntervalMs = deps.pollIntervalMs ?? 500;
@@ -121,7 +119,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
       for await (const resource of adapter.listResources(query)) {
         if (isOwned(resource.tags, input.infraId, scope) && (!input.machinesOnly || resource.kind === 'machine')) found.push(resource);
       }
-      const ordered = [...found].sort((a, b) => SWEEP_ORDER.indexOf(a.kind) - SWEEP_ORDER.indexOf(b.kind));
+      const ordered = orderForDeletion(found);
       for (const resource of ordered) {
         Context.current().heartbeat();
         await withRetryClassification(`delete leftover ${resource.kind} ${resource.name}`, () => adapter.deleteResource(resource));

@@ -57,7 +57,7 @@ describeProviderContract('aws', async () => {
       await moto.stop();
     },
   };
-}, { needsClusterNetwork: true });
+}, { needsClusterNetwork: true, tagsResources: true });
 
 describe('aws adapter on moto: what EC2 alone has', () => {
   let moto: RunningMoto;

@@ -66,7 +66,7 @@ describeProviderContract('baremetal', async () => {
     pageSize,
     teardown,
   };
-}, { needsClusterNetwork: false });
+}, { needsClusterNetwork: false, tagsResources: true });
 
 describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
   let sushy: RunningSushy;
@@ -229,7 +229,7 @@ describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
     const { adapter } = await adapterOver([system(9)]);
     const machine = await adapter.createMachine(request('bm-sweep', 'w0'));
     const resources = await collect(adapter.listResources({ [TAG.cluster]: 'bm-sweep' }));
-    expect(resources).toEqual([{ kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags }]);
+    expect(resources).toEqual([{ kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, createdAt: machine.createdAt }]);
     const resource = resources[0];
     if (!resource) throw new Error('no resource listed');
     await adapter.deleteResource(resource);

@@ -56,7 +56,7 @@ describeProviderContract('gcp', async () => {
       await emulator.stop();
     },
   };
-}, { needsClusterNetwork: true });
+}, { needsClusterNetwork: true, tagsResources: false });
 
 describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
   let emulator: GceEmulator;

@@ -53,6 +53,8 @@ async function inBatches<T, R>(items: readonly T[], width: number, work: (item: 
 export interface ContractOptions {
   /** Machines go into their cluster's own network, so a create before ensureClusterInfra must wait. */
   readonly needsClusterNetwork: boolean;
+  /** tagResource adds tags to an existing resource (what an orphan sweep marks with); false: it refuses as 'invalid', changing nothing. */
+  readonly tagsResources: boolean;
 }
 
 export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>, options: ContractOptions): void {
@@ -205,6 +207,33 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       await harness.adapter.deleteClusterInfra(clusterInfra);
       expect(await collect(harness.adapter.listResources({ [TAG.cluster]: clusterInfra }))).toEqual([]);
     });
+    it('lists every resource it made, with a creation time, and adds a tag to each without losing the others', async () => {
+      const sweepInfra = `${infraId}-sweep`;
+      const infra = await retried(() =>
+        harness.adapter.ensureClusterInfra({ infraId: sweepInfra, clusterName: sweepInfra, baseDomain: 'example.test', region: 'local-1', tags: ownershipTags({ managementId, infraId: sweepInfra, createdAt: new Date().toISOString() }) }),
+      );
+      const machine = await retried(() => harness.adapter.createMachine(request()));
+      const made = new Set([machine.providerId, ...infra.resources.map((resource) => resource.id)]);
+      const listed = async () => (await collect(harness.adapter.listResources({ [TAG.management]: managementId }))).filter((resource) => made.has(resource.id));
+      const before = await listed();
+      expect(before.map((resource) => resource.id).sort()).toEqual([...made].sort());
+      for (const resource of before) expect(Number.isNaN(Date.parse(resource.createdAt ?? resource.tags[TAG.createdAt] ?? '')), resource.id).toBe(false);
+
+      const markedAt = new Date().toISOString();
+      if (options.tagsResources) {
+        for (const resource of before) await retried(() => harness.adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt }));
+        for (const resource of await listed()) {
+          const original = before.find((candidate) => candidate.id === resource.id);
+          expect(resource.tags, resource.id).toEqual({ ...original?.tags, [TAG.sweepMarked]: markedAt });
+        }
+      } else {
+        for (const resource of before) expect((await errorOf(harness.adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt }))).kind).toBe('invalid');
+        expect((await listed()).every((resource) => resource.tags[TAG.sweepMarked] === undefined)).toBe(true);
+      }
+      await retried(() => harness.adapter.deleteMachine(machine.providerId));
+      await retried(() => harness.adapter.deleteClusterInfra(sweepInfra));
+    });
+
     it(`under ${FAULT_RATE * 100}% injected faults, ${FAULT_BATCH_SIZE} creates then ${FAULT_BATCH_SIZE} deletes leave no duplicate and nothing behind`, async () => {
       const batchInfra = `${infraId}-faults`;
       const wanted = Array.from({ length: FAULT_BATCH_SIZE }, (_, index) =>

@@ -77,6 +77,7 @@ function adapterAnswering(error: ProviderError | undefined): ProviderAdapter & {
       yield* [];
     },
     deleteResource: answer,
+    tagResource: answer,
   };
 }
 

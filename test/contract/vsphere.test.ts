@@ -54,7 +54,7 @@ describeProviderContract('vsphere', async () => {
       await rm(ca.dir, { recursive: true, force: true });
     },
   };
-}, { needsClusterNetwork: false });
+}, { needsClusterNetwork: false, tagsResources: true });
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(

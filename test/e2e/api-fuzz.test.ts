@@ -37,6 +37,12 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  // Sweep schedules the fuzzer created would go on starting sweeps on the shared server.
+  for await (const schedule of stack.client.schedule.list()) {
+    const handle = stack.client.schedule.getHandle(schedule.scheduleId);
+    const description = await handle.describe().catch(() => undefined);
+    if (description?.action.type === 'startWorkflow' && description.action.taskQueue === stack.taskQueue) await handle.delete().catch(() => undefined);
+  }
   await api?.close();
   await stack?.stop();
 });

@@ -38,6 +38,8 @@ const VALUE_ARBITRARIES: Record<CanonicalTagKey, fc.Arbitrary<string>> = {
   [TAG.role]: fc.oneof(fc.constantFrom('control-plane', 'worker'), dnsLabel),
   [TAG.createdAt]: timestamp,
   [TAG.owner]: dnsLabel,
+  [TAG.sweepProtect]: machineName,
+  [TAG.sweepMarked]: timestamp,
 };
 
 const canonicalTags: fc.Arbitrary<Record<string, string>> = fc.record(VALUE_ARBITRARIES, { requiredKeys: [] }).map((tags) => {

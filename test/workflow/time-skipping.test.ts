@@ -3,6 +3,10 @@
  * time-skipping test server, with stubbed activities, so hours of retries run in seconds.
  * The real-stack suites beside this one cover the same paths against the simulated cloud.
  */
+import { emptyTally, tallyDecision } from '../../workflows/planners/sweep/run';
+import type { sweepWorkflow } from '../../workflows/sweep/workflow';
+import type { CloudResource } from '../../providers/types';
+import { TAG } from '../../providers/tags';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -51,6 +55,12 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     observeCloud: async () => ({ changes: [] }),
     subscribeToObserver: async () => undefined,
     projectObject: async () => undefined,
+    readSweepInventory: async () => ({ facts: { readable: true, liveEntities: 0, unresolved: 0 }, infraIds: [], owners: [] }),
+    scanCloudForSweep: async () => ({ scanned: 0, ourResources: 0, tally: emptyTally(), toMark: [], toDelete: [] }),
+    markSweepCandidates: async () => [],
+    deleteSweepCandidates: async () => [],
+    recordSweepMetrics: async () => undefined,
+    pruneSweepReports: async () => 0,
     ...overrides,
   };
 }
@@ -232,5 +242,78 @@ describe('MachineDeployments on the time-skipping server', () => {
       await Promise.all(handles.map((handle) => handle.result()));
       expect(cloud.machines.size).toBe(0);
     });
+  });
+});
+
+describe('sweeps on the time-skipping server', () => {
+  const machine = (id: string): CloudResource => ({ kind: 'machine', id, name: id, tags: { [TAG.cluster]: 'dead-1' } });
+  const network = (id: string): CloudResource => ({ kind: 'network', id, name: id, tags: { [TAG.cluster]: 'dead-1' } });
+  const liveInventory = async () => ({ facts: { readable: true, liveEntities: 1, unresolved: 0 }, infraIds: [['live-1', 'ClusterDeployment default/live'] as const], owners: [] });
+  const scanOf = (toMark: CloudResource[], toDelete: CloudResource[]) => async () => {
+    const tally = emptyTally();
+    for (const resource of toMark) tallyDecision(tally, { kind: resource.kind, id: resource.id, name: resource.name, decision: 'marked', code: 'orphan-unmarked', reason: 'orphan' });
+    for (const resource of toDelete) tallyDecision(tally, { kind: resource.kind, id: resource.id, name: resource.name, decision: 'deleted', code: 'orphan-marked', reason: 'orphan, marked' });
+    return { scanned: toMark.length + toDelete.length, ourResources: toMark.length + toDelete.length, tally, toMark, toDelete };
+  };
+  const runSweep = (taskQueue: string, mode: 'dry-run' | 'delete') =>
+    env.client.workflow.execute<typeof sweepWorkflow>('sweepWorkflow', { taskQueue, workflowId: `Sweep/default/stub-${randomUUID().slice(0, 6)}`, args: [{ target: { platform: 'simulated', region: 'local-1' }, mode, namespace: 'default', managementId: 'time-skipping' }] });
+
+  it('turns a mark the cloud refuses into an error decision, and deletes machines before the network they sit in', async () => {
+    const deleted: string[] = [];
+    const activities = stubActivities({
+      readSweepInventory: liveInventory,
+      scanCloudForSweep: scanOf([machine('m-new'), machine('m-refused')], [network('net-1'), machine('m-old')]),
+      markSweepCandidates: async () => [{ kind: 'machine', id: 'm-refused', message: 'marking failed: throttled' }],
+      deleteSweepCandidates: async (input) => {
+        deleted.push(...input.resources.map((resource) => resource.id));
+        return [];
+      },
+    });
+    const report = await withWorker(activities, (taskQueue) => runSweep(taskQueue, 'delete'));
+    expect(deleted).toEqual(['m-old', 'net-1']);
+    expect(report.status.phase).toBe('Completed');
+    expect(report.status.counts).toMatchObject({ marked: 1, deleted: 2, error: 1 });
+    expect(report.status.decisions.find((record) => record.id === 'm-refused')).toMatchObject({ decision: 'error', code: 'mark-failed', reason: 'marking failed: throttled' });
+  });
+
+  it('a dry run neither marks nor deletes', async () => {
+    let calls = 0;
+    const activities = stubActivities({
+      readSweepInventory: liveInventory,
+      scanCloudForSweep: scanOf([machine('m-new')], [machine('m-old')]),
+      markSweepCandidates: async () => {
+        calls += 1;
+        return [];
+      },
+      deleteSweepCandidates: async () => {
+        calls += 1;
+        return [];
+      },
+    });
+    const report = await withWorker(activities, (taskQueue) => runSweep(taskQueue, 'dry-run'));
+    expect(calls).toBe(0);
+    expect(report.status.counts).toMatchObject({ marked: 1, deleted: 1 });
+  });
+
+  it('ends Failed, changing nothing, when the cloud cannot be listed', async () => {
+    let calls = 0;
+    const activities = stubActivities({
+      readSweepInventory: liveInventory,
+      scanCloudForSweep: async () => {
+        throw cloudDown();
+      },
+      markSweepCandidates: async () => {
+        calls += 1;
+        return [];
+      },
+      deleteSweepCandidates: async () => {
+        calls += 1;
+        return [];
+      },
+    });
+    const report = await withWorker(activities, (taskQueue) => runSweep(taskQueue, 'delete'));
+    expect(calls).toBe(0);
+    expect(report.status.phase).toBe('Failed');
+    expect(report.status.conditions.map((entry) => entry.type)).toEqual(['ScanFailed']);
   });
 });

@@ -47,6 +47,7 @@ import {
   problems,
   READ_PROBLEMS,
   SERVER_OWNED_METADATA,
+  WATCH_EVENT,
 } from './schemas';
 
 export interface EntityRouteDeps {
@@ -168,17 +169,6 @@ const PatchBody = Type.Object(
 );
 
 /** One event of a watch stream, as a Server-Sent Events client reads it. */
-const WATCH_EVENT = Type.Object(
-  {
-    event: Type.Union(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].map((type) => Type.Literal(type))),
-    id: Type.Optional(Type.String({ description: 'The resourceVersion of the change (absent on ERROR)' })),
-    data: Type.String({ description: 'JSON: the object (for BOOKMARK only apiVersion, kind and metadata.resourceVersion; for ERROR a problem)' }),
-  },
-  {
-    description:
-      'An event: ADDED, MODIFIED or DELETED with the object; BOOKMARK (with allowWatchBookmarks) with how far the watch has read; a last ERROR with a problem when the watch cannot go on (410: list again; 429: the client read too slowly; 503).',
-  },
-);
 
 /** Reads and patches of one kind's objects through their entity workflows. */
 export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: EntityDefinition<K>): EntityAccess<K> {

@@ -147,3 +147,16 @@ export function problems(...statuses: number[]) {
 export const LIST_PROBLEMS = [400, 401, 410, 500] as const;
 export const READ_PROBLEMS = [400, 401, 404, 500, 503] as const;
 export const CHANGE_PROBLEMS = [400, 401, 404, 409, 413, 415, 422, 500, 503] as const;
+
+/** One Server-Sent Event of a watch, as the watch routes document it. */
+export const WATCH_EVENT = Type.Object(
+  {
+    event: Type.Union(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].map((type) => Type.Literal(type))),
+    id: Type.Optional(Type.String({ description: 'The resourceVersion of the change (absent on ERROR)' })),
+    data: Type.String({ description: 'JSON: the object (for BOOKMARK only apiVersion, kind and metadata.resourceVersion; for ERROR a problem)' }),
+  },
+  {
+    description:
+      'An event: ADDED, MODIFIED or DELETED with the object; BOOKMARK (with allowWatchBookmarks) with how far the watch has read; a last ERROR with a problem when the watch cannot go on (410: list again; 429: the client read too slowly; 503).',
+  },
+);

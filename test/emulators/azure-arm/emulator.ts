@@ -37,6 +37,7 @@ import { privateDnsLinkKind, privateDnsZoneKind } from './kind-private-dns';
 import { virtualMachineKind } from './kind-virtual-machine';
 import { operationResultsRoute, resourceGroupRoute, resourceGroupsRoute } from './routes-groups';
 import { recordSetRoute } from './routes-record-sets';
+import { tagsAtScopeRoute } from './routes-tags';
 import { childCollectionRoute, collectionRoute, genericResourcesRoute, operationRoute, resourceRoute, type ResourceRoutesContext } from './routes-resources';
 import { ArmState } from './state';
 import { WriteBudget } from './write-budget';
@@ -103,6 +104,9 @@ function route(request: ArmRequest, context: ResourceRoutesContext, segments: re
   const at = (index: number): string => segments[index] ?? '';
   const is = (index: number, literal: string): boolean => at(index).toLowerCase() === literal;
   const length = segments.length;
+  if (length >= 8 && is(length - 4, 'providers') && is(length - 3, 'microsoft.resources') && is(length - 2, 'tags') && is(length - 1, 'default')) {
+    return tagsAtScopeRoute(request, context, segments.slice(0, length - 4));
+  }
   if (is(2, 'resourcegroups')) {
     if (length === 3) return resourceGroupsRoute(request, context);
     if (length === 4) return resourceGroupRoute(request, context, at(3));

@@ -1,0 +1,381 @@
+/**
+ * Orphan sweeps against real peers: the worker's real workflows and activities on the run's
+ * Temporal dev server, the simulated cloud and moto (EC2, ELB, Route 53), the REST API and the
+ * `slipway` bin. With live clusters present, resources leaked on purpose (ours for a dead cluster,
+ * another management plane's, untagged, protected, young) are reported by a dry run that changes
+ * nothing; a deleting run marks the dead cluster's, and the next removes exactly those. A sweep
+ * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; on
+ * our Azure ARM emulator a dead cluster's resource group that holds a protected machine is kept;
+ * a schedule starts sweeps by itself.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deployment';
+import { createAwsAdapter } from '../../providers/aws/adapter';
+import { createAzureAdapter } from '../../providers/azure/adapter';
+import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
+import { TAG, ownershipTags } from '../../providers/tags';
+import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
+import { metricsRegistry } from '../../services/common/metrics';
+import { createProjection, createProjectionActivities } from '../../services/common/projection';
+import { createAdapterResolver } from '../../services/worker/adapters';
+import { fileSecretStore } from '../../services/worker/secrets';
+import { createSweepActivities } from '../../services/worker/sweep-activities';
+import type { SweepDecisionKind } from '../../workflows/planners/sweep/decision';
+import { SWEEP_KIND, SWEEP_WORKFLOW_TYPE, type SweepInput, type SweepObject } from '../../workflows/sweep/definitions';
+import { startTestApi, type TestApi } from '../support/api';
+import { collect, eventually, sleep } from '../support/async-checks';
+import { clusterObject, isReady, startCluster, waitForCluster } from '../support/clusters';
+import { startMoto, type RunningMoto } from '../support/peers/moto';
+import { slipwayBin } from '../support/slipway-bin';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
+const AWS_REGION = 'us-east-1';
+const SIM_REGION = 'local-1';
+const MIN_AGE = '30s';
+const MIN_AGE_MS = 30_000;
+const KEYS = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('base64url') };
+
+let moto: RunningMoto;
+let azure: AzureTestCloud;
+let stack: TestStack;
+let api: TestApi;
+let scratch: string;
+let slipway: ReturnType<typeof slipwayBin>;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  azure = await startAzureTestCloud({ operationMs: 100, operationPolls: 1 });
+  stack = await startTestStack({
+    simCloud: { bootMs: 50, deleteMs: 0 },
+    adapterEnv: { SLIPWAY_AWS_ENDPOINT: moto.url, SLIPWAY_AZURE_ENDPOINT: azure.emulator.url, SLIPWAY_AZURE_AUTHORITY_HOST: azure.emulator.authorityHost },
+  });
+  api = await startTestApi(stack);
+  scratch = await mkdtemp(join(tmpdir(), 'slipway-sweeps-'));
+  slipway = slipwayBin(stack, api, scratch);
+  await mkdir(join(stack.home, 'secrets', 'default'), { recursive: true });
+  await writeFile(join(stack.home, 'secrets', 'default', 'aws-sweep.json'), JSON.stringify(KEYS), { mode: 0o600 });
+  await writeFile(join(stack.home, 'secrets', 'default', 'azure-sweep.json'), JSON.stringify({ ...azure.emulator.principal, subscriptionId: azure.emulator.subscriptionId }), { mode: 0o600 });
+}, 120_000);
+
+afterAll(async () => {
+  await api?.close();
+  await stack?.stop();
+  await moto?.stop();
+  await azure?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** One cloud the scenario runs on, and how to leak on it what no adapter would make. */
+interface SweptCloud {
+  readonly platform: 'simulated' | 'aws' | 'azure';
+  readonly region: string;
+  readonly credentialsSecret?: string;
+  readonly adapter: ProviderAdapter;
+  readonly instanceType: string;
+  readonly image: string;
+  readonly liveCluster: Partial<ClusterDeploymentSpec>;
+  /**
+   * The adapter lists only resources that carry a management tag (AWS filters on the tag key):
+   * there, the untagged leak carries our management tag but no cluster tag.
+   */
+  readonly listsOnlyManaged: boolean;
+  /** A machine with no tags at all; its resource ID. */
+  leakUntagged(): Promise<string>;
+}
+
+const simulatedCloud = (): SweptCloud => ({
+  platform: 'simulated',
+  region: SIM_REGION,
+  adapter: stack.simCloud.adapter,
+  instanceType: 'small',
+  image: 'rhcos-4.16',
+  liveCluster: { platform: { simulated: { region: SIM_REGION } } },
+  listsOnlyManaged: false,
+  async leakUntagged() {
+    const response = await fetch(new URL('/v1/machines', stack.simCloud.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(stack.simCloud.apiKey ? { authorization: `Bearer ${stack.simCloud.apiKey}` } : {}) },
+      body: JSON.stringify({ name: `untagged-${randomUUID().slice(0, 8)}`, instanceType: 'small', image: 'rhcos-4.16', tags: {} }),
+    });
+    const created = (await response.json()) as { id: string };
+    return `simulated://${created.id}`;
+  },
+});
+
+const awsCloud = (): SweptCloud => ({
+  platform: 'aws',
+  region: AWS_REGION,
+  credentialsSecret: 'aws-sweep',
+  adapter: createAwsAdapter({ region: AWS_REGION, endpoint: moto.url, credentials: async () => KEYS }),
+  instanceType: 't3.large',
+  image: 'ami-0123456789abcdef0',
+  liveCluster: { platform: { aws: { region: AWS_REGION, credentialsSecretRef: { name: 'aws-sweep' } } } },
+  listsOnlyManaged: true,
+  async leakUntagged() {
+    const ec2 = new EC2Client({ region: AWS_REGION, endpoint: moto.url, credentials: KEYS });
+    const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.large', MinCount: 1, MaxCount: 1 }));
+    ec2.destroy();
+    const instance = answer.Instances?.[0];
+    return `aws:///${instance?.Placement?.AvailabilityZone ?? ''}/${instance?.InstanceId ?? ''}`;
+  },
+});
+
+const infraIdOf = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+function tagsOf(infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags {
+  return { ...ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }), ...extra };
+}
+
+async function leakMachine(cloud: SweptCloud, infraId: string, machineName: string, extra: CanonicalTags = {}): Promise<string> {
+  const machine = await cloud.adapter.createMachine({
+    name: `${infraId}-${machineName}`,
+    idempotencyToken: randomBytes(16).toString('hex'),
+    role: 'worker',
+    instanceType: cloud.instanceType,
+    image: cloud.image,
+    infraId,
+    tags: tagsOf(infraId, { [TAG.machine]: machineName, [TAG.role]: 'worker', ...extra }),
+  });
+  return machine.providerId;
+}
+
+/**
+ * A machine outside any cluster network, given our tags afterwards (through tagResource, as a sweep
+ * marks): on AWS, a machine of a dead cluster that is kept must not sit in the network the sweep deletes.
+ */
+async function leakLooseMachine(cloud: SweptCloud, tags: CanonicalTags): Promise<string> {
+  const id = await cloud.leakUntagged();
+  await cloud.adapter.tagResource({ kind: 'machine', id, name: '', tags: {} }, tags);
+  return id;
+}
+
+async function leakInfra(cloud: SweptCloud, infraId: string, managementId = stack.managementId): Promise<string[]> {
+  const infra = await cloud.adapter.ensureClusterInfra({ infraId, clusterName: infraId, baseDomain: 'example.test', region: cloud.region, tags: tagsOf(infraId, {}, managementId) });
+  return infra.resources.map((resource) => resource.id);
+}
+
+/** Everything the cloud holds, by ID, with its tags. */
+async function cloudContents(cloud: SweptCloud): Promise<Map<string, CloudResource>> {
+  return new Map((await collect(cloud.adapter.listResources({}))).map((resource) => [resource.id, resource]));
+}
+
+async function sweepViaCli(cloud: SweptCloud, extra: string[]): Promise<SweepObject> {
+  const args = ['sweep', '--platform', cloud.platform, '--region', cloud.region, '--min-age', MIN_AGE, '-o', 'json', ...(cloud.credentialsSecret ? ['--credentials-secret', cloud.credentialsSecret] : []), ...extra];
+  const result = await slipway(args);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as SweepObject;
+}
+
+/** POST .../sweeps, then GET it until it has finished. */
+async function sweepViaRest(spec: Record<string, unknown>): Promise<SweepObject> {
+  const started = await api.request('POST', `${NS}/sweeps`, { body: { spec } });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const name = (started.body as SweepObject).metadata.name;
+  const done = await eventually(
+    async () => (await api.request('GET', `${NS}/sweeps/${name}`)).body as SweepObject,
+    (sweep) => sweep.status?.phase !== undefined && sweep.status.phase !== 'Running',
+    120_000,
+    200,
+  );
+  return done;
+}
+
+function decisionsById(sweep: SweepObject): Map<string, SweepDecisionKind> {
+  return new Map(sweep.status.decisions.map((record) => [record.id, record.decision]));
+}
+
+describe.sequential('orphan sweeps', () => {
+  it('holds, deleting nothing, while no live entity exists but the cloud holds our resources', { timeout: 60_000 }, async () => {
+    const cloud = simulatedCloud();
+    const dead = infraIdOf('lonely');
+    const machine = await leakMachine(cloud, dead, 'worker-0', { [TAG.sweepMarked]: new Date(Date.now() - 3_600_000).toISOString() });
+    const sweep = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0 });
+    expect(sweep.status.phase).toBe('Held');
+    expect(sweep.status.conditions.map((condition) => condition.reason)).toContain('inventory-empty');
+    expect(sweep.status.counts.deleted).toBe(0);
+    expect(decisionsById(sweep).get(machine)).toBe('error');
+    expect((await cloudContents(cloud)).has(machine)).toBe(true);
+    await cloud.adapter.deleteMachine(machine);
+  });
+
+  // Both clouds' leaks are made first and age together, so the grace period is waited out once.
+  const scenarios: { cloud: SweptCloud; live: string; dead: string; deadIds: string[]; protectedId: string; foreignIds: string[]; untaggedId: string }[] = [];
+
+  it('leaks resources on purpose in the simulated cloud and in moto, beside live clusters', { timeout: 240_000 }, async () => {
+    for (const cloud of [simulatedCloud(), awsCloud()]) {
+      const dead = infraIdOf('dead');
+      const foreign = infraIdOf('foreign');
+      const deadIds = [...(await leakInfra(cloud, dead)), await leakMachine(cloud, dead, 'worker-0')];
+      // Kept resources of a cluster keep its networks too (a network may hold them): these belong to a second dead cluster.
+      const protectedId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
+      const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
+      const untaggedId = cloud.listsOnlyManaged ? await leakLooseMachine(cloud, { [TAG.management]: stack.managementId }) : await cloud.leakUntagged();
+      const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
+      const ready = await waitForCluster(handle, isReady, 180_000);
+      scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
+    }
+    expect(scenarios.map((scenario) => scenario.live).every((infraId) => infraId !== '')).toBe(true);
+    // The leaks, and the live clusters' own resources, are now all older than the grace period.
+    await sleep(MIN_AGE_MS + 1_000);
+  });
+
+  for (const platform of ['simulated', 'aws'] as const) {
+    it(`${platform}: a dry run reports every leak and changes nothing; a deleting run marks, the next deletes exactly the dead cluster's`, { timeout: 240_000 }, async () => {
+      const scenario = scenarios.find((candidate) => candidate.cloud.platform === platform);
+      if (!scenario) throw new Error('the leaks were not made; see the test before');
+      const { cloud, live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
+      const youngId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`));
+      const before = await cloudContents(cloud);
+      const liveIds = [...before.values()].filter((resource) => resource.tags[TAG.cluster] === live).map((resource) => resource.id);
+      expect(liveIds.length).toBeGreaterThan(0);
+
+      const dry = await sweepViaCli(cloud, []);
+      const dryDecisions = decisionsById(dry);
+      expect(dry.spec.mode).toBe('dry-run');
+      expect(dry.status.phase).toBe('Completed');
+      for (const id of deadIds) expect(dryDecisions.get(id), id).toBe('marked');
+      expect(dryDecisions.get(protectedId)).toBe('kept-protected');
+      expect(dryDecisions.get(youngId)).toBe('kept-young');
+      expect(dryDecisions.get(untaggedId)).toBe('kept-untagged');
+      for (const id of foreignIds) expect(dryDecisions.get(id), id).toBe('kept-foreign');
+      for (const id of liveIds) expect(dryDecisions.get(id), id).toBe('kept-referenced');
+      expect(dry.status.counts.deleted).toBe(0);
+      const afterDry = await cloudContents(cloud);
+      expect([...afterDry.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [id, resource] of before) expect(afterDry.get(id)?.tags, id).toEqual(resource.tags);
+
+      const marking = await sweepViaRest({ platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
+      expect(marking.status.phase).toBe('Completed');
+      expect(marking.status.counts.deleted).toBe(0);
+      expect(marking.status.counts.marked).toBe(deadIds.length);
+      const afterMark = await cloudContents(cloud);
+      expect([...afterMark.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const id of deadIds) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeDefined();
+      for (const id of [...liveIds, ...foreignIds, protectedId, youngId, untaggedId]) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeUndefined();
+
+      const deleting = await sweepViaCli(cloud, ['--delete']);
+      expect(deleting.status.phase).toBe('Completed');
+      const deleted = deleting.status.decisions.filter((record) => record.decision === 'deleted').map((record) => record.id);
+      expect(deleted.sort()).toEqual([...deadIds].sort());
+      expect(deleting.status.counts.error).toBe(0);
+      const afterDelete = await cloudContents(cloud);
+      const expected = [...before.keys()].filter((id) => !deadIds.includes(id));
+      expect([...afterDelete.keys()].sort()).toEqual(expected.sort());
+      // The worker runs in this process: its counters are this registry's.
+      const counted = (await metricsRegistry.getSingleMetric('slipway_sweep_decisions_total')?.get())?.values ?? [];
+      expect(counted.find((value) => value.labels.provider === platform && value.labels.decision === 'deleted' && value.labels.reason === 'orphan-marked')?.value).toBeGreaterThanOrEqual(deadIds.length);
+    });
+  }
+
+  it('azure: never deletes a resource group that holds a protected machine, while deleting the rest of the dead cluster', { timeout: 120_000 }, async () => {
+    const adapter = createAzureAdapter(azure.adapterOptions());
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, listsOnlyManaged: true, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const dead = infraIdOf('azdead');
+    const infraIds = await leakInfra(cloud, dead);
+    const deadMachine = await leakMachine(cloud, dead, 'worker-0');
+    const protectedMachine = await leakMachine(cloud, dead, 'worker-1', { [TAG.sweepProtect]: 'true' });
+    const group = infraIds.find((id) => /\/resourceGroups\/[^/]+$/i.test(id));
+    expect(group).toBeDefined();
+    const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', mode: 'delete', minAgeSeconds: 0 };
+
+    const marking = await sweepViaRest(spec);
+    expect(marking.status.phase).toBe('Completed');
+    for (const id of [deadMachine, ...infraIds]) expect(decisionsById(marking).get(id), id).toBe('marked');
+    expect(decisionsById(marking).get(protectedMachine)).toBe('kept-protected');
+
+    const deleting = await sweepViaRest(spec);
+    const decided = decisionsById(deleting);
+    expect(decided.get(deadMachine)).toBe('deleted');
+    expect(decided.get(group ?? '')).toBe('kept-referenced');
+    expect(deleting.status.decisions.find((record) => record.id === group)?.code).toBe('holds-kept');
+    const left = await cloudContents(cloud);
+    expect(left.has(deadMachine)).toBe(false);
+    expect(left.has(protectedMachine)).toBe(true);
+    expect(left.has(group ?? '')).toBe(true);
+  });
+
+  it('deletes nothing when the inventory of live entities cannot be read', { timeout: 120_000 }, async () => {
+    const cloud = simulatedCloud();
+    const dead = infraIdOf('unread');
+    const machine = await leakMachine(cloud, dead, 'worker-0', { [TAG.sweepMarked]: new Date(Date.now() - 3_600_000).toISOString() });
+    const input: SweepInput = { target: { platform: 'simulated', region: SIM_REGION }, mode: 'delete', minAgeMs: 0, namespace: 'default', managementId: stack.managementId };
+
+    // A worker whose Temporal client for the inventory points where no server listens: the read fails for real.
+    const taskQueue = `${stack.taskQueue}-blind`;
+    // No retry interceptor: each attempt fails at once instead of retrying the call for a while.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s', interceptors: [] }) });
+    const projection = createProjection(stack.redis, { prefix: stack.redisPrefix });
+    const adapters = createAdapterResolver({ secrets: fileSecretStore(join(stack.home, 'secrets')), simCloudUrl: stack.simCloud.url, simulatedApiKey: stack.simCloud.apiKey, env: process.env });
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection }), ...createProjectionActivities(projection) },
+    });
+    const held = await worker.runUntil(
+      stack.client.workflow.execute(SWEEP_WORKFLOW_TYPE, { taskQueue, workflowId: `${SWEEP_KIND}/default/blind-${randomUUID().slice(0, 8)}`, args: [input] }) as Promise<SweepObject>,
+    );
+    await connection.close();
+    expect(held.status.phase).toBe('Held');
+    expect(held.status.conditions.map((condition) => condition.reason)).toContain('inventory-unreadable');
+    expect(held.status.counts.deleted).toBe(0);
+    expect(held.status.counts.marked).toBe(0);
+    expect((await cloudContents(cloud)).has(machine)).toBe(true);
+
+    // The same sweep with an inventory it can read deletes that machine: the hold, not the setup, kept it.
+    const sighted = await stack.client.workflow.execute(SWEEP_WORKFLOW_TYPE, { taskQueue: stack.taskQueue, workflowId: `${SWEEP_KIND}/default/sighted-${randomUUID().slice(0, 8)}`, args: [input] });
+    expect(decisionsById(sighted as SweepObject).get(machine)).toBe('deleted');
+    expect((await cloudContents(cloud)).has(machine)).toBe(false);
+  });
+
+  it('stops at its cap and raises the DeletionCapReached alert', { timeout: 60_000 }, async () => {
+    const cloud = simulatedCloud();
+    const dead = infraIdOf('many');
+    const machines = [await leakMachine(cloud, dead, 'worker-0'), await leakMachine(cloud, dead, 'worker-1'), await leakMachine(cloud, dead, 'worker-2')];
+    const capped = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
+    expect(capped.status.phase).toBe('CapReached');
+    expect(capped.status.conditions.map((condition) => condition.type)).toContain('DeletionCapReached');
+    const decided = machines.map((id) => decisionsById(capped).get(id));
+    expect(decided.filter((decision) => decision === 'marked')).toHaveLength(1);
+    expect(decided.filter((decision) => decision === 'kept-capped')).toHaveLength(2);
+    const marked = [...(await cloudContents(cloud)).values()].filter((resource) => machines.includes(resource.id) && resource.tags[TAG.sweepMarked] !== undefined);
+    expect(marked).toHaveLength(1);
+    const alerts = (await metricsRegistry.getSingleMetric('slipway_sweep_alerts_total')?.get())?.values ?? [];
+    expect(alerts.find((value) => value.labels.provider === 'simulated' && value.labels.alert === 'deletion-cap')?.value).toBeGreaterThanOrEqual(1);
+    for (const machine of machines) await cloud.adapter.deleteMachine(machine);
+  });
+
+  it('a schedule starts sweeps by itself, and is listed, paused and deleted through the CLI', { timeout: 120_000 }, async () => {
+    const name = `tick-${randomBytes(3).toString('hex')}`;
+    const created = await slipway(['sweep', 'schedule', 'create', name, '--platform', 'simulated', '--region', SIM_REGION, '--every', '5s', '--keep-reports', '2']);
+    expect(created.code, created.stderr).toBe(0);
+    const listedSweeps = async () => ((await api.request('GET', `${NS}/sweeps`)).body as { items: SweepObject[] }).items.filter((sweep) => sweep.metadata.labels?.['slipway.dev/sweep-schedule'] === name);
+    const completed = async () => (await listedSweeps()).filter((sweep) => sweep.status.phase === 'Completed');
+    const finished = await eventually(completed, (items) => items.length >= 2, 90_000, 500);
+    expect(new Set(finished.map((sweep) => sweep.metadata.name)).size).toBeGreaterThanOrEqual(2);
+    expect(finished.every((sweep) => sweep.spec.mode === 'dry-run' && sweep.spec.schedule === name)).toBe(true);
+    // Later runs remove the oldest reports: only the newest two stay listed.
+    const [oldest] = [...finished].sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
+    const pruned = await eventually(listedSweeps, (items) => !items.some((sweep) => sweep.metadata.name === oldest?.metadata.name), 60_000, 500);
+    expect(pruned.filter((sweep) => sweep.status.phase === 'Completed').length).toBeLessThanOrEqual(2);
+
+    const listed = await slipway(['sweep', 'schedule', 'list', '-o', 'json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const schedule = (JSON.parse(listed.stdout) as { items: { metadata: { name: string }; status: { runs: number; paused: boolean } }[] }).items.find((item) => item.metadata.name === name);
+    expect(schedule?.status.runs).toBeGreaterThanOrEqual(2);
+
+    expect((await slipway(['sweep', 'schedule', 'pause', name])).code).toBe(0);
+    expect(((await api.request('GET', `${NS}/sweepschedules/${name}`)).body as { status: { paused: boolean } }).status.paused).toBe(true);
+    expect((await slipway(['sweep', 'schedule', 'delete', name])).code).toBe(0);
+    expect((await api.request('GET', `${NS}/sweepschedules/${name}`)).status).toBe(404);
+  });
+});
