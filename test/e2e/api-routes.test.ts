@@ -246,6 +246,41 @@ describe('MachineDeployment routes', () => {
   });
 });
 
+describe('sweep routes', () => {
+  const SWEEPS = `${NS}/sweeps`;
+  const SCHEDULES = `${NS}/sweepschedules`;
+  const schedule = `routes-sweeps-${Date.now().toString(36)}`;
+
+  afterAll(async () => {
+    // A schedule left behind would keep starting sweeps on the shared server.
+    await stack.client.schedule.getHandle(`SweepSchedule/default/${schedule}`).delete().catch(() => undefined);
+  });
+
+  it('starts, lists and reads a dry-run sweep, and refuses a bad body naming the field', async () => {
+    expect((await call('POST', SWEEPS, { body: { metadata: { name: 'routes-sweep' }, spec: { platform: 'simulated' } } })).status).toBe(201);
+    expectProblem(await call('POST', SWEEPS, { body: { spec: { platform: 'mars' } } }), 422, /body\.spec\.platform/);
+    expect((await call('GET', SWEEPS)).status).toBe(200);
+    expectProblem(await call('GET', `${BAD_NS}/sweeps`), 400, /path\.namespace/);
+    await poll(`${SWEEPS}/routes-sweep`, (answer) => answer.status === 200);
+    expectProblem(await call('GET', `${SWEEPS}/no-such-sweep`), 404);
+  });
+
+  it('creates, lists, reads, pauses, unpauses and deletes a schedule, with 404 for one that does not exist', async () => {
+    expect((await call('POST', SCHEDULES, { body: { metadata: { name: schedule }, spec: { platform: 'simulated', intervalSeconds: 3600, paused: true } } })).status).toBe(201);
+    expectProblem(await call('POST', SCHEDULES, { body: { metadata: { name: schedule }, spec: { platform: 'simulated', intervalSeconds: 1 } } }), 422, /body\.spec\.intervalSeconds/);
+    expect((await call('GET', SCHEDULES)).status).toBe(200);
+    expectProblem(await call('GET', `${BAD_NS}/sweepschedules`), 400, /path\.namespace/);
+    expect((await call('GET', `${SCHEDULES}/${schedule}`)).status).toBe(200);
+    expectProblem(await call('GET', `${SCHEDULES}/no-such-schedule`), 404);
+    expect((await call('POST', `${SCHEDULES}/${schedule}:unpause`)).status).toBe(200);
+    expectProblem(await call('POST', `${SCHEDULES}/no-such-schedule:unpause`), 404);
+    expect((await call('POST', `${SCHEDULES}/${schedule}:pause`)).status).toBe(200);
+    expectProblem(await call('POST', `${SCHEDULES}/no-such-schedule:pause`), 404);
+    expect((await call('DELETE', `${SCHEDULES}/${schedule}`)).status).toBe(200);
+    expectProblem(await call('DELETE', `${SCHEDULES}/${schedule}`), 404);
+  });
+});
+
 describe('operations routes', () => {
   it('answers health, readiness and metrics', async () => {
     expect((await call('GET', '/healthz', { token: false })).body).toEqual({ status: 'ok' });
