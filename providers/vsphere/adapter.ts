@@ -45,9 +45,9 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
   const vim = createVim(soap, { taskTimeoutMs: taskTimeoutOf(options), redact: redactor.redact });
   const tagging = createTagging(createRestClient(transport, options.credentials, redactor.redact, redactor.remember));
   const inventory = createInventory(vim, options.placement);
-  const folders = createClusterFolders(vim, inventory, tagging);
   const pageSize = pageSizeOf(options);
   const attributes = createCustomAttributes(soap, vim);
+  const folders = createClusterFolders(vim, inventory, tagging, attributes);
   const machines = createMachineOperations({ vim, inventory, folders, tagging, attributes, pageSize, defaultTemplate: options.placement.template });
 
   return {
@@ -59,8 +59,9 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
 
     async ensureClusterInfra(request): Promise<ClusterInfra> {
       const operation = 'ensure cluster infrastructure';
-      const folder = await folders.ensure(operation, request.infraId, ownershipCloudTags(operation, request.tags));
-      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId)] };
+      const createdAt = request.tags[TAG.createdAt];
+      const folder = await folders.ensure(operation, request.infraId, ownershipCloudTags(operation, request.tags), createdAt);
+      return { apiURL: `https://api.${request.clusterName}.${request.baseDomain}:6443`, resources: [folderResource(folder, request.infraId, createdAt)] };
     },
 
     async deleteClusterInfra(infraId, scope = {}) {

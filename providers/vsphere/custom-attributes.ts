@@ -1,16 +1,21 @@
 /**
- * Per-VM values that are not ownership: custom attributes (vim25 CustomFieldsManager), the vSphere
- * way to hold a value per object. A Slipway attribute is one field definition for VirtualMachine
- * named after the canonical key (`slipway.dev/created-at`), made once when missing; its value lives
- * on the VM and goes with it. A tag would be one more tag per value, left behind by the VM.
+ * Per-object values that are not ownership: custom attributes (vim25 CustomFieldsManager), the
+ * vSphere way to hold a value per object. A Slipway attribute is one global field definition (any
+ * managed object: VMs and the cluster's folder) named after the canonical key
+ * (`slipway.dev/created-at`), made once when missing; its value lives on the object and goes with
+ * it. A tag would be one more tag per value, left behind by the object.
  *
  * An attribute's key is a number vCenter assigns; names are looked up in the manager's `field`
  * list and remembered for the adapter's life (a key never changes).
  */
+import { TAG } from '../tags';
 import { faultOf, retryableFailure } from './errors';
 import type { SoapClient } from './soap';
 import type { Vim } from './vim';
 import { child, children, morefElement, text, textElement, type Moref, type XmlNode } from './xml';
+
+/** The attribute holding when Slipway made the object (a VM or a cluster folder). */
+export const CREATED_AT_ATTRIBUTE = TAG.createdAt;
 
 export interface CustomAttributes {
   /** The attribute's key, made when missing; undefined where vCenter has no custom attributes (a lone ESXi host). */
@@ -19,8 +24,6 @@ export interface CustomAttributes {
   findKey(operation: string, name: string): Promise<number | undefined>;
   set(operation: string, entity: Moref, key: number, value: string): Promise<void>;
 }
-
-const MANAGED_TYPE = 'VirtualMachine';
 
 /** An object's `customValue` property as key to value. */
 export function customValuesOf(property: XmlNode | undefined): Map<number, string> {
@@ -47,7 +50,7 @@ export function createCustomAttributes(soap: SoapClient, vim: Vim): CustomAttrib
     for (const def of children(content?.props.get('field'), 'CustomFieldDef')) {
       const key = Number(text(child(def, 'key')));
       const type = text(child(def, 'managedObjectType'));
-      if (text(child(def, 'name')) === name && (type === undefined || type === MANAGED_TYPE) && Number.isInteger(key)) {
+      if (text(child(def, 'name')) === name && type === undefined && Number.isInteger(key)) {
         keys.set(name, key);
         return key;
       }
@@ -64,7 +67,8 @@ export function createCustomAttributes(soap: SoapClient, vim: Vim): CustomAttrib
       const ref = await manager(operation);
       if (!ref) return undefined;
       try {
-        const answer = await soap.invoke(operation, 'AddCustomFieldDef', ref, textElement('name', name) + textElement('moType', MANAGED_TYPE));
+        // No moType: the field applies to every kind of managed object.
+        const answer = await soap.invoke(operation, 'AddCustomFieldDef', ref, textElement('name', name));
         const key = Number(text(child(child(answer, 'returnval'), 'key')));
         if (Number.isInteger(key)) {
           keys.set(name, key);

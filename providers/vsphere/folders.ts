@@ -7,6 +7,7 @@
 import type { CanonicalTags, CloudResource } from '../types';
 import { invalidField } from '../http-errors';
 import { isOwned, type OwnershipScope } from '../tags';
+import { CREATED_AT_ATTRIBUTE, customValuesOf, type CustomAttributes } from './custom-attributes';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { Inventory } from './inventory';
 import { MANAGEMENT_CATEGORY, decodeTags, droppableOf, existingObjects, tagWhereMissing } from './ownership';
@@ -21,8 +22,8 @@ export interface ClusterFolder {
 }
 
 export interface ClusterFolders {
-  /** Finds or makes the folder and attaches whichever of the tags it lacks. */
-  ensure(operation: string, infraId: string, tags: CloudTags): Promise<ClusterFolder>;
+  /** Finds or makes the folder, attaches whichever of the tags it lacks, and records its creation time (a custom attribute) if it has none. */
+  ensure(operation: string, infraId: string, tags: CloudTags, createdAt?: string): Promise<ClusterFolder>;
   find(operation: string, infraId: string): Promise<Moref | undefined>;
   /** Drops what is remembered of a folder vCenter says is gone. */
   forget(folder: Moref): void;
@@ -35,14 +36,14 @@ export interface ClusterFolders {
   resources(operation: string, folders: readonly Moref[], pageSize: number): AsyncGenerator<CloudResource>;
 }
 
-export function folderResource(folder: ClusterFolder, name: string): CloudResource {
-  return { kind: 'network', id: folder.ref.value, name, tags: folder.tags };
+export function folderResource(folder: ClusterFolder, name: string, createdAt?: string): CloudResource {
+  return { kind: 'network', id: folder.ref.value, name, tags: folder.tags, ...(createdAt ? { createdAt } : {}) };
 }
 
 /** Objects a cluster tag may still be on, read a page at a time when a folder goes. */
 const PAGE_SIZE = 100;
 
-export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Tagging): ClusterFolders {
+export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Tagging, attributes: CustomAttributes): ClusterFolders {
   const found = new Map<string, Moref>();
   const ensured = sharedPromises<ClusterFolder>();
 
@@ -79,6 +80,15 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     return { ref: made, fresh: false };
   };
 
+  /** A folder has no creation date of its own in vSphere: the first ensure records one, and a retry keeps it. */
+  const recordCreatedAt = async (operation: string, folder: Moref, createdAt: string): Promise<void> => {
+    const key = await attributes.ensureKey(operation, CREATED_AT_ATTRIBUTE);
+    if (key === undefined) return;
+    const content = await vim.retrieveOne(operation, folder, ['customValue']);
+    if (customValuesOf(content?.props.get('customValue')).has(key)) return;
+    await attributes.set(operation, folder, key, createdAt);
+  };
+
   /** Destroys the folder, then the cluster's tag (and an owner's) once no object carries it any more. */
   const destroy = async (operation: string, folder: Moref): Promise<void> => {
     const own = (await tagging.attachedTags(operation, [folder])).get(morefKey(folder)) ?? {};
@@ -97,9 +107,10 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     destroy,
     knownInfraIds: () => [...found.keys()],
 
-    ensure: (operation, infraId, wanted) =>
+    ensure: (operation, infraId, wanted, createdAt) =>
       ensured.get(infraId, async () => {
         const { ref, fresh } = await makeOrFind(operation, infraId);
+        if (createdAt !== undefined) await recordCreatedAt(operation, ref, createdAt);
         const attached = fresh ? {} : ((await tagging.attachedTags(operation, [ref])).get(morefKey(ref)) ?? {});
         const owner = attached[MANAGEMENT_CATEGORY];
         if (owner !== undefined && owner !== wanted[MANAGEMENT_CATEGORY]) {
@@ -125,14 +136,16 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     },
 
     async *resources(operation, folders, pageSize) {
-      for await (const page of vim.retrieve(operation, folders, { Folder: ['name'] }, pageSize)) {
+      const createdAtKey = await attributes.findKey(operation, CREATED_AT_ATTRIBUTE);
+      for await (const page of vim.retrieve(operation, folders, { Folder: ['name', 'customValue'] }, pageSize)) {
         const tagsByFolder = await tagging.attachedTags(
           operation,
           page.map((content) => content.obj),
         );
         for (const content of page) {
           const name = text(content.props.get('name')) ?? content.obj.value;
-          yield folderResource({ ref: content.obj, tags: decodeTags(tagsByFolder.get(morefKey(content.obj)) ?? {}) }, name);
+          const createdAt = createdAtKey === undefined ? undefined : customValuesOf(content.props.get('customValue')).get(createdAtKey);
+          yield folderResource({ ref: content.obj, tags: decodeTags(tagsByFolder.get(morefKey(content.obj)) ?? {}) }, name, createdAt);
         }
       }
     },

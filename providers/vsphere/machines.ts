@@ -18,7 +18,7 @@
 import { invalidField } from '../http-errors';
 import { TAG, matchesTagQuery } from '../tags';
 import type { CanonicalTags, CloudMachine, MachineCreateRequest, MachinePhase, TagQuery } from '../types';
-import { customValuesOf, type CustomAttributes } from './custom-attributes';
+import { CREATED_AT_ATTRIBUTE, customValuesOf, type CustomAttributes } from './custom-attributes';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { ClusterFolders } from './folders';
 import type { Inventory } from './inventory';
@@ -58,7 +58,6 @@ const UNESCAPED_IN_NAMES = /[%&*$#@!\\/:?"<>|;']/;
 /** The tags a cluster folder made on a machine's first create gets: those of the cluster, not of the machine. */
 const CLUSTER_TAG_KEYS: readonly string[] = [TAG.management, TAG.cluster];
 /** The custom attribute holding the creation time the workflow gave the machine. */
-export const CREATED_AT_ATTRIBUTE = TAG.createdAt;
 
 function phaseOf(powerState: string | undefined): MachinePhase {
   return powerState === 'poweredOn' ? 'running' : 'failed';
