@@ -1,0 +1,210 @@
+/**
+ * Reconciles one ClusterDeployment custom resource with its entity workflow, the same
+ * workflow (same ID, same start input, same patch and delete Updates) that REST drives:
+ *
+ * - a live object gets the finalizer slipway.dev/deprovision, then its workflow is started
+ *   (absent) or sent the spec through the patch Update (the CR's generation moved past the
+ *   one the workflow last took, which the workflow keeps as an annotation);
+ * - a deleted object has the delete Update sent, and loses the finalizer only once the
+ *   workflow reports the object deleted, i.e. its cloud side is empty;
+ * - `.status` is the workflow's, with observedGeneration in the CR's generations, written
+ *   through the status subresource only when it changed; a phase change is an Event.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { isPlainObject, jsonEqual, type JsonObject } from '../../crds/json';
+import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
+import { CLUSTER_DEPLOYMENT_KIND, CLUSTER_DEPLOYMENT_WORKFLOW_TYPE, deleteClusterDeployment, getClusterDeployment, patchClusterDeployment } from '../../workflows/cluster-deployment/definitions';
+import type { EntitySnapshot } from '../../workflows/entity/definitions';
+import { entityWorkflowId } from '../../workflows/entity/ids';
+import { clusterDeploymentStartInput } from '../api/routes/cluster-deployments';
+import { acceptManifest } from '../api/routes/entity-routes';
+import { ProblemError } from '../api/problem';
+import type { SlipwayConfig } from '../common/config';
+import type { EventRecorder, RecordedEvent } from './events';
+import { CR_GENERATION_ANNOTATION, DEPROVISION_FINALIZER, PAUSED_ANNOTATION, type CustomResource, type CustomResourceClient } from './kube-objects';
+import type { ReconcileOutcome } from './work-queue';
+
+export interface ReconcilerDeps {
+  readonly temporal: Client;
+  readonly resources: CustomResourceClient;
+  readonly events: EventRecorder;
+  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId'>;
+  /** How soon an object still moving (provisioning, scaling, deleting) is looked at again. */
+  readonly pollIntervalMs: number;
+}
+
+/** kubectl's copy of the last applied manifest: large, and not part of the object. */
+const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type Snapshot = EntitySnapshot<ClusterDeployment>;
+
+export function appliedGeneration(object: ClusterDeployment): number {
+  return Number(object.metadata.annotations?.[CR_GENERATION_ANNOTATION] ?? 0);
+}
+
+function readyCondition(status: unknown): { readonly status: string; readonly reason: string; readonly message: string } | undefined {
+  if (!isPlainObject(status) || !Array.isArray(status.conditions)) return undefined;
+  const ready = status.conditions.find((condition) => isPlainObject(condition) && condition.type === 'Ready');
+  if (!isPlainObject(ready)) return undefined;
+  return { status: String(ready.status), reason: String(ready.reason), message: String(ready.message ?? '') };
+}
+
+/** The workflow's status in the CR's terms: its generations are the CR's, not the workflow's own. */
+export function statusForResource(object: ClusterDeployment): JsonObject {
+  const generation = appliedGeneration(object);
+  const status: JsonObject = { ...(object.status ?? {}) };
+  status.observedGeneration = generation;
+  if (Array.isArray(status.conditions)) {
+    status.conditions = status.conditions.map((condition: unknown) => (isPlainObject(condition) ? { ...condition, observedGeneration: generation } : condition));
+  }
+  return status;
+}
+
+/** A merge patch taking `current` to `desired`: keys the workflow no longer reports are removed. */
+function statusPatch(current: JsonObject | undefined, desired: JsonObject): JsonObject {
+  const removed = Object.keys(current ?? {}).filter((key) => !(key in desired));
+  return { ...desired, ...Object.fromEntries(removed.map((key) => [key, null])) };
+}
+
+function updateRefusal(error: unknown): ApplicationFailure | undefined {
+  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+}
+
+export class ClusterDeploymentReconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  private handle(namespace: string, name: string): WorkflowHandle {
+    return this.deps.temporal.workflow.getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, name));
+  }
+
+  private async snapshot(handle: WorkflowHandle): Promise<Snapshot | undefined> {
+    try {
+      return await handle.query(getClusterDeployment);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  private event(object: CustomResource, event: RecordedEvent): Promise<void> {
+    return this.deps.events.record(object, event);
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
+    const found = await this.deps.resources.get(namespace, name);
+    if (!found) return {};
+    if (found.metadata.annotations[PAUSED_ANNOTATION] === 'true') return {};
+    const handle = this.handle(namespace, name);
+    if (found.metadata.deletionTimestamp) return this.reconcileDeletion(found, handle);
+
+    const object = found.metadata.finalizers.includes(DEPROVISION_FINALIZER)
+      ? found
+      : await this.deps.resources.setFinalizers(found, [...found.metadata.finalizers, DEPROVISION_FINALIZER]);
+    let snapshot = await this.snapshot(handle);
+    if (snapshot && snapshot.object.metadata.uid !== object.metadata.uid && !snapshot.deleted) {
+      // A REST-created object of the same name, or this name's previous CR still deprovisioning.
+      await this.event(object, { type: 'Warning', reason: 'NameInUse', message: `A ${CLUSTER_DEPLOYMENT_KIND} named ${namespace}/${name} that this resource did not create exists in Slipway; waiting until it is gone.` });
+      return { requeueAfterMs: this.deps.pollIntervalMs * 10 };
+    }
+    if (!snapshot || snapshot.deleted) {
+      const started = await this.start(object);
+      if (!started) return {};
+      snapshot = await this.snapshot(handle);
+    } else if (appliedGeneration(snapshot.object) < object.metadata.generation) {
+      const applied = await this.applySpec(object, handle);
+      if (!applied) return {};
+      snapshot = { object: applied, deleted: false };
+    }
+    if (!snapshot) return { requeueAfterMs: this.deps.pollIntervalMs };
+    await this.publishStatus(object, snapshot.object);
+    const settled = readyCondition(snapshot.object.status)?.status === 'True' && appliedGeneration(snapshot.object) === object.metadata.generation;
+    return settled ? {} : { requeueAfterMs: this.deps.pollIntervalMs };
+  }
+
+  /** Starts the entity workflow as REST would; false when the object cannot be accepted. */
+  private async start(object: CustomResource): Promise<boolean> {
+    const { namespace, name, generation, uid } = object.metadata;
+    const annotations = Object.fromEntries(Object.entries(object.metadata.annotations).filter(([key]) => key !== KUBECTL_LAST_APPLIED));
+    const manifest = {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata: { name, namespace, labels: object.metadata.labels, annotations: { ...annotations, [CR_GENERATION_ANNOTATION]: String(generation) } },
+      spec: object.spec,
+    };
+    let accepted: ClusterDeployment;
+    try {
+      accepted = acceptManifest(CLUSTER_DEPLOYMENT_KIND, namespace, manifest, uid);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      await this.event(object, { type: 'Warning', reason: 'InvalidSpec', message: error.message });
+      return false;
+    }
+    try {
+      await this.deps.temporal.workflow.start(CLUSTER_DEPLOYMENT_WORKFLOW_TYPE, {
+        workflowId: entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, name),
+        taskQueue: this.deps.config.taskQueue,
+        args: [clusterDeploymentStartInput(accepted, this.deps.config)],
+        memo: { object: accepted },
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (error) {
+      // Another replica, or this one before a crash, started it: the next look sees it.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
+      throw error;
+    }
+    await this.event(object, { type: 'Normal', reason: 'Provisioning', message: `Started the entity workflow ${entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, name)}.` });
+    return true;
+  }
+
+  /** Sends the CR's spec through the patch Update; undefined when the workflow refused it. */
+  private async applySpec(object: CustomResource, handle: WorkflowHandle): Promise<ClusterDeployment | undefined> {
+    const generation = String(object.metadata.generation);
+    try {
+      const applied = await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: object.spec, metadata: { annotations: { [CR_GENERATION_ANNOTATION]: generation } } }] });
+      await this.event(object, { type: 'Normal', reason: 'SpecApplied', message: `Generation ${generation} of the spec was handed to the entity workflow.` });
+      return applied;
+    } catch (error) {
+      const refusal = updateRefusal(error);
+      if (!refusal) throw error;
+      await this.event(object, { type: 'Warning', reason: refusal.type ?? 'SpecRefused', message: `Generation ${generation} of the spec was refused: ${refusal.message}` });
+      return undefined;
+    }
+  }
+
+  private async publishStatus(object: CustomResource, workflowObject: ClusterDeployment): Promise<void> {
+    const desired = statusForResource(workflowObject);
+    if (!jsonEqual(desired, object.status ?? {})) await this.deps.resources.patchStatus(object, statusPatch(object.status, desired));
+    const before = readyCondition(object.status);
+    const after = readyCondition(desired);
+    if (after && after.reason !== before?.reason) {
+      await this.event(object, { type: /Fail/.test(after.reason) ? 'Warning' : 'Normal', reason: after.reason, message: after.message });
+    }
+  }
+
+  private async reconcileDeletion(object: CustomResource, handle: WorkflowHandle): Promise<ReconcileOutcome> {
+    if (!object.metadata.finalizers.includes(DEPROVISION_FINALIZER)) return {};
+    const snapshot = await this.snapshot(handle);
+    const ours = snapshot !== undefined && snapshot.object.metadata.uid === object.metadata.uid;
+    if (!ours || snapshot.deleted) {
+      await this.event(object, { type: 'Normal', reason: 'Deprovisioned', message: 'Every cloud resource of the cluster is gone; removing the finalizer.' });
+      await this.deps.resources.setFinalizers(object, object.metadata.finalizers.filter((finalizer) => finalizer !== DEPROVISION_FINALIZER));
+      this.deps.events.forget(object);
+      return {};
+    }
+    let current = snapshot.object;
+    if (!current.metadata.deletionTimestamp) {
+      try {
+        current = await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: object.metadata.deletionTimestamp ?? new Date().toISOString() }] });
+      } catch (error) {
+        const refusal = updateRefusal(error);
+        if (!refusal) throw error;
+        await this.event(object, { type: 'Warning', reason: refusal.type ?? 'DeleteRefused', message: refusal.message });
+        return { requeueAfterMs: this.deps.pollIntervalMs * 10 };
+      }
+    }
+    await this.publishStatus(object, current);
+    return { requeueAfterMs: this.deps.pollIntervalMs };
+  }
+}
