@@ -211,3 +211,49 @@ describe('the Slipway controller on a real kube-apiserver', () => {
     expect(await eventReasons('alpha')).toEqual(expect.arrayContaining(['Deleting', 'Deprovisioned']));
   });
 });
+
+describe('leader election', () => {
+  const OBJECTS = 20;
+  const REPLICAS_BY_ROUND = [2, 0, 1, 2, 1];
+  const names = Array.from({ length: OBJECTS }, (_, index) => `burst-${index}`);
+
+  async function burstObject(name: string): Promise<JsonObject> {
+    const example = await exampleClusterDeployment(name);
+    return { ...example, spec: { ...object(example.spec), controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: REPLICAS_BY_ROUND[0] }] } };
+  }
+
+  it('loses no change and starts no second workflow when the leader is killed during a burst of 100 changes across 20 objects', async () => {
+    controllers.push(startControllerProcess(controllerEnv));
+    const holderBefore = await eventually('a leader', () => leaseHolder());
+
+    await Promise.all(names.map(async (name) => api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: await burstObject(name) })));
+    for (const [round, replicas] of REPLICAS_BY_ROUND.entries()) {
+      if (round === 0) continue;
+      if (round === 2) {
+        const leader = controllers.find((controller) => holderBefore.includes(`-${controller.child.pid}-`));
+        expect(leader, `the Lease holder ${holderBefore} is one of our controllers`).toBeDefined();
+        await leader?.kill();
+      }
+      await Promise.all(names.map((name) => api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name, body: { spec: { compute: [{ name: 'worker', replicas }] } } }, MERGE_PATCH)));
+    }
+    const holderAfter = await eventually('another leader', async () => {
+      const holder = await leaseHolder();
+      return holder && holder !== holderBefore ? holder : undefined;
+    });
+    expect(holderAfter).not.toBe(holderBefore);
+
+    const lastReplicas = REPLICAS_BY_ROUND[REPLICAS_BY_ROUND.length - 1];
+    for (const name of names) {
+      const ready = await eventually(`${name} to be Ready at its last generation`, () => readyAtGeneration(name), 240_000);
+      expect(object(ready.metadata).generation).toBe(REPLICAS_BY_ROUND.length);
+      const handle = stack.client.workflow.getHandle(entityWorkflowId('ClusterDeployment', 'default', name));
+      const snapshot = await handle.query(getClusterDeployment);
+      expect(snapshot.object.spec.compute, name).toEqual([{ name: 'worker', replicas: lastReplicas }]);
+      expect(snapshot.object.metadata.uid).toBe(object(ready.metadata).uid);
+      await eventually(`${name}'s machines in the cloud`, async () => ((await liveMachines(stack, infraIdOf(ready))).length === 1 + (lastReplicas ?? 0) ? true : undefined));
+      const runs: string[] = [];
+      for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(execution.runId);
+      expect(runs, `${name} has one workflow run`).toHaveLength(1);
+    }
+  }, 600_000);
+});
