@@ -22,7 +22,7 @@ import { acceptManifest } from '../api/routes/entity-routes';
 import { ProblemError } from '../api/problem';
 import type { SlipwayConfig } from '../common/config';
 import type { EventRecorder, RecordedEvent } from './events';
-import { CR_GENERATION_ANNOTATION, DEPROVISION_FINALIZER, PAUSED_ANNOTATION, type CustomResource, type CustomResourceClient } from './kube-objects';
+import { CR_GENERATION_ANNOTATION, DEPROVISION_FINALIZER, isNotFound, PAUSED_ANNOTATION, type CustomResource, type CustomResourceClient } from './kube-objects';
 import type { ReconcileOutcome } from './work-queue';
 
 export interface ReconcilerDeps {
@@ -92,6 +92,16 @@ export class ClusterDeploymentReconciler {
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
+    try {
+      return await this.reconcileExisting(namespace, name);
+    } catch (error) {
+      // Deleted while we looked (its finalizer just came off): nothing is left to do.
+      if (isNotFound(error)) return {};
+      throw error;
+    }
+  }
+
+  private async reconcileExisting(namespace: string, name: string): Promise<ReconcileOutcome> {
     const found = await this.deps.resources.get(namespace, name);
     if (!found) return {};
     if (found.metadata.annotations[PAUSED_ANNOTATION] === 'true') return {};

@@ -165,6 +165,11 @@ describe('the Slipway controller on a real kube-apiserver', () => {
       return found.includes('Ready') ? found : undefined;
     });
     expect(reasons).toContain('Provisioning');
+
+    // Status is written only when it changes: a settled object survives resyncs (every 5 s here) untouched.
+    const settled = object((await read('alpha'))?.metadata).resourceVersion;
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(object((await read('alpha'))?.metadata).resourceVersion).toBe(settled);
   });
 
   it('holds a paused ClusterDeployment untouched, and takes it up once the annotation is removed', async () => {
