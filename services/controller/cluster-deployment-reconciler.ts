@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isPlainObject, jsonEqual, type JsonObject } from '../../crds/json';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import { CLUSTER_DEPLOYMENT_KIND, CLUSTER_DEPLOYMENT_WORKFLOW_TYPE, deleteClusterDeployment, getClusterDeployment, patchClusterDeployment } from '../../workflows/cluster-deployment/definitions';
-import type { EntitySnapshot } from '../../workflows/entity/definitions';
+import type { EntityPatch, EntitySnapshot } from '../../workflows/entity/definitions';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { clusterDeploymentStartInput } from '../api/routes/cluster-deployments';
 import { acceptManifest } from '../api/routes/entity-routes';
@@ -65,6 +65,27 @@ export function statusForResource(object: ClusterDeployment): JsonObject {
 function statusPatch(current: JsonObject | undefined, desired: JsonObject): JsonObject {
   const removed = Object.keys(current ?? {}).filter((key) => !(key in desired));
   return { ...desired, ...Object.fromEntries(removed.map((key) => [key, null])) };
+}
+
+/** The CR's labels and annotations as the workflow's object should carry them. */
+function carriedAnnotations(object: CustomResource): Record<string, string> {
+  return Object.fromEntries(Object.entries(object.metadata.annotations).filter(([key]) => key !== KUBECTL_LAST_APPLIED && key !== CR_GENERATION_ANNOTATION));
+}
+
+/** A merge patch of a string map from `current` to `desired`; undefined when they agree. */
+function stringMapPatch(current: Readonly<Record<string, string>> | undefined, desired: Readonly<Record<string, string>>, keep: readonly string[] = []): Record<string, string | null> | undefined {
+  const patch: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(desired)) if (current?.[key] !== value) patch[key] = value;
+  for (const key of Object.keys(current ?? {})) if (!(key in desired) && !keep.includes(key)) patch[key] = null;
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+/** What to send so the workflow's labels and annotations match the CR's; undefined when they do. */
+function metadataPatch(object: CustomResource, workflowObject: ClusterDeployment): EntityPatch['metadata'] | undefined {
+  const labels = stringMapPatch(workflowObject.metadata.labels, object.metadata.labels);
+  const annotations = stringMapPatch(workflowObject.metadata.annotations, carriedAnnotations(object), [CR_GENERATION_ANNOTATION]);
+  if (!labels && !annotations) return undefined;
+  return { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
 }
 
 function updateRefusal(error: unknown): ApplicationFailure | undefined {
@@ -121,8 +142,8 @@ export class ClusterDeploymentReconciler {
       const started = await this.start(object);
       if (!started) return {};
       snapshot = await this.snapshot(handle);
-    } else if (appliedGeneration(snapshot.object) < object.metadata.generation) {
-      const applied = await this.applySpec(object, handle);
+    } else if (appliedGeneration(snapshot.object) < object.metadata.generation || metadataPatch(object, snapshot.object)) {
+      const applied = await this.applySpec(object, snapshot.object, handle);
       if (!applied) return {};
       snapshot = { object: applied, deleted: false };
     }
@@ -135,11 +156,10 @@ export class ClusterDeploymentReconciler {
   /** Starts the entity workflow as REST would; false when the object cannot be accepted. */
   private async start(object: CustomResource): Promise<boolean> {
     const { namespace, name, generation, uid } = object.metadata;
-    const annotations = Object.fromEntries(Object.entries(object.metadata.annotations).filter(([key]) => key !== KUBECTL_LAST_APPLIED));
     const manifest = {
       apiVersion: object.apiVersion,
       kind: object.kind,
-      metadata: { name, namespace, labels: object.metadata.labels, annotations: { ...annotations, [CR_GENERATION_ANNOTATION]: String(generation) } },
+      metadata: { name, namespace, labels: object.metadata.labels, annotations: { ...carriedAnnotations(object), [CR_GENERATION_ANNOTATION]: String(generation) } },
       spec: object.spec,
     };
     let accepted: ClusterDeployment;
@@ -168,12 +188,20 @@ export class ClusterDeploymentReconciler {
     return true;
   }
 
-  /** Sends the CR's spec through the patch Update; undefined when the workflow refused it. */
-  private async applySpec(object: CustomResource, handle: WorkflowHandle): Promise<ClusterDeployment | undefined> {
+  /**
+   * Sends the CR's spec (when its generation moved) and its labels and annotations through the
+   * patch Update; undefined when the workflow refused it.
+   */
+  private async applySpec(object: CustomResource, workflowObject: ClusterDeployment, handle: WorkflowHandle): Promise<ClusterDeployment | undefined> {
     const generation = String(object.metadata.generation);
+    const specMoved = appliedGeneration(workflowObject) < object.metadata.generation;
+    const metadata = metadataPatch(object, workflowObject) ?? {};
+    const patch: EntityPatch = specMoved
+      ? { spec: object.spec, metadata: { ...metadata, annotations: { ...metadata.annotations, [CR_GENERATION_ANNOTATION]: generation } } }
+      : { metadata };
     try {
-      const applied = await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: object.spec, metadata: { annotations: { [CR_GENERATION_ANNOTATION]: generation } } }] });
-      await this.event(object, { type: 'Normal', reason: 'SpecApplied', message: `Generation ${generation} of the spec was handed to the entity workflow.` });
+      const applied = await handle.executeUpdate(patchClusterDeployment, { args: [patch] });
+      if (specMoved) await this.event(object, { type: 'Normal', reason: 'SpecApplied', message: `Generation ${generation} of the spec was handed to the entity workflow.` });
       return applied;
     } catch (error) {
       const refusal = updateRefusal(error);
@@ -198,14 +226,18 @@ export class ClusterDeploymentReconciler {
     const snapshot = await this.snapshot(handle);
     const ours = snapshot !== undefined && snapshot.object.metadata.uid === object.metadata.uid;
     if (!ours || snapshot.deleted) {
-      await this.event(object, { type: 'Normal', reason: 'Deprovisioned', message: 'Every cloud resource of the cluster is gone; removing the finalizer.' });
+      const message = ours ? 'Every cloud resource of the cluster is gone; removing the finalizer.' : 'Slipway holds no cluster of this resource; removing the finalizer.';
+      await this.event(object, { type: 'Normal', reason: 'Deprovisioned', message });
       await this.deps.resources.setFinalizers(object, object.metadata.finalizers.filter((finalizer) => finalizer !== DEPROVISION_FINALIZER));
       this.deps.events.forget(object);
       return {};
     }
     let current = snapshot.object;
     if (!current.metadata.deletionTimestamp) {
+      const metadata = metadataPatch(object, current);
       try {
+        // The CR's annotations decide a protected delete; one removed while it terminates must reach the workflow.
+        if (metadata) current = await handle.executeUpdate(patchClusterDeployment, { args: [{ metadata }] });
         current = await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: object.metadata.deletionTimestamp ?? new Date().toISOString() }] });
       } catch (error) {
         const refusal = updateRefusal(error);

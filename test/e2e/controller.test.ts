@@ -217,6 +217,25 @@ describe('the Slipway controller on a real kube-apiserver', () => {
   });
 });
 
+describe('protected delete', () => {
+  it('keeps a ClusterDeployment annotated slipway.dev/protected-delete=true through kubectl delete, with a Warning, until the annotation is removed', async () => {
+    const example = await exampleClusterDeployment('guarded', { 'slipway.dev/protected-delete': 'true' });
+    await api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: { ...example, spec: { ...object(example.spec), controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: 1 }] } } });
+    const ready = await eventually('guarded to be Ready', () => readyAtGeneration('guarded'));
+    const infraId = infraIdOf(ready);
+
+    await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded' });
+    await eventually('the DeletionProtected warning', async () => ((await eventReasons('guarded')).includes('DeletionProtected') ? true : undefined));
+    const held = await read('guarded');
+    expect(object(held?.metadata).finalizers).toContain(FINALIZER);
+    expect(await liveMachines(stack, infraId)).toHaveLength(2);
+
+    await api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded', body: { metadata: { annotations: { 'slipway.dev/protected-delete': null } } } }, MERGE_PATCH);
+    await eventually('guarded to be gone', async () => ((await read('guarded')) ? undefined : true));
+    expect(await cloudResources(stack, infraId)).toEqual([]);
+  });
+});
+
 describe('leader election', () => {
   const OBJECTS = 20;
   const REPLICAS_BY_ROUND = [2, 0, 1, 2, 1];
