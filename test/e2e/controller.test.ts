@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { isPlainObject, type JsonObject } from '../../crds/json';
 import { getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { entityWorkflowId } from '../../workflows/entity/ids';
+import { LeaderElector } from '../../services/controller/leader-election';
 import { cloudResources, liveMachines } from '../support/clusters';
 import { startControllerProcess, writeKubeconfig } from '../support/controller-process';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver';
@@ -237,6 +238,45 @@ describe('protected delete', () => {
 });
 
 describe('leader election', () => {
+  it('has one leader at a time; a leader steps down when its renew fails, and a stopped leader hands over', async () => {
+    const leading = new Set<string>();
+    let mostAtOnce = 0;
+    const elector = (identity: string) =>
+      new LeaderElector(server.kubeConfig, {
+        namespace: 'default',
+        name: 'elector-test',
+        identity,
+        leaseDurationMs: 2_000,
+        retryPeriodMs: 200,
+        onStartedLeading: () => {
+          leading.add(identity);
+          mostAtOnce = Math.max(mostAtOnce, leading.size);
+        },
+        onStoppedLeading: () => {
+          leading.delete(identity);
+        },
+      });
+    const first = elector('first');
+    const second = elector('second');
+    first.start();
+    await eventually('first to lead', async () => (leading.has('first') ? true : undefined));
+    second.start();
+
+    // Someone else takes the Lease: the leader's next renew fails its precondition, and it steps down.
+    const leases = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'default', name: 'elector-test' } as const;
+    const lease = object(await api.getNamespacedCustomObject(leases));
+    await api.replaceNamespacedCustomObject({ ...leases, body: { ...lease, spec: { ...object(lease.spec), holderIdentity: 'intruder' } } });
+    await eventually('first to step down', async () => (leading.has('first') ? undefined : true));
+    // The intruder never renews; once its Lease has run out, one of ours takes it.
+    const next = await eventually('a new leader', async () => [...leading][0]);
+
+    const [leader, follower] = next === 'first' ? [first, second] : [second, first];
+    await leader.stop();
+    await eventually('the other replica to lead', async () => (follower.isLeader ? true : undefined));
+    await follower.stop();
+    expect(mostAtOnce).toBe(1);
+  });
+
   const OBJECTS = 20;
   const REPLICAS_BY_ROUND = [2, 0, 1, 2, 1];
   const names = Array.from({ length: OBJECTS }, (_, index) => `burst-${index}`);
