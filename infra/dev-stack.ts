@@ -179,7 +179,9 @@ async function main(): Promise<void> {
   const kubeconfig = flags.kubeconfig ? resolve(flags.kubeconfig) : undefined;
   if (kubeconfig) {
     if (!existsSync(kubeconfig)) throw new Error(`--kubeconfig ${kubeconfig} does not exist; point it (or SLIPWAY_KUBECONFIG) at the kubeconfig file of your management cluster.`);
-    const controllerEnv = { ...serviceEnv, SLIPWAY_KUBECONFIG: kubeconfig };
+    // The controller talks to Temporal and Redis only: it gets neither the API token nor the cloud's key.
+    const { SLIPWAY_API_TOKEN: _apiToken, SLIPWAY_SIMCLOUD_API_KEY: _cloudKey, ...controllerBase } = serviceEnv;
+    const controllerEnv = { ...controllerBase, SLIPWAY_KUBECONFIG: kubeconfig };
     children.push(startProcess('controller', process.execPath, ['--import', 'tsx', join(ROOT, 'services/controller/main.ts')], { env: controllerEnv, logFile: join(logs, 'controller.log'), cwd: ROOT }));
   }
 

@@ -47,8 +47,7 @@ export class ResourceInformer {
     this.informer.on('delete', enqueueObject);
     this.informer.on('error', (error) => {
       options.onError(error);
-      if (!this.running) return;
-      this.restart = setTimeout(() => void this.startWatch(), options.restartAfterErrorMs);
+      this.scheduleRestart();
     });
   }
 
@@ -69,8 +68,17 @@ export class ResourceInformer {
       await this.informer.start();
     } catch (error) {
       this.options.onError(error);
-      this.restart = setTimeout(() => void this.startWatch(), this.options.restartAfterErrorMs);
+      this.scheduleRestart();
     }
+  }
+
+  /** One pending restart at most: a failed start can both reject and report an error. */
+  private scheduleRestart(): void {
+    if (!this.running || this.restart !== undefined) return;
+    this.restart = setTimeout(() => {
+      this.restart = undefined;
+      void this.startWatch();
+    }, this.options.restartAfterErrorMs);
   }
 
   async stop(): Promise<void> {
