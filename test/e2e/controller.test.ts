@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isPlainObject, type JsonObject } from '../../crds/json';
@@ -290,12 +291,16 @@ describe('leader election', () => {
     controllers.push(startControllerProcess(controllerEnv));
     const holderBefore = await eventually('a leader', () => leaseHolder());
 
+    const pending = new Queue('slipway-controller', { connection: { host: new URL(stack.workerEnv.REDIS_URL ?? '').hostname, port: Number(new URL(stack.workerEnv.REDIS_URL ?? '').port) }, prefix: `${stack.redisPrefix}:controller` });
     await Promise.all(names.map(async (name) => api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: await burstObject(name) })));
     for (const [round, replicas] of REPLICAS_BY_ROUND.entries()) {
       if (round === 0) continue;
       if (round === 2) {
         const leader = controllers.find((controller) => holderBefore.includes(`-${controller.child.pid}-`));
         expect(leader, `the Lease holder ${holderBefore} is one of our controllers`).toBeDefined();
+        // Mid-burst: the queue still holds work for the leader when it dies.
+        const counts = await pending.getJobCounts('waiting', 'delayed', 'active');
+        expect((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0)).toBeGreaterThan(0);
         await leader?.kill();
       }
       await Promise.all(names.map((name) => api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name, body: { spec: { compute: [{ name: 'worker', replicas }] } } }, MERGE_PATCH)));
@@ -319,5 +324,6 @@ describe('leader election', () => {
       for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(execution.runId);
       expect(runs, `${name} has one workflow run`).toHaveLength(1);
     }
+    await pending.close();
   }, 600_000);
 });
