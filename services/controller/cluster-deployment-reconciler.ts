@@ -88,6 +88,19 @@ function metadataPatch(object: CustomResource, workflowObject: ClusterDeployment
   return { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
 }
 
+/** An RFC 7386 merge patch taking `current` to `desired` (lists are replaced whole). */
+export function specMergePatch(current: unknown, desired: unknown): Record<string, unknown> {
+  const from = isPlainObject(current) ? current : {};
+  const to = isPlainObject(desired) ? desired : {};
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(to)) {
+    if (jsonEqual(from[key], value)) continue;
+    patch[key] = isPlainObject(from[key]) && isPlainObject(value) ? specMergePatch(from[key], value) : value;
+  }
+  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  return patch;
+}
+
 function updateRefusal(error: unknown): ApplicationFailure | undefined {
   return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
 }
@@ -153,8 +166,8 @@ export class ClusterDeploymentReconciler {
     return settled ? {} : { requeueAfterMs: this.deps.pollIntervalMs };
   }
 
-  /** Starts the entity workflow as REST would; false when the object cannot be accepted. */
-  private async start(object: CustomResource): Promise<boolean> {
+  /** The CR as REST would accept it (converted, defaults applied); undefined, with a Warning, when it cannot be. */
+  private async accept(object: CustomResource): Promise<ClusterDeployment | undefined> {
     const { namespace, name, generation, uid } = object.metadata;
     const manifest = {
       apiVersion: object.apiVersion,
@@ -162,14 +175,20 @@ export class ClusterDeploymentReconciler {
       metadata: { name, namespace, labels: object.metadata.labels, annotations: { ...carriedAnnotations(object), [CR_GENERATION_ANNOTATION]: String(generation) } },
       spec: object.spec,
     };
-    let accepted: ClusterDeployment;
     try {
-      accepted = acceptManifest(CLUSTER_DEPLOYMENT_KIND, namespace, manifest, uid);
+      return acceptManifest(CLUSTER_DEPLOYMENT_KIND, namespace, manifest, uid);
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;
       await this.event(object, { type: 'Warning', reason: 'InvalidSpec', message: error.message });
-      return false;
+      return undefined;
     }
+  }
+
+  /** Starts the entity workflow as REST would; false when the object cannot be accepted. */
+  private async start(object: CustomResource): Promise<boolean> {
+    const { namespace, name } = object.metadata;
+    const accepted = await this.accept(object);
+    if (!accepted) return false;
     try {
       await this.deps.temporal.workflow.start(CLUSTER_DEPLOYMENT_WORKFLOW_TYPE, {
         workflowId: entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, name),
@@ -196,9 +215,14 @@ export class ClusterDeploymentReconciler {
     const generation = String(object.metadata.generation);
     const specMoved = appliedGeneration(workflowObject) < object.metadata.generation;
     const metadata = metadataPatch(object, workflowObject) ?? {};
-    const patch: EntityPatch = specMoved
-      ? { spec: object.spec, metadata: { ...metadata, annotations: { ...metadata.annotations, [CR_GENERATION_ANNOTATION]: generation } } }
-      : { metadata };
+    let patch: EntityPatch = { metadata };
+    if (specMoved) {
+      const accepted = await this.accept(object);
+      if (!accepted) return undefined;
+      // The whole spec as REST would accept it, so a field removed from the CR is removed from the workflow's too.
+      const spec = specMergePatch(workflowObject.spec, accepted.spec);
+      patch = { spec, metadata: { ...metadata, annotations: { ...metadata.annotations, [CR_GENERATION_ANNOTATION]: generation } } };
+    }
     try {
       const applied = await handle.executeUpdate(patchClusterDeployment, { args: [patch] });
       if (specMoved) await this.event(object, { type: 'Normal', reason: 'SpecApplied', message: `Generation ${generation} of the spec was handed to the entity workflow.` });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { isPlainObject, type JsonObject } from '../../crds/json';
 import { getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
@@ -199,6 +199,19 @@ describe('the Slipway controller on a real kube-apiserver', () => {
     expect(await eventReasons('alpha')).toContain('SpecApplied');
   });
 
+  it('removes from the workflow a field removed from the CR', async () => {
+    const handle = stack.client.workflow.getHandle(entityWorkflowId('ClusterDeployment', 'default', 'paused'));
+    const generation = Number(object((await read('paused'))?.metadata).generation);
+    await api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'paused', body: { spec: { preserveOnDelete: true } } }, MERGE_PATCH);
+    await eventually('the workflow to take preserveOnDelete', async () => ((await handle.query(getClusterDeployment)).object.spec.preserveOnDelete === true ? true : undefined));
+    await api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'paused', body: { spec: { preserveOnDelete: null } } }, MERGE_PATCH);
+    const ready = await eventually('paused to be Ready at its latest generation', () => readyAtGeneration('paused'));
+    expect(object(ready.metadata).generation).toBe(generation + 2);
+    const spec = (await handle.query(getClusterDeployment)).object.spec;
+    expect(spec).not.toHaveProperty('preserveOnDelete');
+    expect(spec.compute).toEqual([{ name: 'worker', replicas: 3 }]);
+  });
+
   it('keeps a deleted ClusterDeployment until the cloud holds nothing tagged with its infraID, then it is gone', async () => {
     expect((await cloudResources(stack, infraId)).length).toBeGreaterThan(0);
     await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'alpha' });
@@ -259,14 +272,27 @@ describe('leader election', () => {
       });
     const first = elector('first');
     const second = elector('second');
+    onTestFinished(async () => {
+      await first.stop();
+      await second.stop();
+    });
     first.start();
     await eventually('first to lead', async () => (leading.has('first') ? true : undefined));
     second.start();
 
     // Someone else takes the Lease: the leader's next renew fails its precondition, and it steps down.
     const leases = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'default', name: 'elector-test' } as const;
-    const lease = object(await api.getNamespacedCustomObject(leases));
-    await api.replaceNamespacedCustomObject({ ...leases, body: { ...lease, spec: { ...object(lease.spec), holderIdentity: 'intruder' } } });
+    await eventually('the intruder to write the Lease', async () => {
+      const lease = object(await api.getNamespacedCustomObject(leases));
+      try {
+        await api.replaceNamespacedCustomObject({ ...leases, body: { ...lease, spec: { ...object(lease.spec), holderIdentity: 'intruder' } } });
+        return true;
+      } catch (error) {
+        // The leader renewed between our read and write (409): read again.
+        if (error instanceof Error && 'code' in error && error.code === 409) return undefined;
+        throw error;
+      }
+    });
     await eventually('first to step down', async () => (leading.has('first') ? undefined : true));
     // The intruder never renews; once its Lease has run out, one of ours takes it.
     const next = await eventually('a new leader', async () => [...leading][0]);
@@ -274,7 +300,6 @@ describe('leader election', () => {
     const [leader, follower] = next === 'first' ? [first, second] : [second, first];
     await leader.stop();
     await eventually('the other replica to lead', async () => (follower.isLeader ? true : undefined));
-    await follower.stop();
     expect(mostAtOnce).toBe(1);
   });
 
