@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
@@ -29,9 +29,10 @@ const program = new Command()
   .option('--redis-port <port>', 'Redis port (env SLIPWAY_REDIS_PORT)', env.SLIPWAY_REDIS_PORT ?? '6390')
   .option('--simcloud-port <port>', 'simulated cloud port (env SLIPWAY_SIMCLOUD_PORT)', env.SLIPWAY_SIMCLOUD_PORT ?? '8090')
   .option('--worker-metrics-port <port>', "worker's /metrics port (env SLIPWAY_WORKER_METRICS_PORT)", env.SLIPWAY_WORKER_METRICS_PORT ?? '9464')
-  .option('--headless', 'no Temporal web UI', false);
+  .option('--headless', 'no Temporal web UI', false)
+  .option('--kubeconfig <file>', 'also run the Kubernetes controller against the cluster in this kubeconfig (env SLIPWAY_KUBECONFIG)', env.SLIPWAY_KUBECONFIG);
 program.parse();
-const flags = program.opts<{ home?: string; apiPort: string; temporalPort: string; temporalUiPort: string; redisPort: string; simcloudPort: string; workerMetricsPort: string; headless: boolean }>();
+const flags = program.opts<{ home?: string; apiPort: string; temporalPort: string; temporalUiPort: string; redisPort: string; simcloudPort: string; workerMetricsPort: string; headless: boolean; kubeconfig?: string }>();
 
 const config = loadConfig({
   ...env,
@@ -84,7 +85,7 @@ function exitedEarly(): string | undefined {
 async function stopAll(): Promise<void> {
   stopping = true;
   const byName = (name: string) => children.find((child) => child.name === name);
-  for (const name of ['api', 'worker']) await byName(name)?.stop();
+  for (const name of ['controller', 'api', 'worker']) await byName(name)?.stop();
   await simCloud?.stop();
   for (const name of ['redis', 'temporal']) await byName(name)?.stop();
 }
@@ -175,6 +176,14 @@ async function main(): Promise<void> {
   children.push(startProcess('api', process.execPath, ['--import', 'tsx', join(ROOT, 'services/api/main.ts')], { env: serviceEnv, logFile: join(logs, 'api.log'), cwd: ROOT }));
   const apiUrl = `http://${config.apiHost}:${flags.apiPort}`;
   await waitFor('the REST API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000, exitedEarly);
+  const kubeconfig = flags.kubeconfig ? resolve(flags.kubeconfig) : undefined;
+  if (kubeconfig) {
+    if (!existsSync(kubeconfig)) throw new Error(`--kubeconfig ${kubeconfig} does not exist; point it (or SLIPWAY_KUBECONFIG) at the kubeconfig file of your management cluster.`);
+    // The controller talks to Temporal and Redis only: it gets neither the API token nor the cloud's key.
+    const { SLIPWAY_API_TOKEN: _apiToken, SLIPWAY_SIMCLOUD_API_KEY: _cloudKey, ...controllerBase } = serviceEnv;
+    const controllerEnv = { ...controllerBase, SLIPWAY_KUBECONFIG: kubeconfig };
+    children.push(startProcess('controller', process.execPath, ['--import', 'tsx', join(ROOT, 'services/controller/main.ts')], { env: controllerEnv, logFile: join(logs, 'controller.log'), cwd: ROOT }));
+  }
 
   const endpoints: Endpoints = {
     api: apiUrl,
@@ -202,6 +211,7 @@ async function main(): Promise<void> {
   say(`  Redis            ${redisSettings.display}`);
   say(`  simulated cloud  ${simCloud.url}`);
   say(`  worker metrics   http://127.0.0.1:${flags.workerMetricsPort}/metrics`);
+  if (kubeconfig) say(`  controller       reconciling ClusterDeployments on the cluster in ${kubeconfig}`);
   say(`  API token        ${homeFiles.token(home)}`);
   say(`  logs             ${logs}`);
   say('');

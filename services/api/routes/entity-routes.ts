@@ -137,8 +137,8 @@ function withoutServerOwnedFields(body: Record<string, unknown>): Record<string,
   return { ...manifest, metadata };
 }
 
-/** The manifest converted to the kind, in the path's namespace, with server-set metadata. */
-function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>, uid: string): KindObjects[K] {
+/** The manifest converted to the kind, in the path's namespace, with server-set metadata (the controller accepts a CR through it too). */
+export function acceptManifest<K extends KindName>(kind: K, namespace: string, body: Record<string, unknown>, uid: string): KindObjects[K] {
   const converted = convertManifest(withoutServerOwnedFields(body));
   if (!converted.ok) throw invalid(converted.errors, `the ${kind}`);
   if (converted.kind !== kind) {
