@@ -172,7 +172,9 @@ async function main(): Promise<void> {
     SLIPWAY_WORKER_METRICS_PORT: flags.workerMetricsPort,
     SLIPWAY_API_TOKEN: token,
   };
-  children.push(startProcess('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'services/worker/main.ts')], { env: serviceEnv, logFile: join(logs, 'worker.log'), cwd: ROOT }));
+  // With a management cluster, the worker reads secret references from its Secrets (then the file store).
+  const workerEnv = flags.kubeconfig ? { ...serviceEnv, SLIPWAY_KUBECONFIG: resolve(flags.kubeconfig) } : serviceEnv;
+  children.push(startProcess('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'services/worker/main.ts')], { env: workerEnv, logFile: join(logs, 'worker.log'), cwd: ROOT }));
   children.push(startProcess('api', process.execPath, ['--import', 'tsx', join(ROOT, 'services/api/main.ts')], { env: serviceEnv, logFile: join(logs, 'api.log'), cwd: ROOT }));
   const apiUrl = `http://${config.apiHost}:${flags.apiPort}`;
   await waitFor('the REST API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000, exitedEarly);

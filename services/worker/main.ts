@@ -15,6 +15,7 @@ import { createSlipwayActivities } from './activities';
 import { createAdapterResolver } from './adapters';
 import { createSlipwayWorker } from './create-worker';
 import { createProjectionWriter } from './projection-writer';
+import { kubeConfigFrom, kubernetesSecretStore } from './kubernetes-secrets';
 import { fileSecretStore } from './secrets';
 
 const config = loadConfig();
@@ -36,6 +37,10 @@ const temporal = new Client({ connection: clientConnection, namespace: config.te
 const redis = await connectRedis(redisConnectionSettings(config.redisUrl), { maxRetriesPerRequest: 2 }, (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable; the projection will catch up when it returns'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
+// With a management cluster (CR mode), secret references are its Secrets in the object's
+// namespace; the file store in SLIPWAY_HOME still answers for those it does not hold.
+const fileSecrets = fileSecretStore(homeFiles.secrets(config.home));
+const secrets = process.env.SLIPWAY_KUBECONFIG ? kubernetesSecretStore(kubeConfigFrom(process.env.SLIPWAY_KUBECONFIG), fileSecrets) : fileSecrets;
 const projectionWriter = createProjectionWriter(projection, logger);
 
 const worker = await createSlipwayWorker({
@@ -46,7 +51,7 @@ const worker = await createSlipwayWorker({
   ...(process.env.SLIPWAY_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.SLIPWAY_WORKFLOW_BUNDLE } : {}),
   activities: createSlipwayActivities({
     adapters: createAdapterResolver({
-      secrets: fileSecretStore(homeFiles.secrets(config.home)),
+      secrets,
       simCloudUrl: config.simCloudUrl,
       simulatedApiKey: process.env.SLIPWAY_SIMCLOUD_API_KEY,
       env: process.env,
