@@ -12,6 +12,7 @@ import { CLUSTER_DEPLOYMENT_KIND } from '../../workflows/cluster-deployment/defi
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import type { SlipwayConfig } from '../common/config';
 import { ClusterDeploymentReconciler } from './cluster-deployment-reconciler';
+import { installProtectedDeletePolicy } from './admission-policy';
 import { installCrds } from './crds';
 import { EventRecorder } from './events';
 import { ResourceInformer } from './informer';
@@ -69,7 +70,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const timings = { ...DEFAULT_CONTROLLER_TIMINGS, ...options.timings };
   const identity = options.identity ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const installed = await installCrds(kubeConfig);
-  logger.info({ crds: installed.map((crd) => crd.name) }, 'CRDs installed');
+  await installProtectedDeletePolicy(kubeConfig);
+  logger.info({ crds: installed.map((crd) => crd.name) }, 'CRDs and the protected-delete admission policy installed');
 
   const resources = new CustomResourceClient(kubeConfig, 'clusterdeployments');
   const reconciler = new ClusterDeploymentReconciler({

@@ -233,19 +233,24 @@ describe('the Slipway controller on a real kube-apiserver', () => {
 });
 
 describe('protected delete', () => {
-  it('keeps a ClusterDeployment annotated slipway.dev/protected-delete=true through kubectl delete, with a Warning, until the annotation is removed', async () => {
+  it('refuses kubectl delete of a ClusterDeployment annotated slipway.dev/protected-delete=true at admission, saying how to lift it; without the annotation it goes', async () => {
     const example = await exampleClusterDeployment('guarded', { 'slipway.dev/protected-delete': 'true' });
     await api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: { ...example, spec: { ...object(example.spec), controlPlane: { replicas: 1 }, compute: [{ name: 'worker', replicas: 1 }] } } });
     const ready = await eventually('guarded to be Ready', () => readyAtGeneration('guarded'));
     const infraId = infraIdOf(ready);
 
-    await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded' });
-    await eventually('the DeletionProtected warning', async () => ((await eventReasons('guarded')).includes('DeletionProtected') ? true : undefined));
+    const refused = await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded' }).then(
+      () => undefined,
+      (error: unknown) => error as { code?: number; body?: unknown },
+    );
+    expect(refused?.code).toBe(403);
+    expect(String(refused?.body)).toContain('remove it first (kubectl annotate clusterdeployment guarded slipway.dev/protected-delete-)');
     const held = await read('guarded');
-    expect(object(held?.metadata).finalizers).toContain(FINALIZER);
+    expect(object(held?.metadata).deletionTimestamp).toBeUndefined();
     expect(await liveMachines(stack, infraId)).toHaveLength(2);
 
     await api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded', body: { metadata: { annotations: { 'slipway.dev/protected-delete': null } } } }, MERGE_PATCH);
+    await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'guarded' });
     await eventually('guarded to be gone', async () => ((await read('guarded')) ? undefined : true));
     expect(await cloudResources(stack, infraId)).toEqual([]);
   });
