@@ -56,7 +56,7 @@ describeProviderContract('gcp', async () => {
       await emulator.stop();
     },
   };
-}, { needsClusterNetwork: true, tagsResources: false });
+}, { needsClusterNetwork: true, tagsResources: 'some' });
 
 describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
   let emulator: GceEmulator;
