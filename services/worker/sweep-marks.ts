@@ -70,7 +70,8 @@ export function withSweepMarks(adapter: ProviderAdapter, store: SweepMarkStore):
     },
     async deleteResource(resource: CloudResource) {
       await adapter.deleteResource(resource);
-      if (inStore(resource)) await store.forget(keyOf(resource));
+      // The resource is gone, so the delete succeeded; a mark left behind names only it, and expires.
+      if (inStore(resource)) await store.forget(keyOf(resource)).catch(() => undefined);
     },
   };
 }
