@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { startSimulatedCloud } from '../providers/simulated/launch';
 import { createProjection, type ProjectedObject, type Projection } from '../services/common/projection';
 import { createProjectionWriter } from '../services/worker/projection-writer';
+import { redisSweepMarks } from '../services/worker/sweep-marks';
 import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
 import { fileSecretStore } from '../services/worker/secrets';
@@ -47,6 +48,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     projection,
     temporal: client,
     taskQueue: BENCH_TASK_QUEUE,
+    sweepMarks: redisSweepMarks(redis, 'bench'),
     pollIntervalMs,
   });
   const projectionWriter = createProjectionWriter(projection);

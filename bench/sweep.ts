@@ -21,6 +21,7 @@ import { startSimulatedCloud } from '../providers/simulated/launch';
 import { CloudStore } from '../providers/simulated/store';
 import { ownershipTags } from '../providers/tags';
 import { createSweepActivities } from '../services/worker/sweep-activities';
+import { redisSweepMarks } from '../services/worker/sweep-marks';
 import { createProjection } from '../services/common/projection';
 import { Redis } from 'ioredis';
 import type { SweepScanInput, SweepScanResult } from '../workflows/sweep/activities-api';
@@ -66,7 +67,9 @@ async function measure(count: number): Promise<Figures> {
   const adapter = createSimulatedAdapter({ baseUrl: cloud.url, apiKey: cloud.apiKey, pageSize: 500 });
   // The scan never reads Temporal; the inventory is given to it.
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const activities = createSweepActivities({ adapters: async () => adapter, temporal, taskQueue: 'bench', projection: createProjection(new Redis({ lazyConnect: true }), { prefix: 'bench' }) });
+  // The simulated cloud tags every resource itself, so the mark store is never read either.
+  const idle = new Redis({ lazyConnect: true });
+  const activities = createSweepActivities({ adapters: async () => adapter, temporal, taskQueue: 'bench', projection: createProjection(idle, { prefix: 'bench' }), marks: redisSweepMarks(idle, 'bench') });
   try {
     const bareStarted = performance.now();
     let listed = 0;

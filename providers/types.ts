@@ -112,6 +112,12 @@ export interface ProviderAdapter {
    * as they are; what an orphan sweep marks its candidates with. Repeating it is harmless.
    */
   tagResource(resource: CloudResource, tags: CanonicalTags): Promise<void>;
+  /**
+   * Whether tagResource can tag this resource in the cloud; absent, every resource can be. Where it
+   * cannot (Compute Engine keeps a network's tags in a description that cannot change), tagResource
+   * refuses as 'invalid', and a sweep keeps its mark in its own store (services/worker/sweep-marks.ts).
+   */
+  canTag?(resource: CloudResource): boolean;
 }
 
 /** credentials: the credential is missing, malformed, expired or refused; a person must fix the Secret. */

@@ -4,10 +4,9 @@
  * API load balancer (providers/gcp/load-balancer.ts) whose backend is an unmanaged instance group
  * the control-plane machines join (providers/gcp/instance-group.ts), all through @google-cloud/compute in REST
  * mode, and a private Cloud DNS zone with the API record (providers/gcp/dns.ts, Cloud DNS v1 REST). Canonical tags are written as labels with TAG_ENCODINGS.gcp
- * and read back through it. Credentials, endpoint and the environment variables a worker reads
+ * and read back through it; tagging.ts adds tags afterwards where Compute Engine lets labels change. Credentials, endpoint and the environment variables a worker reads
  * are described in providers/gcp/options.ts.
  */
-import { untaggable } from '../untaggable';
 import type { CloudResource, ProviderAdapter } from '../types';
 import { createGce } from './compute';
 import { dnsOperations } from './dns';
@@ -16,6 +15,7 @@ import { GCE_NAME, instanceOperations } from './instances';
 import { loadBalancerOperations } from './load-balancer';
 import { networkName, networkOperations } from './network';
 import type { GcpAdapterOptions } from './options';
+import { resourceTagging } from './tagging';
 
 export {
   gcpAdapterOptionsFrom,
@@ -36,10 +36,12 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
   const instances = instanceOperations(gce, network.networkFor, groups);
   const loadBalancer = loadBalancerOperations(gce, groups);
   const dns = dnsOperations(gce);
+  const tagging = resourceTagging(gce);
 
   return {
     platform: 'gcp',
-    tagResource: untaggable('gcp'),
+    canTag: tagging.canTag,
+    tagResource: tagging.tagResource,
     createMachine: instances.createMachine,
     describeMachine: instances.describeMachine,
     listMachines: instances.listMachines,

@@ -39,7 +39,7 @@ export interface GceClients {
 
 /** One Cloud DNS v1 REST request: a path below /dns/v1/projects/{project}/. */
 export interface DnsRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;

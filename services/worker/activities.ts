@@ -8,6 +8,7 @@ import { createProjectionActivities, type Projection } from '../common/projectio
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';
 import { createCloudObserverActivities } from './observer-activities';
 import { createSweepActivities } from './sweep-activities';
+import type { SweepMarkStore } from './sweep-marks';
 
 export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities;
 
@@ -18,6 +19,8 @@ export interface SlipwayActivityDeps {
   readonly temporal: Client;
   /** The task queue this worker serves, where cloud observers are started and whose entities a sweep's inventory reads. */
   readonly taskQueue: string;
+  /** The sweep's marks of resources the cloud cannot tag. */
+  readonly sweepMarks: SweepMarkStore;
   /** How often activities that wait on the cloud look again. */
   readonly pollIntervalMs?: number;
 }
@@ -28,6 +31,6 @@ export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActiv
     ...createClusterActivities({ adapters: deps.adapters, ...poll }),
     ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
-    ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection }),
+    ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection, marks: deps.sweepMarks }),
   };
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../common/logger';
 import { metricsRegistry, workflowsFinished } from '../common/metrics';
 import { createProjection } from '../common/projection';
 import { createRedisRateLimiter } from '../../providers/rate-limit';
+import { redisSweepMarks } from './sweep-marks';
 import { createSlipwayActivities } from './activities';
 import { createAdapterResolver } from './adapters';
 import { createSlipwayWorker } from './create-worker';
@@ -60,6 +61,7 @@ const worker = await createSlipwayWorker({
     projection,
     temporal,
     taskQueue: config.taskQueue,
+    sweepMarks: redisSweepMarks(redis, config.redisPrefix),
   }),
   projectionWriter,
   onWorkflowFinished: (kind, outcome, workflowId) => {

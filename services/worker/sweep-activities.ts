@@ -3,7 +3,8 @@
  * workflows themselves (Temporal visibility and, where a memo is missing, the workflow's own
  * answer), never from the Redis projection, which is a cache. The scan streams the cloud page by
  * page through the pure decision (workflows/planners/sweep) and keeps only the candidates, at
- * most the run's cap of each kind, so memory stays flat whatever the cloud holds.
+ * most the run's cap of each kind, so memory stays flat whatever the cloud holds. The cloud is seen
+ * through withSweepMarks: a resource the cloud cannot tag has its mark in the sweep's mark store.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -13,7 +14,7 @@ import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE } from '../..
 import { infraIdFor, infraIdForV1, ownerMarker } from '../../workflows/planners/names';
 import { SWEEP_TAG, decideResource } from '../../workflows/planners/sweep/decision';
 import { cappedDecision, containerDecision, emptyTally, pinsOf, retallyDecision, tallyDecision, type DecisionRecord } from '../../workflows/planners/sweep/run';
-import type { SweepActivities, SweepFailure, SweepInventory } from '../../workflows/sweep/activities-api';
+import type { SweepActivities, SweepFailure, SweepInventory, SweepScanInput } from '../../workflows/sweep/activities-api';
 import { TAG } from '../../providers/tags';
 import type { CloudResource } from '../../providers/types';
 import { sweepAlerts, sweepDecisions } from '../common/metrics';
@@ -21,6 +22,7 @@ import type { Projection } from '../common/projection';
 import { SCHEDULE_LABEL, SWEEP_KIND } from '../../workflows/sweep/definitions';
 import type { AdapterResolver } from './cluster-activities';
 import { withRetryClassification } from './errors';
+import { withSweepMarks, type SweepMarkStore } from './sweep-marks';
 
 export interface SweepActivityDeps {
   readonly adapters: AdapterResolver;
@@ -29,6 +31,8 @@ export interface SweepActivityDeps {
   readonly taskQueue: string;
   /** Where Sweep objects are listed; pruneSweepReports removes old ones. */
   readonly projection: Projection;
+  /** Where marks go that the cloud cannot hold as a tag. */
+  readonly marks: SweepMarkStore;
   readonly queryTimeoutMs?: number;
 }
 
@@ -54,6 +58,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 export function createSweepActivities(deps: SweepActivityDeps): SweepActivities {
   const queryTimeoutMs = deps.queryTimeoutMs ?? 5_000;
+  const sweptCloud = async (target: SweepScanInput['target']) => withSweepMarks(await deps.adapters(target), deps.marks);
   const running = (workflowType: string) =>
     deps.temporal.workflow.list({ query: `WorkflowType = '${workflowType}' AND TaskQueue = '${deps.taskQueue}' AND ExecutionStatus = 'Running'` });
 
@@ -90,7 +95,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
     },
 
     async scanCloudForSweep(input) {
-      const adapter = await deps.adapters(input.target);
+      const adapter = await sweptCloud(input.target);
       const live = { infraIds: new Map(input.infraIds), owners: new Map(input.owners) };
       const policy = { managementId: input.managementId, minAgeMs: input.minAgeMs, runStartedAtMs: input.runStartedAtMs };
       const tally = emptyTally();
@@ -127,7 +132,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
     },
 
     async markSweepCandidates(input) {
-      const adapter = await deps.adapters(input.target);
+      const adapter = await sweptCloud(input.target);
       const failures: SweepFailure[] = [];
       for (const resource of input.resources) {
         Context.current().heartbeat();
@@ -141,7 +146,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
     },
 
     async deleteSweepCandidates(input) {
-      const adapter = await deps.adapters(input.target);
+      const adapter = await sweptCloud(input.target);
       const failures: SweepFailure[] = [];
       for (const resource of input.resources) {
         Context.current().heartbeat();

@@ -57,7 +57,7 @@ describeProviderContract('aws', async () => {
       await moto.stop();
     },
   };
-}, { needsClusterNetwork: true, tagsResources: true });
+}, { needsClusterNetwork: true, tagsResources: 'all' });
 
 describe('aws adapter on moto: what EC2 alone has', () => {
   let moto: RunningMoto;

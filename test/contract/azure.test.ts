@@ -29,7 +29,7 @@ describeProviderContract('azure', async () => {
       await cloud.stop();
     },
   };
-}, { needsClusterNetwork: true, tagsResources: true });
+}, { needsClusterNetwork: true, tagsResources: 'all' });
 
 describe('azure cluster API endpoint (load balancer and private DNS record)', () => {
   let cloud: AzureTestCloud;

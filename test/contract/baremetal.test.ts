@@ -66,7 +66,7 @@ describeProviderContract('baremetal', async () => {
     pageSize,
     teardown,
   };
-}, { needsClusterNetwork: false, tagsResources: true });
+}, { needsClusterNetwork: false, tagsResources: 'all' });
 
 describe('baremetal adapter on sushy-tools: what bare metal alone has', () => {
   let sushy: RunningSushy;

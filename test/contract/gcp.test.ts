@@ -56,7 +56,7 @@ describeProviderContract('gcp', async () => {
       await emulator.stop();
     },
   };
-}, { needsClusterNetwork: true, tagsResources: false });
+}, { needsClusterNetwork: true, tagsResources: 'some' });
 
 describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () => {
   let emulator: GceEmulator;
@@ -131,6 +131,50 @@ describe('gcp adapter on the Compute Engine emulator: what GCE alone has', () =>
     expect(described?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(Math.abs(Date.parse(described?.createdAt ?? '') - Date.now())).toBeLessThan(60_000);
     expect(described?.privateIp).toMatch(/^10\.128\./);
+  });
+
+  it('marks by labels where GCE lets them change, keeping labels Slipway did not write; setLabels wants the current label fingerprint (412 conditionNotMet when stale, 400 without)', async () => {
+    const project = emulator.project;
+    const zone = emulator.zone;
+    const machine = await adapter.createMachine(request('labels-1', 'm1'));
+    const instance = 'labels-1-m1';
+    const [read] = await instancesClient.get({ project, zone, instance }, sdkCall);
+    // Someone else labels the instance after Slipway made it.
+    const [answer] = await instancesClient.setLabels({ project, zone, instance, instancesSetLabelsRequestResource: { labels: { ...read.labels, team: 'blue' }, labelFingerprint: read.labelFingerprint ?? '' } }, sdkCall);
+    expect(operationIn(answer).name).toBeTruthy();
+    expect(emulator.instance(instance)?.labelFingerprint).not.toBe(read.labelFingerprint);
+    const stale = await instancesClient.setLabels({ project, zone, instance, instancesSetLabelsRequestResource: { labels: {}, labelFingerprint: read.labelFingerprint ?? '' } }, sdkCall).then(() => undefined, (error: unknown) => error);
+    expect(String(stale)).toMatch(/fingerprint/i);
+    const missing = await instancesClient.setLabels({ project, zone, instance, instancesSetLabelsRequestResource: { labels: {} } }, sdkCall).then(() => undefined, (error: unknown) => error);
+    expect(String(missing)).toMatch(/labelFingerprint/);
+    expect((emulator.instance(instance)?.labels as Record<string, string> | undefined)?.team).toBe('blue');
+
+    const markedAt = '2026-12-06T08:00:00.000Z';
+    const markLabel = cloudTagKey('gcp', TAG.sweepMarked);
+    await adapter.tagResource({ kind: 'machine', id: machine.providerId, name: instance, tags: machine.tags }, { [TAG.sweepMarked]: markedAt });
+    const labels = emulator.instance(instance)?.labels as Record<string, string> | undefined;
+    expect(labels?.team).toBe('blue');
+    expect(labels?.[markLabel]).toBeDefined();
+    expect((await adapter.describeMachine(instance))?.tags).toEqual({ ...machine.tags, [TAG.sweepMarked]: markedAt });
+
+    const infra = await collect(adapter.listResources({ [TAG.cluster]: 'labels-1' }));
+    const rule = infra.find((resource) => resource.id.includes('/forwardingRules/'));
+    const record = infra.find((resource) => resource.id.includes('/rrsets/'));
+    const network = infra.find((resource) => resource.kind === 'network');
+    if (!rule || !record || !network) throw new Error(`labels-1 lacks a forwarding rule, API record or network: ${infra.map((resource) => resource.id).join(', ')}`);
+    await adapter.tagResource(rule, { [TAG.sweepMarked]: markedAt });
+    expect((emulator.forwardingRule('labels-1-api')?.labels as Record<string, string> | undefined)?.[markLabel]).toBeDefined();
+    // A record has no labels of its own: it is listed with its zone's, so the mark lands on the zone.
+    await adapter.tagResource(record, { [TAG.sweepMarked]: markedAt });
+    const marked = await collect(adapter.listResources({ [TAG.cluster]: 'labels-1', [TAG.sweepMarked]: markedAt }));
+    expect(marked.map((resource) => resource.id).sort()).toEqual([machine.providerId, rule.id, record.id, record.id.replace(/\/rrsets\/.*$/, '')].sort());
+
+    // What keeps its tags in a description refuses before any call reaches GCE.
+    const requests = proxy.stats.requests;
+    expect(adapter.canTag?.(network)).toBe(false);
+    expect((await errorOf(adapter.tagResource(network, { [TAG.sweepMarked]: markedAt }))).kind).toBe('invalid');
+    expect(proxy.stats.requests).toBe(requests);
+    await adapter.deleteMachine(machine.providerId);
   });
 
   it('goes PROVISIONING, STAGING, RUNNING; its insert operation ends DONE; a delete goes STOPPING, TERMINATED, then gone', async () => {

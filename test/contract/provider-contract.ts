@@ -3,9 +3,11 @@
  * real emulator of its cloud. An adapter is done when it passes this unchanged.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TAG, ownershipTags } from '../../providers/tags';
-import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
+import { redisSweepMarks, withSweepMarks } from '../../services/worker/sweep-marks';
 import type { FaultProxy } from '../support/fault-proxy';
 import { collect, errorOf, sleep } from '../support/async-checks';
 
@@ -53,8 +55,12 @@ async function inBatches<T, R>(items: readonly T[], width: number, work: (item: 
 export interface ContractOptions {
   /** Machines go into their cluster's own network, so a create before ensureClusterInfra must wait. */
   readonly needsClusterNetwork: boolean;
-  /** tagResource adds tags to an existing resource (what an orphan sweep marks with); false: it refuses as 'invalid', changing nothing. */
-  readonly tagsResources: boolean;
+  /**
+   * How an orphan sweep's mark reaches an existing resource. 'all': tagResource adds tags to every
+   * resource listResources returns. 'some': to those canTag says the cloud can tag; it refuses the
+   * others as 'invalid', changing nothing, and the sweep's mark store holds their marks instead.
+   */
+  readonly tagsResources: 'all' | 'some';
 }
 
 export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>, options: ContractOptions): void {
@@ -220,15 +226,29 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       for (const resource of before) expect(Number.isNaN(Date.parse(resource.createdAt ?? resource.tags[TAG.createdAt] ?? '')), resource.id).toBe(false);
 
       const markedAt = new Date().toISOString();
-      if (options.tagsResources) {
+      const marked = (resource: CloudResource) => ({ ...before.find((candidate) => candidate.id === resource.id)?.tags, [TAG.sweepMarked]: markedAt });
+      if (options.tagsResources === 'all') {
+        expect(before.every((resource) => harness.adapter.canTag?.(resource) ?? true)).toBe(true);
         for (const resource of before) await retried(() => harness.adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt }));
-        for (const resource of await listed()) {
-          const original = before.find((candidate) => candidate.id === resource.id);
-          expect(resource.tags, resource.id).toEqual({ ...original?.tags, [TAG.sweepMarked]: markedAt });
-        }
+        for (const resource of await listed()) expect(resource.tags, resource.id).toEqual(marked(resource));
       } else {
-        for (const resource of before) expect((await errorOf(harness.adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt }))).kind).toBe('invalid');
-        expect((await listed()).every((resource) => resource.tags[TAG.sweepMarked] === undefined)).toBe(true);
+        const inCloud = new Set(before.filter((resource) => harness.adapter.canTag?.(resource) ?? true).map((resource) => resource.id));
+        const inStore = before.filter((resource) => !inCloud.has(resource.id));
+        expect(inCloud.size).toBeGreaterThan(0);
+        expect(inStore.length).toBeGreaterThan(0);
+        for (const resource of inStore) expect((await errorOf(harness.adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt }))).kind, resource.id).toBe('invalid');
+        // As a sweep marks: through its view of the adapter, with its mark store in a real Redis.
+        const redis = new Redis(inject('redisUrl'));
+        try {
+          const swept = withSweepMarks(harness.adapter, redisSweepMarks(redis, `contract-${managementId}`));
+          for (const resource of before) await retried(() => swept.tagResource(resource, { [TAG.sweepMarked]: markedAt }));
+          for (const resource of await listed()) expect(resource.tags, resource.id).toEqual(inCloud.has(resource.id) ? marked(resource) : before.find((candidate) => candidate.id === resource.id)?.tags);
+          const seenBySweep = (await collect(swept.listResources({ [TAG.management]: managementId }))).filter((resource) => made.has(resource.id));
+          expect(seenBySweep.map((resource) => resource.id).sort()).toEqual([...made].sort());
+          for (const resource of seenBySweep) expect(resource.tags, resource.id).toEqual(marked(resource));
+        } finally {
+          redis.disconnect();
+        }
       }
       await retried(() => harness.adapter.deleteMachine(machine.providerId));
       await retried(() => harness.adapter.deleteClusterInfra(sweepInfra));

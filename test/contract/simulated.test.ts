@@ -24,4 +24,4 @@ describeProviderContract('simulated', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}, { needsClusterNetwork: false, tagsResources: true });
+}, { needsClusterNetwork: false, tagsResources: 'all' });

@@ -54,7 +54,7 @@ describeProviderContract('vsphere', async () => {
       await rm(ca.dir, { recursive: true, force: true });
     },
   };
-}, { needsClusterNetwork: false, tagsResources: true });
+}, { needsClusterNetwork: false, tagsResources: 'all' });
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(

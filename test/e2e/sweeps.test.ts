@@ -27,6 +27,7 @@ import { createProjection, createProjectionActivities } from '../../services/com
 import { createAdapterResolver } from '../../services/worker/adapters';
 import { fileSecretStore } from '../../services/worker/secrets';
 import { createSweepActivities } from '../../services/worker/sweep-activities';
+import { redisSweepMarks } from '../../services/worker/sweep-marks';
 import type { SweepDecisionKind } from '../../workflows/planners/sweep/decision';
 import { SWEEP_KIND, SWEEP_WORKFLOW_TYPE, type SweepInput, type SweepObject } from '../../workflows/sweep/definitions';
 import { startTestApi, type TestApi } from '../support/api';
@@ -319,7 +320,7 @@ describe.sequential('orphan sweeps', () => {
       connection,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection }), ...createProjectionActivities(projection) },
+      activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection, marks: redisSweepMarks(stack.redis, stack.redisPrefix) }), ...createProjectionActivities(projection) },
     });
     const held = await worker.runUntil(
       stack.client.workflow.execute(SWEEP_WORKFLOW_TYPE, { taskQueue, workflowId: `${SWEEP_KIND}/default/blind-${randomUUID().slice(0, 8)}`, args: [input] }) as Promise<SweepObject>,

@@ -20,6 +20,7 @@ import { createAdapterResolver } from '../../services/worker/adapters';
 import { createSlipwayWorker, type SlipwayWorker } from '../../services/worker/create-worker';
 import { createProjectionWriter } from '../../services/worker/projection-writer';
 import { fileSecretStore } from '../../services/worker/secrets';
+import { redisSweepMarks } from '../../services/worker/sweep-marks';
 
 export interface TestStackOptions {
   readonly simCloud?: Partial<SimulatedCloudOptions>;
@@ -96,6 +97,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         projection,
         temporal: client,
         taskQueue,
+        sweepMarks: redisSweepMarks(redis, redisPrefix),
         pollIntervalMs: options.pollIntervalMs ?? 50,
       }),
     });

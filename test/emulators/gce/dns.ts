@@ -3,6 +3,7 @@
  * /dns/v1/projects/{p}/ (facts only: paths, field names, error reasons):
  *
  *   managedZones.create / get / delete / list               POST|GET /managedZones[/{zone}], DELETE .../{zone}
+ *   managedZones.patch                                      PATCH .../managedZones/{zone}
  *   resourceRecordSets.create / get / delete / list         POST|GET .../managedZones/{zone}/rrsets[/{name}/{type}], DELETE .../{name}/{type}
  *
  * Both are synchronous (no operations): create answers the resource, a zone's delete answers 204
@@ -11,6 +12,9 @@
  * GCE's label rules; a private zone needs privateVisibilityConfig.networks naming networks that
  * exist. Paging is maxResults / pageToken / nextPageToken. Errors use Google's JSON envelope with
  * the reasons Cloud DNS returns: notFound, alreadyExists, containerNotEmpty, invalid, required.
+ * A patch replaces the fields its body names (labels, description; the name and dnsName cannot
+ * change) and answers a dns#operation of type UPDATE, done at once; managed zones have no
+ * fingerprint, so a patch made from a stale read overwrites.
  */
 import { GceFailure, failures, isRecord, json, stringField, type GceAnswer, type GceRequest } from './http';
 import type { ProjectContext } from './context';
@@ -30,7 +34,7 @@ interface ZoneRecord {
   readonly name: string;
   readonly dnsName: string;
   readonly createdAt: number;
-  readonly fields: Readonly<Record<string, unknown>>;
+  fields: Readonly<Record<string, unknown>>;
   readonly recordSets: Map<string, RecordSet>;
 }
 
@@ -93,12 +97,7 @@ export class CloudDns {
     if (dnsName === undefined || dnsName === '') throw failures.required('entity.managedZone.dnsName');
     if (!DNS_NAME.test(dnsName)) throw failures.invalid('entity.managedZone.dnsName', dnsName, 'Must be a fully qualified domain name ending in a dot.');
     if (stringField(body, 'description') === undefined) throw failures.required('entity.managedZone.description');
-    if (body.labels !== undefined) {
-      if (!isRecord(body.labels)) throw failures.invalid('entity.managedZone.labels', String(body.labels), 'Labels must be a map.');
-      for (const [labelKey, value] of Object.entries(body.labels)) {
-        if (!LABEL_KEY.test(labelKey) || typeof value !== 'string' || !LABEL_VALUE.test(value)) throw failures.invalid(`entity.managedZone.labels[${labelKey}]`, String(value), 'Invalid label.');
-      }
-    }
+    this.checkZoneLabels(body.labels);
     const visibility = stringField(body, 'visibility') ?? 'public';
     if (visibility !== 'public' && visibility !== 'private') throw failures.invalid('entity.managedZone.visibility', visibility, "Must be 'public' or 'private'.");
     if (visibility === 'private') {
@@ -116,6 +115,26 @@ export class CloudDns {
     zone.recordSets.set(key(dnsName, 'NS'), { name: dnsName, type: 'NS', ttl: 21600, rrdatas: NAME_SERVERS });
     this.zones.set(name, zone);
     return json(200, this.renderZone(zone));
+  }
+
+  private checkZoneLabels(labels: unknown): void {
+    if (labels === undefined) return;
+    if (!isRecord(labels)) throw failures.invalid('entity.managedZone.labels', String(labels), 'Labels must be a map.');
+    for (const [labelKey, value] of Object.entries(labels)) {
+      if (!LABEL_KEY.test(labelKey) || typeof value !== 'string' || !LABEL_VALUE.test(value)) throw failures.invalid(`entity.managedZone.labels[${labelKey}]`, String(value), 'Invalid label.');
+    }
+  }
+
+  private patchZone(name: string, request: GceRequest): GceAnswer {
+    const zone = this.zone(name);
+    const body = isRecord(request.body) ? request.body : {};
+    if (body.name !== undefined && body.name !== zone.name) throw failures.invalid('entity.managedZone.name', String(body.name), 'The name of a managed zone cannot be changed.');
+    if (body.dnsName !== undefined && body.dnsName !== zone.dnsName) throw failures.invalid('entity.managedZone.dnsName', String(body.dnsName), 'The DNS name of a managed zone cannot be changed.');
+    this.checkZoneLabels(body.labels);
+    const before = this.renderZone(zone);
+    zone.fields = { ...zone.fields, ...body };
+    const now = new Date(this.context.now()).toISOString();
+    return json(200, { kind: 'dns#operation', id: newResourceId(), type: 'UPDATE', status: 'done', startTime: now, user: 'emulator', zoneContext: { oldValue: before, newValue: this.renderZone(zone) } });
   }
 
   private deleteZone(name: string): GceAnswer {
@@ -168,6 +187,7 @@ export class CloudDns {
     } else if (sub === undefined) {
       if (method === 'GET') return json(200, this.renderZone(this.zone(zoneName)));
       if (method === 'DELETE') return this.deleteZone(zoneName);
+      if (method === 'PATCH') return this.patchZone(zoneName, request);
     } else if (sub === 'rrsets') {
       const zone = this.zone(zoneName);
       if (setName === undefined) {

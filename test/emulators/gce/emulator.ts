@@ -4,6 +4,7 @@
  * field names, status names and error reasons; no code or prose is taken from anywhere):
  *
  *   instances.insert / get / delete / list   POST|GET /compute/v1/projects/{p}/zones/{z}/instances[/{name}], DELETE .../{name}
+ *   instances.setLabels                      POST /compute/v1/projects/{p}/zones/{z}/instances/{name}/setLabels
  *   zoneOperations.get / wait                GET /compute/v1/projects/{p}/zones/{z}/operations/{op}, POST .../{op}/wait
  *   globalOperations.get / wait              GET /compute/v1/projects/{p}/global/operations/{op}, POST .../{op}/wait
  *   networks.insert / get / delete / list    /compute/v1/projects/{p}/global/networks[/{name}]
@@ -12,9 +13,10 @@
  *                                            /compute/v1/projects/{p}/regions/{r}/{healthChecks|backendServices|forwardingRules}[/{name}]
  *   instanceGroups.insert / get / delete / list / addInstances / removeInstances / listInstances
  *                                            /compute/v1/projects/{p}/zones/{z}/instanceGroups[/{name}[/{method}]]
+ *   forwardingRules.setLabels                POST /compute/v1/projects/{p}/regions/{r}/forwardingRules/{name}/setLabels
  *   regionBackendServices.patch              PATCH /compute/v1/projects/{p}/regions/{r}/backendServices/{name}
  *   regionOperations.get / wait              GET /compute/v1/projects/{p}/regions/{r}/operations/{op}, POST .../{op}/wait
- *   Cloud DNS v1 managedZones and resourceRecordSets (create / get / delete / list)
+ *   Cloud DNS v1 managedZones (create / get / delete / list / patch) and resourceRecordSets (create / get / delete / list)
  *                                            /dns/v1/projects/{p}/managedZones[/{zone}[/rrsets[/{name}/{type}]]]
  *
  * the Operation resource (PENDING, RUNNING, DONE; error.errors[].code; httpErrorStatusCode),
@@ -26,7 +28,7 @@
  * (references to them are checked for shape only, unless a test lists the names that exist),
  * regions other than one, IAM (any accepted credential may do anything), rate limiting (the
  * fault proxy plays that part), operations lists, load balancing that carries traffic (a
- * forwarding rule only gets its address), DNS answering queries, Cloud DNS changes and patch, and
+ * forwarding rule only gets its address), DNS answering queries, Cloud DNS changes, and
  * the link between a network and the private zones bound to it (a network can go before its zone).
  */
 import { randomBytes } from 'node:crypto';
@@ -150,7 +152,7 @@ export async function startGceEmulator(options: GceEmulatorOptions = {}): Promis
     if (url.pathname.startsWith('/dns/v1/')) {
       bearer.check(incoming.headers.authorization, DNS_AUDIENCE);
       if (!url.pathname.startsWith(dnsPrefix)) throw new GceFailure(404, 'notFound', `The requested URL ${url.pathname} was not found on this server.`);
-      const body = incoming.method === 'POST' ? await readJsonBody(incoming) : undefined;
+      const body = incoming.method === 'POST' || incoming.method === 'PATCH' ? await readJsonBody(incoming) : undefined;
       const segments = url.pathname.slice(dnsPrefix.length).split('/').map(decodeURIComponent);
       return dns.route({ method: incoming.method ?? 'GET', segments, query: url.searchParams, body, origin: `http://${incoming.headers.host ?? '127.0.0.1'}`, closed });
     }

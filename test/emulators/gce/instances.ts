@@ -1,5 +1,5 @@
 /**
- * Zonal instances (Compute Engine API v1 `instances.insert`, `get`, `delete`, `list`).
+ * Zonal instances (Compute Engine API v1 `instances.insert`, `get`, `delete`, `list`, `setLabels`).
  *
  * An insert is checked the way GCE checks it (name, machineType, boot disk image, network
  * interfaces, labels; an existing name is 409 alreadyExists; more instances than the quota is
@@ -7,7 +7,9 @@
  * STAGING, RUNNING. A delete answers an Operation; the instance goes STOPPING, TERMINATED and
  * is then gone, and deleting it again meanwhile is 400 resourceNotReady. A machine type the
  * zone has no capacity for fails later, in the operation (ZONE_RESOURCE_POOL_EXHAUSTED), and
- * the instance disappears.
+ * the instance disappears. setLabels (POST .../instances/{name}/setLabels with {labels,
+ * labelFingerprint}) replaces the labels when the fingerprint is the current one; a stale one is
+ * 412 conditionNotMet, a missing one 400 required; it answers an Operation like the others.
  */
 import { createHash } from 'node:crypto';
 import { GceFailure, failures, gceTimestamp, isRecord, json, stringField, type GceAnswer, type GceRequest } from './http';
@@ -28,7 +30,7 @@ interface InstanceRecord {
   readonly sourceImage: string;
   readonly networkName: string;
   readonly networkIP: string;
-  readonly labels: Readonly<Record<string, string>>;
+  labels: Readonly<Record<string, string>>;
   readonly networkTags: readonly string[];
   readonly description: string | undefined;
   /** When a capacity failure makes the instance disappear. */
@@ -52,6 +54,8 @@ const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const MACHINE_TYPE = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?zones\/([^/]+)\/machineTypes\/([a-z0-9-]+)$/;
 /** Images live in other projects too (public images), so any project is accepted. */
 const IMAGE = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/[^/]+\/)?global\/images\/(?:family\/)?([^/]+)$/;
+
+const fingerprintOf = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('base64').slice(0, 12);
 
 function checkLabels(labels: unknown): Record<string, string> {
   if (labels === undefined || labels === null) return {};
@@ -123,7 +127,7 @@ export class Instances {
 
   private render(record: InstanceRecord, status: InstanceStatus, origin: string): Record<string, unknown> {
     const base = apiBase(origin, this.context.project);
-    const fingerprint = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('base64').slice(0, 12);
+    const fingerprint = fingerprintOf;
     const running = status === 'RUNNING';
     return {
       kind: 'compute#instance',
@@ -295,6 +299,23 @@ export class Instances {
     return json(200, operations.render(operation, request.origin));
   }
 
+  private setLabels(zone: string, name: string, request: GceRequest): GceAnswer {
+    const { operations, now, timings } = this.context;
+    const scope = `zones/${zone}`;
+    const requestId = requestIdOf(request.query);
+    const replayed = operations.replay(scope, requestId);
+    if (replayed) return json(200, operations.render(replayed, request.origin));
+    const record = this.find(zone, name);
+    if (!record) throw failures.notFound(this.path(zone, name));
+    const body = isRecord(request.body) ? request.body : {};
+    const labelFingerprint = stringField(body, 'labelFingerprint');
+    if (labelFingerprint === undefined || labelFingerprint === '') throw failures.required('resource.labelFingerprint');
+    if (labelFingerprint !== fingerprintOf(record.labels)) throw new GceFailure(412, 'conditionNotMet', 'Labels fingerprint either invalid or resource labels have changed');
+    record.labels = checkLabels(body.labels);
+    const operation = operations.start({ scope, operationType: 'setLabels', targetPath: this.path(zone, name), targetId: record.id, requestId, doneAt: now() + timings.globalOperationMs });
+    return json(200, operations.render(operation, request.origin));
+  }
+
   private list(zone: string, request: GceRequest): GceAnswer {
     this.sweep();
     const matches = compileFilter(request.query.get('filter'));
@@ -331,13 +352,15 @@ export class Instances {
 
   /** Routes zones/{zone}/instances...; undefined for any other path. */
   route(request: GceRequest): GceAnswer | undefined {
-    const [scope, zone, collection, name, ...rest] = request.segments;
+    const [scope, zone, collection, name, method, ...rest] = request.segments;
     if (scope !== 'zones' || zone === undefined || collection !== 'instances' || rest.length > 0) return undefined;
     if (!this.context.zones.has(zone)) throw failures.invalid('zone', zone, 'Unknown zone.');
     if (name === undefined) {
       if (request.method === 'GET') return this.list(zone, request);
       if (request.method === 'POST') return this.insert(zone, request);
-    } else {
+    } else if (method === 'setLabels') {
+      if (request.method === 'POST') return this.setLabels(zone, name, request);
+    } else if (method === undefined) {
       if (request.method === 'GET') {
         const record = this.find(zone, name);
         const status = record ? this.status(record) : undefined;

@@ -15,7 +15,7 @@ import { GceFailure, gceTimestamp } from './http';
 export type OperationStatus = 'PENDING' | 'RUNNING' | 'DONE';
 
 /** The method that started the operation, as GCE names it in operationType. */
-export type OperationType = 'insert' | 'delete' | 'patch' | 'addInstances' | 'removeInstances';
+export type OperationType = 'insert' | 'delete' | 'patch' | 'setLabels' | 'addInstances' | 'removeInstances';
 
 export interface OperationFailure {
   readonly code: string;

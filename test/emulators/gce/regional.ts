@@ -5,7 +5,9 @@
  * answering a regional Operation (regionOperations.get / wait, routed in emulator.ts).
  *
  * As the reference describes: health checks and backend services have no labels; forwarding rules
- * have `labels` (with a `labelFingerprint`). A backend service of loadBalancingScheme INTERNAL
+ * have `labels` (with a `labelFingerprint`), which forwardingRules.setLabels (POST
+ * .../forwardingRules/{name}/setLabels with {labels, labelFingerprint}) replaces: a stale
+ * fingerprint is 412 conditionNotMet, a missing one 400 required. A backend service of loadBalancingScheme INTERNAL
  * needs exactly one regional health check; an INTERNAL forwarding rule needs a network (auto-mode
  * here, so no subnetwork is asked for), a backend service, and gets an `IPAddress` from the
  * region's subnetwork range (10.128.0.0/20), taken from the top so it never meets an instance's.
@@ -51,6 +53,8 @@ const LIST_KIND: Readonly<Record<RegionalKind, string>> = { healthChecks: 'compu
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const SCHEMES = ['INTERNAL', 'EXTERNAL', 'INTERNAL_MANAGED', 'EXTERNAL_MANAGED'];
+
+const labelFingerprintOf = (labels: Readonly<Record<string, unknown>>): string => createHash('sha256').update(JSON.stringify(labels)).digest('base64').slice(0, 12);
 
 function isKind(value: string | undefined): value is RegionalKind {
   return value === 'healthChecks' || value === 'backendServices' || value === 'forwardingRules';
@@ -216,7 +220,7 @@ export class RegionalResources {
       ...(network ? { network, subnetwork: `${regionLink}/subnetworks/${network.split('/').at(-1) ?? ''}` } : {}),
       networkTier: 'PREMIUM',
       ...(Object.keys(labels).length > 0 ? { labels } : {}),
-      labelFingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('base64').slice(0, 12),
+      labelFingerprint: labelFingerprintOf(labels),
     };
   }
 
@@ -270,6 +274,29 @@ export class RegionalResources {
     return json(200, operations.render(operation, request.origin));
   }
 
+  private setLabels(kind: RegionalKind, name: string, request: GceRequest): GceAnswer {
+    const { operations, now, timings } = this.context;
+    const scope = `regions/${this.context.region}`;
+    const requestId = requestIdOf(request.query);
+    const replayed = operations.replay(scope, requestId);
+    if (replayed) return json(200, operations.render(replayed, request.origin));
+    // Health checks and backend services have no labels in v1.
+    if (kind !== 'forwardingRules') throw new GceFailure(404, 'notFound', `The requested URL was not found on this server.`);
+    const record = this.find(kind, name);
+    if (!record || record.deleteRequestedAt !== undefined) throw failures.notFound(this.path(kind, name));
+    const body = isRecord(request.body) ? request.body : {};
+    const labelFingerprint = stringField(body, 'labelFingerprint');
+    if (labelFingerprint === undefined || labelFingerprint === '') throw failures.required('resource.labelFingerprint');
+    const current = isRecord(record.fields.labels) ? record.fields.labels : {};
+    if (labelFingerprint !== labelFingerprintOf(current)) throw new GceFailure(412, 'conditionNotMet', 'Labels fingerprint either invalid or resource labels have changed');
+    const labels = body.labels ?? {};
+    this.checkLabels({ labels });
+    record.fields = { ...record.fields, labels };
+    record.version += 1;
+    const operation = operations.start({ scope, operationType: 'setLabels', targetPath: this.path(kind, name), targetId: record.id, requestId, doneAt: now() + timings.globalOperationMs });
+    return json(200, operations.render(operation, request.origin));
+  }
+
   private delete(kind: RegionalKind, name: string, request: GceRequest): GceAnswer {
     const { operations, now, timings } = this.context;
     const scope = `regions/${this.context.region}`;
@@ -303,10 +330,12 @@ export class RegionalResources {
 
   /** Routes regions/{r}/healthChecks..., backendServices..., forwardingRules...; undefined for any other path. */
   route(request: GceRequest): GceAnswer | undefined {
-    const [scope, region, collection, name, ...rest] = request.segments;
+    const [scope, region, collection, name, method, ...rest] = request.segments;
     if (scope !== 'regions' || !isKind(collection) || rest.length > 0) return undefined;
     if (region !== this.context.region) throw failures.invalid('region', region ?? '', 'Unknown region.');
-    if (name === undefined) {
+    if (method !== undefined) {
+      if (method === 'setLabels' && name !== undefined && request.method === 'POST') return this.setLabels(collection, name, request);
+    } else if (name === undefined) {
       if (request.method === 'GET') return this.list(collection, request);
       if (request.method === 'POST') return this.insert(collection, request);
     } else {

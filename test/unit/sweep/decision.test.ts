@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TAG } from '../../../providers/tags';
-import { SWEEP_TAG, decideResource, type LiveReferences, type SweepDecisionKind, type SweptResource } from '../../../workflows/planners/sweep/decision';
+import { SWEEP_TAG, decideResource, withStoredMark, type LiveReferences, type SweepDecisionKind, type SweptResource } from '../../../workflows/planners/sweep/decision';
 import { SWEEP_ORDER, cappedDecision, containerDecision, emptyTally, failSafeHold, heldDecision, pinsOf, orderForDeletion, resourceGroupOf, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
 
 const OURS = 'plane-a';
@@ -123,6 +123,45 @@ describe('decision properties', () => {
       fc.property(arbitraryResource, arbitraryLive, arbitraryPolicy, (input, live, policy) => {
         if (decideResource(input, live, policy).decision !== 'deleted') return;
         expect(Date.parse(input.tags[SWEEP_TAG.marked] ?? '')).toBeLessThan(policy.runStartedAtMs);
+      }),
+    );
+  });
+});
+
+describe('marks from the sweep\'s store (for what the cloud cannot tag)', () => {
+  const unmarked = resource(ourTags('dead-1'));
+  const rows: { name: string; input: SweptResource; stored: string | undefined; expected: SweepDecisionKind }[] = [
+    { name: 'no mark anywhere', input: unmarked, stored: undefined, expected: 'marked' },
+    { name: 'stored by an earlier run', input: unmarked, stored: iso(NOW - 1), expected: 'deleted' },
+    { name: 'stored by this run', input: unmarked, stored: iso(NOW), expected: 'marked' },
+    { name: 'stored, unreadable', input: unmarked, stored: 'soon', expected: 'marked' },
+    { name: 'a mark tag of this run wins over an earlier stored one', input: resource(ourTags('dead-1', { [SWEEP_TAG.marked]: iso(NOW) })), stored: iso(NOW - HOUR), expected: 'marked' },
+    { name: 'stored, but the cluster is live', input: resource(ourTags('live-abc')), stored: iso(NOW - HOUR), expected: 'kept-referenced' },
+    { name: 'stored, but protected', input: resource(ourTags('dead-1', { [SWEEP_TAG.protect]: 'true' })), stored: iso(NOW - HOUR), expected: 'kept-protected' },
+  ];
+  it.each(rows)('$name: $expected', ({ input, stored, expected }) => {
+    expect(decideResource(withStoredMark(input, stored), LIVE, POLICY).decision).toBe(expected);
+  });
+
+  const markedAgo = fc.option(fc.oneof(fc.integer({ min: -HOUR, max: 5 * HOUR }).map((ago) => iso(NOW - ago)), fc.constant('soon')), { nil: undefined });
+
+  it('a stored mark decides exactly as the same mark as a tag would', () => {
+    fc.assert(
+      fc.property(arbitraryResource, markedAgo, arbitraryLive, arbitraryPolicy, (input, stored, live, policy) => {
+        const { [SWEEP_TAG.marked]: _tagged, ...untagged } = input.tags;
+        const bare = { ...input, tags: untagged };
+        const asTag = { ...input, tags: { ...untagged, ...(stored !== undefined ? { [SWEEP_TAG.marked]: stored } : {}) } };
+        expect(decideResource(withStoredMark(bare, stored), live, policy)).toEqual(decideResource(asTag, live, policy));
+      }),
+    );
+  });
+
+  it('losing a stored mark only delays a deletion: the run marks instead, and never deletes more', () => {
+    fc.assert(
+      fc.property(arbitraryResource, markedAgo, arbitraryLive, arbitraryPolicy, (input, stored, live, policy) => {
+        const kept = decideResource(withStoredMark(input, stored), live, policy).decision;
+        const lost = decideResource(withStoredMark(input, undefined), live, policy).decision;
+        expect(lost === kept || (kept === 'deleted' && lost === 'marked')).toBe(true);
       }),
     );
   });

@@ -68,6 +68,16 @@ export interface ResourceDecision {
 
 export const DEFAULT_MIN_AGE_MS = 60 * 60 * 1000;
 
+/**
+ * A resource as the decision sees it once the sweep's mark store was read: a mark kept in the store
+ * (for a resource the cloud cannot tag) counts exactly as the mark tag would. A mark tag on the
+ * resource itself wins.
+ */
+export function withStoredMark<R extends SweptResource>(resource: R, storedMarkedAt: string | undefined): R {
+  if (storedMarkedAt === undefined || resource.tags[SWEEP_TAG.marked] !== undefined) return resource;
+  return { ...resource, tags: { ...resource.tags, [SWEEP_TAG.marked]: storedMarkedAt } };
+}
+
 function timeOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
