@@ -72,7 +72,8 @@ function classify(status: number, message: string, retryAfter: string | null, op
 
 export function createSimulatedAdapter(options: SimulatedAdapterOptions): ProviderAdapter {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
-  const pageSize = options.pageSize ?? 100;
+  // The simulated cloud's largest page: a quiet fleet's observer pass costs one call per page.
+  const pageSize = options.pageSize ?? 500;
 
   const meter = options.meter ?? UNMETERED;
   const call = async <T>(operation: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
