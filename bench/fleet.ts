@@ -189,6 +189,7 @@ async function main(): Promise<void> {
   })().catch((error: unknown) => allReady.reject(error));
 
   const started = performance.now();
+  const appliedAt = new Map<string, number>();
   let next = 0;
   const applyOne = async (): Promise<void> => {
     for (;;) {
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
       if (index >= clusters) return;
       const object = clusterObject(`fleet-${index}`, { controlPlane: { replicas: controlPlane }, compute: [{ name: 'worker', replicas: workers }] });
       const { uid: _uid, generation: _generation, creationTimestamp: _created, ...metadata } = object.metadata;
+      appliedAt.set(object.metadata.name, performance.now());
       const response = await fetch(`${apiFor(index)}${COLLECTION}`, { method: 'POST', headers, body: JSON.stringify({ ...object, metadata }) });
       if (response.status !== 201) throw new Error(`POST fleet-${index} answered ${response.status}: ${await response.text()}`);
     }
@@ -212,10 +214,14 @@ async function main(): Promise<void> {
     const count = times.filter((time) => time >= from && time < from + bucketSeconds).length;
     console.log(`  ${String(from).padStart(5)}-${String(from + bucketSeconds).padEnd(5)} s ${String(count).padStart(6)}  ${'#'.repeat(Math.round((count / clusters) * 200))}`);
   }
-  const decile = (fraction: number) => times[Math.floor(fraction * (times.length - 1))]!;
-  const firstRate = (0.1 * clusters) / decile(0.1);
-  const lastRate = (0.1 * clusters) / Math.max(0.001, decile(1) - decile(0.9));
-  console.log(`  first 10%: ${firstRate.toFixed(2)} clusters/s; last 10%: ${lastRate.toFixed(2)} clusters/s (ratio ${(lastRate / firstRate).toFixed(2)}, 1.0 is flat)`);
+  // Each cluster's own time from its POST to Ready, in the order they were applied: if every
+  // Ready cluster made the next slower, the last applied would take longer than the first.
+  const latencies = [...appliedAt.entries()].sort((a, b) => a[1] - b[1]).map(([name, at]) => ((readyAt.get(name) ?? at) - at) / 1000);
+  const tenth = Math.max(1, Math.floor(latencies.length / 10));
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const firstApplied = mean(latencies.slice(0, tenth));
+  const lastApplied = mean(latencies.slice(-tenth));
+  console.log(`  POST to Ready per cluster: p50 ${percentile(latencies, 0.5).toFixed(1)} s, p99 ${percentile(latencies, 0.99).toFixed(1)} s; first 10% applied ${firstApplied.toFixed(1)} s, last 10% ${lastApplied.toFixed(1)} s (ratio ${(lastApplied / firstApplied).toFixed(2)}; 1.0 is flat)`);
 
   // Idle: let the last writes settle, then measure a quiet fleet.
   await new Promise((resolve) => setTimeout(resolve, 15_000));
