@@ -16,13 +16,13 @@ import { encodeLabels } from '../../providers/gcp/labels';
 import { TAG, ownershipTags } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
 import { redisSweepMarks, withSweepMarks, type SweptCloud } from '../../services/worker/sweep-marks';
-import type { SweepDecisionKind } from '../../workflows/planners/sweep/decision';
 import type { SweepObject } from '../../workflows/sweep/definitions';
 import { startGceEmulator, type GceEmulator } from '../emulators/gce/emulator';
 import { startTestApi, type TestApi } from '../support/api';
 import { collect, eventually, sleep } from '../support/async-checks';
 import { clusterObject, isReady, startCluster, waitForCluster } from '../support/clusters';
 import { startTestStack, type TestStack } from '../support/stack';
+import { expectDryRunReport } from '../support/sweeps';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const MIN_AGE_MS = 20_000;
@@ -116,7 +116,6 @@ async function sweep(mode: 'dry-run' | 'delete'): Promise<SweepObject> {
   );
 }
 
-const decisionsById = (object: SweepObject): Map<string, SweepDecisionKind> => new Map(object.status.decisions.map((record) => [record.id, record.decision]));
 
 describe.sequential('orphan sweeps on GCP', () => {
   it('a dry run reports every leak and changes nothing; a deleting run marks, the next deletes exactly the dead cluster\'s', { timeout: 300_000 }, async () => {
@@ -141,18 +140,7 @@ describe.sequential('orphan sweeps on GCP', () => {
     expect(labelled.length).toBeLessThan(deadIds.length);
 
     const dry = await sweep('dry-run');
-    expect(dry.status.phase).toBe('Completed');
-    const dryDecisions = decisionsById(dry);
-    for (const id of deadIds) expect(dryDecisions.get(id), id).toBe('marked');
-    expect(dryDecisions.get(protectedId)).toBe('kept-protected');
-    expect(dryDecisions.get(youngId)).toBe('kept-young');
-    expect(dryDecisions.get(untaggedId)).toBe('kept-untagged');
-    for (const id of foreignIds) expect(dryDecisions.get(id), id).toBe('kept-foreign');
-    for (const id of liveIds) expect(dryDecisions.get(id), id).toBe('kept-referenced');
-    expect(dry.status.counts.deleted).toBe(0);
-    const afterDry = await contents(swept);
-    expect([...afterDry.keys()].sort()).toEqual([...before.keys()].sort());
-    for (const [id, resource] of before) expect(afterDry.get(id)?.tags, id).toEqual(resource.tags);
+    expectDryRunReport(dry, { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds }, before, await contents(swept));
 
     const marking = await sweep('delete');
     expect(marking.status.phase).toBe('Completed');

@@ -28,7 +28,6 @@ import { createAdapterResolver } from '../../services/worker/adapters';
 import { fileSecretStore } from '../../services/worker/secrets';
 import { createSweepActivities } from '../../services/worker/sweep-activities';
 import { redisSweepMarks } from '../../services/worker/sweep-marks';
-import type { SweepDecisionKind } from '../../workflows/planners/sweep/decision';
 import { SWEEP_KIND, SWEEP_WORKFLOW_TYPE, type SweepInput, type SweepObject } from '../../workflows/sweep/definitions';
 import { startTestApi, type TestApi } from '../support/api';
 import { collect, eventually, sleep } from '../support/async-checks';
@@ -36,6 +35,7 @@ import { clusterObject, isReady, startCluster, waitForCluster } from '../support
 import { startMoto, type RunningMoto } from '../support/peers/moto';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
+import { decisionsById, expectDryRunReport } from '../support/sweeps';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const AWS_REGION = 'us-east-1';
@@ -189,10 +189,6 @@ async function sweepViaRest(spec: Record<string, unknown>): Promise<SweepObject>
   return done;
 }
 
-function decisionsById(sweep: SweepObject): Map<string, SweepDecisionKind> {
-  return new Map(sweep.status.decisions.map((record) => [record.id, record.decision]));
-}
-
 describe.sequential('orphan sweeps', () => {
   it('holds, deleting nothing, while no live entity exists but the cloud holds our resources', { timeout: 60_000 }, async () => {
     const cloud = simulatedCloud();
@@ -239,19 +235,8 @@ describe.sequential('orphan sweeps', () => {
       expect(liveIds.length).toBeGreaterThan(0);
 
       const dry = await sweepViaCli(cloud, []);
-      const dryDecisions = decisionsById(dry);
       expect(dry.spec.mode).toBe('dry-run');
-      expect(dry.status.phase).toBe('Completed');
-      for (const id of deadIds) expect(dryDecisions.get(id), id).toBe('marked');
-      expect(dryDecisions.get(protectedId)).toBe('kept-protected');
-      expect(dryDecisions.get(youngId)).toBe('kept-young');
-      expect(dryDecisions.get(untaggedId)).toBe('kept-untagged');
-      for (const id of foreignIds) expect(dryDecisions.get(id), id).toBe('kept-foreign');
-      for (const id of liveIds) expect(dryDecisions.get(id), id).toBe('kept-referenced');
-      expect(dry.status.counts.deleted).toBe(0);
-      const afterDry = await cloudContents(cloud);
-      expect([...afterDry.keys()].sort()).toEqual([...before.keys()].sort());
-      for (const [id, resource] of before) expect(afterDry.get(id)?.tags, id).toEqual(resource.tags);
+      expectDryRunReport(dry, { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds }, before, await cloudContents(cloud));
 
       const marking = await sweepViaRest({ platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
       expect(marking.status.phase).toBe('Completed');

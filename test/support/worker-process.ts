@@ -12,9 +12,9 @@ export interface WorkerProcess {
   output(): string;
 }
 
-/** keepOutputChars: how much of the worker's output output() keeps (the tail); Infinity keeps all of it. */
-export function startWorkerProcess(env: NodeJS.ProcessEnv, keepOutputChars = 20_000): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a service's main module (`node --import tsx <main>`) with its output's tail kept; Infinity keeps all of it. */
+export function startServiceProcess(main: string, env: NodeJS.ProcessEnv, keepOutputChars: number): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-keepOutputChars)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-keepOutputChars)));
@@ -24,6 +24,11 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, keepOutputChars = 20_
     await exited;
   };
   return { child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM'), output: () => output };
+}
+
+/** keepOutputChars: how much of the worker's output output() keeps (the tail); Infinity keeps all of it. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv, keepOutputChars = 20_000): WorkerProcess {
+  return startServiceProcess(WORKER_MAIN, env, keepOutputChars);
 }
 
 /** Polls until the predicate holds; on timeout the error carries the worker's recent output. */
