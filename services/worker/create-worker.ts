@@ -34,21 +34,31 @@ export async function createSlipwayWorker(options: SlipwayWorkerOptions): Promis
   return { run: () => main.run(), shutdown: () => main.shutdown() };
 }
 
-async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> {
-  const sinks: InjectedSinks<WorkflowMetricsSink & ProjectionSink> = {
+export type SlipwaySinks = InjectedSinks<WorkflowMetricsSink & ProjectionSink>;
+
+/**
+ * The sinks Slipway's workflows call. Replays and stubbed-activity tests pass no handlers: the
+ * sinks must still be registered, or each call logs an error, and none is called during replay.
+ */
+export function slipwaySinks(handlers: Partial<Pick<SlipwayWorkerOptions, 'projectionWriter' | 'onWorkflowFinished'>> = {}): SlipwaySinks {
+  return {
     projection: {
       put: {
-        fn: (_info, kind, object, sequence) => options.projectionWriter.put(kind, object as ProjectedObject, sequence),
+        fn: (_info, kind, object, sequence) => handlers.projectionWriter?.put(kind, object as ProjectedObject, sequence),
         callDuringReplay: false,
       },
     },
     metrics: {
       workflowFinished: {
-        fn: (info, kind, outcome) => options.onWorkflowFinished?.(kind, outcome, info.workflowId),
+        fn: (info, kind, outcome) => handlers.onWorkflowFinished?.(kind, outcome, info.workflowId),
         callDuringReplay: false,
       },
     },
   };
+}
+
+async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> {
+  const sinks = slipwaySinks(options);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -36,6 +36,7 @@ import { startMoto, type RunningMoto } from '../support/peers/moto';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
 import { decisionsById, expectDryRunReport } from '../support/sweeps';
+import { slipwaySinks } from '../../services/worker/create-worker';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const AWS_REGION = 'us-east-1';
@@ -306,6 +307,7 @@ describe.sequential('orphan sweeps', () => {
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection, marks: redisSweepMarks(stack.redis, stack.redisPrefix) }), ...createProjectionActivities(projection) },
+      sinks: slipwaySinks(),
     });
     const held = await worker.runUntil(
       stack.client.workflow.execute(SWEEP_WORKFLOW_TYPE, { taskQueue, workflowId: `${SWEEP_KIND}/default/blind-${randomUUID().slice(0, 8)}`, args: [input] }) as Promise<SweepObject>,

@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { expect, inject, it } from 'vitest';
 import { HISTORIES_DIR } from '../support/histories';
+import { slipwaySinks } from '../../services/worker/create-worker';
 
 it('replays every recorded entity workflow history without non-determinism', async () => {
   const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json')).sort();
@@ -20,7 +21,7 @@ it('replays every recorded entity workflow history without non-determinism', asy
     }),
   );
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: slipwaySinks() }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);

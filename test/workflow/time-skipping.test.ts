@@ -21,6 +21,7 @@ import { clusterObject } from '../support/clusters';
 import { machineDeploymentObject, placementFor } from '../support/machine-deployments';
 import { observationDigest } from '../../services/worker/observer-activities';
 import { observerViewQuery, subscribeSignal } from '../../workflows/cloud-observer/definitions';
+import { slipwaySinks } from '../../services/worker/create-worker';
 import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
 import { deleteMachineDeployment, getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 
@@ -67,7 +68,7 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
 
 async function withWorker<T>(activities: SlipwayActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `time-skipping-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities, sinks: slipwaySinks() });
   return worker.runUntil(run(taskQueue));
 }
 
@@ -189,7 +190,9 @@ function fakeCloud(observe: (infraId: string, machineName: string) => MachineObs
     },
     observeCloud: async (input) => {
       passes += 1;
-      const view = await env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery);
+      // The deadline matters at the end of a test: a Query the stopping worker no longer answers
+      // would hold this activity, and the worker's shutdown waits for its activities.
+      const view = await env.client.withDeadline(Date.now() + 5_000, () => env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery));
       const changes = view.subscriptions.flatMap((subscription) => {
         const pattern = new RegExp(subscription.namePattern);
         const prefix = `${subscription.infraId}/`;
