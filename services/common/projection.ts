@@ -61,6 +61,14 @@ export interface ListResult {
   readonly metadata: { readonly continue?: string; readonly resourceVersion: string };
 }
 
+export interface ListJsonResult {
+  readonly items: string[];
+  readonly metadata: ListResult['metadata'];
+}
+
+/** How many index entries one read of a LIST takes from Redis. */
+const LIST_CHUNK = 1_000;
+
 /** A list continue token that is malformed or belongs to another list. */
 export class ContinueTokenError extends Error {}
 
@@ -127,9 +135,33 @@ export function liveMemoObject(memo: Record<string, unknown> | undefined): Proje
   return object;
 }
 
-function withVersion(json: string, resourceVersion: string): ProjectedObject {
+/**
+ * Objects are stored with metadata as their first key and no resourceVersion, so a read can
+ * put the version in by joining strings: a LIST of hundreds of objects then neither parses
+ * nor serializes them.
+ */
+const STORED_PREFIX = '{"metadata":{';
+
+function storedJson(object: ProjectedObject): string {
+  const { metadata, ...rest } = object;
+  const { resourceVersion: _stale, ...unversioned } = metadata;
+  return JSON.stringify({ metadata: unversioned, ...rest });
+}
+
+/** The stored object's JSON with its resourceVersion in it. */
+function versionedJson(json: string, resourceVersion: string): string {
+  // Stored before objects were kept this way, or with no metadata field after the name: parse.
+  if (!json.startsWith(STORED_PREFIX) || json.startsWith(`${STORED_PREFIX}}`)) return JSON.stringify(withVersionParsed(json, resourceVersion));
+  return `${STORED_PREFIX}"resourceVersion":${JSON.stringify(resourceVersion)},${json.slice(STORED_PREFIX.length)}`;
+}
+
+function withVersionParsed(json: string, resourceVersion: string): ProjectedObject {
   const object = JSON.parse(json) as ProjectedObject;
   return { ...object, metadata: { ...object.metadata, resourceVersion } };
+}
+
+function withVersion(json: string, resourceVersion: string): ProjectedObject {
+  return JSON.parse(versionedJson(json, resourceVersion)) as ProjectedObject;
 }
 
 function encodeToken(token: ContinueToken): string {
@@ -164,10 +196,9 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
   const write = async (kind: string, object: ProjectedObject, ifAbsent: boolean, sequence?: number): Promise<string | undefined> => {
     const namespace = object.metadata.namespace ?? 'default';
     const { name } = object.metadata;
-    const { resourceVersion: _stale, ...metadata } = object.metadata;
     const keys = [objectKey(kind, namespace, name), streamKey(kind), indexKey(kind), indexKey(kind, namespace), tombKey(kind, namespace, name)];
-    const uid = typeof metadata.uid === 'string' ? metadata.uid : '';
-    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, JSON.stringify({ ...object, metadata }), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid, sequence === undefined ? '' : String(sequence));
+    const uid = typeof object.metadata.uid === 'string' ? object.metadata.uid : '';
+    const id = await redis.eval(PUT_SCRIPT, keys.length, ...keys, storedJson(object), `${namespace}/${name}`, STREAM_MAX_LENGTH, ifAbsent ? 'if-absent' : 'always', uid, sequence === undefined ? '' : String(sequence));
     return typeof id === 'string' ? id : undefined;
   };
 
@@ -189,6 +220,46 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     if (!first || !last) throw new WatchGoneError(`resourceVersion ${resourceVersion} cannot be served: the change stream is empty (Redis was emptied or replaced); ${again}`);
     if (compareIds(resourceVersion, last[0]) > 0) throw new WatchGoneError(`resourceVersion ${resourceVersion} is newer than the latest change ${last[0]}; ${again}`);
     if (compareIds(resourceVersion, first[0]) < 0) throw new WatchGoneError(`resourceVersion ${resourceVersion} is older than the oldest retained change ${first[0]}; ${again}`);
+  };
+
+  /**
+   * Pages in name order, all at the resourceVersion of the first page: `continue` carries
+   * it, so an object created after it shows up only in a watch from it, never on a later
+   * page. Throws WatchGoneError when that version has left the stream (list again).
+   */
+  const listJson = async (kind: string, listOptions: ListOptions = {}): Promise<ListJsonResult> => {
+    const limit = listOptions.limit && listOptions.limit > 0 ? listOptions.limit : Number.POSITIVE_INFINITY;
+    const namespace = listOptions.namespace ?? '';
+    const token = listOptions.continue ? decodeToken(listOptions.continue, namespace) : undefined;
+    if (token) await assertServable(kind, token.rv);
+    const resourceVersion = token?.rv ?? (await latestVersion(kind));
+    // One more than a page, so the last read also tells whether there is a next one.
+    const chunk = Math.min(limit + 1, LIST_CHUNK);
+    const items: string[] = [];
+    let cursor = token ? `(${token.after}` : '-';
+    for (;;) {
+      const members = await redis.zrangebylex(indexKey(kind, listOptions.namespace), cursor, '+', 'LIMIT', 0, chunk);
+      if (members.length === 0) return { items, metadata: { resourceVersion } };
+      const pipeline = redis.pipeline();
+      for (const member of members) {
+        const [memberNamespace = '', name = ''] = member.split('/');
+        pipeline.hmget(objectKey(kind, memberNamespace, name), 'object', 'rv', 'created');
+      }
+      const rows = (await pipeline.exec()) ?? [];
+      for (const [index, [, row]] of rows.entries()) {
+        const [json, rv, created] = (row as [string | null, string | null, string | null] | null) ?? [null, null, null];
+        if (!json || !rv || compareIds(created ?? '0', resourceVersion) > 0) continue;
+        if (items.length === limit) {
+          // A further object exists: this page ends at the one before it.
+          const after = members[index - 1] ?? cursor.slice(1);
+          return { items, metadata: { resourceVersion, continue: encodeToken({ rv: resourceVersion, after, ns: namespace }) } };
+        }
+        const itemJson = versionedJson(json, rv);
+        if (listOptions.filter && !listOptions.filter(JSON.parse(itemJson) as ProjectedObject)) continue;
+        items.push(itemJson);
+      }
+      cursor = `(${members.at(-1) ?? ''}`;
+    }
   };
 
   const openWatch = async (kind: string, watchOptions: WatchOptions): Promise<WatchStream> => {
@@ -270,37 +341,12 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
      * page. Throws WatchGoneError when that version has left the stream (list again).
      */
     async list(kind: string, listOptions: ListOptions = {}): Promise<ListResult> {
-      const limit = listOptions.limit && listOptions.limit > 0 ? listOptions.limit : Number.POSITIVE_INFINITY;
-      const namespace = listOptions.namespace ?? '';
-      const token = listOptions.continue ? decodeToken(listOptions.continue, namespace) : undefined;
-      if (token) await assertServable(kind, token.rv);
-      const resourceVersion = token?.rv ?? (await latestVersion(kind));
-      const items: ProjectedObject[] = [];
-      let cursor = token ? `(${token.after}` : '-';
-      for (;;) {
-        const members = await redis.zrangebylex(indexKey(kind, listOptions.namespace), cursor, '+', 'LIMIT', 0, 200);
-        if (members.length === 0) return { items, metadata: { resourceVersion } };
-        const pipeline = redis.pipeline();
-        for (const member of members) {
-          const [memberNamespace = '', name = ''] = member.split('/');
-          pipeline.hmget(objectKey(kind, memberNamespace, name), 'object', 'rv', 'created');
-        }
-        const rows = (await pipeline.exec()) ?? [];
-        for (const [index, [, row]] of rows.entries()) {
-          const [json, rv, created] = (row as [string | null, string | null, string | null] | null) ?? [null, null, null];
-          if (!json || !rv || compareIds(created ?? '0', resourceVersion) > 0) continue;
-          const object = withVersion(json, rv);
-          if (listOptions.filter && !listOptions.filter(object)) continue;
-          items.push(object);
-          if (items.length === limit) {
-            const member = members[index] ?? '';
-            const more = await redis.zrangebylex(indexKey(kind, listOptions.namespace), `(${member}`, '+', 'LIMIT', 0, 1);
-            return { items, metadata: { resourceVersion, ...(more.length > 0 ? { continue: encodeToken({ rv: resourceVersion, after: member, ns: namespace }) } : {}) } };
-          }
-        }
-        cursor = `(${members.at(-1) ?? ''}`;
-      }
+      const page = await listJson(kind, listOptions);
+      return { items: page.items.map((json) => JSON.parse(json) as ProjectedObject), metadata: page.metadata };
     },
+
+    /** As list, with each item as its JSON text: what the REST API sends without parsing it. */
+    listJson,
 
     /** Changes after `resourceVersion` ('0' = the whole retained stream; absent = from now), until the signal aborts. */
     async *watch(kind: string, watchOptions: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent> {

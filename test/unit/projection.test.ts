@@ -63,6 +63,25 @@ describe('Redis projection', () => {
     expect(evens.items.every((item) => item.metadata.resourceVersion)).toBe(true);
   });
 
+  it('serves a listed item exactly as GET does, also one stored before objects were kept metadata first', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-json` });
+    const stale = { ...object('fresh', { team: 'a' }), metadata: { name: 'fresh', namespace: 'default', labels: { team: 'a' }, resourceVersion: 'stale-1' }, status: { phase: 'Ready' } };
+    await projection.put(kind, stale);
+    await projection.put(kind, object('legacy'));
+    // As the projection stored objects before: apiVersion first, no version in metadata.
+    await redis.hset(`${prefix}-json:obj:${kind}:default/legacy`, 'object', JSON.stringify({ apiVersion: 'slipway.dev/v1alpha1', kind, metadata: { name: 'legacy', namespace: 'default' }, spec: { replicas: 2 } }));
+
+    const page = await projection.listJson(kind, { namespace: 'default', limit: 1 });
+    const rest = await projection.listJson(kind, { namespace: 'default', limit: 1, ...(page.metadata.continue ? { continue: page.metadata.continue } : {}) });
+    expect(rest.metadata.continue).toBeUndefined();
+    const [fresh, legacy] = [...page.items, ...rest.items].map((json) => JSON.parse(json) as ProjectedObject);
+    expect(fresh).toEqual(await projection.get(kind, 'default', 'fresh'));
+    expect(legacy).toEqual(await projection.get(kind, 'default', 'legacy'));
+    expect(fresh?.metadata.resourceVersion).toMatch(/^\d+-\d+$/);
+    expect(fresh).toMatchObject({ metadata: { labels: { team: 'a' } }, status: { phase: 'Ready' } });
+    expect(legacy).toMatchObject({ metadata: { name: 'legacy', resourceVersion: expect.stringMatching(/^\d+-\d+$/) }, spec: { replicas: 2 } });
+  });
+
   it('streams changes with resourceVersions, resumes after one, and reports removals', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-watch` });
     const first = (await projection.put(kind, object('w'))) ?? '';
