@@ -13,6 +13,7 @@ import { clusterObject } from '../test/support/clusters';
 import { entityWorkflowId } from '../workflows/entity/ids';
 import { breakdownOf, printBreakdowns } from './history-breakdown';
 import { BENCH_TASK_QUEUE, startBenchPeers, timeIt } from './peers';
+import { cpuByCommand, cpuSpent } from './process-usage';
 
 const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' } } });
 const clusters = Number(values.clusters);
@@ -56,13 +57,24 @@ try {
   console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency`);
   // Bare first: Slipway's entities stay alive afterwards (each pool keeps a watch on the cloud),
   // and that background work must not slow the baseline.
+  const atStart = cpuByCommand(process.pid);
   const bareSeconds = await timeIt(provisionBare);
+  const afterBare = cpuByCommand(process.pid);
   const slipwaySeconds = await timeIt(provisionThroughSlipway);
+  const afterSlipway = cpuByCommand(process.pid);
   const slipwayRate = clusters / slipwaySeconds;
   const bareRate = clusters / bareSeconds;
   console.log(`slipway:  ${slipwaySeconds.toFixed(2)} s, ${slipwayRate.toFixed(1)} clusters/s`);
   console.log(`bare:     ${bareSeconds.toFixed(2)} s, ${bareRate.toFixed(1)} workflows/s (same activity calls, no-op)`);
   console.log(`ratio:    ${(bareRate / slipwayRate).toFixed(3)} (bare throughput / Slipway throughput; goal <= 1.3, aiming at 1.15)`);
+  // CPU is the steadier figure on a shared machine: wall time moves with whatever else runs.
+  const bareCpu = cpuSpent(atStart, afterBare);
+  const slipwayCpu = cpuSpent(afterBare, afterSlipway);
+  const total = (spent: Map<string, number>) => [...spent.values()].reduce((sum, seconds) => sum + seconds, 0);
+  console.log(`CPU:      slipway ${total(slipwayCpu).toFixed(2)} s, bare ${total(bareCpu).toFixed(2)} s, ratio ${(total(slipwayCpu) / total(bareCpu)).toFixed(3)}`);
+  for (const [command, seconds] of [...slipwayCpu].sort((a, b) => b[1] - a[1])) {
+    if (seconds >= 0.05 || (bareCpu.get(command) ?? 0) >= 0.05) console.log(`  ${command.padEnd(34)} slipway ${seconds.toFixed(2).padStart(7)} s   bare ${(bareCpu.get(command) ?? 0).toFixed(2).padStart(7)} s`);
+  }
   // Read after both timings, so reading histories costs neither run anything.
   const slipway = await breakdownOf(client, `WorkflowType != 'bareProvisionWorkflow'`);
   const bare = await breakdownOf(client, `WorkflowType = 'bareProvisionWorkflow'`);

@@ -65,3 +65,39 @@ export function usageOfTrees(roots: readonly number[]): Map<number, Usage> {
   }
   return result;
 }
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** CPU seconds so far of a process and each of its descendants, summed by command name. */
+export function cpuByCommand(root: number): Map<string, number> {
+  const stats = allStats();
+  const inTree = new Set([root]);
+  const result = new Map<string, number>();
+  // /proc lists parents before their children often enough, but not always: repeat until stable.
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const stat of stats) {
+      if (!inTree.has(stat.pid) && inTree.has(stat.parent)) {
+        inTree.add(stat.pid);
+        grown = true;
+      }
+    }
+  }
+  for (const stat of stats) {
+    if (!inTree.has(stat.pid)) continue;
+    const command = stat.pid === root ? 'benchmark (worker, API clients)' : commandOf(stat.pid);
+    result.set(command, (result.get(command) ?? 0) + stat.cpuSeconds);
+  }
+  return result;
+}
+
+/** The CPU each command spent between two cpuByCommand readings. */
+export function cpuSpent(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([command, seconds]) => [command, seconds - (before.get(command) ?? 0)]));
+}
