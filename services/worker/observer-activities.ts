@@ -10,7 +10,7 @@ import { Context } from '@temporalio/activity';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TAG } from '../../providers/tags';
 import type { CloudObserverActivities, ObservedChange } from '../../workflows/cloud-observer/activities-api';
-import { CLOUD_OBSERVER_WORKFLOW_TYPE, observerViewQuery, subscribeSignal, type ObserverView, type Subscription } from '../../workflows/cloud-observer/definitions';
+import { CLOUD_OBSERVER_WORKFLOW_TYPE, observerViewQuery, subscribeSignal, subscriberExpecting, type ObserverView, type Subscription } from '../../workflows/cloud-observer/definitions';
 import { OBSERVE_MAX_SECONDS } from '../../workflows/cloud-observer/constants';
 import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
 import { observationFingerprint } from '../../workflows/machine-deployment/activities-api';
@@ -91,8 +91,8 @@ export function createCloudObserverActivities(deps: CloudObserverActivityDeps): 
           const digest = observationDigest(machines);
           if (view.sent[workflowId] !== digest) changes.push({ workflowId, digest, machines });
         }
-        const expecting = view.subscriptions.some((subscription) => subscription.expecting);
-        if (changes.length > 0 || !expecting || Date.now() >= deadline) return { changes };
+        const expecting = view.subscriptions.some((subscription) => subscriberExpecting(subscription, seen.get(subscription.workflowId) ?? {}));
+        if (changes.length > 0 || !expecting || Date.now() >= deadline) return { changes, expecting };
         Context.current().heartbeat();
         await Context.current().sleep(pollIntervalMs);
       }

@@ -20,7 +20,7 @@ import { PERSIST_INITIAL_DELAY_MS, PERSIST_MAX_DELAY_MS } from '../../workflows/
 import { clusterObject } from '../support/clusters';
 import { machineDeploymentObject, placementFor } from '../support/machine-deployments';
 import { observationDigest } from '../../services/worker/observer-activities';
-import { observerViewQuery, subscribeSignal } from '../../workflows/cloud-observer/definitions';
+import { observerViewQuery, subscribeSignal, subscriberExpecting } from '../../workflows/cloud-observer/definitions';
 import { slipwaySinks } from '../../services/worker/create-worker';
 import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
 import { deleteMachineDeployment, getMachineDeployment } from '../../workflows/machine-deployment/definitions';
@@ -193,14 +193,16 @@ function fakeCloud(observe: (infraId: string, machineName: string) => MachineObs
       // The deadline matters at the end of a test: a Query the stopping worker no longer answers
       // would hold this activity, and the worker's shutdown waits for its activities.
       const view = await env.client.withDeadline(Date.now() + 5_000, () => env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery));
+      let expecting = false;
       const changes = view.subscriptions.flatMap((subscription) => {
         const pattern = new RegExp(subscription.namePattern);
         const prefix = `${subscription.infraId}/`;
         const own = Object.fromEntries([...machines].filter(([key]) => key.startsWith(prefix) && pattern.test(key.slice(prefix.length))).map(([key, observation]) => [key.slice(prefix.length), observation]));
+        expecting ||= subscriberExpecting(subscription, own);
         const digest = observationDigest(own);
         return view.sent[subscription.workflowId] === digest ? [] : [{ workflowId: subscription.workflowId, digest, machines: own }];
       });
-      return { changes };
+      return { changes, expecting };
     },
   });
   return {

@@ -8,7 +8,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ProviderTarget } from '../entity/activities-api';
 import type { CarriedState } from '../entity/definitions';
-import type { MachineObservation } from '../machine-deployment/activities-api';
+import { observationSettled, type MachineObservation } from '../machine-deployment/activities-api';
 
 export const CLOUD_OBSERVER_KIND = 'CloudObserver';
 export const CLOUD_OBSERVER_WORKFLOW_TYPE = 'cloudObserverWorkflow';
@@ -31,8 +31,14 @@ export interface Subscription {
   readonly infraId: string;
   /** A regular expression (source) matching exactly the machine names (not cloud names) the entity gives. */
   readonly namePattern: string;
-  /** The entity waits for a machine to appear, boot, or go: look often until that changes. */
-  readonly expecting: boolean;
+  /**
+   * The machines the entity wants to see, each running and settled, and no other: until the
+   * cloud shows exactly these, the observer looks often. The entity subscribes again only when
+   * this set changes, not when its machines settle.
+   */
+  readonly expectedMachines?: readonly string[];
+  /** Subscriptions made before expectedMachines: the entity's own flag, sent again whenever it changed. */
+  readonly expecting?: boolean;
   /** How often to look when nothing is expected (the entity's health-check interval). */
   readonly settledPollSeconds: number;
 }
@@ -53,3 +59,12 @@ export const subscribeSignal = defineSignal<[Subscription]>('subscribe');
 export const unsubscribeSignal = defineSignal<[{ readonly workflowId: string }]>('unsubscribe');
 export const observerViewQuery = defineQuery<ObserverView>('observerView');
 export const machinesObservedSignal = defineSignal<[MachinesObserved]>('machinesObserved');
+
+/** Whether a subscriber still waits for its machines to appear, boot or go, judged from what the cloud shows it. */
+export function subscriberExpecting(subscription: Subscription, seen: Readonly<Record<string, MachineObservation>>): boolean {
+  if (subscription.expectedMachines === undefined) return subscription.expecting === true;
+  const expected = new Set(subscription.expectedMachines);
+  const names = Object.keys(seen);
+  if (names.length !== expected.size || names.some((name) => !expected.has(name))) return true;
+  return Object.values(seen).some((observation) => !observationSettled(observation));
+}

@@ -8,7 +8,7 @@
 import { ActivityCancellationType, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { CLOUD_ACTIVITY_RETRY } from '../entity/defaults';
 import { continueAsNewDue } from '../entity/continue-as-new';
-import type { CloudObserverActivities, ObservedChange } from './activities-api';
+import type { CloudObserverActivities, ObservedChange, ObservePass } from './activities-api';
 import { OBSERVE_MAX_SECONDS } from './constants';
 import { machinesObservedSignal, observerViewQuery, subscribeSignal, unsubscribeSignal, type CloudObserverInput, type Subscription } from './definitions';
 
@@ -62,10 +62,11 @@ export async function cloudObserverWorkflow(input: CloudObserverInput): Promise<
       await condition(() => subscriptions().length > 0 || workflowInfo().continueAsNewSuggested);
     } else {
       subscriptionsChanged = false;
-      const { changes } = await observer.observeCloud({ observerWorkflowId: workflowInfo().workflowId, target: input.target, managementId: input.managementId }).catch(() => ({ changes: [] }));
+      const pass: ObservePass = await observer.observeCloud({ observerWorkflowId: workflowInfo().workflowId, target: input.target, managementId: input.managementId }).catch(() => ({ changes: [] }));
+      const { changes } = pass;
       for (const change of changes) await deliver(change);
       const current = subscriptions();
-      const expecting = current.some((subscription) => subscription.expecting);
+      const expecting = pass.expecting ?? current.some((subscription) => subscription.expecting === true);
       if (changes.length === 0 && !subscriptionsChanged && current.length > 0) {
         // While a change is expected the activity itself looks often, for up to a minute; when it
         // comes back with nothing, pause briefly before the next pass rather than spin.

@@ -13,7 +13,6 @@ import {
   ParentClosePolicy,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   startChild,
   upsertMemo,
@@ -23,15 +22,15 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
 import type { MachineRole } from '../../providers/types';
 import { planDeprovision, type DeprovisionStep } from '../planners/deletion-order';
-import { controlPlaneMachineName, infraIdFor, infraIdForV1 } from '../planners/names';
+import { controlPlaneMachineName, infraIdFor } from '../planners/names';
 import type { MachineIdentity, ProjectionActivities, ProviderTarget } from '../entity/activities-api';
 import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
 import { describeFailure, isCancellation, isCredentialsFailure } from '../entity/failures';
 import { noteCredentials } from '../entity/conditions';
 import { persistently, type StepFailure } from '../entity/persist';
-import { MemoWriter, StatusPublisher } from '../entity/publisher';
-import { PROJECTION_SINK_PATCH, PublicationSequence, projectToCache } from '../entity/projection-sink';
+import { MemoWriter, StatusPublisher, lifecycleKey } from '../entity/publisher';
+import { PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { workflowFinished } from '../entity/metrics';
 import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE, ownerDeleteSignal, ownerSpecSignal, type PoolReport } from '../machine-deployment/definitions';
 import type { ClusterActivities } from './activities-api';
@@ -76,7 +75,7 @@ export function initialClusterState(input: ClusterDeploymentInput): ClusterState
   return {
     object,
     // Clusters started before infra IDs grew their suffix keep the one they have.
-    infraId: (patched('infra-id-v2') ? infraIdFor : infraIdForV1)(object.spec.clusterName, object.metadata.uid ?? workflowInfo().workflowId),
+    infraId: infraIdFor(object.spec.clusterName, object.metadata.uid ?? workflowInfo().workflowId),
     stage: 'Pending',
     attempts: [],
     nextSerial: 0,
@@ -114,8 +113,8 @@ export class ClusterDeploymentEntity {
     this.label = entityLabel(CLUSTER_DEPLOYMENT_KIND, this.namespace, this.state.object.metadata.name);
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
-      this.memo.write(memoObject(this.state.object));
-      if (this.state.deleted || !patched(PROJECTION_SINK_PATCH)) await projection.projectObject({ kind: CLUSTER_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+      this.memo.write(memoObject(this.state.object), lifecycleKey(this.state.object));
+      if (this.state.deleted) await projection.projectObject({ kind: CLUSTER_DEPLOYMENT_KIND, object: this.state.object, deleted: true });
       else projectToCache(CLUSTER_DEPLOYMENT_KIND, this.state.object, this.publications.next());
     });
   }

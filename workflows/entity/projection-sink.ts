@@ -7,12 +7,6 @@
  */
 import { proxySinks, type Sinks } from '@temporalio/workflow';
 
-/**
- * Entities that started before status went through the sink keep writing it by activity, so
- * their histories replay unchanged.
- */
-export const PROJECTION_SINK_PATCH = 'projection-sink';
-
 export interface ProjectionSink extends Sinks {
   projection: { put(kind: string, object: unknown, sequence: number): void };
 }

@@ -74,14 +74,24 @@ export class StatusPublisher {
   }
 }
 
-/** Upserts the memo only when it changed: each upsert is a history event. */
+/**
+ * Upserts the memo only when its key changed: each upsert is a history event and a write to
+ * visibility. The memo only rebuilds a lost projection, and the entity's next status write
+ * refreshes it in full, so entities key it on what must survive (spec, lifecycle, readiness),
+ * not on every passing status.
+ */
 export class MemoWriter {
   private last = '';
   constructor(private readonly upsert: (memo: unknown) => void) {}
-  write(memo: unknown): void {
-    const text = JSON.stringify(memo);
-    if (text === this.last) return;
-    this.upsert(JSON.parse(text) as unknown);
-    this.last = text;
+  write(memo: unknown, key: string = JSON.stringify(memo)): void {
+    if (key === this.last) return;
+    this.upsert(JSON.parse(JSON.stringify(memo)) as unknown);
+    this.last = key;
   }
+}
+
+/** The memo key of an entity's object: what it is and asks for, and whether it is ready. */
+export function lifecycleKey(object: { readonly metadata: object; readonly spec?: unknown; readonly status?: { readonly phase?: string; readonly conditions?: readonly { readonly type: string; readonly status: string }[] } }): string {
+  const ready = object.status?.conditions?.find((condition) => condition.type === 'Ready')?.status;
+  return JSON.stringify([object.metadata, object.spec, object.status?.phase, ready]);
 }

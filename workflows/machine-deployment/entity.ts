@@ -11,7 +11,6 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   upsertMemo,
   workflowInfo,
@@ -28,11 +27,11 @@ import { describeFailure, isCredentialsFailure } from '../entity/failures';
 import { noteCredentials } from '../entity/conditions';
 import { withChange } from '../entity/handlers';
 import { persistently, type StepFailure } from '../entity/persist';
-import { MemoWriter, StatusPublisher } from '../entity/publisher';
-import { PROJECTION_SINK_PATCH, PublicationSequence, projectToCache } from '../entity/projection-sink';
+import { MemoWriter, StatusPublisher, lifecycleKey } from '../entity/publisher';
+import { PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { memberSignal } from '../cluster-deployment/definitions';
 import type { MachineObservation } from './activities-api';
-import { observationFingerprint, observationSettled } from './activities-api';
+import { observationFingerprint } from './activities-api';
 import type { CloudObserverActivities } from '../cloud-observer/activities-api';
 import { cloudObserverWorkflowId, unsubscribeSignal, type CloudObserverInput, type MachinesObserved, type Subscription } from '../cloud-observer/definitions';
 import { MACHINE_DEPLOYMENT_KIND, poolReportSignal, type MachineDeploymentInput, type OwnedSpecRequest, type PlanRequest, type RolloutPreview } from './definitions';
@@ -44,6 +43,7 @@ import {
   memoObject,
   plannedMachineSets,
   plannedMachines,
+  poolReportKey,
   poolReportOf,
   rolloutSpecOf,
   type MachineDeploymentState,
@@ -85,7 +85,6 @@ export function initialMachineDeploymentState(input: MachineDeploymentInput): Ma
     nextMachineIndex: 0,
     nextRevisionNumber: 1,
     lastObservation: {},
-    lastObservationSettled: {},
     createFailures: 0,
     deletionRequested: false,
     deleted: false,
@@ -140,9 +139,9 @@ export class MachineDeploymentEntity {
   /** Writes status where readers find it: the memo, the owner's report and the projection. */
   private async publishOnce(): Promise<void> {
     this.state.object = this.withStatus();
-    this.memo.write(memoObject(this.state.object));
+    this.memo.write(memoObject(this.state.object), lifecycleKey(this.state.object));
     await this.reportToOwner();
-    if (this.state.deleted || !patched(PROJECTION_SINK_PATCH)) await projection.projectObject({ kind: MACHINE_DEPLOYMENT_KIND, object: this.state.object, deleted: this.state.deleted });
+    if (this.state.deleted) await projection.projectObject({ kind: MACHINE_DEPLOYMENT_KIND, object: this.state.object, deleted: true });
     else projectToCache(MACHINE_DEPLOYMENT_KIND, this.state.object, this.publications.next());
   }
 
@@ -150,7 +149,7 @@ export class MachineDeploymentEntity {
     const owner = this.input.owner;
     if (!owner) return;
     const report = poolReportOf(this.state, owner.pool, this.revision());
-    const text = JSON.stringify(report);
+    const text = poolReportKey(report);
     if (text === this.lastReport) return;
     try {
       await getExternalWorkflowHandle(owner.workflowId).signal(poolReportSignal, report);
@@ -401,7 +400,6 @@ export class MachineDeploymentEntity {
         if (!deleted) return;
         delete this.state.machines[machine.name];
         delete this.state.lastObservation[machine.name];
-        delete this.state.lastObservationSettled[machine.name];
         this.refresh();
       } finally {
         this.inFlight -= 1;
@@ -475,7 +473,6 @@ export class MachineDeploymentEntity {
       if (!readyNow && machine.readySince !== undefined) delete machine.readySince;
     }
     this.state.lastObservation = Object.fromEntries(Object.entries(seen).map(([name, observation]) => [name, observationFingerprint(observation)]));
-    this.state.lastObservationSettled = Object.fromEntries(Object.entries(seen).map(([name, observation]) => [name, observationSettled(observation)]));
     this.refresh();
   }
 
@@ -484,13 +481,12 @@ export class MachineDeploymentEntity {
     return this.state.object.spec.healthCheck?.checkIntervalSeconds ?? this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS;
   }
 
-  /** Waiting for a machine to appear, boot, or go: the observer should look often. */
-  private expecting(): boolean {
-    const { machines, lastObservation, lastObservationSettled } = this.state;
-    return (
-      Object.values(machines).some((machine) => machine.deleting || lastObservationSettled[machine.name] !== true) ||
-      Object.keys(lastObservation).some((name) => machines[name] === undefined)
-    );
+  /** The machines this entity wants the cloud to hold: until it shows exactly these, settled, the observer looks often. */
+  private expectedMachines(): string[] {
+    return Object.values(this.state.machines)
+      .filter((machine) => !machine.deleting)
+      .map((machine) => machine.name)
+      .sort();
   }
 
   private subscription(): Subscription {
@@ -498,7 +494,7 @@ export class MachineDeploymentEntity {
       workflowId: this.workflowId,
       infraId: this.input.placement.infraId,
       namePattern: `^${escapeRegExp(this.name)}-[0-9a-z]+-[0-9]+$`,
-      expecting: this.expecting(),
+      expectedMachines: this.expectedMachines(),
       settledPollSeconds: this.observeSeconds(),
     };
   }
@@ -509,8 +505,8 @@ export class MachineDeploymentEntity {
 
   /**
    * Tells the cloud observer of this account and region what to watch, whenever that changes
-   * (a machine asked for, settled or going). Called from the main loop only; a failure is
-   * tried again on the next pass.
+   * (a machine asked for or going; not when one settles, which the observer sees for itself).
+   * Called from the main loop only; a failure is tried again on the next pass.
    */
   async keepSubscribed(): Promise<void> {
     if (this.finished) return;

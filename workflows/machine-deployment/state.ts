@@ -50,8 +50,6 @@ export interface MachineDeploymentState {
   nextRevisionNumber: number;
   /** The last observation's fingerprints by machine name: what the cloud observer last reported. */
   lastObservation: Record<string, string>;
-  /** Per machine of the last observation: running and Ready, so nothing is expected to change. */
-  lastObservationSettled: Record<string, boolean>;
   /** Consecutive failed creates, for backing off before the next replacement. */
   createFailures: number;
   deletionRequested: boolean;
@@ -236,6 +234,15 @@ export function memoObject(object: MachineDeployment): MachineDeployment {
       ...(status?.phase !== undefined ? { phase: status.phase } : {}),
     },
   };
+}
+
+/**
+ * What decides whether the owner hears of a change: counts, revision and each machine's
+ * readiness and message, not a machine's passing phase. Each report is a signal, a workflow
+ * task on both sides; the owner's view of a machine's phase may then lag until it is ready.
+ */
+export function poolReportKey(report: PoolReport): string {
+  return JSON.stringify({ ...report, machines: report.machines.map(({ name, ready, message }) => ({ name, ready, message })) });
 }
 
 /** What a pool's MachineDeployment tells its owning cluster: counts, revision and machines. */

@@ -64,8 +64,8 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     entity.changed = false;
     const recheckAt = entity.reconcile();
     if (entity.changed) continue;
-    const published = await entity.publisher.publishIfDirty();
-    await entity.keepSubscribed();
+    // Together, so the status write, the owner's report and a new subscription go out in one workflow task.
+    const [published] = await Promise.all([entity.publisher.publishIfDirty(), entity.keepSubscribed()]);
     if (entity.changed || state.deletionRequested) continue;
     if (entity.inFlight === 0 && continueAsNewDue(input.continueAsNewAfterEvents, state)) {
       await condition(allHandlersFinished);

@@ -35,8 +35,8 @@ export function infraIdFor(clusterName: string, uid: string): string {
 }
 
 /**
- * The infra ID before issue 12 (5 base-36 digits, about 26 bits): what clusters started before it
- * carry. A workflow that recomputes the ID on replay must keep this one for them (patched()).
+ * The infra ID before issue 12 (5 base-36 digits, about 26 bits). No workflow gives it out any
+ * more; sweeps still count it as a live cluster's, so resources a cluster got under it are kept.
  */
 export function infraIdForV1(clusterName: string, uid: string): string {
   const suffix = fnv1a32(uid).toString(36).padStart(7, '0').slice(-5);
