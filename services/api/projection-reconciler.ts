@@ -6,6 +6,10 @@
  * slipway_projection_repairs_total. A deleted object never comes back: a gap is filled only
  * when the workflow's own answer (or, failing that, its memo) says it is not deleted, and
  * the projection refuses an object it removed before (projection.ts, tombstones).
+ *
+ * Its cost on a quiet fleet: one API process of several takes each interval; it counts the
+ * running workflows and the listed objects of each kind and stops there when they agree, and
+ * compares every name only every fullPassEvery intervals.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
@@ -30,6 +34,8 @@ export interface ReconcilerOptions {
   readonly intervalMs: number;
   /** How long to wait for a workflow's Query before falling back to its memo. */
   readonly queryTimeoutMs?: number;
+  /** Every how many intervals a pass compares every name, even when the counts agree (default 10). */
+  readonly fullPassEvery?: number;
 }
 
 export interface Repairs {
@@ -63,9 +69,13 @@ export function createProjectionReconciler(options: ReconcilerOptions) {
     }
   };
 
-  const reconcileKind = async (target: ReconciledKind): Promise<Repairs> => {
+  const reconcileKind = async (target: ReconciledKind, full: boolean): Promise<Repairs> => {
     const running = new Map<string, Record<string, unknown> | undefined>();
     const query = `WorkflowType = '${target.workflowType}' AND TaskQueue = '${options.taskQueue}' AND ExecutionStatus = 'Running'`;
+    // Listing every workflow with its memo costs the server and this process in proportion to
+    // the fleet; a count costs neither. Equal counts can still hide a ghost beside a gap, which
+    // the periodic full pass finds.
+    if (!full && (await temporal.workflow.count(query)).count === (await projection.memberCount(target.kind))) return { ghosts: 0, gaps: 0 };
     for await (const execution of temporal.workflow.list({ query })) {
       const prefix = `${target.kind}/`;
       if (execution.workflowId.startsWith(prefix)) running.set(execution.workflowId.slice(prefix.length), execution.memo);
@@ -93,13 +103,22 @@ export function createProjectionReconciler(options: ReconcilerOptions) {
   };
 
   let timer: NodeJS.Timeout | undefined;
-  const runOnce = async (): Promise<Repairs> => {
-    const results = await Promise.all(options.kinds.map(reconcileKind));
+  /** One pass over every kind; `full` compares every name even when the counts agree. */
+  const runOnce = async (pass: { readonly full?: boolean } = {}): Promise<Repairs> => {
+    const results = await Promise.all(options.kinds.map((target) => reconcileKind(target, pass.full ?? true)));
     return results.reduce((total, result) => ({ ghosts: total.ghosts + result.ghosts, gaps: total.gaps + result.gaps }), { ghosts: 0, gaps: 0 });
+  };
+  const fullPassEvery = options.fullPassEvery ?? 10;
+  let passes = 0;
+  /** One API process of several reconciles per interval: the others find the claim taken. */
+  const scheduledPass = async (): Promise<void> => {
+    if (!(await projection.claim('projection-reconciler', options.intervalMs * 0.9))) return;
+    passes += 1;
+    await runOnce({ full: passes % fullPassEvery === 1 || fullPassEvery <= 1 });
   };
   const schedule = () => {
     timer = setTimeout(() => {
-      runOnce()
+      scheduledPass()
         .catch((error: unknown) => logger.warn({ err: error }, 'projection reconcile failed; trying again next interval'))
         .finally(() => {
           if (timer) schedule();

@@ -317,6 +317,16 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
       return write(kind, object, true);
     },
 
+    /** How many objects the projection holds for the kind. */
+    async memberCount(kind: string): Promise<number> {
+      return redis.zcard(indexKey(kind));
+    },
+
+    /** Claims a named task for `ms` among every process sharing this projection: true for the one that got it. */
+    async claim(task: string, ms: number): Promise<boolean> {
+      return (await redis.set(`${prefix}:claim:${task}`, String(process.pid), 'PX', Math.max(1, Math.round(ms)), 'NX')) === 'OK';
+    },
+
     /** Every "<ns>/<name>" the projection holds for the kind. */
     async members(kind: string): Promise<string[]> {
       return redis.zrange(indexKey(kind), 0, -1);

@@ -123,4 +123,29 @@ describe('projection reconciler', () => {
     // A late write of the removed object (a retried status write) is refused too.
     expect(await projection.put(kind, removed)).toBeUndefined();
   });
+
+  it('stops at the counts when they agree, and a full pass still finds a ghost beside a gap', async () => {
+    const lone = `${taskQueue}-counts`;
+    const counted = createProjection(redis, { prefix: `reconciler-counts-${id}` });
+    const countingReconciler = createProjectionReconciler({ temporal: client, projection: counted, taskQueue: lone, kinds: [{ kind, workflowType, getObject: getClusterDeployment }], logger: pino({ level: 'silent' }), intervalMs: 60_000, queryTimeoutMs: 300 });
+    const ghost = object('ghost');
+    const gap = object('gap');
+    await counted.put(kind, ghost);
+    const workflowId = entityWorkflowId(kind, 'default', gap.metadata.name);
+    await client.workflow.start(workflowType, { workflowId, taskQueue: lone, args: [{}], memo: { object: gap } });
+    started.push(workflowId);
+    await until(async () => (await client.workflow.count(`WorkflowType = '${workflowType}' AND TaskQueue = '${lone}' AND ExecutionStatus = 'Running'`)).count === 1);
+
+    expect(await countingReconciler.runOnce({ full: false })).toEqual({ ghosts: 0, gaps: 0 });
+    expect(await counted.get(kind, 'default', ghost.metadata.name)).toBeDefined();
+    expect(await countingReconciler.runOnce({ full: true })).toEqual({ ghosts: 1, gaps: 1 });
+    expect(await counted.get(kind, 'default', ghost.metadata.name)).toBeUndefined();
+    expect((await counted.get(kind, 'default', gap.metadata.name))?.metadata.uid).toBe(gap.metadata.uid);
+  });
+
+  it('lets one process of several claim a pass', async () => {
+    const shared = createProjection(redis, { prefix: `reconciler-claim-${id}` });
+    const claims = await Promise.all([shared.claim('pass', 5_000), shared.claim('pass', 5_000), shared.claim('pass', 5_000)]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+  });
 });
