@@ -12,8 +12,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { startSimulatedCloud } from '../providers/simulated/launch';
-import { createProjection, type ProjectedObject, type Projection } from '../services/common/projection';
+import { createProjection, type Projection } from '../services/common/projection';
 import { createProjectionWriter } from '../services/worker/projection-writer';
+import { slipwaySinks } from '../services/worker/create-worker';
 import { redisSweepMarks } from '../services/worker/sweep-marks';
 import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
@@ -56,11 +57,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     connection,
     taskQueue: BENCH_TASK_QUEUE,
     workflowBundle: bundle,
-    // Slipway's workflows report finished workflows through this sink; benchmarks only count them.
-    sinks: {
-      metrics: { workflowFinished: { fn: () => undefined, callDuringReplay: false } },
-      projection: { put: { fn: (_info, kind: string, object: ProjectedObject, sequence: number) => projectionWriter.put(kind, object, sequence), callDuringReplay: false } },
-    },
+    sinks: slipwaySinks({ projectionWriter }),
     activities: { ...activities, async noop() {} },
   });
   const running = worker.run();
