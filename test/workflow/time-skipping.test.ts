@@ -68,7 +68,10 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
 
 async function withWorker<T>(activities: SlipwayActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `time-skipping-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities, sinks: slipwaySinks() });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities, sinks: slipwaySinks(),
+    // A stop that waits on an activity for this long fails the test with a message, rather than hanging it.
+    shutdownForceTime: '20s',
+  });
   return worker.runUntil(run(taskQueue));
 }
 
