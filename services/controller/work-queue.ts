@@ -94,6 +94,11 @@ export class WorkQueue {
   }
 }
 
+/** How often the worker looks for jobs whose worker died: often enough that one is back in about half a lock duration. */
+export function stalledIntervalFor(lockDurationMs: number): number {
+  return Math.max(1000, Math.floor(lockDurationMs / 3));
+}
+
 /** The consuming side: only the leader runs one. */
 export function startReconcileWorker(queue: WorkQueue, options: WorkQueueOptions, reconcile: (key: string) => Promise<ReconcileOutcome>, onError: (key: string, error: unknown) => void): Worker<ReconcileJob> {
   const worker = new Worker<ReconcileJob>(
@@ -111,7 +116,8 @@ export function startReconcileWorker(queue: WorkQueue, options: WorkQueueOptions
       concurrency: options.concurrency,
       limiter: { max: options.maxReconcilesPerSecond, duration: 1000 },
       lockDuration: options.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
+      // A dead worker's job is moved back on the second check after its lock lapsed (the first marks it).
+      stalledInterval: stalledIntervalFor(options.lockDurationMs),
       maxStalledCount: Number.MAX_SAFE_INTEGER,
     },
   );
