@@ -20,7 +20,7 @@ import { ResourceInformer } from './informer';
 import { CustomResourceClient } from './kube-objects';
 import { LeaderElector } from './leader-election';
 import { RECONCILED_KINDS } from './reconciled-kinds';
-import { startReconcileWorker, WorkQueue, type ReconcileOutcome } from './work-queue';
+import { lockDurationFor, startReconcileWorker, WorkQueue, type ReconcileOutcome } from './work-queue';
 
 export interface ControllerTimings {
   readonly leaseDurationMs: number;
@@ -68,13 +68,6 @@ function splitKey(key: string): { readonly kind: string; readonly namespace: str
   return { kind, namespace, name };
 }
 
-/** A job's lock lasts about as long as a leader's claim, so a dead leader's jobs are free by the time another replica may lead. */
-const MIN_LOCK_DURATION_MS = 5_000;
-const MAX_LOCK_DURATION_MS = 15_000;
-
-export function lockDurationFor(leaseDurationMs: number): number {
-  return Math.min(MAX_LOCK_DURATION_MS, Math.max(MIN_LOCK_DURATION_MS, leaseDurationMs));
-}
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const { kubeConfig, logger } = options;
