@@ -436,7 +436,8 @@ export function handoverTarget(body: Record<string, unknown>): OwnerSide {
   const errors: FieldError[] = Object.keys(body)
     .filter((key) => key !== 'to')
     .map((key) => ({ path: key, message: 'is not a field of a handover; send { "to": "rest" } or { "to": "kubernetes" }' }));
-  if (!isOwnerSide(body.to)) errors.push({ path: 'to', message: `is required: ${OWNER_SIDES.map((side) => `"${side}"`).join(' or ')}` });
+  const sides = OWNER_SIDES.map((side) => `"${side}"`).join(' or ');
+  if (!isOwnerSide(body.to)) errors.push({ path: 'to', message: body.to === undefined ? `is required: ${sides}` : `must be ${sides}` });
   if (errors.length > 0 || !isOwnerSide(body.to)) throw invalid(errors, 'the handover');
   return body.to;
 }
