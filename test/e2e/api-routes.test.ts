@@ -178,6 +178,13 @@ describe('ClusterDeployment routes', () => {
     expectProblem(await call('POST', `${CDS}/no-such-object:handover`, { body: { to: 'rest' } }), 404);
     expect((await call('POST', `${CDS}/${HOST}:handover`, { body: { to: 'rest' } })).status).toBe(200);
     expect((await call('PATCH', `${CDS}/${HOST}`, { body: { metadata: { labels: { tier: 'x' } } } })).status).toBe(200);
+
+    // A manifest copied from a Kubernetes-owned object makes a REST-owned one: REST deletes it.
+    const copied = cluster('routes-copied');
+    const created = await call('POST', CDS, { body: { ...copied, metadata: { ...copied.metadata, annotations: { 'slipway.dev/owner': 'kubernetes', 'slipway.dev/cr-generation': '3', keep: 'me' } } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((created.body as { metadata: { annotations?: Record<string, string> } }).metadata.annotations).toEqual({ keep: 'me' });
+    expect((await call('DELETE', `${CDS}/routes-copied`)).status).toBe(202);
   });
 });
 

@@ -133,7 +133,8 @@ describe('the shared patch Update', () => {
     expect(grab.type).toBe('InvalidPatch');
     expect((await readMachineDeployment(handle)).spec.replicas).toBe(0);
 
-    const fromKubernetes = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' } }, from: 'kubernetes' }] });
+    // Sending the owner the object already has is no change of owner.
+    const fromKubernetes = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' }, annotations: { 'slipway.dev/owner': 'kubernetes' } }, from: 'kubernetes' }] });
     expect(fromKubernetes.metadata.labels).toEqual({ side: 'kubernetes' });
     const handed = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'slipway.dev/owner': 'rest' } }, handover: true }] });
     expect(handed.metadata.annotations?.['slipway.dev/owner']).toBe('rest');

@@ -95,7 +95,9 @@ export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHand
   setHandler(wiring.patchObject, (patch) => wiring.applyPatch(accepted(patch)), {
     validator: (patch) => {
       const annotations = patch.metadata?.annotations;
-      const ownerAfter = annotations !== undefined && OWNER_ANNOTATION in annotations ? annotations[OWNER_ANNOTATION] : undefined;
+      // Sending the owner it already has (an applied copy of the object) changes nothing.
+      const ownerChanges = annotations !== undefined && OWNER_ANNOTATION in annotations && annotations[OWNER_ANNOTATION] !== wiring.object().metadata.annotations?.[OWNER_ANNOTATION];
+      const ownerAfter = ownerChanges ? annotations[OWNER_ANNOTATION] : undefined;
       refuseIfNotOwner(patch.from, patch.handover === true, ownerAfter);
       accepted(patch);
     },

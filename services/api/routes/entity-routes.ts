@@ -20,7 +20,7 @@ import { convertManifest } from '../../../crds/upstream/index';
 import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId } from '../../../workflows/entity/ids';
 import { type DeleteRequest, type EntityPatch, type EntitySnapshot } from '../../../workflows/entity/definitions';
-import { OWNER_ANNOTATION, OWNER_SIDES, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
+import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
 import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
@@ -157,6 +157,17 @@ export function acceptManifest<K extends KindName>(kind: K, namespace: string, b
   return { ...submitted, metadata: { ...submitted.metadata, namespace, uid, generation: 1, creationTimestamp: new Date().toISOString() } };
 }
 
+/**
+ * A REST-created object is REST's: Slipway's own annotations in its manifest (a copy of another
+ * object, from `slipway get -o yaml`) must not make it look owned by a custom resource.
+ */
+function withoutBookkeeping<T extends { readonly metadata: { readonly annotations?: Readonly<Record<string, string>> } }>(object: T): T {
+  const annotations = object.metadata.annotations;
+  if (!annotations || !SLIPWAY_BOOKKEEPING_ANNOTATIONS.some((key) => key in annotations)) return object;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([key]) => !SLIPWAY_BOOKKEEPING_ANNOTATIONS.includes(key)));
+  return { ...object, metadata: { ...object.metadata, annotations: kept } };
+}
+
 /** A projection error a client can act on: 410 Gone (list again) or a bad continue token. */
 function projectionProblem(error: unknown): unknown {
   if (error instanceof WatchGoneError) return new ProblemError(410, 'resource-version-gone', error.message, [{ path: 'query.resourceVersion', message: 'cannot be served; list again' }]);
@@ -227,7 +238,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
     };
 
     const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
-      const object = acceptManifest(kind, namespace, body, uid);
+      const object = withoutBookkeeping(acceptManifest(kind, namespace, body, uid));
       const input = await entity.startInput(object, deps);
       const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
       try {
