@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   say(`  Redis            ${redisSettings.display}`);
   say(`  simulated cloud  ${simCloud.url}`);
   say(`  worker metrics   http://127.0.0.1:${flags.workerMetricsPort}/metrics`);
-  if (kubeconfig) say(`  controller       reconciling ClusterDeployments on the cluster in ${kubeconfig}`);
+  if (kubeconfig) say(`  controller       reconciling ClusterDeployments and MachineDeployments on the cluster in ${kubeconfig}`);
   say(`  API token        ${homeFiles.token(home)}`);
   say(`  logs             ${logs}`);
   say('');

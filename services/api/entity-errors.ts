@@ -2,6 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FieldError } from '../../crds/validate';
+import { OWNED_BY_KUBERNETES, OWNED_BY_REST, OWNER_ANNOTATION } from '../../workflows/entity/ownership';
 import { ProblemError } from './problem';
 
 export function notFound(kind: string, namespace: string, name: string): ProblemError {
@@ -14,6 +15,15 @@ const CONFLICTS: Readonly<Record<string, string>> = {
   BeingDeleted: 'being-deleted',
   /** A MachineDeployment that implements a ClusterDeployment's worker pool takes changes only through that cluster. */
   OwnedByCluster: 'owned-by-cluster',
+  /** One object, one owner side (workflows/entity/ownership.ts): the other side reads it but does not change it. */
+  [OWNED_BY_KUBERNETES]: 'owned-by-kubernetes',
+  [OWNED_BY_REST]: 'owned-by-rest',
+};
+
+/** The field a conflict is about, for the problem's errors. */
+const CONFLICT_FIELDS: Readonly<Record<string, FieldError>> = {
+  [OWNED_BY_KUBERNETES]: { path: `metadata.annotations["${OWNER_ANNOTATION}"]`, message: 'is kubernetes: change the object through its custom resource, or hand it over to rest' },
+  [OWNED_BY_REST]: { path: `metadata.annotations["${OWNER_ANNOTATION}"]`, message: 'is rest: change the object through the API, or hand it over to kubernetes' },
 };
 
 /**
@@ -45,7 +55,8 @@ export function entityProblem(error: unknown, kind: string, namespace: string, n
       return new ProblemError(422, 'invalid-patch', `the change to ${kind} ${namespace}/${name} was refused: ${cause.message}. Fix the fields named in errors and send the patch again.`, errors);
     }
     const conflict = CONFLICTS[cause.type ?? ''];
-    if (conflict) return new ProblemError(409, conflict, cause.message);
+    const field = CONFLICT_FIELDS[cause.type ?? ''];
+    if (conflict) return new ProblemError(409, conflict, cause.message, field ? [field] : undefined);
     if (cause.type === 'NoSuchRevision') {
       return new ProblemError(422, 'no-such-revision', cause.message, [{ path: 'toRevision', message: 'names no revision this object keeps' }]);
     }

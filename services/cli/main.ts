@@ -13,6 +13,7 @@ import { cloudCommand } from './commands/cloud';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
+import { handoverCommand } from './commands/handover';
 import { rolloutCommand } from './commands/rollout-plan';
 import { scaleCommand } from './commands/scale';
 import { sweepCommand } from './commands/sweep';
@@ -37,7 +38,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, cloudCommand, sweepCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, handoverCommand, cloudCommand, sweepCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(
@@ -54,6 +55,7 @@ Examples:
   slipway scale md/web --replicas 5
   slipway rollout status md/web --watch
   slipway rollout plan md/web --set-version v1.35.0
+  slipway handover cd/demo --to kubernetes
   slipway cloud ls --tag slipway.dev/cluster=<infraID>
   slipway sweep --platform simulated --min-age 30m
   slipway sweep schedule create nightly --platform aws --region us-east-1 --every 24h --delete

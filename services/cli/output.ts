@@ -5,7 +5,9 @@
  */
 import Table from 'cli-table3';
 import { stringify as toYaml } from 'yaml';
+import { isPlainObject } from '../../crds/json';
 import type { KindName } from '../../crds/schemas/index';
+import { ownerSide } from '../../workflows/entity/ownership';
 import { machineCounts, severityOf, type ConditionView, type ObjectLike } from './conditions';
 import { evaluateJsonPath } from './jsonpath';
 import { definitionOf } from './kinds';
@@ -80,6 +82,16 @@ function cellText(values: unknown[]): string {
 
 const nameColumn: Column = { header: 'NAME', value: (object) => object.metadata?.name ?? '' };
 
+/** Which side drives the object: rest, or kubernetes (its custom resource); see `slipway handover`. */
+const ownerColumn: Column = {
+  header: 'OWNER',
+  value: (object) => {
+    const annotations = object.metadata?.annotations;
+    const strings = isPlainObject(annotations) ? Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
+    return ownerSide({ metadata: { annotations: strings } });
+  },
+};
+
 /** Columns beyond the registry's, for `-o wide`. */
 const EXTRA_WIDE_COLUMNS: Partial<Record<KindName, readonly Column[]>> = {
   ClusterDeployment: [
@@ -117,7 +129,7 @@ export function columnsFor(kind: KindName, wide: boolean): Column[] {
         : (object) => cellText(evaluateJsonPath(object, printer.jsonPath)),
     });
   }
-  const extras = wide ? (EXTRA_WIDE_COLUMNS[kind] ?? []) : [];
+  const extras = wide ? [...(EXTRA_WIDE_COLUMNS[kind] ?? []), ...(definition.ownedBy === undefined ? [ownerColumn] : [])] : [];
   const ageIndex = columns.findIndex((column) => column.header === 'AGE');
   if (ageIndex >= 0) columns.splice(ageIndex, 0, ...extras);
   else columns.push(...extras);

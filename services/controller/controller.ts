@@ -1,6 +1,7 @@
 /**
- * The controller: installs the CRDs, then every replica watches ClusterDeployments and
- * enqueues their keys, while only the holder of the Lease runs the reconcile worker.
+ * The controller: installs the CRDs, then every replica watches each reconciled kind
+ * (reconciled-kinds.ts) and enqueues its objects' keys, while only the holder of the Lease
+ * runs the reconcile worker.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -8,17 +9,18 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { CLUSTER_DEPLOYMENT_KIND } from '../../workflows/cluster-deployment/definitions';
+import { KINDS } from '../../crds/schemas/index';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import type { SlipwayConfig } from '../common/config';
-import { ClusterDeploymentReconciler } from './cluster-deployment-reconciler';
+import { EntityReconciler } from './entity-reconciler';
 import { installProtectedDeletePolicy } from './admission-policy';
 import { installCrds } from './crds';
 import { EventRecorder } from './events';
 import { ResourceInformer } from './informer';
 import { CustomResourceClient } from './kube-objects';
 import { LeaderElector } from './leader-election';
-import { startReconcileWorker, WorkQueue } from './work-queue';
+import { RECONCILED_KINDS } from './reconciled-kinds';
+import { lockDurationFor, startReconcileWorker, WorkQueue, type ReconcileOutcome } from './work-queue';
 
 export interface ControllerTimings {
   readonly leaseDurationMs: number;
@@ -26,7 +28,8 @@ export interface ControllerTimings {
   readonly resyncMs: number;
   readonly pollIntervalMs: number;
   readonly perObjectDelayMs: number;
-  readonly lockDurationMs: number;
+  /** How long a reconcile job's lock lasts unrenewed; by default lockDurationFor(leaseDurationMs). */
+  readonly lockDurationMs: number | undefined;
   readonly maxReconcilesPerSecond: number;
   readonly concurrency: number;
 }
@@ -37,7 +40,7 @@ export const DEFAULT_CONTROLLER_TIMINGS: ControllerTimings = {
   resyncMs: 30_000,
   pollIntervalMs: 2_000,
   perObjectDelayMs: 500,
-  lockDurationMs: 30_000,
+  lockDurationMs: undefined,
   maxReconcilesPerSecond: 20,
   concurrency: 4,
 };
@@ -60,10 +63,11 @@ export interface RunningController {
 
 const LEASE_NAME = 'slipway-controller';
 
-function splitKey(key: string): { readonly namespace: string; readonly name: string } {
-  const [, namespace = '', name = ''] = key.split('/');
-  return { namespace, name };
+function splitKey(key: string): { readonly kind: string; readonly namespace: string; readonly name: string } {
+  const [kind = '', namespace = '', name = ''] = key.split('/');
+  return { kind, namespace, name };
 }
+
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const { kubeConfig, logger } = options;
@@ -73,32 +77,41 @@ export async function startController(options: ControllerOptions): Promise<Runni
   await installProtectedDeletePolicy(kubeConfig);
   logger.info({ crds: installed.map((crd) => crd.name) }, 'CRDs and the protected-delete admission policy installed');
 
-  const resources = new CustomResourceClient(kubeConfig, 'clusterdeployments');
-  const reconciler = new ClusterDeploymentReconciler({
-    temporal: options.temporal,
-    resources,
-    events: new EventRecorder(kubeConfig, identity),
-    config: options.config,
-    pollIntervalMs: timings.pollIntervalMs,
-  });
+  const events = new EventRecorder(kubeConfig, identity);
   const queueOptions = {
     redisUrl: options.config.redisUrl,
     prefix: `${options.config.redisPrefix}:controller`,
     perObjectDelayMs: timings.perObjectDelayMs,
     maxReconcilesPerSecond: timings.maxReconcilesPerSecond,
     concurrency: timings.concurrency,
-    lockDurationMs: timings.lockDurationMs,
+    lockDurationMs: timings.lockDurationMs ?? lockDurationFor(timings.leaseDurationMs),
   };
   const queue = new WorkQueue(queueOptions);
-  const informer = new ResourceInformer(kubeConfig, resources, {
-    resyncMs: timings.resyncMs,
-    restartAfterErrorMs: timings.leaseRetryPeriodMs,
-    enqueue: (namespace, name) => {
-      const key = entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, name);
-      queue.enqueue(key).catch((error: unknown) => logger.warn({ key, err: String(error) }, 'could not enqueue'));
-    },
-    onError: (error) => logger.warn({ err: String(error) }, 'watch of clusterdeployments failed; restarting it'),
-  });
+  const reconcilers = new Map<string, { reconcile(namespace: string, name: string): Promise<ReconcileOutcome> }>();
+  const informers: ResourceInformer[] = [];
+  for (const entity of RECONCILED_KINDS) {
+    const { plural } = KINDS[entity.kind];
+    const resources = new CustomResourceClient(kubeConfig, plural);
+    reconcilers.set(entity.kind, new EntityReconciler({ entity, temporal: options.temporal, resources, events, config: options.config, pollIntervalMs: timings.pollIntervalMs }));
+    informers.push(
+      new ResourceInformer(kubeConfig, resources, {
+        resyncMs: timings.resyncMs,
+        restartAfterErrorMs: timings.leaseRetryPeriodMs,
+        enqueue: (namespace, name) => {
+          const key = entityWorkflowId(entity.kind, namespace, name);
+          queue.enqueue(key).catch((error: unknown) => logger.warn({ key, err: String(error) }, 'could not enqueue'));
+        },
+        onError: (error) => logger.warn({ err: String(error) }, `watch of ${plural} failed; restarting it`),
+      }),
+    );
+  }
+  const reconcile = async (key: string): Promise<ReconcileOutcome> => {
+    const { kind, namespace, name } = splitKey(key);
+    const reconciler = reconcilers.get(kind);
+    // A key of a kind this version does not reconcile (queued by a newer or older replica) is dropped.
+    if (!reconciler) return {};
+    return reconciler.reconcile(namespace, name);
+  };
 
   let worker: Worker | undefined;
   const elector = new LeaderElector(kubeConfig, {
@@ -112,10 +125,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       worker = startReconcileWorker(
         queue,
         queueOptions,
-        async (key) => {
-          const { namespace, name } = splitKey(key);
-          return reconciler.reconcile(namespace, name);
-        },
+        reconcile,
         (key, error) => logger.warn({ key, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; it will be retried'),
       );
     },
@@ -128,13 +138,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     onError: (error) => logger.warn({ err: String(error) }, 'leader election: the Lease could not be read or written'),
   });
 
-  await informer.start();
+  for (const informer of informers) await informer.start();
   elector.start();
   return {
     identity,
     isLeader: () => elector.isLeader,
     async stop() {
-      await informer.stop();
+      for (const informer of informers) await informer.stop();
       await elector.stop();
       await worker?.close();
       await queue.close();

@@ -94,6 +94,24 @@ export class WorkQueue {
   }
 }
 
+/**
+ * A job's lock lasts about as long as a leader's claim on the Lease, so a dead leader's jobs
+ * are free by the time another replica may lead (it waits out the lease) and the new leader's
+ * first stalled checks move them back at once. The floor keeps a busy but live leader from
+ * losing a lock between renewals (every half lock); the ceiling bounds the wait when the lease is long.
+ */
+const MIN_LOCK_DURATION_MS = 5_000;
+const MAX_LOCK_DURATION_MS = 15_000;
+
+export function lockDurationFor(leaseDurationMs: number): number {
+  return Math.min(MAX_LOCK_DURATION_MS, Math.max(MIN_LOCK_DURATION_MS, leaseDurationMs));
+}
+
+/** How often the worker looks for jobs whose worker died: often enough that one is back in about half a lock duration. */
+export function stalledIntervalFor(lockDurationMs: number): number {
+  return Math.max(1000, Math.floor(lockDurationMs / 3));
+}
+
 /** The consuming side: only the leader runs one. */
 export function startReconcileWorker(queue: WorkQueue, options: WorkQueueOptions, reconcile: (key: string) => Promise<ReconcileOutcome>, onError: (key: string, error: unknown) => void): Worker<ReconcileJob> {
   const worker = new Worker<ReconcileJob>(
@@ -111,7 +129,8 @@ export function startReconcileWorker(queue: WorkQueue, options: WorkQueueOptions
       concurrency: options.concurrency,
       limiter: { max: options.maxReconcilesPerSecond, duration: 1000 },
       lockDuration: options.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
+      // A dead worker's job is moved back on the second check after its lock lapsed (the first marks it).
+      stalledInterval: stalledIntervalFor(options.lockDurationMs),
       maxStalledCount: Number.MAX_SAFE_INTEGER,
     },
   );

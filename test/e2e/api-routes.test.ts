@@ -165,6 +165,27 @@ describe('ClusterDeployment routes', () => {
     await call('PATCH', `${CDS}/routes-made`, { body: { metadata: { annotations: { 'slipway.dev/protected-delete': null } } } });
     expect((await call('DELETE', `${CDS}/routes-made`)).status).toBe(202);
   });
+
+  it('hands an object over with :handover, and refuses REST changes while Kubernetes owns it with 409', async () => {
+    const handed = await call('POST', `${CDS}/${HOST}:handover`, { body: { to: 'kubernetes' } });
+    expect(handed.status, JSON.stringify(handed.body)).toBe(200);
+    expect(handed.body).toMatchObject({ metadata: { annotations: { 'slipway.dev/owner': 'kubernetes' } } });
+    const refused = expectProblem(await call('PATCH', `${CDS}/${HOST}`, { body: { metadata: { labels: { tier: 'x' } } } }), 409, /slipway\.dev\/owner/);
+    expect(refused.detail).toContain('slipway handover cd/routes-host --to rest');
+    expectProblem(await call('DELETE', `${CDS}/${HOST}`), 409, /slipway\.dev\/owner/);
+    expectProblem(await call('PATCH', `${CDS}/${HOST}`, { body: { metadata: { annotations: { 'slipway.dev/owner': 'rest' } } } }), 422, /slipway\.dev\/owner/);
+    expect(expectProblem(await call('POST', `${CDS}/${HOST}:handover`, { body: { to: 'cluster' } }), 422, /^to$/).detail).toContain('must be "rest" or "kubernetes"');
+    expectProblem(await call('POST', `${CDS}/no-such-object:handover`, { body: { to: 'rest' } }), 404);
+    expect((await call('POST', `${CDS}/${HOST}:handover`, { body: { to: 'rest' } })).status).toBe(200);
+    expect((await call('PATCH', `${CDS}/${HOST}`, { body: { metadata: { labels: { tier: 'x' } } } })).status).toBe(200);
+
+    // A manifest copied from a Kubernetes-owned object makes a REST-owned one: REST deletes it.
+    const copied = cluster('routes-copied');
+    const created = await call('POST', CDS, { body: { ...copied, metadata: { ...copied.metadata, annotations: { 'slipway.dev/owner': 'kubernetes', 'slipway.dev/cr-generation': '3', keep: 'me' } } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((created.body as { metadata: { annotations?: Record<string, string> } }).metadata.annotations).toEqual({ keep: 'me' });
+    expect((await call('DELETE', `${CDS}/routes-copied`)).status).toBe(202);
+  });
 });
 
 describe('MachineDeployment routes', () => {
@@ -180,6 +201,14 @@ describe('MachineDeployment routes', () => {
     expect((await call('PATCH', `${MDS}/${MD}`, { body: { metadata: { labels: { tier: 'web' } } } })).status).toBe(200);
     expectProblem(await call('PATCH', `${MDS}/${POOL}`, { body: { spec: { replicas: 2 } } }), 409);
     expectProblem(await call('DELETE', `${MDS}/${POOL}`), 409);
+  });
+
+  it('refuses REST scale and undo of a MachineDeployment handed over to Kubernetes, until it is handed back', async () => {
+    expect((await call('POST', `${MDS}/${MD}:handover`, { body: { to: 'kubernetes' } })).status).toBe(200);
+    expectProblem(await call('PATCH', `${MDS}/${MD}/scale`, { body: { spec: { replicas: 2 } }, contentType: 'application/merge-patch+json' }), 409, /slipway\.dev\/owner/);
+    expectProblem(await call('POST', `${MDS}/${MD}:undo`), 409, /slipway\.dev\/owner/);
+    expectProblem(await call('POST', `${MDS}/no-such-object:handover`, { body: { to: 'rest' } }), 404);
+    expect((await call('POST', `${MDS}/${MD}:handover`, { body: { to: 'rest' } })).status).toBe(200);
   });
 
   it('reads and sets the scale subresource', async () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Worker } from 'bullmq';
-import { startReconcileWorker, WorkQueue, type ReconcileOutcome, type WorkQueueOptions } from '../../services/controller/work-queue';
+import { lockDurationFor, startReconcileWorker, WorkQueue, type ReconcileOutcome, type WorkQueueOptions } from '../../services/controller/work-queue';
 
 const opened: { close(): Promise<void> }[] = [];
 
@@ -108,5 +108,30 @@ describe('the controller work queue', () => {
     await queue.enqueue('ClusterDeployment/default/e');
     await until('three looks', () => runs >= 3);
     expect(runs).toBe(3);
+  });
+
+  it("gives a dead worker's running job to the next worker once its lock lapses, well before the old 30 s lock would", async () => {
+    // The controller's own setting for a 3 s lease (the end-to-end tests use one).
+    const settings = { ...options(), lockDurationMs: lockDurationFor(3_000) };
+    const queue = openQueue(settings);
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    // The first worker takes the job and never finishes it: it dies mid-reconcile.
+    const dying = startReconcileWorker(queue, settings, async () => {
+      started();
+      return new Promise<ReconcileOutcome>(() => undefined);
+    }, () => undefined);
+    await queue.enqueue('ClusterDeployment/default/f');
+    await running;
+    // Closing without waiting for the running job stops its lock renewals, as a SIGKILL would.
+    await dying.close(true);
+
+    const seen: string[] = [];
+    openWorker(queue, settings, async (key) => {
+      seen.push(key);
+      return {};
+    });
+    await until('the next worker to run the dead worker\'s job', () => seen.length >= 1);
+    expect(seen).toEqual(['ClusterDeployment/default/f']);
   });
 });

@@ -4,18 +4,18 @@
  * worker): ClusterDeployment custom resources created, scaled and deleted as kubectl would.
  */
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
-import { isPlainObject, type JsonObject } from '../../crds/json';
+import type { JsonObject } from '../../crds/json';
 import { getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { LeaderElector } from '../../services/controller/leader-election';
 import { cloudResources, liveMachines } from '../support/clusters';
 import { startControllerProcess, writeKubeconfig } from '../support/controller-process';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver';
+import { eventually as eventuallyWith, isNotFoundError, jsonObject, kubeResources } from '../support/kube-resources';
 import { startTestStack, type TestStack } from '../support/stack';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -26,7 +26,7 @@ const FINALIZER = 'slipway.dev/deprovision';
 let server: KubeApiServer;
 let stack: TestStack;
 let api: CustomObjectsApi;
-let core: CoreV1Api;
+let clusterDeployments: ReturnType<typeof kubeResources>;
 let controllerEnv: NodeJS.ProcessEnv;
 const controllers: WorkerProcess[] = [];
 
@@ -36,8 +36,8 @@ function controllerOutput(): string {
 
 beforeAll(async () => {
   [server, stack] = await Promise.all([startKubeApiServer(), startTestStack()]);
-  api = server.kubeConfig.makeApiClient(CustomObjectsApi);
-  core = server.kubeConfig.makeApiClient(CoreV1Api);
+  clusterDeployments = kubeResources(server, 'clusterdeployments');
+  api = clusterDeployments.api;
   controllerEnv = {
     ...stack.workerEnv,
     SLIPWAY_KUBECONFIG: await writeKubeconfig(server.kubeConfig, stack.home),
@@ -57,7 +57,7 @@ async function leaseHolder(): Promise<string | undefined> {
     const holder = object(lease.spec).holderIdentity;
     return typeof holder === 'string' && holder !== '' ? holder : undefined;
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 404) return undefined;
+    if (isNotFoundError(error)) return undefined;
     throw error;
   }
 }
@@ -68,48 +68,24 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function object(value: unknown): JsonObject {
-  if (!isPlainObject(value)) throw new Error(`expected an object, got ${JSON.stringify(value)}`);
-  return value;
-}
+const object = jsonObject;
 
 async function exampleClusterDeployment(name: string, annotations: Record<string, string> = {}): Promise<JsonObject> {
   const example = object(parse(await readFile(new URL('../../examples/cluster-deployment.yaml', import.meta.url), 'utf8')));
   return { ...example, metadata: { ...object(example.metadata), name, annotations }, spec: { ...object(example.spec), clusterName: name } };
 }
 
-async function read(name: string): Promise<JsonObject | undefined> {
-  try {
-    return object(await api.getNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name }));
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 404) return undefined;
-    throw error;
-  }
+function read(name: string): Promise<JsonObject | undefined> {
+  return clusterDeployments.read(name);
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${controllerOutput()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function condition(resource: JsonObject, type: string): JsonObject | undefined {
-  const status = isPlainObject(resource.status) ? resource.status : {};
-  const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isPlainObject) : [];
-  return conditions.find((item) => item.type === type);
+function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  return eventuallyWith(what, probe, controllerOutput, timeoutMs);
 }
 
 /** Ready=True for the resource's current generation. */
-async function readyAtGeneration(name: string): Promise<JsonObject | undefined> {
-  const resource = await read(name);
-  if (!resource) return undefined;
-  const status = isPlainObject(resource.status) ? resource.status : {};
-  const ready = condition(resource, 'Ready')?.status === 'True' && status.observedGeneration === object(resource.metadata).generation;
-  return ready ? resource : undefined;
+function readyAtGeneration(name: string): Promise<JsonObject | undefined> {
+  return clusterDeployments.readyAtGeneration(name);
 }
 
 function infraIdOf(resource: JsonObject): string {
@@ -118,22 +94,8 @@ function infraIdOf(resource: JsonObject): string {
   return infraId;
 }
 
-async function getTable(path: string): Promise<JsonObject> {
-  return new Promise((resolve, reject) => {
-    const call = request(new URL(path, server.url), { method: 'GET', ca: server.caCertificate, headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io', authorization: `Bearer ${server.token}` } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve(object(JSON.parse(Buffer.concat(chunks).toString('utf8')))));
-      response.on('error', reject);
-    });
-    call.once('error', reject);
-    call.end();
-  });
-}
-
-async function eventReasons(name: string): Promise<string[]> {
-  const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
-  return events.items.map((event) => event.reason ?? '');
+function eventReasons(name: string): Promise<string[]> {
+  return clusterDeployments.eventReasons(name);
 }
 
 describe('the Slipway controller on a real kube-apiserver', () => {
@@ -153,14 +115,9 @@ describe('the Slipway controller on a real kube-apiserver', () => {
     expect(snapshot.object.metadata.uid).toBe(metadata.uid);
     expect(snapshot.object.status?.infraID).toBe(infraId);
 
-    const table = await getTable('/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments/alpha');
-    expect(table.kind).toBe('Table');
-    const columns = (table.columnDefinitions as JsonObject[]).map((column) => column.name);
-    const rows = table.rows as JsonObject[];
-    expect(rows).toHaveLength(1);
-    const cells = (rows[0] as JsonObject).cells as unknown[];
-    expect(cells[columns.indexOf('InfraID')]).toBe(infraId);
-    expect(cells[columns.indexOf('Ready')]).toBe('True');
+    const row = await clusterDeployments.tableRow('alpha');
+    expect(row.InfraID).toBe(infraId);
+    expect(row.Ready).toBe('True');
 
     const reasons = await eventually('the Ready event', async () => {
       const found = await eventReasons('alpha');

@@ -75,16 +75,23 @@ describe('get tables', () => {
     expect(tableRows([provisioned], columns, now)).toEqual([['alpha', 'alpha-x7k2p', 'simulated', 'local-1', '4.16.3', 'Provisioned', '5m']]);
   });
 
-  it('adds readiness, API URL and machine counts with -o wide, keeping AGE last', () => {
+  it('adds readiness, API URL, machine counts and the owner side with -o wide, keeping AGE last', () => {
     const columns = columnsFor('ClusterDeployment', true);
-    expect(columns.map((column) => column.header)).toEqual(['NAME', 'INFRAID', 'PLATFORM', 'REGION', 'VERSION', 'PROVISIONSTATUS', 'READY', 'API URL', 'MACHINES', 'AGE']);
+    expect(columns.map((column) => column.header)).toEqual(['NAME', 'INFRAID', 'PLATFORM', 'REGION', 'VERSION', 'PROVISIONSTATUS', 'READY', 'API URL', 'MACHINES', 'OWNER', 'AGE']);
     const [row] = tableRows([provisioned], columns, now);
-    expect(row?.slice(6)).toEqual(['False', 'https://api.alpha.example.test:6443', '5/6', '5m']);
+    expect(row?.slice(6)).toEqual(['False', 'https://api.alpha.example.test:6443', '5/6', 'rest', '5m']);
+  });
+
+  it('shows kubernetes as the owner of an object its custom resource drives', () => {
+    const owned = { ...provisioned, metadata: { ...provisioned.metadata, annotations: { 'slipway.dev/owner': 'kubernetes' } } };
+    const columns = columnsFor('ClusterDeployment', true);
+    const [row] = tableRows([owned], columns, now);
+    expect(row?.[columns.findIndex((column) => column.header === 'OWNER')]).toBe('kubernetes');
   });
 
   it('leaves columns blank for an object with no status yet', () => {
     const [row] = tableRows([cluster('fresh', undefined, 5_000)], columnsFor('ClusterDeployment', true), now);
-    expect(row).toEqual(['fresh', '', '', '', '', '', '', '', '', '5s']);
+    expect(row).toEqual(['fresh', '', '', '', '', '', '', '', '', 'rest', '5s']);
   });
 
   it('aligns columns without borders or trailing spaces', () => {

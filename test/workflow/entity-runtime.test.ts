@@ -120,6 +120,28 @@ describe('the shared patch Update', () => {
     await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now() }] });
     await handle.result();
   });
+
+  it('takes changes only from the side that owns the object, and moves the owner only through a handover', { timeout: 60_000 }, async () => {
+    const object = machineDeploymentObject('sided', { replicas: 0 });
+    const handle = await startMachineDeployment(stack, { ...object, metadata: { ...object.metadata, annotations: { 'slipway.dev/owner': 'kubernetes' } } }, 'sided-a1b2c');
+    await waitForMachineDeployment(handle, rolledOut);
+    const fromRest = await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ spec: { replicas: 1 }, from: 'rest' }] }));
+    expect(fromRest.type).toBe('OwnedByKubernetes');
+    expect(fromRest.message).toContain('slipway handover md/sided --to rest');
+    expect((await refusal(handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now(), from: 'rest' }] }))).type).toBe('OwnedByKubernetes');
+    const grab = await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'slipway.dev/owner': 'rest' } }, from: 'kubernetes' }] }));
+    expect(grab.type).toBe('InvalidPatch');
+    expect((await readMachineDeployment(handle)).spec.replicas).toBe(0);
+
+    // Sending the owner the object already has is no change of owner.
+    const fromKubernetes = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' }, annotations: { 'slipway.dev/owner': 'kubernetes' } }, from: 'kubernetes' }] });
+    expect(fromKubernetes.metadata.labels).toEqual({ side: 'kubernetes' });
+    const handed = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'slipway.dev/owner': 'rest' } }, handover: true }] });
+    expect(handed.metadata.annotations?.['slipway.dev/owner']).toBe('rest');
+    expect((await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' } }, from: 'kubernetes' }] }))).type).toBe('OwnedByRest');
+    await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now(), from: 'rest' }] });
+    await handle.result();
+  });
 });
 
 describe('ownership by uid', () => {

@@ -2,6 +2,7 @@
  * What every entity workflow shares on its public surface: snapshots, delete requests,
  * merge patches, owner references and the carried state of continue-as-new.
  */
+import type { OwnerSide } from './ownership';
 
 export interface EntitySnapshot<T> {
   readonly object: T;
@@ -11,12 +12,18 @@ export interface EntitySnapshot<T> {
 
 export interface DeleteRequest {
   readonly requestedAt: string;
+  /** The side asking (ownership.ts); a side may delete only what it owns. Absent: not checked. */
+  readonly from?: OwnerSide;
 }
 
 /** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations. */
 export interface EntityPatch {
   readonly spec?: Record<string, unknown>;
   readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
+  /** The side sending it (ownership.ts); a side changes only what it owns. Absent: not checked. */
+  readonly from?: OwnerSide;
+  /** The patch moves ownership (it sets the owner annotation); either side may send one. */
+  readonly handover?: boolean;
 }
 
 /** State carried across continue-as-new. Opaque to callers. */

@@ -9,11 +9,12 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { FieldError, PatchResult } from '../../crds/validate';
 import type { DeleteRequest, EntityPatch, EntitySnapshot } from './definitions';
 import { MAX_ANNOTATIONS_BYTES } from './defaults';
+import { OWNER_ANNOTATION, ownershipFailure, ownershipRefusal } from './ownership';
 
 export const PROTECTED_DELETE_ANNOTATION = 'slipway.dev/protected-delete';
 
 interface ObjectShape {
-  readonly metadata: { readonly name: string; readonly generation?: number; readonly annotations?: Readonly<Record<string, string>> };
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly generation?: number; readonly annotations?: Readonly<Record<string, string>> };
   readonly spec: unknown;
   readonly status?: unknown;
 }
@@ -59,7 +60,18 @@ export interface EntityHandlerWiring<T extends ObjectShape> {
 export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHandlerWiring<T>): void {
   setHandler(wiring.getObject, wiring.snapshot);
 
-  const accepted = (patch: EntityPatch): T => {
+  /** Who may send a change (ownership.ts): checked in validators only, so histories recorded before it replay unchanged. */
+  const refuseIfNotOwner = (from: EntityPatch['from'], handover: boolean, ownerAfter: string | null | undefined): void => {
+    const { name, namespace = 'default' } = wiring.object().metadata;
+    // The label is entityLabel(kind, namespace, name): its first word is the kind.
+    const kind = wiring.label.split(' ')[0] ?? '';
+    const refusal = ownershipRefusal(wiring.object(), { kind, namespace, name, from, handover, ownerAfter });
+    if (refusal) throw ownershipFailure(refusal);
+  };
+
+  const accepted = (sent: EntityPatch): T => {
+    // `from` and `handover` say who sends the patch; they are not part of the change.
+    const { from: _from, handover: _handover, ...patch } = sent;
     const current = wiring.object();
     const result = wiring.validatePatch(current, patch);
     const allowedNow = !wiring.deletionRequested() || (result.ok && wiring.allowedWhileDeleting?.(current, result.next) === true);
@@ -82,12 +94,18 @@ export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHand
 
   setHandler(wiring.patchObject, (patch) => wiring.applyPatch(accepted(patch)), {
     validator: (patch) => {
+      const annotations = patch.metadata?.annotations;
+      // Sending the owner it already has (an applied copy of the object) changes nothing.
+      const ownerChanges = annotations !== undefined && OWNER_ANNOTATION in annotations && annotations[OWNER_ANNOTATION] !== wiring.object().metadata.annotations?.[OWNER_ANNOTATION];
+      const ownerAfter = ownerChanges ? annotations[OWNER_ANNOTATION] : undefined;
+      refuseIfNotOwner(patch.from, patch.handover === true, ownerAfter);
       accepted(patch);
     },
   });
 
   setHandler(wiring.deleteObject, (request) => wiring.requestDeletion(request), {
-    validator: (_request) => {
+    validator: (request) => {
+      refuseIfNotOwner(request.from, false, undefined);
       if (wiring.object().metadata.annotations?.[PROTECTED_DELETE_ANNOTATION] === 'true') {
         throw ApplicationFailure.create({
           type: 'DeletionProtected',

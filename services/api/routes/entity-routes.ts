@@ -19,7 +19,8 @@ import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/in
 import { convertManifest } from '../../../crds/upstream/index';
 import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId } from '../../../workflows/entity/ids';
-import { type DeleteRequest, type EntitySnapshot } from '../../../workflows/entity/definitions';
+import { type DeleteRequest, type EntityPatch, type EntitySnapshot } from '../../../workflows/entity/definitions';
+import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
 import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
@@ -59,11 +60,8 @@ export interface EntityRouteDeps {
   readonly watchTimings?: WatchTimings;
 }
 
-/** A JSON merge patch (RFC 7386) of spec, plus metadata.labels/annotations: what every entity's patch Update takes. */
-export interface EntityPatch {
-  readonly spec?: Record<string, unknown>;
-  readonly metadata?: { readonly labels?: Record<string, string | null>; readonly annotations?: Record<string, string | null> };
-}
+/** What a kind's start input may need besides the object: REST and the controller both supply it. */
+export type StartInputDeps = Pick<EntityRouteDeps, 'temporal'> & { readonly config: Pick<SlipwayConfig, 'managementId'> };
 
 /** What a kind tells the shared routes about its entity workflow. */
 export interface EntityDefinition<K extends KindName> {
@@ -76,7 +74,7 @@ export interface EntityDefinition<K extends KindName> {
    * The workflow's start input for an accepted object (defaults applied, metadata set).
    * May refuse the object with a ProblemError (e.g. a reference to something missing).
    */
-  startInput(object: KindObjects[K], deps: EntityRouteDeps): Promise<unknown>;
+  startInput(object: KindObjects[K], deps: StartInputDeps): Promise<unknown>;
 }
 
 /** What a kind's own extra routes build on. */
@@ -88,9 +86,13 @@ export interface EntityAccess<K extends KindName> {
   handleFor(namespace: string, name: string): WorkflowHandle;
   /** The object as its workflow holds it; 404 when it does not exist or has finished deleting. */
   read(namespace: string, name: string): Promise<KindObjects[K]>;
-  /** Sends a validated patch to the workflow and answers the changed object. */
+  /** Sends a validated patch to the workflow, as REST (which may change only what it owns), and answers the changed object. */
   patch(namespace: string, name: string, patch: EntityPatch): Promise<KindObjects[K]>;
+  /** Moves the object to the side named; either side may. */
+  handOver(namespace: string, name: string, to: OwnerSide): Promise<KindObjects[K]>;
 }
+
+export type { EntityPatch };
 
 export function collectionPathOf(kind: KindName): string {
   return `/apis/${GROUP_VERSION}/namespaces/:namespace/${KINDS[kind].plural}`;
@@ -155,6 +157,17 @@ export function acceptManifest<K extends KindName>(kind: K, namespace: string, b
   return { ...submitted, metadata: { ...submitted.metadata, namespace, uid, generation: 1, creationTimestamp: new Date().toISOString() } };
 }
 
+/**
+ * A REST-created object is REST's: Slipway's own annotations in its manifest (a copy of another
+ * object, from `slipway get -o yaml`) must not make it look owned by a custom resource.
+ */
+function withoutBookkeeping<T extends { readonly metadata: { readonly annotations?: Readonly<Record<string, string>> } }>(object: T): T {
+  const annotations = object.metadata.annotations;
+  if (!annotations || !SLIPWAY_BOOKKEEPING_ANNOTATIONS.some((key) => key in annotations)) return object;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([key]) => !SLIPWAY_BOOKKEEPING_ANNOTATIONS.includes(key)));
+  return { ...object, metadata: { ...object.metadata, annotations: kept } };
+}
+
 /** A projection error a client can act on: 410 Gone (list again) or a bad continue token. */
 function projectionProblem(error: unknown): unknown {
   if (error instanceof WatchGoneError) return new ProblemError(410, 'resource-version-gone', error.message, [{ path: 'query.resourceVersion', message: 'cannot be served; list again' }]);
@@ -187,15 +200,17 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
     }
   };
 
-  const patch = async (namespace: string, name: string, body: EntityPatch): Promise<KindObjects[K]> => {
+  const update = async (namespace: string, name: string, body: EntityPatch): Promise<KindObjects[K]> => {
     try {
       return await handleFor(namespace, name).executeUpdate(entity.patchObject, { args: [body] });
     } catch (error) {
       throw entityProblem(error, kind, namespace, name);
     }
   };
+  const patch = (namespace: string, name: string, body: EntityPatch) => update(namespace, name, { ...body, from: 'rest' });
+  const handOver = (namespace: string, name: string, to: OwnerSide) => update(namespace, name, { metadata: { annotations: { [OWNER_ANNOTATION]: to } }, handover: true });
 
-  return { collectionPath, itemPath, handleFor, read, patch };
+  return { collectionPath, itemPath, handleFor, read, patch, handOver };
 }
 
 /**
@@ -205,7 +220,7 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
 export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): FastifyPluginAsyncTypebox<EntityRouteDeps> {
   return async (app, deps) => {
     const { kind } = entity;
-    const { collectionPath, itemPath, handleFor, read, patch } = entityAccess(deps, entity);
+    const { collectionPath, itemPath, handleFor, read, patch, handOver } = entityAccess(deps, entity);
     const source = { workflowType: entity.workflowType, taskQueue: deps.config.taskQueue };
     const tags = [kind];
     app.addSchema(listSchema(kind));
@@ -223,7 +238,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
     };
 
     const create = async (request: FastifyRequest, namespace: string, body: Record<string, unknown>, uid: string, idempotent: boolean): Promise<KindObjects[K]> => {
-      const object = acceptManifest(kind, namespace, body, uid);
+      const object = withoutBookkeeping(acceptManifest(kind, namespace, body, uid));
       const input = await entity.startInput(object, deps);
       const workflowId = entityWorkflowId(kind, namespace, object.metadata.name);
       try {
@@ -392,7 +407,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
       async (request, reply) => {
         const { namespace, name } = request.params;
         try {
-          const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString() }] });
+          const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString(), from: 'rest' }] });
           request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
           return reply.code(202).send(object);
         } catch (error) {
@@ -400,5 +415,42 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
         }
       },
     );
+
+    app.post(
+      `${collectionPath}/:name([^:/]+)::handover`,
+      {
+        schema: {
+          operationId: `handOver${kind}`,
+          summary: 'Move ownership to REST or to the Kubernetes custom resource of the same name; the other side then reads it but does not change it',
+          tags,
+          params: ItemParams,
+          body: body(HandoverBody),
+          response: { 200: json('The object, with its new owner in metadata.annotations["slipway.dev/owner"]', kindRef(kind)), ...problems(...CHANGE_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const { namespace, name } = request.params;
+        const to = handoverTarget(requireObjectBody(request.body, `a handover: { "to": "${OWNER_SIDES.join('" or "')}" }`));
+        const object = await handOver(namespace, name, to);
+        request.log.info({ workflowId: entityWorkflowId(kind, namespace, name), to }, `${kind} handed over`);
+        return object;
+      },
+    );
   };
+}
+
+const HandoverBody = Type.Object(
+  { to: Type.Union(OWNER_SIDES.map((side) => Type.Literal(side)), { description: 'The side that owns the object from now on' }) },
+  { additionalProperties: false, description: 'Whom to hand the object over to' },
+);
+
+/** The side a handover body names. */
+export function handoverTarget(body: Record<string, unknown>): OwnerSide {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((key) => key !== 'to')
+    .map((key) => ({ path: key, message: 'is not a field of a handover; send { "to": "rest" } or { "to": "kubernetes" }' }));
+  const sides = OWNER_SIDES.map((side) => `"${side}"`).join(' or ');
+  if (!isOwnerSide(body.to)) errors.push({ path: 'to', message: body.to === undefined ? `is required: ${sides}` : `must be ${sides}` });
+  if (errors.length > 0 || !isOwnerSide(body.to)) throw invalid(errors, 'the handover');
+  return body.to;
 }

@@ -28,10 +28,11 @@ import {
   type MachineDeploymentPlacement,
   type PlanRequest,
 } from '../../../workflows/machine-deployment/definitions';
+import { OWNER_ANNOTATION, ownedElsewhereMessage, ownerSide } from '../../../workflows/entity/ownership';
 import { entityProblem } from '../entity-errors';
 import { OPTIONAL_BODY, RolloutPreviewSchema, ScaleSchema } from '../openapi';
 import { ProblemError } from '../problem';
-import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, type EntityRouteDeps } from './entity-routes';
+import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
 import { body, CHANGE_PROBLEMS, ItemParams, json, kindRef, MERGE_PATCH, problems, READ_PROBLEMS } from './schemas';
 
 export const MACHINE_DEPLOYMENT_WORKFLOW = { kind: MACHINE_DEPLOYMENT_KIND, workflowType: 'machineDeploymentWorkflow' } as const;
@@ -41,7 +42,7 @@ const NAME_BEFORE_VERB = '([^:/]+)';
 const MAX_PREVIEW_SECONDS = 86_400;
 
 /** Where a new MachineDeployment's machines go: the platform, region, credentials and infra ID of its cluster. */
-export async function placementFor(object: MachineDeployment, deps: EntityRouteDeps): Promise<MachineDeploymentPlacement> {
+export async function placementFor(object: MachineDeployment, deps: StartInputDeps): Promise<MachineDeploymentPlacement> {
   const namespace = object.metadata.namespace ?? 'default';
   const clusterName = object.spec.clusterName;
   const missing = () =>
@@ -97,7 +98,7 @@ export async function placementFor(object: MachineDeployment, deps: EntityRouteD
  * reserves its pools' names from its creation, so no standalone MachineDeployment may take
  * one. Each candidate split of the name is read from the cluster's own workflow, not a cache.
  */
-export async function poolNameHolder(namespace: string, name: string, deps: EntityRouteDeps): Promise<string | undefined> {
+export async function poolNameHolder(namespace: string, name: string, deps: StartInputDeps): Promise<string | undefined> {
   const splits = [...name.matchAll(/-/g)].map((match) => match.index).filter((index): index is number => index !== undefined);
   for (const index of splits) {
     const clusterName = name.slice(0, index);
@@ -194,7 +195,8 @@ export function undoRequestOf(body: Record<string, unknown>): { toRevision?: num
   return typeof toRevision === 'number' ? { toRevision } : {};
 }
 
-const MACHINE_DEPLOYMENT_ENTITY: EntityDefinition<typeof MACHINE_DEPLOYMENT_KIND> = {
+/** The entity's workflow names and start input (REST and the controller share it). */
+export const machineDeploymentEntity: EntityDefinition<typeof MACHINE_DEPLOYMENT_KIND> = {
   ...MACHINE_DEPLOYMENT_WORKFLOW,
   getObject: getMachineDeployment,
   patchObject: patchMachineDeployment,
@@ -251,8 +253,8 @@ const MachinePatchBody = Type.Object(
  * :plan and :undo, and one machine's DELETE and PATCH. Its options are the routes' dependencies.
  */
 export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps> = async (app, deps) => {
-  await app.register(entityRoutes(MACHINE_DEPLOYMENT_ENTITY), deps);
-  const routes = entityAccess(deps, MACHINE_DEPLOYMENT_ENTITY);
+  await app.register(entityRoutes(machineDeploymentEntity), deps);
+  const routes = entityAccess(deps, machineDeploymentEntity);
   const scalePath = `${routes.itemPath}/scale`;
   const verbPath = (verb: string) => `${routes.collectionPath}/:name${NAME_BEFORE_VERB}::${verb}`;
   const tags = [MACHINE_DEPLOYMENT_KIND];
@@ -389,6 +391,13 @@ export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps>
     async (request) => {
       const { namespace, name } = request.params;
       const undo = undoRequestOf(optionalObjectBody(request.body, 'an undo request: { toRevision? }'));
+      // An undo changes the template, which a MachineDeployment's custom resource owns when it drives it.
+      const owner = ownerSide(await routes.read(namespace, name));
+      if (owner !== 'rest') {
+        throw new ProblemError(409, 'owned-by-kubernetes', ownedElsewhereMessage(MACHINE_DEPLOYMENT_KIND, namespace, name, owner), [
+          { path: `metadata.annotations["${OWNER_ANNOTATION}"]`, message: 'is kubernetes: roll back through the custom resource, or hand it over to rest' },
+        ]);
+      }
       try {
         const object = await routes.handleFor(namespace, name).executeUpdate(undoMachineDeployment, { args: [undo] });
         request.log.info({ workflowId: entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, name), ...undo }, 'MachineDeployment rollback requested');
