@@ -62,7 +62,7 @@ describe('bodies beyond what the API reads', () => {
     expectRefusal(await api.request('POST', BASE, { raw: many }), /./, new RegExp(`more than ${BODY_LIMITS.maxNodes} values`));
   });
 
-  it('answers /healthz within 100 ms while the largest allowed body is being parsed', async () => {
+  it('keeps answering /healthz while the largest allowed body is being parsed, never waiting as long as a parse on the event loop would', async () => {
     let body = 'metadata:\n  annotations:\n';
     for (let index = 0; body.length < BODY_LIMIT_BYTES - 64; index += 1) body += `    k${index}: v\n`;
     // Warm the parser thread so the measurement below sees parsing, not start-up.
@@ -85,6 +85,8 @@ describe('bodies beyond what the API reads', () => {
     }
     expect((await posted).status).toBe(400);
     expect(latencies.length).toBeGreaterThan(3);
-    expect(Math.max(...latencies)).toBeLessThan(100);
+    // Measured against the same parse on this process's event loop, in the same run: a blocked
+    // loop would hold a health check about that long, however busy the machine is.
+    expect(Math.max(...latencies)).toBeLessThan(parseMs / 2);
   });
 });
