@@ -4,17 +4,18 @@
  * kind comes in as its EntityDefinition (services/api/routes), the table REST uses too.
  *
  * - a live object gets the finalizer slipway.dev/deprovision, then, by its relation to the
- *   entity of its name (resource-ownership.ts): its workflow is started (none lives), or sent
- *   the spec through the patch Update (the CR's generation moved past the one the workflow
- *   last took, or the CR takes over an object handed to Kubernetes), or, when REST owns the
- *   object, the CR only mirrors its status with a ReadOnly condition;
+ *   entity of its name (resource-ownership.ts): its workflow is started (none lives) by one
+ *   Update-with-Start, or sent the spec through the patch Update (the CR's generation moved
+ *   past the one the workflow last took, or the CR takes over an object handed to
+ *   Kubernetes), or, when REST owns the object, the CR only mirrors its status with a
+ *   ReadOnly condition;
  * - a deleted object it drives has the delete Update sent, and loses the finalizer only once
  *   the workflow reports the object deleted, i.e. its cloud side is empty; one it does not
  *   drive just loses the finalizer;
  * - `.status` is the workflow's, with observedGeneration in the CR's generations, written
  *   through the status subresource only when it changed; a phase change is an Event.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { jsonEqual, type JsonObject } from '../../crds/json';
 import type { KindName, KindObjects } from '../../crds/schemas/index';
@@ -44,6 +45,9 @@ export interface ReconcilerDeps<K extends KindName> {
 const START_RETRY_POLLS = 5;
 /** A CR waiting for a name held elsewhere, or a delete refused, is looked at again after this many. */
 const WAIT_POLLS = 10;
+
+/** What starting an entity from its CR came to (EntityReconciler.start). */
+type StartResult<T> = { readonly result: 'started'; readonly object: T } | { readonly result: 'invalid' } | { readonly result: 'refused' } | { readonly result: 'held' };
 
 function updateRefusal(error: unknown): ApplicationFailure | undefined {
   return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
@@ -102,8 +106,12 @@ export class EntityReconciler<K extends KindName> {
     if (relation === 'read-only' && snapshot) return this.mirrorReadOnly(resource, snapshot.object);
     if (relation === 'absent') {
       const started = await this.start(resource);
-      if (started !== 'started') return started === 'refused' ? { requeueAfterMs: this.deps.pollIntervalMs * START_RETRY_POLLS } : {};
-      snapshot = await this.snapshot(handle);
+      if (started.result === 'invalid') return {};
+      if (started.result === 'refused') return { requeueAfterMs: this.deps.pollIntervalMs * START_RETRY_POLLS };
+      if (started.result === 'held') return { requeueAfterMs: this.deps.pollIntervalMs * WAIT_POLLS };
+      // The name was taken between our look and the start (the Update went to that workflow): look again.
+      if (relationOf({ object: started.object, deleted: false }, resource.metadata.uid) !== 'drives') return { requeueAfterMs: this.deps.pollIntervalMs };
+      snapshot = { object: started.object, deleted: false };
     } else if (snapshot && (relation === 'adopts' || appliedGeneration(snapshot.object) < resource.metadata.generation || metadataPatch(resource, snapshot.object))) {
       const applied = await this.applySpec(resource, snapshot.object, handle, relation === 'adopts');
       if (!applied) return {};
@@ -148,38 +156,50 @@ export class EntityReconciler<K extends KindName> {
   }
 
   /**
-   * Starts the entity workflow as REST would, owned by Kubernetes. `invalid`: the CR cannot be
-   * accepted (a new generation may fix it); `refused`: the kind cannot start it yet (e.g. its
-   * cluster has no infrastructure ID), so it is tried again.
+   * Starts the entity workflow as REST would, owned by Kubernetes, in one Update-with-Start
+   * (workflowIdConflictPolicy USE_EXISTING) whose patch Update is empty: the start input is
+   * already the CR's whole accepted spec, so Temporal's starting the workflow even when the
+   * Update is refused never leaves it half-made, and a workflow that took the name since we
+   * looked is left unchanged (the next look applies the spec to it). `invalid`: the CR
+   * cannot be accepted (a new generation may fix it); `refused`: the kind cannot start it
+   * yet (e.g. its cluster has no infrastructure ID), so it is tried again; `held`: a
+   * workflow already holding the name refused the Update (REST owns it, or it is being
+   * deleted).
    */
-  private async start(resource: CustomResource): Promise<'started' | 'invalid' | 'refused'> {
+  private async start(resource: CustomResource): Promise<StartResult<KindObjects[K]>> {
     const { namespace, name } = resource.metadata;
     const accepted = await this.accept(resource);
-    if (!accepted) return 'invalid';
+    if (!accepted) return { result: 'invalid' };
     let input: unknown;
     try {
       input = await this.deps.entity.startInput(accepted, { temporal: this.deps.temporal, config: this.deps.config });
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;
       await this.event(resource, { type: 'Warning', reason: 'Waiting', message: `${error.message} (looked at again shortly)` });
-      return 'refused';
+      return { result: 'refused' };
     }
+    const workflowId = this.workflowId(namespace, name);
+    const startWorkflowOperation = new WithStartWorkflowOperation(this.deps.entity.workflowType, {
+      workflowId,
+      taskQueue: this.deps.config.taskQueue,
+      args: [input],
+      // Visibility holds the object from the start, as REST's create leaves it.
+      memo: { object: accepted },
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    let object: KindObjects[K];
     try {
-      await this.deps.temporal.workflow.start(this.deps.entity.workflowType, {
-        workflowId: this.workflowId(namespace, name),
-        taskQueue: this.deps.config.taskQueue,
-        args: [input],
-        memo: { object: accepted },
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
+      object = await this.deps.temporal.workflow.executeUpdateWithStart(this.deps.entity.patchObject, { args: [{ from: 'kubernetes' }], startWorkflowOperation });
     } catch (error) {
-      // Another replica, or this one before a crash, started it: the next look sees it.
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'started';
-      throw error;
+      const refusal = updateRefusal(error);
+      if (!refusal) throw error;
+      await this.event(resource, { type: 'Warning', reason: refusal.type ?? 'StartRefused', message: `${refusal.message} (looked at again shortly)` });
+      return { result: 'held' };
     }
-    await this.event(resource, { type: 'Normal', reason: 'Provisioning', message: `Started the entity workflow ${this.workflowId(namespace, name)}.` });
-    return 'started';
+    // Another replica, or this one before a crash, may have started it from this CR too: an Event twice says nothing wrong.
+    if (object.metadata.uid === resource.metadata.uid) await this.event(resource, { type: 'Normal', reason: 'Provisioning', message: `Started the entity workflow ${workflowId}.` });
+    return { result: 'started', object };
   }
 
   /**
