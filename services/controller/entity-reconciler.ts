@@ -162,9 +162,9 @@ export class EntityReconciler<K extends KindName> {
    * Update is refused never leaves it half-made, and a workflow that took the name since we
    * looked is left unchanged (the next look applies the spec to it). `invalid`: the CR
    * cannot be accepted (a new generation may fix it); `refused`: the kind cannot start it
-   * yet (e.g. its cluster has no infrastructure ID), so it is tried again; `held`: a
-   * workflow already holding the name refused the Update (REST owns it, or it is being
-   * deleted).
+   * yet (e.g. its cluster has no infrastructure ID), so it is tried again; `held`: the
+   * Update was refused, by a workflow already holding the name (REST owns it, or it is being
+   * deleted) or, were it ever, by the new one, which is whole from its input: looked at again.
    */
   private async start(resource: CustomResource): Promise<StartResult<KindObjects[K]>> {
     const { namespace, name } = resource.metadata;
