@@ -147,6 +147,8 @@ export class ClusterDeploymentEntity {
 
   // --- changes from outside -------------------------------------------------------------
   applyPatch(next: ClusterDeployment): ClusterDeployment {
+    // A patch that changes nothing (a controller's Update-with-Start sends one) is no spec change.
+    if (JSON.stringify(next) === JSON.stringify(this.state.object)) return this.settledObject();
     this.state.object = next;
     this.specChanged = true;
     this.refresh();
