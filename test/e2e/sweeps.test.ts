@@ -6,7 +6,7 @@
  * nothing; a deleting run marks the dead cluster's, and the next removes exactly those. A sweep
  * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; on
  * our Azure ARM emulator a dead cluster's resource group that holds a protected machine is kept;
- * a schedule starts sweeps by itself.
+ * a schedule starts sweeps by itself, and a provider account and region takes one schedule only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -363,5 +363,49 @@ describe.sequential('orphan sweeps', () => {
     expect(((await api.request('GET', `${NS}/sweepschedules/${name}`)).body as { status: { paused: boolean } }).status.paused).toBe(true);
     expect((await slipway(['sweep', 'schedule', 'delete', name])).code).toBe(0);
     expect((await api.request('GET', `${NS}/sweepschedules/${name}`)).status).toBe(404);
+  });
+
+  it('keeps one schedule per provider account and region: a second for the same target is a 409 naming the first, through REST and the CLI', { timeout: 60_000 }, async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const first = `aws-east-${suffix}`;
+    const spec = { platform: 'aws', region: AWS_REGION, credentialsSecret: 'aws-sweep', intervalSeconds: 3600, paused: true };
+    const create = (name: string, extra: Record<string, unknown> = {}) => api.request('POST', `${NS}/sweepschedules`, { body: { metadata: { name }, spec: { ...spec, ...extra } } });
+    const made = [first];
+    expect((await create(first)).status).toBe(201);
+
+    const again = await create(`aws-east-again-${suffix}`, { mode: 'delete', intervalSeconds: 600 });
+    expect(again.status).toBe(409);
+    expect(again.contentType).toContain('application/problem+json');
+    const problem = again.body as { detail: string; errors: { path: string }[] };
+    expect(problem.detail).toContain(`default/${first}`);
+    expect(problem.detail).toContain(`slipway sweep schedule delete ${first}`);
+    expect(problem.errors.map((error) => error.path)).toContain('body.spec.credentialsSecret');
+    expect((await api.request('GET', `${NS}/sweepschedules/aws-east-again-${suffix}`)).status).toBe(404);
+
+    // Another region, or the worker's own credentials instead of the secret, is another target.
+    for (const [name, extra] of [[`aws-west-${suffix}`, { region: 'us-west-2' }], [`aws-own-${suffix}`, { credentialsSecret: undefined }]] as const) {
+      const other = await create(name, extra);
+      expect(other.status, JSON.stringify(other.body)).toBe(201);
+      made.push(name);
+    }
+
+    // The CLI gets the same answer, and says it.
+    const viaCli = await slipway(['sweep', 'schedule', 'create', `aws-cli-${suffix}`, '--platform', 'aws', '--region', AWS_REGION, '--credentials-secret', 'aws-sweep', '--every', '1h', '--paused']);
+    expect(viaCli.code).not.toBe(0);
+    expect(viaCli.stderr).toContain(`default/${first}`);
+    expect(viaCli.stderr).toContain('Delete it first');
+
+    // Two creates at once for a target without one: exactly one is made.
+    const racing = await Promise.all([create(`race-a-${suffix}`, { region: 'eu-west-1' }), create(`race-b-${suffix}`, { region: 'eu-west-1' })]);
+    expect(racing.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    made.push(racing[0]?.status === 201 ? `race-a-${suffix}` : `race-b-${suffix}`);
+
+    // Once the first is deleted, its target takes a new schedule.
+    expect((await slipway(['sweep', 'schedule', 'delete', first])).code).toBe(0);
+    made.shift();
+    const replacing = await slipway(['sweep', 'schedule', 'create', `aws-cli-${suffix}`, '--platform', 'aws', '--region', AWS_REGION, '--credentials-secret', 'aws-sweep', '--every', '1h', '--paused']);
+    expect(replacing.code, replacing.stderr).toBe(0);
+    made.push(`aws-cli-${suffix}`);
+    for (const name of made) expect((await api.request('DELETE', `${NS}/sweepschedules/${name}`)).status, name).toBe(200);
   });
 });
