@@ -5,7 +5,8 @@
  * another management plane's, untagged, protected, young) are reported by a dry run that changes
  * nothing; a deleting run marks the dead cluster's, and the next removes exactly those. A sweep
  * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; on
- * our Azure ARM emulator a dead cluster's resource group that holds a protected machine is kept;
+ * our Azure ARM emulator a dead cluster's resource group that holds a protected machine, or a VM
+ * nobody tagged (reported as kept-untagged, as AWS reports one), is kept;
  * a schedule starts sweeps by itself, and a provider account and region takes one schedule only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -83,11 +84,6 @@ interface SweptCloud {
   readonly instanceType: string;
   readonly image: string;
   readonly liveCluster: Partial<ClusterDeploymentSpec>;
-  /**
-   * The adapter lists only resources that carry a management tag (AWS filters on the tag key):
-   * there, the untagged leak carries our management tag but no cluster tag.
-   */
-  readonly listsOnlyManaged: boolean;
   /** A machine with no tags at all; its resource ID. */
   leakUntagged(): Promise<string>;
 }
@@ -99,7 +95,6 @@ const simulatedCloud = (): SweptCloud => ({
   instanceType: 'small',
   image: 'rhcos-4.16',
   liveCluster: { platform: { simulated: { region: SIM_REGION } } },
-  listsOnlyManaged: false,
   async leakUntagged() {
     const response = await fetch(new URL('/v1/machines', stack.simCloud.url), {
       method: 'POST',
@@ -119,7 +114,6 @@ const awsCloud = (): SweptCloud => ({
   instanceType: 't3.large',
   image: 'ami-0123456789abcdef0',
   liveCluster: { platform: { aws: { region: AWS_REGION, credentialsSecretRef: { name: 'aws-sweep' } } } },
-  listsOnlyManaged: true,
   async leakUntagged() {
     const ec2 = new EC2Client({ region: AWS_REGION, endpoint: moto.url, credentials: KEYS });
     const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.large', MinCount: 1, MaxCount: 1 }));
@@ -214,7 +208,8 @@ describe.sequential('orphan sweeps', () => {
       // Kept resources of a cluster keep its networks too (a network may hold them): these belong to a second dead cluster.
       const protectedId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
       const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
-      const untaggedId = cloud.listsOnlyManaged ? await leakLooseMachine(cloud, { [TAG.management]: stack.managementId }) : await cloud.leakUntagged();
+      // Listed without a tag filter, an instance nobody tagged is reported too (AWS: the whole region's EC2, ELB and Route 53).
+      const untaggedId = await cloud.leakUntagged();
       const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
       const ready = await waitForCluster(handle, isReady, 180_000);
       scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
@@ -263,7 +258,7 @@ describe.sequential('orphan sweeps', () => {
 
   it('azure: never deletes a resource group that holds a protected machine, while deleting the rest of the dead cluster', { timeout: 120_000 }, async () => {
     const adapter = createAzureAdapter(azure.adapterOptions());
-    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, listsOnlyManaged: true, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, leakUntagged: () => Promise.reject(new Error('not used')) };
     const dead = infraIdOf('azdead');
     const infraIds = await leakInfra(cloud, dead);
     const deadMachine = await leakMachine(cloud, dead, 'worker-0');
@@ -286,6 +281,41 @@ describe.sequential('orphan sweeps', () => {
     expect(left.has(deadMachine)).toBe(false);
     expect(left.has(protectedMachine)).toBe(true);
     expect(left.has(group ?? '')).toBe(true);
+  });
+
+  it('azure: reports an untagged VM of its location, keeps the dead cluster\'s resource group that holds it, and leaves another location\'s out', { timeout: 120_000 }, async () => {
+    const adapter = createAzureAdapter(azure.adapterOptions());
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const dead = infraIdOf('azstray');
+    const infraIds = await leakInfra(cloud, dead);
+    const deadMachine = await leakMachine(cloud, dead, 'worker-0');
+    // Someone else's VM, with no tag at all, in the dead cluster's group: deleting the group would delete it.
+    const stray = (await adapter.createMachine({ name: `${dead}-stray`, idempotencyToken: randomBytes(16).toString('hex'), role: 'worker', instanceType: 'small', image: 'rhcos-4.16', infraId: dead, tags: {} })).providerId;
+    // Another location's untagged VM is that location's sweep's to report.
+    const westus = createAzureAdapter({ ...azure.adapterOptions(), location: 'westus' });
+    const elsewhere = infraIdOf('azwest');
+    await westus.ensureClusterInfra({ infraId: elsewhere, clusterName: elsewhere, baseDomain: 'example.test', region: 'westus', tags: tagsOf(elsewhere, {}, 'another-plane') });
+    const west = (await westus.createMachine({ name: `${elsewhere}-stray`, idempotencyToken: randomBytes(16).toString('hex'), role: 'worker', instanceType: 'small', image: 'rhcos-4.16', infraId: elsewhere, tags: {} })).providerId;
+    const group = infraIds.find((id) => /\/resourceGroups\/[^/]+$/i.test(id)) ?? '';
+    const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', minAgeSeconds: 0 };
+
+    const dry = await sweepViaRest({ ...spec, mode: 'dry-run' });
+    expect(decisionsById(dry).get(stray)).toBe('kept-untagged');
+    expect(dry.status.decisions.find((record) => record.id === stray)?.code).toBe('no-management-tag');
+    expect(decisionsById(dry).has(west)).toBe(false);
+    expect(decisionsById(dry).get(deadMachine)).toBe('marked');
+
+    const marking = await sweepViaRest({ ...spec, mode: 'delete' });
+    expect(decisionsById(marking).get(group)).toBe('marked');
+    const deleting = await sweepViaRest({ ...spec, mode: 'delete' });
+    expect(decisionsById(deleting).get(deadMachine)).toBe('deleted');
+    expect(decisionsById(deleting).get(group)).toBe('kept-referenced');
+    expect(deleting.status.decisions.find((record) => record.id === group)?.code).toBe('holds-kept');
+    const left = await cloudContents(cloud);
+    expect(left.has(deadMachine)).toBe(false);
+    expect(left.has(stray)).toBe(true);
+    expect(left.has(group)).toBe(true);
+    expect(await westus.describeMachine(`${elsewhere}-stray`)).toBeDefined();
   });
 
   it('deletes nothing when the inventory of live entities cannot be read', { timeout: 120_000 }, async () => {
