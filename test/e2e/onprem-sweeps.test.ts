@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deployment';
 import { createBaremetalAdapter } from '../../providers/baremetal/adapter';
 import { HostInventory } from '../../providers/baremetal/inventory';
 import { cloudTagKey } from '../../providers/tag-encoding';
-import { TAG, ownershipTags } from '../../providers/tags';
+import { TAG } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
 import { createVsphereAdapter, VCSIM_PLACEMENT } from '../../providers/vsphere/adapter';
 import { createHttpTransport, type HttpTransport } from '../../providers/vsphere/http';
@@ -28,16 +27,14 @@ import { createVim, type Vim } from '../../providers/vsphere/vim';
 import { text } from '../../providers/vsphere/xml';
 import type { SweepObject } from '../../workflows/sweep/definitions';
 import { startTestApi, type TestApi } from '../support/api';
-import { collect, eventually, sleep } from '../support/async-checks';
-import { clusterObject, isReady, startCluster, waitForCluster } from '../support/clusters';
+import { collect, eventually } from '../support/async-checks';
 import { startSushy, type RunningSushy } from '../support/peers/sushy';
 import { addTemplate, startVcsim, type RunningVcsim } from '../support/peers/vcsim';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
-import { expectDryRunReport } from '../support/sweeps';
+import { expectDeletingRun, expectDryRunReport, expectMarkingRun, infraIdOf, leakOnEach, ownTags, scenarioOn, sweepViaRest, type LeakScenario, type LeakingCloud } from '../support/sweeps';
 import { createTestCa, type TestCa } from '../support/test-ca';
 
-const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const MIN_AGE_MS = 20_000;
 const TEMPLATE = 'rhcos-4.16';
 const VSPHERE_SECRET = 'vsphere-sweep';
@@ -104,24 +101,14 @@ const baremetalAdapter = (): ProviderAdapter =>
     allowInsecureEndpoints: true,
   });
 
-interface OnPremCloud {
+interface OnPremCloud extends LeakingCloud {
   readonly platform: 'vsphere' | 'baremetal';
   readonly region: string;
   readonly credentialsSecret: string;
   readonly adapter: () => ProviderAdapter;
-  readonly liveCluster: Partial<ClusterDeploymentSpec>;
-  /** Its infrastructure's resource IDs (none on bare metal). */
-  leakInfra(infraId: string, managementId?: string): Promise<string[]>;
-  leakMachine(infraId: string, machineName: string, tags: CanonicalTags): Promise<string>;
-  /** A machine outside any cluster's infrastructure, with exactly these tags. */
-  leakLoose(tags: CanonicalTags): Promise<string>;
 }
 
-const infraIdOf = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-function tagsOf(infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags {
-  return { ...ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }), ...extra };
-}
+const tagsOf = (infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags => ownTags(managementId, infraId, extra);
 
 const machineRequest = (infraId: string, machineName: string, instanceType: string, tags: CanonicalTags) => ({
   name: `${infraId}-${machineName}`,
@@ -133,19 +120,19 @@ const machineRequest = (infraId: string, machineName: string, instanceType: stri
   tags,
 });
 
+const vsphereMachine = async (infraId: string, machineName: string, tags: CanonicalTags): Promise<string> => (await vsphereAdapter().createMachine(machineRequest(infraId, machineName, 'small', tags))).providerId;
+const vsphereInfra = async (infraId: string, managementId: string): Promise<string[]> =>
+  (await vsphereAdapter().ensureClusterInfra({ infraId, clusterName: infraId, baseDomain: 'example.test', region: 'dc0', tags: tagsOf(infraId, {}, managementId) })).resources.map((resource) => resource.id);
+
 const vsphereCloud = (): OnPremCloud => ({
   platform: 'vsphere',
   region: 'dc0',
   credentialsSecret: VSPHERE_SECRET,
   adapter: vsphereAdapter,
   liveCluster: { platform: { vsphere: { region: 'dc0', credentialsSecretRef: { name: VSPHERE_SECRET } } } },
-  async leakInfra(infraId, managementId = stack.managementId) {
-    const infra = await vsphereAdapter().ensureClusterInfra({ infraId, clusterName: infraId, baseDomain: 'example.test', region: 'dc0', tags: tagsOf(infraId, {}, managementId) });
-    return infra.resources.map((resource) => resource.id);
-  },
-  async leakMachine(infraId, machineName, tags) {
-    return (await vsphereAdapter().createMachine(machineRequest(infraId, machineName, 'small', tags))).providerId;
-  },
+  /** The cluster's folder and a VM in it. */
+  leakDead: async (infraId) => [...(await vsphereInfra(infraId, stack.managementId)), await vsphereMachine(infraId, 'worker-0', tagsOf(infraId, { [TAG.machine]: 'worker-0', [TAG.role]: 'worker' }))],
+  leakForeign: async (infraId, managementId) => [...(await vsphereInfra(infraId, managementId)), await vsphereMachine(infraId, 'worker-0', tagsOf(infraId, { [TAG.machine]: 'worker-0' }, managementId))],
   /** A clone straight into the datacenter's VM folder, given its tags afterwards (through tagResource, as a sweep marks). */
   async leakLoose(tags) {
     const name = `loose-${randomBytes(4).toString('hex')}`;
@@ -158,7 +145,13 @@ const vsphereCloud = (): OnPremCloud => ({
     if (Object.keys(tags).length > 0) await vsphereAdapter().tagResource({ kind: 'machine', id, name, tags: {} }, tags);
     return id;
   },
+  // vSphere lists only objects carrying a management tag (by its tag category): there, the untagged leak carries ours but no cluster tag.
+  leakUntagged() {
+    return this.leakLoose({ [TAG.management]: stack.managementId });
+  },
 });
+
+const baremetalMachine = async (infraId: string, machineName: string, tags: CanonicalTags): Promise<string> => (await baremetalAdapter().createMachine(machineRequest(infraId, machineName, 'worker', tags))).providerId;
 
 const baremetalCloud = (): OnPremCloud => ({
   platform: 'baremetal',
@@ -166,15 +159,16 @@ const baremetalCloud = (): OnPremCloud => ({
   credentialsSecret: BMC_SECRET,
   adapter: baremetalAdapter,
   liveCluster: { platform: { baremetal: { region: SITE, credentialsSecretRef: { name: BMC_SECRET } } } },
-  // Bare metal makes nothing but machines.
-  leakInfra: async () => [],
-  async leakMachine(infraId, machineName, tags) {
-    return (await baremetalAdapter().createMachine(machineRequest(infraId, machineName, 'worker', tags))).providerId;
-  },
-  /** A host claimed with these tags alone (none at all: a claim no Slipway made). */
-  async leakLoose(tags) {
-    return (await baremetalAdapter().createMachine(machineRequest(infraIdOf('loose'), 'm0', 'worker', tags))).providerId;
-  },
+  // Bare metal makes nothing but machines: a dead cluster leaves hosts.
+  leakDead: async (infraId) => [
+    await baremetalMachine(infraId, 'worker-0', tagsOf(infraId, { [TAG.machine]: 'worker-0', [TAG.role]: 'worker' })),
+    await baremetalMachine(infraId, 'worker-1', tagsOf(infraId, { [TAG.machine]: 'worker-1', [TAG.role]: 'worker' })),
+  ],
+  leakForeign: async (infraId, managementId) => [await baremetalMachine(infraId, 'worker-0', tagsOf(infraId, { [TAG.machine]: 'worker-0' }, managementId))],
+  /** A host claimed with these tags alone. */
+  leakLoose: (tags) => baremetalMachine(infraIdOf('loose'), 'm0', tags),
+  // Bare metal lists every claim of the site: a claim no Slipway made carries no tag at all.
+  leakUntagged: () => baremetalMachine(infraIdOf('loose'), 'm0', {}),
 });
 
 async function contents(cloud: OnPremCloud): Promise<Map<string, CloudResource>> {
@@ -185,19 +179,6 @@ async function sweepViaCli(cloud: OnPremCloud, extra: string[]): Promise<SweepOb
   const result = await slipway(['sweep', '--platform', cloud.platform, '--region', cloud.region, '--credentials-secret', cloud.credentialsSecret, '--min-age', `${MIN_AGE_MS / 1000}s`, '-o', 'json', ...extra]);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as SweepObject;
-}
-
-async function sweepViaRest(cloud: OnPremCloud, mode: 'dry-run' | 'delete'): Promise<SweepObject> {
-  const spec = { platform: cloud.platform, region: cloud.region, credentialsSecret: cloud.credentialsSecret, mode, minAgeSeconds: MIN_AGE_MS / 1000 };
-  const started = await api.request('POST', `${NS}/sweeps`, { body: { spec } });
-  expect(started.status, JSON.stringify(started.body)).toBe(201);
-  const name = (started.body as SweepObject).metadata.name;
-  return eventually(
-    async () => (await api.request('GET', `${NS}/sweeps/${name}`)).body as SweepObject,
-    (sweep) => sweep.status?.phase !== undefined && sweep.status.phase !== 'Running',
-    120_000,
-    200,
-  );
 }
 
 /** The BMC's view of the host a bare-metal provider ID names. */
@@ -221,45 +202,17 @@ async function vsphereTags(): Promise<string[]> {
   return names.sort();
 }
 
-interface Scenario {
-  readonly cloud: OnPremCloud;
-  readonly live: string;
-  readonly dead: string;
-  readonly deadIds: string[];
-  readonly protectedId: string;
-  readonly foreignIds: string[];
-  readonly untaggedId: string;
-}
-
 describe.sequential('orphan sweeps on vSphere (vcsim) and bare metal (sushy-tools)', () => {
   // Both clouds' leaks are made first and age together, so the grace period is waited out once.
-  const scenarios: Scenario[] = [];
+  const scenarios: LeakScenario<OnPremCloud>[] = [];
 
   it('leaks resources on purpose on vcsim and sushy-tools, beside a live cluster on each', { timeout: 240_000 }, async () => {
-    for (const cloud of [vsphereCloud(), baremetalCloud()]) {
-      const dead = infraIdOf('dead');
-      const foreign = infraIdOf('foreign');
-      const deadIds = [...(await cloud.leakInfra(dead)), await cloud.leakMachine(dead, 'worker-0', tagsOf(dead, { [TAG.machine]: 'worker-0', [TAG.role]: 'worker' }))];
-      if (cloud.platform === 'baremetal') deadIds.push(await cloud.leakMachine(dead, 'worker-1', tagsOf(dead, { [TAG.machine]: 'worker-1', [TAG.role]: 'worker' })));
-      // Kept resources of a cluster keep its folder too (a folder holds them): these belong to a second dead cluster.
-      const protectedId = await cloud.leakLoose(tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
-      const foreignIds = [...(await cloud.leakInfra(foreign, 'another-plane')), await cloud.leakMachine(foreign, 'worker-0', tagsOf(foreign, { [TAG.machine]: 'worker-0' }, 'another-plane'))];
-      // vSphere lists only objects carrying a management tag (by its tag category): there, the untagged
-      // leak carries ours but no cluster tag. Bare metal lists every claim: there it carries no tag at all.
-      const untaggedId = await cloud.leakLoose(cloud.platform === 'vsphere' ? { [TAG.management]: stack.managementId } : {});
-      const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
-      const ready = await waitForCluster(handle, isReady, 180_000);
-      scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
-    }
-    expect(scenarios.map((scenario) => scenario.live).every((infraId) => infraId !== '')).toBe(true);
-    // The leaks, and the live clusters' own resources, are now all older than the grace period.
-    await sleep(MIN_AGE_MS + 1_000);
+    scenarios.push(...(await leakOnEach(stack, [vsphereCloud(), baremetalCloud()], MIN_AGE_MS)));
   });
 
   for (const platform of ['vsphere', 'baremetal'] as const) {
     it(`${platform}: a dry run reports every leak and changes nothing; a deleting run marks, the next deletes exactly the dead cluster's`, { timeout: 240_000 }, async () => {
-      const scenario = scenarios.find((candidate) => candidate.cloud.platform === platform);
-      if (!scenario) throw new Error('the leaks were not made; see the test before');
+      const scenario = scenarioOn(scenarios, platform);
       const { cloud, live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
       const youngId = await cloud.leakLoose(tagsOf(`${dead}-b`));
       const before = await contents(cloud);
@@ -267,29 +220,18 @@ describe.sequential('orphan sweeps on vSphere (vcsim) and bare metal (sushy-tool
       expect(liveIds.length).toBeGreaterThan(0);
       const tagsBefore = platform === 'vsphere' ? await vsphereTags() : [];
 
+      const leaks = { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds };
       const dry = await sweepViaCli(cloud, []);
       expect(dry.spec.mode).toBe('dry-run');
-      expectDryRunReport(dry, { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds }, before, await contents(cloud));
+      expectDryRunReport(dry, leaks, before, await contents(cloud));
 
-      const marking = await sweepViaRest(cloud, 'delete');
-      expect(marking.status.phase).toBe('Completed');
-      expect(marking.status.counts.error).toBe(0);
-      expect(marking.status.counts.deleted).toBe(0);
-      expect(marking.status.counts.marked).toBe(deadIds.length);
-      const afterMark = await contents(cloud);
-      expect([...afterMark.keys()].sort()).toEqual([...before.keys()].sort());
-      for (const id of deadIds) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeDefined();
-      for (const id of [...liveIds, ...foreignIds, protectedId, youngId, untaggedId]) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeUndefined();
+      const marking = await sweepViaRest(api, { platform, region: cloud.region, credentialsSecret: cloud.credentialsSecret, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000 });
+      expectMarkingRun(marking, leaks, before, await contents(cloud));
       // vSphere keeps the mark as a custom attribute of the VM and the folder: not one tag more.
       if (platform === 'vsphere') expect(await vsphereTags()).toEqual(tagsBefore);
 
       const deleting = await sweepViaCli(cloud, ['--delete']);
-      expect(deleting.status.phase).toBe('Completed');
-      expect(deleting.status.counts.error).toBe(0);
-      const deleted = deleting.status.decisions.filter((record) => record.decision === 'deleted').map((record) => record.id);
-      expect(deleted.sort()).toEqual([...deadIds].sort());
-      const afterDelete = await contents(cloud);
-      expect([...afterDelete.keys()].sort()).toEqual([...before.keys()].filter((id) => !deadIds.includes(id)).sort());
+      expectDeletingRun(deleting, leaks, before, await contents(cloud));
 
       if (platform === 'vsphere') {
         // The VM went first, then its folder; the dead cluster's tag went with the last object carrying it.

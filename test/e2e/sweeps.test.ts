@@ -21,7 +21,7 @@ import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deploymen
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { createAzureAdapter } from '../../providers/azure/adapter';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
-import { TAG, ownershipTags } from '../../providers/tags';
+import { TAG } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
 import { metricsRegistry } from '../../services/common/metrics';
 import { createProjection, createProjectionActivities } from '../../services/common/projection';
@@ -31,12 +31,11 @@ import { createSweepActivities } from '../../services/worker/sweep-activities';
 import { redisSweepMarks } from '../../services/worker/sweep-marks';
 import { SWEEP_KIND, SWEEP_WORKFLOW_TYPE, type SweepInput, type SweepObject } from '../../workflows/sweep/definitions';
 import { startTestApi, type TestApi } from '../support/api';
-import { collect, eventually, sleep } from '../support/async-checks';
-import { clusterObject, isReady, startCluster, waitForCluster } from '../support/clusters';
+import { collect, eventually } from '../support/async-checks';
 import { startMoto, type RunningMoto } from '../support/peers/moto';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
-import { decisionsById, expectDryRunReport } from '../support/sweeps';
+import { decisionsById, expectDeletingRun, expectDryRunReport, expectMarkingRun, infraIdOf, leakOnEach, ownTags, scenarioOn, sweepViaRest, type LeakScenario, type LeakingCloud } from '../support/sweeps';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const AWS_REGION = 'us-east-1';
@@ -123,11 +122,7 @@ const awsCloud = (): SweptCloud => ({
   },
 });
 
-const infraIdOf = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-function tagsOf(infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags {
-  return { ...ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }), ...extra };
-}
+const tagsOf = (infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags => ownTags(managementId, infraId, extra);
 
 async function leakMachine(cloud: SweptCloud, infraId: string, machineName: string, extra: CanonicalTags = {}): Promise<string> {
   const machine = await cloud.adapter.createMachine({
@@ -157,6 +152,18 @@ async function leakInfra(cloud: SweptCloud, infraId: string, managementId = stac
   return infra.resources.map((resource) => resource.id);
 }
 
+/** How the shared scenario leaks on one of these clouds: through its adapter, and loose machines tagged afterwards. */
+const leaksOn = (cloud: SweptCloud): LeakingCloud & { readonly swept: SweptCloud } => ({
+  platform: cloud.platform,
+  liveCluster: cloud.liveCluster,
+  swept: cloud,
+  leakDead: async (infraId) => [...(await leakInfra(cloud, infraId)), await leakMachine(cloud, infraId, 'worker-0')],
+  leakForeign: (infraId, managementId) => leakInfra(cloud, infraId, managementId),
+  leakLoose: (tags) => leakLooseMachine(cloud, tags),
+  // Listed without a tag filter, an instance nobody tagged is reported too (AWS: the whole region's EC2, ELB and Route 53).
+  leakUntagged: () => cloud.leakUntagged(),
+});
+
 /** Everything the cloud holds, by ID, with its tags. */
 async function cloudContents(cloud: SweptCloud): Promise<Map<string, CloudResource>> {
   return new Map((await collect(cloud.adapter.listResources({}))).map((resource) => [resource.id, resource]));
@@ -169,26 +176,12 @@ async function sweepViaCli(cloud: SweptCloud, extra: string[]): Promise<SweepObj
   return JSON.parse(result.stdout) as SweepObject;
 }
 
-/** POST .../sweeps, then GET it until it has finished. */
-async function sweepViaRest(spec: Record<string, unknown>): Promise<SweepObject> {
-  const started = await api.request('POST', `${NS}/sweeps`, { body: { spec } });
-  expect(started.status, JSON.stringify(started.body)).toBe(201);
-  const name = (started.body as SweepObject).metadata.name;
-  const done = await eventually(
-    async () => (await api.request('GET', `${NS}/sweeps/${name}`)).body as SweepObject,
-    (sweep) => sweep.status?.phase !== undefined && sweep.status.phase !== 'Running',
-    120_000,
-    200,
-  );
-  return done;
-}
-
 describe.sequential('orphan sweeps', () => {
   it('holds, deleting nothing, while no live entity exists but the cloud holds our resources', { timeout: 60_000 }, async () => {
     const cloud = simulatedCloud();
     const dead = infraIdOf('lonely');
     const machine = await leakMachine(cloud, dead, 'worker-0', { [TAG.sweepMarked]: new Date(Date.now() - 3_600_000).toISOString() });
-    const sweep = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0 });
+    const sweep = await sweepViaRest(api, { platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0 });
     expect(sweep.status.phase).toBe('Held');
     expect(sweep.status.conditions.map((condition) => condition.reason)).toContain('inventory-empty');
     expect(sweep.status.counts.deleted).toBe(0);
@@ -198,58 +191,32 @@ describe.sequential('orphan sweeps', () => {
   });
 
   // Both clouds' leaks are made first and age together, so the grace period is waited out once.
-  const scenarios: { cloud: SweptCloud; live: string; dead: string; deadIds: string[]; protectedId: string; foreignIds: string[]; untaggedId: string }[] = [];
+  const scenarios: LeakScenario<ReturnType<typeof leaksOn>>[] = [];
 
   it('leaks resources on purpose in the simulated cloud and in moto, beside live clusters', { timeout: 240_000 }, async () => {
-    for (const cloud of [simulatedCloud(), awsCloud()]) {
-      const dead = infraIdOf('dead');
-      const foreign = infraIdOf('foreign');
-      const deadIds = [...(await leakInfra(cloud, dead)), await leakMachine(cloud, dead, 'worker-0')];
-      // Kept resources of a cluster keep its networks too (a network may hold them): these belong to a second dead cluster.
-      const protectedId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
-      const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
-      // Listed without a tag filter, an instance nobody tagged is reported too (AWS: the whole region's EC2, ELB and Route 53).
-      const untaggedId = await cloud.leakUntagged();
-      const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
-      const ready = await waitForCluster(handle, isReady, 180_000);
-      scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
-    }
-    expect(scenarios.map((scenario) => scenario.live).every((infraId) => infraId !== '')).toBe(true);
-    // The leaks, and the live clusters' own resources, are now all older than the grace period.
-    await sleep(MIN_AGE_MS + 1_000);
+    scenarios.push(...(await leakOnEach(stack, [simulatedCloud(), awsCloud()].map(leaksOn), MIN_AGE_MS)));
   });
 
   for (const platform of ['simulated', 'aws'] as const) {
     it(`${platform}: a dry run reports every leak and changes nothing; a deleting run marks, the next deletes exactly the dead cluster's`, { timeout: 240_000 }, async () => {
-      const scenario = scenarios.find((candidate) => candidate.cloud.platform === platform);
-      if (!scenario) throw new Error('the leaks were not made; see the test before');
-      const { cloud, live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
+      const scenario = scenarioOn(scenarios, platform);
+      const { live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
+      const cloud = scenario.cloud.swept;
       const youngId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`));
       const before = await cloudContents(cloud);
       const liveIds = [...before.values()].filter((resource) => resource.tags[TAG.cluster] === live).map((resource) => resource.id);
       expect(liveIds.length).toBeGreaterThan(0);
 
+      const leaks = { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds };
       const dry = await sweepViaCli(cloud, []);
       expect(dry.spec.mode).toBe('dry-run');
-      expectDryRunReport(dry, { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds }, before, await cloudContents(cloud));
+      expectDryRunReport(dry, leaks, before, await cloudContents(cloud));
 
-      const marking = await sweepViaRest({ platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
-      expect(marking.status.phase).toBe('Completed');
-      expect(marking.status.counts.deleted).toBe(0);
-      expect(marking.status.counts.marked).toBe(deadIds.length);
-      const afterMark = await cloudContents(cloud);
-      expect([...afterMark.keys()].sort()).toEqual([...before.keys()].sort());
-      for (const id of deadIds) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeDefined();
-      for (const id of [...liveIds, ...foreignIds, protectedId, youngId, untaggedId]) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeUndefined();
+      const marking = await sweepViaRest(api, { platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
+      expectMarkingRun(marking, leaks, before, await cloudContents(cloud));
 
       const deleting = await sweepViaCli(cloud, ['--delete']);
-      expect(deleting.status.phase).toBe('Completed');
-      const deleted = deleting.status.decisions.filter((record) => record.decision === 'deleted').map((record) => record.id);
-      expect(deleted.sort()).toEqual([...deadIds].sort());
-      expect(deleting.status.counts.error).toBe(0);
-      const afterDelete = await cloudContents(cloud);
-      const expected = [...before.keys()].filter((id) => !deadIds.includes(id));
-      expect([...afterDelete.keys()].sort()).toEqual(expected.sort());
+      expectDeletingRun(deleting, leaks, before, await cloudContents(cloud));
       // The worker runs in this process: its counters are this registry's.
       const counted = (await metricsRegistry.getSingleMetric('slipway_sweep_decisions_total')?.get())?.values ?? [];
       expect(counted.find((value) => value.labels.provider === platform && value.labels.decision === 'deleted' && value.labels.reason === 'orphan-marked')?.value).toBeGreaterThanOrEqual(deadIds.length);
@@ -267,12 +234,12 @@ describe.sequential('orphan sweeps', () => {
     expect(group).toBeDefined();
     const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', mode: 'delete', minAgeSeconds: 0 };
 
-    const marking = await sweepViaRest(spec);
+    const marking = await sweepViaRest(api, spec);
     expect(marking.status.phase).toBe('Completed');
     for (const id of [deadMachine, ...infraIds]) expect(decisionsById(marking).get(id), id).toBe('marked');
     expect(decisionsById(marking).get(protectedMachine)).toBe('kept-protected');
 
-    const deleting = await sweepViaRest(spec);
+    const deleting = await sweepViaRest(api, spec);
     const decided = decisionsById(deleting);
     expect(decided.get(deadMachine)).toBe('deleted');
     expect(decided.get(group ?? '')).toBe('kept-referenced');
@@ -299,15 +266,15 @@ describe.sequential('orphan sweeps', () => {
     const group = infraIds.find((id) => /\/resourceGroups\/[^/]+$/i.test(id)) ?? '';
     const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', minAgeSeconds: 0 };
 
-    const dry = await sweepViaRest({ ...spec, mode: 'dry-run' });
+    const dry = await sweepViaRest(api, { ...spec, mode: 'dry-run' });
     expect(decisionsById(dry).get(stray)).toBe('kept-untagged');
     expect(dry.status.decisions.find((record) => record.id === stray)?.code).toBe('no-management-tag');
     expect(decisionsById(dry).has(west)).toBe(false);
     expect(decisionsById(dry).get(deadMachine)).toBe('marked');
 
-    const marking = await sweepViaRest({ ...spec, mode: 'delete' });
+    const marking = await sweepViaRest(api, { ...spec, mode: 'delete' });
     expect(decisionsById(marking).get(group)).toBe('marked');
-    const deleting = await sweepViaRest({ ...spec, mode: 'delete' });
+    const deleting = await sweepViaRest(api, { ...spec, mode: 'delete' });
     expect(decisionsById(deleting).get(deadMachine)).toBe('deleted');
     expect(decisionsById(deleting).get(group)).toBe('kept-referenced');
     expect(deleting.status.decisions.find((record) => record.id === group)?.code).toBe('holds-kept');
@@ -357,7 +324,7 @@ describe.sequential('orphan sweeps', () => {
     const cloud = simulatedCloud();
     const dead = infraIdOf('many');
     const machines = [await leakMachine(cloud, dead, 'worker-0'), await leakMachine(cloud, dead, 'worker-1'), await leakMachine(cloud, dead, 'worker-2')];
-    const capped = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
+    const capped = await sweepViaRest(api, { platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
     expect(capped.status.phase).toBe('CapReached');
     expect(capped.status.conditions.map((condition) => condition.type)).toContain('DeletionCapReached');
     const decided = machines.map((id) => decisionsById(capped).get(id));
