@@ -110,8 +110,8 @@ describe.sequential('orphan sweeps on GCP', () => {
     const deadIds = [...(await leakInfra(dead)), await leakMachine(dead, 'worker-0')];
     const foreignIds = await leakInfra(infraIdOf('foreign'), 'another-plane');
     const protectedId = await leakInstance(tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
-    // GCE lists only instances carrying the management label: the untagged leak has it, but no cluster label.
-    const untaggedId = await leakInstance({ [TAG.management]: stack.managementId });
+    // Listed without a label filter, an instance nobody labelled is reported too.
+    const untaggedId = await leakInstance({});
     const handle = await startCluster(stack, clusterObject(`live-gcp-${randomBytes(2).toString('hex')}`, { platform: { gcp: { region: emulator.region, credentialsSecretRef: { name: SECRET } } }, controlPlane: { replicas: 1 }, compute: [] }));
     const live = (await waitForCluster(handle, isReady, 180_000)).status?.infraID ?? '';
     expect(live).not.toBe('');
