@@ -81,8 +81,16 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       await folders.deleteIfEmpty('delete cluster infrastructure', infraId, scope);
     },
 
+    /**
+     * The objects carrying the management tag category (and the query's tags), found through the
+     * tagging API; an empty query adds the datacenter's VMs that carry none, which an orphan sweep
+     * reports as kept-untagged. A folder nobody tagged is not listed.
+     */
     async *listResources(query) {
       const operation = 'list resources';
+      if (Object.keys(query).length === 0) {
+        for await (const machine of machines.untaggedMachines(operation)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
+      }
       const objects = await tagging.objectsTagged(operation, ownershipCloudTags(operation, query), MANAGEMENT_CATEGORY);
       const vms = objects.filter((object) => object.type === 'VirtualMachine');
       for await (const machine of machines.machinesAmong(operation, vms, query)) {

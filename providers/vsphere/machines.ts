@@ -34,6 +34,8 @@ export interface MachineOperations {
   listMachines(query: TagQuery): AsyncGenerator<CloudMachine>;
   /** The machines among these VMs that carry the query's tags (and the management tag), page by page. */
   machinesAmong(operation: string, vms: readonly Moref[], query: TagQuery): AsyncGenerator<CloudMachine>;
+  /** Every VM of the datacenter that carries no management tag (templates left out), page by page: what no Slipway made, or whose tagging was lost. */
+  untaggedMachines(operation: string): AsyncGenerator<CloudMachine>;
   deleteMachine(providerId: string): Promise<void>;
 }
 
@@ -192,8 +194,24 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
     }
   }
 
+  async function* untaggedMachines(operation: string): AsyncGenerator<CloudMachine> {
+    const keys = await attributeKeys(operation);
+    for await (const page of vim.retrieveUnder(operation, await inventory.vmFolder(operation), 'VirtualMachine', [...VM_PATHS, 'config.template'], pageSize)) {
+      const tagsByVm = await tagging.attachedTags(
+        operation,
+        page.map((content) => content.obj),
+      );
+      for (const content of page) {
+        if (text(content.props.get('config.template')) === 'true') continue;
+        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {}, keys);
+        if (machine && machine.tags[TAG.management] === undefined) yield machine;
+      }
+    }
+  }
+
   return {
     machinesAmong,
+    untaggedMachines,
 
     async createMachine(request) {
       const operation = 'create machine';

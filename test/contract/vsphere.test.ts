@@ -277,6 +277,22 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect(await allTags()).not.toContain(`${markCategory}=${legacyMark}`);
   });
 
+  it('lists for an empty query the datacenter\'s VMs nobody tagged too, across pages, each once and no template; a query with tags leaves them out', async () => {
+    await adapter.createMachine(request('untagged-1', 'm0'));
+    await rawClone('/DC0/vm', 'nobodys-vm');
+    const listed = await collect(adapter.listResources({}));
+    const ids = listed.map((resource) => resource.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(listed.length).toBeGreaterThan(pageSize);
+    // vcsim's own VMs and the raw clone carry no tag: listed, as nobody's.
+    for (const name of ['DC0_H0_VM1', 'nobodys-vm']) expect(listed.find((resource) => resource.name === name)?.tags[TAG.management], name).toBeUndefined();
+    expect(listed.find((resource) => resource.name === 'untagged-1-m0')?.tags[TAG.management]).toBe(managementId);
+    expect(listed.some((resource) => resource.name === TEMPLATE)).toBe(false);
+    const ours = await collect(adapter.listResources({ [TAG.management]: managementId }));
+    expect(ours.some((resource) => resource.name === 'nobodys-vm')).toBe(false);
+    expect(ours.every((resource) => resource.tags[TAG.management] === managementId)).toBe(true);
+  });
+
   it('deleteClusterInfra leaves a folder of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {
     const vmFolder = await find('/DC0/vm');
     if (!vmFolder) throw new Error('vcsim has no /DC0/vm');
