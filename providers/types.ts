@@ -104,7 +104,12 @@ export interface ProviderAdapter {
    * else is left alone. Missing ones are fine.
    */
   deleteClusterInfra(infraId: string, scope?: OwnershipScope): Promise<void>;
-  /** Streams every resource of any kind carrying all the given tags. */
+  /**
+   * Streams every resource of the kinds the adapter makes that carries all the given tags (and a
+   * management tag). An empty query is what an orphan sweep reads: every such resource of the
+   * target's account and region, ours, another plane's, or nobody's (so a sweep reports untagged
+   * ones as kept-untagged), as far as the cloud lets the adapter list them (README: What a sweep sees).
+   */
   listResources(query: TagQuery): AsyncIterable<CloudResource>;
   deleteResource(resource: CloudResource): Promise<void>;
   /**

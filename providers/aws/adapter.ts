@@ -35,9 +35,13 @@ export function createAwsAdapter(options: AwsAdapterOptions): ProviderAdapter {
     ensureClusterInfra: infra.ensureClusterInfra,
     deleteClusterInfra: infra.deleteClusterInfra,
 
-    /** Machines, DNS zones, load balancers and target groups, then the network: an order they can be deleted in. */
+    /**
+     * Machines, DNS zones, load balancers and target groups, then the network: an order they can be
+     * deleted in. An empty query lists every one in the region (Route 53 zones: in the account),
+     * tagged or not; any other query only those carrying our management tag and its tags.
+     */
     async *listResources(query) {
-      for await (const machine of instances.listMachines(query)) {
+      for await (const machine of instances.listMachineResources(query)) {
         // A terminated instance stays listed for a while, but is gone: nothing is left to delete or tag.
         if (machine.phase === 'terminated') continue;
         yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) } satisfies CloudResource;

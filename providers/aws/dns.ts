@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { chunks, pages, type Route53 } from './services';
-import { canonicalTagsOf, carriesTags, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
+import { canonicalTagsOf, carriesTags, identityQuery, listedBy, nameTagOf, resourceTags, type KeyValue } from './tags';
 import { TAG, isOwned, type OwnershipScope } from '../tags';
 
 /** Route 53 pages hold at most 100 zones; ListTagsForResources takes at most 10 IDs. */
@@ -229,7 +229,7 @@ export function dnsOperations(route53: Route53): DnsOperations {
 
     async *listZoneResources(query) {
       const operation = 'list resources';
-      for await (const { zone, tags } of zonesWithTags(operation)) if (carriesTags(operation, tags, query)) yield zoneResource(zone, tags);
+      for await (const { zone, tags } of zonesWithTags(operation)) if (listedBy(operation, tags, query)) yield zoneResource(zone, tags);
     },
 
     async *clusterZones(infraId, scope = {}) {

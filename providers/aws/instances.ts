@@ -13,7 +13,7 @@ import { nextToken, paginate, type Ec2 } from './services';
 import { TAG } from '../tags';
 import type { LoadBalancerOperations } from './load-balancer';
 import type { ClusterPlacement } from './network';
-import { MANAGED_FILTER, canonicalTagsOf, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
+import { MANAGED_FILTER, canonicalTagsOf, identityQuery, listingFilters, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
 
 /**
  * stopping and stopped are not deletions (Slipway never stops an instance): someone powered the
@@ -80,6 +80,8 @@ export interface InstanceOperations {
   createMachine(request: MachineCreateRequest): Promise<CloudMachine>;
   describeMachine(name: string): Promise<CloudMachine | undefined>;
   listMachines(query: TagQuery): AsyncGenerator<CloudMachine>;
+  /** As listMachines, but an empty query lists every instance of the region, tagged or not (listingFilters). */
+  listMachineResources(query: TagQuery): AsyncGenerator<CloudMachine>;
   deleteMachine(providerId: string): Promise<void>;
 }
 
@@ -193,6 +195,10 @@ export function instanceOperations(ec2: Ec2, placementFor: (infraId: string) => 
 
     async *listMachines(query) {
       for await (const instance of instances('list machines', [...tagFilters('list machines', query), stateFilter(EXISTING_STATES)])) yield toMachine(instance);
+    },
+
+    async *listMachineResources(query) {
+      for await (const instance of instances('list resources', [...listingFilters('list resources', query), stateFilter(EXISTING_STATES)])) yield toMachine(instance);
     },
 
     async deleteMachine(providerId) {

@@ -30,7 +30,7 @@ import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQu
 import { KUBE_API_PORT } from './network';
 import { chunks, pages, paginate, type Elb } from './services';
 import { infrastructureNotReady } from '../http-errors';
-import { canonicalTagsOf, carriesTags, clusterQuery, identityQuery, nameTagOf, resourceTags, type KeyValue } from './tags';
+import { canonicalTagsOf, carriesTags, clusterQuery, identityQuery, listedBy, nameTagOf, resourceTags, type KeyValue } from './tags';
 
 /** ELB's limit for load balancer and target group names. */
 const ELB_NAME_MAX = 32;
@@ -201,7 +201,7 @@ export function loadBalancerOperations(elb: Elb): LoadBalancerOperations {
       const tags = await tagsOf(operation, withArns.map((entry) => entry.arn));
       for (const entry of withArns) {
         const found = tags.get(entry.arn);
-        if (found && carriesTags(operation, found, query)) yield { ...entry, tags: found };
+        if (found && listedBy(operation, found, query)) yield { ...entry, tags: found };
       }
     }
   };

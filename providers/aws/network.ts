@@ -28,7 +28,7 @@ import { infrastructureNotReady } from '../http-errors';
 import { TAG, isOwned, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import { nextToken, paginate, type Ec2 } from './services';
-import { canonicalTagsOf, clusterQuery, identityQuery, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
+import { canonicalTagsOf, clusterQuery, identityQuery, listingFilters, nameFilter, nameTagOf, tagFilters, tagSpecifications } from './tags';
 
 const VPC_CIDR = '10.0.0.0/16';
 const SUBNET_CIDR = '10.0.0.0/19';
@@ -172,8 +172,11 @@ export function networkOperations(ec2: Ec2): NetworkOperations {
 
   const listNetworkResources = async function* (query: TagQuery): AsyncGenerator<CloudResource> {
     const operation = 'list resources';
-    const filters = tagFilters(operation, query);
-    for await (const group of tagged.securityGroups(operation, filters)) yield resourceOf('securityGroup', group);
+    const filters = listingFilters(operation, query);
+    for await (const group of tagged.securityGroups(operation, filters)) {
+      // A VPC's default group is part of the VPC: EC2 deletes it with the VPC and refuses to delete it alone.
+      if (group.group.GroupName !== 'default') yield resourceOf('securityGroup', group);
+    }
     for await (const subnet of tagged.subnets(operation, filters)) yield resourceOf('network', subnet);
     for await (const vpc of tagged.vpcs(operation, filters)) yield resourceOf('network', vpc);
   };

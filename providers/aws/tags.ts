@@ -74,6 +74,20 @@ export function tagFilters(operation: string, query: TagQuery): Filter[] {
   return [MANAGED_FILTER, ...Object.entries(encoded).map(([key, value]): Filter => ({ Name: `tag:${key}`, Values: [value] }))];
 }
 
+/**
+ * How listResources reads a kind: an empty query is every resource of it in the region, ours,
+ * another plane's or nobody's (an orphan sweep reports the untagged ones as kept-untagged); any
+ * other query is the resources carrying our management tag and the query's tags.
+ */
+export function listingFilters(operation: string, query: TagQuery): Filter[] {
+  return Object.keys(query).length === 0 ? [] : tagFilters(operation, query);
+}
+
+/** listingFilters for resources whose tags are read after listing them (ELB, Route 53). */
+export function listedBy(operation: string, tags: readonly KeyValue[] | undefined, query: TagQuery): boolean {
+  return Object.keys(query).length === 0 || carriesTags(operation, tags, query);
+}
+
 export function nameFilter(name: string): Filter {
   return { Name: `tag:${NAME_TAG}`, Values: [name] };
 }

@@ -20,6 +20,7 @@ import { ProviderError, type CloudMachine, type CloudResource, type MachineCreat
 import type { AzureClients } from './clients';
 import { armErrorCode, classifyAzureError, isNotFound } from './errors';
 import { odataString, parseResourceId, resourceGroupName, vmAddressOf, VM_TYPE } from './names';
+import { listedBy } from './listing';
 import { checkedCreate, machineOf, virtualMachineBody } from './vm-model';
 
 export interface MachineContext {
@@ -118,12 +119,12 @@ export async function* listMachines(context: MachineContext, query: TagQuery): A
   }
 }
 
-/** Machines as leftovers for a sweep: ones already being deleted are left out. */
+/** Machines as leftovers for a sweep (listing.ts: an empty query also lists untagged VMs of the location); ones already being deleted are left out. */
 export async function* listMachineResources(context: MachineContext, query: TagQuery): AsyncGenerator<CloudResource> {
   for await (const vm of listVms(context, 'list resources')) {
     if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
     const machine = machineOf(vm);
-    if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) };
+    if (listedBy(machine.tags, query, vm.location, context.location)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags, ...(machine.createdAt ? { createdAt: machine.createdAt } : {}) };
   }
 }
 

@@ -14,15 +14,18 @@
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
 import { nextLinkOf, pageGuard } from '../paging';
 import { TAG_ENCODINGS } from '../tag-encoding';
-import { TAG, isOwned, matchesTagQuery, type OwnershipScope } from '../tags';
+import { TAG, isOwned, type OwnershipScope } from '../tags';
 import { ProviderError, type CloudResource, type CloudResourceKind, type TagQuery } from '../types';
 import type { AzureClients } from './clients';
 import { classifyAzureError, isNotFound } from './errors';
+import { listedBy } from './listing';
 import { groupId, parseResourceId, resourceGroupName, securityGroupName, SUBNET_PREFIX, subnetName, virtualNetworkName, VNET_ADDRESS_SPACE } from './names';
 
 export interface NetworkContext {
   readonly clients: AzureClients;
   readonly subscriptionId: string;
+  /** The target's location: where untagged resources are listed (listing.ts). */
+  readonly location: string;
   readonly timeoutMs: number;
 }
 
@@ -164,11 +167,12 @@ export async function deleteNetworkResource(context: NetworkContext, kind: 'netw
 export interface Listed {
   readonly id?: string;
   readonly name?: string;
+  readonly location?: string;
   readonly tags?: Record<string, string>;
   readonly provisioningState?: string;
 }
 
-/** Streams one listing's items carrying our management tag and the query's tags, page by page; ones being deleted are left out. */
+/** Streams one listing's items as listResources lists them (listing.ts), page by page; ones being deleted are left out. */
 export async function* listTagged(context: NetworkContext, kind: CloudResourceKind, operation: string, pages: () => AsyncIterableIterator<Listed[]>, query: TagQuery, nameOf: (name: string) => string = (name) => name): AsyncGenerator<CloudResource> {
   const iterator = pages();
   // The SDK follows nextLink itself; each page carries the link it came with, so a repeat is still caught.
@@ -180,8 +184,7 @@ export async function* listTagged(context: NetworkContext, kind: CloudResourceKi
     for (const item of page.value) {
       if (!item.id || !item.name || item.provisioningState?.toLowerCase() === 'deleting') continue;
       const found = resource(kind, item.id, nameOf(item.name), item.tags);
-      // Without our management tag a resource is never ours, whatever the query asks.
-      if (found.tags[TAG.management] !== undefined && matchesTagQuery(found.tags, query)) yield found;
+      if (listedBy(found.tags, query, item.location, context.location)) yield found;
     }
   }
 }
@@ -194,6 +197,7 @@ async function* groupPages(context: NetworkContext): AsyncIterableIterator<Liste
     yield Object.assign(page.map((group) => ({
       ...(group.id !== undefined ? { id: group.id } : {}),
       ...(group.name !== undefined ? { name: group.name } : {}),
+      ...(group.location !== undefined ? { location: group.location } : {}),
       ...(group.tags !== undefined ? { tags: group.tags } : {}),
       ...(group.properties?.provisioningState !== undefined ? { provisioningState: group.properties.provisioningState } : {}),
     })), { continuationToken });

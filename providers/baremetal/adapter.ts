@@ -121,7 +121,8 @@ export function createBaremetalAdapter(options: BaremetalAdapterOptions): Provid
     const db = await inventoryForClaimed();
     let afterSeq = 0;
     for (;;) {
-      const hosts = db.claimedPage({ tags, afterSeq, limit: pageSize });
+      // A worker for one site (region) sees the claims it could have made: its site's hosts and those with none.
+      const hosts = db.claimedPage({ tags, afterSeq, limit: pageSize, site: options.site });
       if (hosts.length > 0) yield { db, hosts };
       const last = hosts.at(-1);
       if (hosts.length < pageSize || last === undefined) return;
@@ -207,9 +208,20 @@ export function createBaremetalAdapter(options: BaremetalAdapterOptions): Provid
       // Nothing but machines is ever made on bare metal, and machines are deleted one by one.
     },
 
+    /**
+     * Every claim, as a machine: a host is the only thing bare metal holds. A host whose release is
+     * under way (its delete was asked for) is already going, so it is not listed; the list moves its
+     * release on (as a describe does), so a sweep frees the hosts an earlier one powered off.
+     */
     async *listResources(query: TagQuery): AsyncIterable<CloudResource> {
-      for await (const { hosts } of claimedPages(query)) {
-        for (const host of hosts) yield { kind: 'machine', id: providerIdOf(host), name: host.machineName ?? '', tags: TAG_ENCODINGS.baremetal.decode(host.tags), ...(host.claimedAt !== null ? { createdAt: host.claimedAt } : {}) };
+      for await (const { db, hosts } of claimedPages(query)) {
+        const releasing = hosts.filter((host) => host.state === 'deprovisioning');
+        // A BMC that cannot be reached just keeps its host claimed until a later call.
+        await Promise.all(releasing.map((host) => power.advanceRelease(db, host).catch(() => 'stopping' as const)));
+        for (const host of hosts) {
+          if (host.state === 'deprovisioning') continue;
+          yield { kind: 'machine', id: providerIdOf(host), name: host.machineName ?? '', tags: TAG_ENCODINGS.baremetal.decode(host.tags), ...(host.claimedAt !== null ? { createdAt: host.claimedAt } : {}) };
+        }
       }
     },
 

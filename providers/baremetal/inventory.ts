@@ -107,6 +107,8 @@ function tagPath(key: string): string {
 export interface PageFilter {
   /** Cloud-side tags every row must carry. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Only hosts of this site (or with none), as a claim for it would take; undefined for every site. */
+  readonly site?: string | undefined;
   readonly afterSeq: number;
   readonly limit: number;
 }
@@ -246,10 +248,14 @@ export class HostInventory {
     return result.changes > 0;
   }
 
-  /** Claimed hosts carrying all the given tags, in inventory order after a cursor. */
+  /** Claimed hosts carrying all the given tags (of the site, when given), in inventory order after a cursor. */
   claimedPage(filter: PageFilter): HostRow[] {
     const clauses = ["state <> 'free'", 'seq > ?'];
     const params: (string | number)[] = [filter.afterSeq];
+    if (filter.site !== undefined) {
+      clauses.push('(site IS NULL OR site = ?)');
+      params.push(filter.site);
+    }
     for (const [key, value] of Object.entries(filter.tags)) {
       clauses.push('json_extract(tags, ?) = ?');
       params.push(tagPath(key), value);

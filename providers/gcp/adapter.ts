@@ -64,7 +64,7 @@ export function createGcpAdapter(options: GcpAdapterOptions): ProviderAdapter {
     },
 
     async *listResources(query) {
-      for await (const machine of instances.listMachines(query)) {
+      for await (const machine of instances.listMachineResources(query)) {
         yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
       }
       yield* dns.listDnsResources(query);

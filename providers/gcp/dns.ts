@@ -10,13 +10,13 @@
  * that points elsewhere is replaced. Listed and deleted as two 'dnsRecord' resources: the A
  * record first, then its zone (a zone holding records cannot be deleted).
  */
-import { TAG, matchesTagQuery } from '../tags';
+import { TAG } from '../tags';
 import { pageGuard } from '../paging';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError } from './errors';
 import { GCE_NAME } from './instances';
-import { canonicalTagsOf, encodeLabels } from './labels';
+import { canonicalTagsOf, encodeLabels, listedBy } from './labels';
 
 interface ManagedZone {
   readonly name?: string;
@@ -163,7 +163,9 @@ export function dnsOperations(gce: Gce): DnsOperations {
       const infraId = query[TAG.cluster];
       const yieldZone = async (zone: ManagedZone): Promise<CloudResource[]> => {
         const tags = canonicalTagsOf(zone.labels);
-        if (!zone.name || tags[TAG.management] === undefined || !matchesTagQuery(tags, query)) return [];
+        if (!zone.name || !listedBy(tags, query)) return [];
+        // A zone nobody labelled is reported by itself: its records are not looked up.
+        if (tags[TAG.management] === undefined) return resourcesOf(zone.name, undefined, tags);
         const recordName = zone.dnsName ? `api.${zone.dnsName}` : undefined;
         const record = recordName === undefined ? undefined : await getRecord(operation, zone.name, recordName);
         return resourcesOf(zone.name, record ? recordName : undefined, tags);

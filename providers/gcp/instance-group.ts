@@ -13,12 +13,12 @@
 import type { protos } from '@google-cloud/compute';
 import { infrastructureNotReady } from '../http-errors';
 import { pageGuard } from '../paging';
-import { TAG, matchesTagQuery } from '../tags';
+import { TAG } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { GceError } from './errors';
 import { GCE_NAME, operationIn } from './instances';
-import { describeWithTags, nameFilter, tagsInDescription } from './labels';
+import { describeWithTags, listedBy, nameFilter, tagsInDescription } from './labels';
 import { deleteAndSettle, settleOperation } from './operations';
 import { requestIdFor } from './request-id';
 
@@ -176,7 +176,7 @@ export function apiInstanceGroups(gce: Gce): ApiInstanceGroups {
         );
         for (const item of items) {
           const tags = tagsInDescription(item.description);
-          if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(zone, item.name, tags);
+          if (item.name && listedBy(tags, query)) yield await resourceOf(zone, item.name, tags);
         }
         pageToken = page?.nextPageToken || undefined;
         if (pageToken) guard.next(pageToken);

@@ -20,7 +20,7 @@ import { ProviderError, type CloudMachine, type MachineCreateRequest, type Machi
 import type { Gce } from './compute';
 import { GceError, classifyOperationError } from './errors';
 import type { ApiTargets } from './instance-group';
-import { canonicalTagsOf, encodeLabels, identityQuery, labelFilter } from './labels';
+import { canonicalTagsOf, encodeLabels, identityQuery, labelFilter, listedBy, listingFilter } from './labels';
 import { requestIdFor } from './request-id';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
@@ -112,6 +112,8 @@ export interface InstanceOperations {
   createMachine(request: MachineCreateRequest): Promise<CloudMachine>;
   describeMachine(name: string): Promise<CloudMachine | undefined>;
   listMachines(query: TagQuery): AsyncGenerator<CloudMachine>;
+  /** As listMachines, but an empty query lists every instance of the zone, labelled or not (listedBy). */
+  listMachineResources(query: TagQuery): AsyncGenerator<CloudMachine>;
   deleteMachine(providerId: string): Promise<void>;
 }
 
@@ -193,6 +195,25 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
     return toMachine(await gce.project(), gce.zone, instance);
   };
 
+  /** The zone's instances the filter lets through, as listedBy reads them, page by page. */
+  async function* listInstances(operation: string, filter: string | undefined, query: TagQuery): AsyncGenerator<CloudMachine> {
+    const project = await gce.project();
+    const guard = pageGuard('gcp', operation);
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      const [items, , page] = await gce.call(operation, (clients, settings) =>
+        clients.instances.list({ project, zone: gce.zone, ...(filter ? { filter } : {}), maxResults: gce.pageSize, ...(token ? { pageToken: token } : {}) }, { ...settings, autoPaginate: false }),
+      );
+      for (const instance of items) {
+        const machine = toMachine(project, gce.zone, instance);
+        if (listedBy(machine.tags, query)) yield machine;
+      }
+      pageToken = page?.nextPageToken || undefined;
+      if (pageToken) guard.next(pageToken);
+    } while (pageToken);
+  }
+
   return {
     describeMachine,
 
@@ -234,25 +255,9 @@ export function instanceOperations(gce: Gce, networkFor: (infraId: string) => Pr
       return { providerId: providerIdOf(await gce.project(), gce.zone, request.name), name: request.name, phase: 'pending', tags: canonicalTagsOf(labels) };
     },
 
-    async *listMachines(query) {
-      const operation = 'list machines';
-      const filter = labelFilter(operation, query);
-      const project = await gce.project();
-      const guard = pageGuard('gcp', operation);
-      let pageToken: string | undefined;
-      do {
-        const token = pageToken;
-        const [items, , page] = await gce.call(operation, (clients, settings) =>
-          clients.instances.list({ project, zone: gce.zone, filter, maxResults: gce.pageSize, ...(token ? { pageToken: token } : {}) }, { ...settings, autoPaginate: false }),
-        );
-        for (const instance of items) {
-          const machine = toMachine(project, gce.zone, instance);
-          if (machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
-        }
-        pageToken = page?.nextPageToken || undefined;
-        if (pageToken) guard.next(pageToken);
-      } while (pageToken);
-    },
+    listMachines: (query) => listInstances('list machines', labelFilter('list machines', query), query),
+
+    listMachineResources: (query) => listInstances('list resources', listingFilter('list resources', query), query),
 
     async deleteMachine(providerId) {
       const operation = 'delete machine';

@@ -5,7 +5,7 @@
  * keys and values hold only [a-z0-9_-], '=' and ',' cannot be mistaken.
  */
 import { TAG_ENCODINGS, cloudTagKey } from '../tag-encoding';
-import { TAG } from '../tags';
+import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CanonicalTags, type TagQuery } from '../types';
 
 export const MANAGEMENT_LABEL = cloudTagKey('gcp', TAG.management);
@@ -27,6 +27,20 @@ export function canonicalTagsOf(labels: Readonly<Record<string, string>> | null 
 export function labelFilter(operation: string, query: TagQuery): string {
   const terms = Object.entries(encodeLabels(operation, query)).map(([key, value]) => `(labels.${key} = "${value}")`);
   return [`(labels.${MANAGEMENT_LABEL}:*)`, ...terms].join(' AND ');
+}
+
+/**
+ * How listResources reads a kind: an empty query is every resource of it (ours, another plane's or
+ * nobody's: an orphan sweep reports the unlabelled ones as kept-untagged); any other query is the
+ * resources carrying the management label and every tag of the query.
+ */
+export function listedBy(tags: CanonicalTags, query: TagQuery): boolean {
+  return tags[TAG.management] !== undefined ? matchesTagQuery(tags, query) : Object.keys(query).length === 0;
+}
+
+/** labelFilter for listResources (listedBy): no filter at all for an empty query. */
+export function listingFilter(operation: string, query: TagQuery): string | undefined {
+  return Object.keys(query).length === 0 ? undefined : labelFilter(operation, query);
 }
 
 /** GCE names hold only [a-z0-9-], so they need no escaping inside quotes. */

@@ -15,14 +15,14 @@
  */
 import type { protos } from '@google-cloud/compute';
 import { pageGuard } from '../paging';
-import { TAG, matchesTagQuery } from '../tags';
+import { TAG } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { deleteAndSettle, settleOperation } from './operations';
 import { GceError } from './errors';
 import type { ApiInstanceGroups } from './instance-group';
 import { GCE_NAME, operationIn } from './instances';
-import { canonicalTagsOf, describeWithTags, encodeLabels, nameFilter, tagsInDescription } from './labels';
+import { canonicalTagsOf, describeWithTags, encodeLabels, listedBy, nameFilter, tagsInDescription } from './labels';
 import { requestIdFor } from './request-id';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -182,7 +182,7 @@ export function loadBalancerOperations(gce: Gce, groups: ApiInstanceGroups): Loa
       });
       for (const item of items) {
         const tags = tagsOf(collection, item);
-        if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
+        if (item.name && listedBy(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
       if (pageToken) guard.next(pageToken);

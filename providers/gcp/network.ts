@@ -15,12 +15,12 @@
 import type { protos } from '@google-cloud/compute';
 import { infrastructureNotReady } from '../http-errors';
 import { pageGuard } from '../paging';
-import { TAG, matchesTagQuery } from '../tags';
+import { TAG } from '../tags';
 import { ProviderError, type CanonicalTags, type CloudResource, type ClusterInfra, type ClusterInfraRequest, type TagQuery } from '../types';
 import type { Gce } from './compute';
 import { deleteAndSettle, settleOperation } from './operations';
 import { GceError } from './errors';
-import { describeWithTags, nameFilter, tagsInDescription } from './labels';
+import { describeWithTags, listedBy, nameFilter, tagsInDescription } from './labels';
 import { GCE_NAME, operationIn } from './instances';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -156,7 +156,7 @@ export function networkOperations(gce: Gce): NetworkOperations {
       });
       for (const item of items) {
         const tags = tagsInDescription(item.description);
-        if (item.name && tags[TAG.management] !== undefined && matchesTagQuery(tags, query)) yield await resourceOf(collection, item.name, tags);
+        if (item.name && listedBy(tags, query)) yield await resourceOf(collection, item.name, tags);
       }
       pageToken = next || undefined;
       if (pageToken) guard.next(pageToken);

@@ -8,7 +8,7 @@
 import { TAG, matchesTagQuery } from '../tags';
 import { ProviderError, type CloudResource, type ClusterInfra, type ProviderAdapter } from '../types';
 import { createRedactor } from './errors';
-import { createCustomAttributes } from './custom-attributes';
+import { CREATED_AT_ATTRIBUTE, SWEEP_MARK_ATTRIBUTE, createCustomAttributes, customValuesOf } from './custom-attributes';
 import { createClusterFolders, folderResource } from './folders';
 import { createHttpTransport } from './http';
 import { createInventory } from './inventory';
@@ -50,6 +50,19 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
   const folders = createClusterFolders(vim, inventory, tagging, attributes);
   const machines = createMachineOperations({ vim, inventory, folders, tagging, attributes, pageSize, defaultTemplate: options.placement.template });
 
+  /** Sets a custom attribute on the object; where `overwrite` is false, only if the object has no value for it. */
+  const setAttribute = async (operation: string, object: Moref, name: string, value: string, overwrite: boolean): Promise<void> => {
+    const key = await attributes.ensureKey(operation, name);
+    if (key === undefined) throw new ProviderError('invalid', `vsphere ${operation}: this endpoint has no custom attributes (a lone ESXi host?), so ${name} cannot be recorded; point Slipway at vCenter`, { operation });
+    if (!overwrite) {
+      const content = await vim.retrieveOne(operation, object, ['customValue']);
+      if (!content) throw new ProviderError('notFound', `vsphere ${operation}: ${object.value} does not exist`, { operation });
+      if (customValuesOf(content.props.get('customValue')).get(key)) return;
+    }
+    // An object that is gone answers ManagedObjectNotFound: a notFound ProviderError (errors.ts).
+    await attributes.set(operation, object, key, value);
+  };
+
   return {
     platform: 'vsphere',
     createMachine: machines.createMachine,
@@ -68,8 +81,16 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       await folders.deleteIfEmpty('delete cluster infrastructure', infraId, scope);
     },
 
+    /**
+     * The objects carrying the management tag category (and the query's tags), found through the
+     * tagging API; an empty query adds the datacenter's VMs that carry none, which an orphan sweep
+     * reports as kept-untagged. A folder nobody tagged is not listed.
+     */
     async *listResources(query) {
       const operation = 'list resources';
+      if (Object.keys(query).length === 0) {
+        for await (const machine of machines.untaggedMachines(operation)) yield { kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags } satisfies CloudResource;
+      }
       const objects = await tagging.objectsTagged(operation, ownershipCloudTags(operation, query), MANAGEMENT_CATEGORY);
       const vms = objects.filter((object) => object.type === 'VirtualMachine');
       for await (const machine of machines.machinesAmong(operation, vms, query)) {
@@ -81,9 +102,15 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
       }
     },
 
-    /** A category holds one tag per object, so a key the resource already carries keeps its value. */
+    /**
+     * A category holds one tag per object, so a key the resource already carries keeps its value.
+     * A sweep's mark (and a creation time) is a custom attribute on the object, not a tag: the mark
+     * is overwritten, a creation time only set where there is none. The machine key is the VM's name
+     * and is not written.
+     */
     async tagResource(resource, tags) {
       const operation = `tag ${resource.kind}`;
+      encodeTags(operation, tags); // every value is checked, whatever holds it
       let object: Moref | undefined;
       if (resource.kind === 'machine') {
         const instanceUuid = resource.id.replace(/^vsphere:\/\//, '');
@@ -92,8 +119,15 @@ export function createVsphereAdapter(options: VsphereAdapterOptions): ProviderAd
         object = { type: 'Folder', value: resource.id };
       }
       if (!object) throw new ProviderError('notFound', `vsphere ${operation}: ${resource.id} does not exist`, { operation });
-      const attached = (await tagging.attachedTags(operation, [object])).get(morefKey(object)) ?? {};
-      await tagWhereMissing(tagging, operation, object, encodeTags(operation, tags), attached);
+      const wanted = ownershipCloudTags(operation, tags);
+      if (Object.keys(wanted).length > 0) {
+        const attached = (await tagging.attachedTags(operation, [object])).get(morefKey(object)) ?? {};
+        await tagWhereMissing(tagging, operation, object, wanted, attached);
+      }
+      const markedAt = tags[TAG.sweepMarked];
+      const createdAt = tags[TAG.createdAt];
+      if (markedAt !== undefined) await setAttribute(operation, object, SWEEP_MARK_ATTRIBUTE, markedAt, true);
+      if (createdAt !== undefined) await setAttribute(operation, object, CREATED_AT_ATTRIBUTE, createdAt, false);
     },
 
     async deleteResource(resource) {

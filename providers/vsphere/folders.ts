@@ -6,8 +6,8 @@
  */
 import type { CanonicalTags, CloudResource } from '../types';
 import { invalidField } from '../http-errors';
-import { isOwned, type OwnershipScope } from '../tags';
-import { CREATED_AT_ATTRIBUTE, customValuesOf, type CustomAttributes } from './custom-attributes';
+import { TAG, isOwned, type OwnershipScope } from '../tags';
+import { CREATED_AT_ATTRIBUTE, attributeTagsOf, customValuesOf, type CustomAttributes } from './custom-attributes';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { Inventory } from './inventory';
 import { MANAGEMENT_CATEGORY, decodeTags, droppableOf, existingObjects, tagWhereMissing } from './ownership';
@@ -136,7 +136,7 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
     },
 
     async *resources(operation, folders, pageSize) {
-      const createdAtKey = await attributes.findKey(operation, CREATED_AT_ATTRIBUTE);
+      const keys = folders.length > 0 ? await attributes.keysOf(operation) : {};
       for await (const page of vim.retrieve(operation, folders, { Folder: ['name', 'customValue'] }, pageSize)) {
         const tagsByFolder = await tagging.attachedTags(
           operation,
@@ -144,8 +144,11 @@ export function createClusterFolders(vim: Vim, inventory: Inventory, tagging: Ta
         );
         for (const content of page) {
           const name = text(content.props.get('name')) ?? content.obj.value;
-          const createdAt = createdAtKey === undefined ? undefined : customValuesOf(content.props.get('customValue')).get(createdAtKey);
-          yield folderResource({ ref: content.obj, tags: decodeTags(tagsByFolder.get(morefKey(content.obj)) ?? {}) }, name, createdAt);
+          // The creation time and a sweep's mark are attributes (a mark tag from before they were is read too).
+          const recorded = attributeTagsOf(content.props.get('customValue'), keys);
+          const { [TAG.createdAt]: createdAt, ...others } = recorded;
+          const tags = { ...decodeTags(tagsByFolder.get(morefKey(content.obj)) ?? {}), ...others };
+          yield folderResource({ ref: content.obj, tags }, name, createdAt);
         }
       }
     },

@@ -8,9 +8,9 @@
  * next one instead of being repeated. Deleting powers off and destroys; a VM that is gone is done.
  *
  * Only ownership keys are vSphere tags (ownership.ts); the machine tag is read from the VM name,
- * and the creation time is the custom attribute `slipway.dev/created-at` set at the first create
- * (else vSphere's own config.createDate). A deleted VM's cluster and owner tags go once nothing
- * else carries them.
+ * the creation time is the custom attribute `slipway.dev/created-at` set at the first create
+ * (else vSphere's own config.createDate), and an orphan sweep's mark the attribute
+ * `slipway.dev/sweep-marked`. A deleted VM's cluster and owner tags go once nothing else carries them.
  *
  * Phases: poweredOn is running. A VM of ours that is poweredOff or suspended was stopped by
  * someone after its create finished (a create powers its VM on before it returns), so it is failed.
@@ -18,7 +18,7 @@
 import { invalidField } from '../http-errors';
 import { TAG, matchesTagQuery } from '../tags';
 import type { CanonicalTags, CloudMachine, MachineCreateRequest, MachinePhase, TagQuery } from '../types';
-import { CREATED_AT_ATTRIBUTE, customValuesOf, type CustomAttributes } from './custom-attributes';
+import { CREATED_AT_ATTRIBUTE, attributeTagsOf, customValuesOf, type AttributeKeys, type CustomAttributes } from './custom-attributes';
 import { CLOUD, faultOf, retryableFailure } from './errors';
 import type { ClusterFolders } from './folders';
 import type { Inventory } from './inventory';
@@ -34,6 +34,8 @@ export interface MachineOperations {
   listMachines(query: TagQuery): AsyncGenerator<CloudMachine>;
   /** The machines among these VMs that carry the query's tags (and the management tag), page by page. */
   machinesAmong(operation: string, vms: readonly Moref[], query: TagQuery): AsyncGenerator<CloudMachine>;
+  /** Every VM of the datacenter that carries no management tag (templates left out), page by page: what no Slipway made, or whose tagging was lost. */
+  untaggedMachines(operation: string): AsyncGenerator<CloudMachine>;
   deleteMachine(providerId: string): Promise<void>;
 }
 
@@ -70,24 +72,27 @@ function isoTime(value: string | undefined): string | undefined {
 
 /**
  * The canonical tags of a VM: its ownership tags, its machine name (the VM name less the
- * cluster's `<infraId>-`), and its creation time (the attribute, else vSphere's config.createDate).
+ * cluster's `<infraId>-`), its creation time (the attribute, else vSphere's config.createDate) and
+ * a sweep's mark (the attribute; a mark tag from before marks were attributes is read too).
  */
-function canonicalTagsOfVm(content: ObjectContent, cloudTags: CloudTags, createdAtKey: number | undefined): CanonicalTags {
+function canonicalTagsOfVm(content: ObjectContent, cloudTags: CloudTags, keys: AttributeKeys): CanonicalTags {
   const tags: Record<string, string> = { ...decodeTags(cloudTags) };
   const name = text(content.props.get('name'));
   const infraId = tags[TAG.cluster];
   if (tags[TAG.machine] === undefined && name !== undefined && infraId !== undefined && name.startsWith(`${infraId}-`)) tags[TAG.machine] = name.slice(infraId.length + 1);
-  const recorded = createdAtKey === undefined ? undefined : customValuesOf(content.props.get('customValue')).get(createdAtKey);
-  const createdAt = recorded ?? tags[TAG.createdAt] ?? isoTime(text(content.props.get('config.createDate')));
+  const recorded = attributeTagsOf(content.props.get('customValue'), keys);
+  const createdAt = recorded[TAG.createdAt] ?? tags[TAG.createdAt] ?? isoTime(text(content.props.get('config.createDate')));
   if (createdAt !== undefined) tags[TAG.createdAt] = createdAt;
+  const marked = recorded[TAG.sweepMarked] ?? tags[TAG.sweepMarked];
+  if (marked !== undefined) tags[TAG.sweepMarked] = marked;
   return tags;
 }
 
-function toMachine(content: ObjectContent, cloudTags: CloudTags, createdAtKey: number | undefined): CloudMachine | undefined {
+function toMachine(content: ObjectContent, cloudTags: CloudTags, keys: AttributeKeys): CloudMachine | undefined {
   const instanceUuid = text(content.props.get('config.instanceUuid'));
   // A VM still being made has no config yet; it is reported once it has.
   if (!instanceUuid) return undefined;
-  const tags = canonicalTagsOfVm(content, cloudTags, createdAtKey);
+  const tags = canonicalTagsOfVm(content, cloudTags, keys);
   const privateIp = text(content.props.get('guest.ipAddress'));
   const createdAt = tags[TAG.createdAt];
   return {
@@ -130,7 +135,7 @@ function validate(operation: string, request: MachineCreateRequest, defaultTempl
 
 export function createMachineOperations(deps: MachineDeps): MachineOperations {
   const { vim, inventory, folders, tagging, attributes, pageSize } = deps;
-  const createdAtKey = (operation: string): Promise<number | undefined> => attributes.findKey(operation, CREATED_AT_ATTRIBUTE);
+  const attributeKeys = (operation: string): Promise<AttributeKeys> => attributes.keysOf(operation);
 
   /** Starts a task and waits for it; a fault in `done` means the work was already done. */
   const runTask = async (operation: string, start: () => Promise<Moref>, done: readonly string[] = []): Promise<void> => {
@@ -170,27 +175,43 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
   const machineAt = async (operation: string, vm: Moref, ownedByFolder: boolean): Promise<CloudMachine | undefined> => {
     const content = await vim.retrieveOne(operation, vm, VM_PATHS);
     if (!content) return undefined;
-    const machine = toMachine(content, await tagsOf(operation, vm), await createdAtKey(operation));
+    const machine = toMachine(content, await tagsOf(operation, vm), await attributeKeys(operation));
     if (!machine) return undefined;
     return ownedByFolder || machine.tags[TAG.management] !== undefined ? machine : undefined;
   };
 
   async function* machinesAmong(operation: string, vms: readonly Moref[], query: TagQuery): AsyncGenerator<CloudMachine> {
-    const key = vms.length > 0 ? await createdAtKey(operation) : undefined;
+    const keys = vms.length > 0 ? await attributeKeys(operation) : {};
     for await (const page of vim.retrieve(operation, vms, { VirtualMachine: VM_PATHS }, pageSize)) {
       const tagsByVm = await tagging.attachedTags(
         operation,
         page.map((content) => content.obj),
       );
       for (const content of page) {
-        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {}, key);
+        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {}, keys);
         if (machine && machine.tags[TAG.management] !== undefined && matchesTagQuery(machine.tags, query)) yield machine;
+      }
+    }
+  }
+
+  async function* untaggedMachines(operation: string): AsyncGenerator<CloudMachine> {
+    const keys = await attributeKeys(operation);
+    for await (const page of vim.retrieveUnder(operation, await inventory.vmFolder(operation), 'VirtualMachine', [...VM_PATHS, 'config.template'], pageSize)) {
+      const tagsByVm = await tagging.attachedTags(
+        operation,
+        page.map((content) => content.obj),
+      );
+      for (const content of page) {
+        if (text(content.props.get('config.template')) === 'true') continue;
+        const machine = toMachine(content, tagsByVm.get(morefKey(content.obj)) ?? {}, keys);
+        if (machine && machine.tags[TAG.management] === undefined) yield machine;
       }
     }
   }
 
   return {
     machinesAmong,
+    untaggedMachines,
 
     async createMachine(request) {
       const operation = 'create machine';
@@ -223,7 +244,7 @@ export function createMachineOperations(deps: MachineDeps): MachineOperations {
         await attributes.set(operation, vm, key, valid.createdAt);
         content = await vim.retrieveOne(operation, vm, VM_PATHS);
       }
-      const machine = content && toMachine(content, tags, key);
+      const machine = content && toMachine(content, tags, await attributeKeys(operation));
       if (!machine) throw retryableFailure(operation, `VM ${request.name} vanished or has no instance UUID yet`);
       return machine;
     },

@@ -2,8 +2,9 @@
  * Canonical tags on vSphere objects: encoded with TAG_ENCODINGS.vsphere on the way in, decoded
  * on the way out, and attached where missing. Only ownership keys become tags, whose values are
  * few (a management plane, a cluster, a role, an owner): a machine's name is its VM's name, and its
- * creation time a custom attribute (custom-attributes.ts), since a tag per machine or per moment
- * would be one more vSphere tag for every machine ever made. Attaching only the categories an object lacks
+ * creation time and an orphan sweep's mark are custom attributes (custom-attributes.ts), since a
+ * tag per machine or per moment would be one more vSphere tag for every machine ever made (and
+ * for every sweep run that marked something). Attaching only the categories an object lacks
  * heals an object whose tagging was cut short, and never puts a second tag into a SINGLE category
  * (vCenter refuses that), so the first created-at an object got is the one it keeps.
  */
@@ -18,10 +19,13 @@ import type { Moref } from './xml';
 export const MANAGEMENT_CATEGORY = cloudTagKey('vsphere', TAG.management);
 
 /** Canonical keys never written as vSphere tags. */
-export const UNTAGGED_KEYS = [TAG.machine, TAG.createdAt] as const;
+export const UNTAGGED_KEYS = [TAG.machine, TAG.createdAt, TAG.sweepMarked] as const;
 
-/** Keys whose tags come and go with clusters and machines: deleted once the last object carrying one goes (the machine and created-at ones only exist from before they stopped being tags). */
-export const DROPPABLE_CATEGORIES: readonly string[] = ([TAG.cluster, TAG.owner, TAG.machine, TAG.createdAt] as const).map((key) => cloudTagKey('vsphere', key));
+/**
+ * Keys whose tags come and go with clusters and machines: deleted once the last object carrying one
+ * goes (the machine, created-at and sweep-marked ones only exist from before they stopped being tags).
+ */
+export const DROPPABLE_CATEGORIES: readonly string[] = ([TAG.cluster, TAG.owner, TAG.machine, TAG.createdAt, TAG.sweepMarked] as const).map((key) => cloudTagKey('vsphere', key));
 
 /** The tags of these canonical tags, leaving out what is not a tag on vSphere; every value is checked as if it were. */
 export function ownershipCloudTags(operation: string, tags: Readonly<Record<string, string>>): CloudTags {

@@ -18,6 +18,8 @@ export interface ServiceContent {
   readonly sessionManager: Moref;
   /** Custom attributes (vCenter has one; an ESXi host alone does not). */
   readonly customFieldsManager: Moref | undefined;
+  /** Container views, to read every object of a type under a folder. */
+  readonly viewManager: Moref | undefined;
 }
 
 export interface SoapClient {
@@ -96,6 +98,7 @@ export function createSoapClient(transport: HttpTransport, credentials: VsphereC
         searchIndex: ref('searchIndex'),
         sessionManager: ref('sessionManager'),
         customFieldsManager: morefOf(child(value, 'customFieldsManager')),
+        viewManager: morefOf(child(value, 'viewManager')),
       };
     });
 

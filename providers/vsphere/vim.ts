@@ -37,6 +37,11 @@ export interface Vim {
   /** Streams the objects' properties a page (at most `pageSize` objects) at a time; objects that no longer exist are left out. */
   retrieve(operation: string, objects: readonly Moref[], paths: Readonly<Record<string, readonly string[]>>, pageSize: number): AsyncGenerator<ObjectContent[]>;
   retrieveOne(operation: string, object: Moref, paths: readonly string[]): Promise<ObjectContent | undefined>;
+  /**
+   * Streams the properties of every object of `type` anywhere under `container` (a ContainerView,
+   * destroyed once the stream ends), a page at a time.
+   */
+  retrieveUnder(operation: string, container: Moref, type: string, paths: readonly string[], pageSize: number): AsyncGenerator<ObjectContent[]>;
   /** Waits for the task to end; its result on success, its fault (classified) on error. */
   waitForTask(operation: string, task: Moref): Promise<XmlNode | undefined>;
 }
@@ -47,6 +52,8 @@ export interface VimOptions {
 }
 
 const FIRST_POLL_MS = 50;
+/** A bound on a container view's pages (a million objects at the largest page): past it vCenter is looping. */
+const MAX_VIEW_PAGES = 10_000;
 const LONGEST_POLL_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
@@ -97,13 +104,12 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
   const task = async (operation: string, method: string, target: Moref, parameters = ''): Promise<Moref> =>
     returnedMoref(operation, await soap.invoke(operation, method, target, parameters), 'task');
 
-  async function* retrieve(operation: string, objects: readonly Moref[], paths: Readonly<Record<string, readonly string[]>>, pageSize: number): AsyncGenerator<ObjectContent[]> {
-    if (objects.length === 0) return;
+  /** RetrievePropertiesEx and its continuations, at most `maxPages` pages. */
+  async function* pages(operation: string, spec: string, pageSize: number, maxPages: number): AsyncGenerator<ObjectContent[]> {
     const collector = await propertyCollector(operation);
-    let response = await soap.invoke(operation, 'RetrievePropertiesEx', collector, filterSpec(objects, paths) + element('options', textElement('maxObjects', pageSize)));
+    let response = await soap.invoke(operation, 'RetrievePropertiesEx', collector, spec + element('options', textElement('maxObjects', pageSize)));
     const guard = pageGuard('vsphere', operation);
-    // Every page but the last holds at least one object, so there are never more pages than objects.
-    for (let pages = 1; pages <= objects.length; pages += 1) {
+    for (let read = 1; read <= maxPages; read += 1) {
       const returnval = child(response, 'returnval');
       const page = objectContents(returnval);
       if (page.length > 0) yield page;
@@ -112,7 +118,29 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
       guard.next(token);
       response = await soap.invoke(operation, 'ContinueRetrievePropertiesEx', collector, textElement('token', token));
     }
-    throw retryableFailure(operation, `vCenter kept sending continuation tokens past ${objects.length} objects`);
+    throw retryableFailure(operation, `vCenter kept sending continuation tokens past ${maxPages} pages`);
+  }
+
+  async function* retrieve(operation: string, objects: readonly Moref[], paths: Readonly<Record<string, readonly string[]>>, pageSize: number): AsyncGenerator<ObjectContent[]> {
+    if (objects.length === 0) return;
+    // Every page but the last holds at least one object, so there are never more pages than objects.
+    yield* pages(operation, filterSpec(objects, paths), pageSize, objects.length);
+  }
+
+  async function* retrieveUnder(operation: string, container: Moref, type: string, paths: readonly string[], pageSize: number): AsyncGenerator<ObjectContent[]> {
+    const { viewManager } = await soap.serviceContent(operation);
+    if (!viewManager) return;
+    const view = returnedMoref(operation, await soap.invoke(operation, 'CreateContainerView', viewManager, morefElement('container', container) + textElement('type', type) + textElement('recursive', true)), 'container view');
+    try {
+      const spec = element(
+        'specSet',
+        element('propSet', textElement('type', type), ...paths.map((path) => textElement('pathSet', path))),
+        element('objectSet', morefElement('obj', view), textElement('skip', true), '<selectSet xsi:type="TraversalSpec">' + textElement('type', 'ContainerView') + textElement('path', 'view') + textElement('skip', false) + '</selectSet>'),
+      );
+      yield* pages(operation, spec, pageSize, MAX_VIEW_PAGES);
+    } finally {
+      await soap.invoke(operation, 'DestroyView', view).catch(() => undefined);
+    }
   }
 
   const retrieveOne = async (operation: string, object: Moref, paths: readonly string[]): Promise<ObjectContent | undefined> => {
@@ -141,6 +169,7 @@ export function createVim(soap: SoapClient, options: VimOptions): Vim {
     destroy: (operation, entity) => task(operation, 'Destroy_Task', entity),
     retrieve,
     retrieveOne,
+    retrieveUnder,
 
     async waitForTask(operation, taskRef) {
       const deadline = Date.now() + options.taskTimeoutMs;

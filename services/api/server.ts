@@ -163,6 +163,6 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   await app.register(operationsRoutes, { temporal: deps.temporal, redis: deps.redis });
   await app.register(clusterDeploymentRoutes, routeDeps);
   await app.register(machineDeploymentRoutes, routeDeps);
-  await app.register(sweepRoutes, { temporal: deps.temporal, projection: deps.projection, config: deps.config, ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}) });
+  await app.register(sweepRoutes, { temporal: deps.temporal, redis: deps.redis, projection: deps.projection, config: deps.config, ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}) });
   return app;
 }

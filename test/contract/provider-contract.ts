@@ -9,7 +9,8 @@ import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { redisSweepMarks, withSweepMarks } from '../../services/worker/sweep-marks';
 import type { FaultProxy } from '../support/fault-proxy';
-import { collect, errorOf, sleep } from '../support/async-checks';
+import { collect, errorOf, eventually, sleep } from '../support/async-checks';
+import { orderForDeletion } from '../../workflows/planners/sweep/run';
 
 export interface ContractHarness {
   /** Talks to the emulator through `proxy`, never directly. */
@@ -252,6 +253,20 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       }
       await retried(() => harness.adapter.deleteMachine(machine.providerId));
       await retried(() => harness.adapter.deleteClusterInfra(sweepInfra));
+    });
+
+    it('removes an orphaned cluster whole by deleting what it lists, in the sweep\'s order, with nothing refused', async () => {
+      const orphan = `${infraId}-orphan`;
+      const tags = (extra: { machineName?: string; role?: string } = {}) => ownershipTags({ managementId, infraId: orphan, createdAt: new Date().toISOString(), ...extra });
+      const infra = await retried(() => harness.adapter.ensureClusterInfra({ infraId: orphan, clusterName: orphan, baseDomain: 'example.test', region: 'local-1', tags: tags() }));
+      // A control-plane machine joins what the cluster's API sits behind (a target group, an instance group):
+      // a kind the adapter makes but does not list would be left holding the rest, and its container refused.
+      const machine = await retried(() => harness.adapter.createMachine(request({ name: `${orphan}-cp0`, role: 'control-plane', infraId: orphan, tags: tags({ machineName: 'cp0', role: 'control-plane' }) })));
+      const listed = await collect(harness.adapter.listResources({ [TAG.cluster]: orphan }));
+      expect(listed.map((resource) => resource.id).sort()).toEqual([machine.providerId, ...infra.resources.map((resource) => resource.id)].sort());
+      for (const resource of orderForDeletion(listed)) await retried(() => harness.adapter.deleteResource(resource));
+      const left = await eventually(() => collect(harness.adapter.listResources({ [TAG.cluster]: orphan })), (resources) => resources.length === 0, 60_000, 250);
+      expect(left).toEqual([]);
     });
 
     it(`under ${FAULT_RATE * 100}% injected faults, ${FAULT_BATCH_SIZE} creates then ${FAULT_BATCH_SIZE} deletes leave no duplicate and nothing behind`, async () => {

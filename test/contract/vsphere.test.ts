@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAG_ENCODINGS } from '../../providers/tag-encoding';
+import { TAG_ENCODINGS, cloudTagKey } from '../../providers/tag-encoding';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { createVsphereAdapter, VCSIM_PLACEMENT, type VsphereAdapterOptions } from '../../providers/vsphere/adapter';
@@ -131,6 +131,20 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     return tags;
   };
 
+  /** Every vSphere tag vCenter holds, as `<category>=<tag>`, and (with categories: true) every empty category as `<category>`. */
+  const allTags = async (options: { categories?: boolean } = {}): Promise<string[]> => {
+    const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
+    const names: string[] = [];
+    for (const id of categoryIds) {
+      const category = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
+      // vcsim answers null for a category whose last tag was deleted.
+      const tagIds = ((await directRest.call('inspect', 'POST', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}?~action=list-tags-for-category`)) as string[] | null) ?? [];
+      for (const tagId of tagIds) names.push(`${category.name}=${((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name}`);
+      if (options.categories && tagIds.length === 0) names.push(category.name);
+    }
+    return names.sort();
+  };
+
   /** Clones the template as a create cut short would leave it: in the folder, powered off, untagged. */
   const rawClone = async (folderPath: string, name: string): Promise<void> => {
     const [template, folder, pool] = await Promise.all([find(`/DC0/vm/${TEMPLATE}`), find(folderPath), find('/DC0/host/DC0_C0/Resources')]);
@@ -201,16 +215,6 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
   });
 
   it('mints no tag per machine or per moment: creating and deleting machines leaves the tag count as it was, and a deleted cluster takes its tag along', async () => {
-    const allTags = async (): Promise<string[]> => {
-      const categoryIds = (await directRest.call('inspect', 'GET', '/rest/com/vmware/cis/tagging/category')) as string[];
-      const names: string[] = [];
-      for (const id of categoryIds) {
-        const category = (await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/category/id:${encodeURIComponent(id)}`)) as { name: string };
-        const tagIds = (await directRest.call('inspect', 'POST', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(id)}?~action=list-tags-for-category`)) as string[];
-        for (const tagId of tagIds) names.push(`${category.name}=${((await directRest.call('inspect', 'GET', `/rest/com/vmware/cis/tagging/tag/id:${encodeURIComponent(tagId)}`)) as { name: string }).name}`);
-      }
-      return names.sort();
-    };
     await adapter.ensureClusterInfra(infraRequest('prune-1'));
     const kept = await adapter.createMachine(request('prune-1', 'shared-m0'));
     const before = await allTags();
@@ -232,6 +236,61 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect(await allTags()).toContain('slipway.dev_cluster=prune-1');
     await adapter.deleteClusterInfra('prune-1');
     expect(await allTags()).not.toContain('slipway.dev_cluster=prune-1');
+  });
+
+  it('records a sweep\'s mark as a custom attribute: marking and deleting, run after run, mints no tag or category, and a mark tag from before goes with its last object', async () => {
+    const infraId = 'mark-1';
+    const markCategory = cloudTagKey('vsphere', TAG.sweepMarked);
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    await adapter.createMachine(request(infraId, 'kept-m0'));
+    const before = await allTags({ categories: true });
+    const query = { [TAG.management]: managementId, [TAG.cluster]: infraId };
+    for (let run = 0; run < 3; run += 1) {
+      const markedAt = new Date(Date.UTC(2026, 10, 25, 10, run)).toISOString();
+      const machine = await adapter.createMachine(request(infraId, `r${run}-m0`));
+      const listed = await collect(adapter.listResources(query));
+      for (const resource of listed) await adapter.tagResource(resource, { [TAG.sweepMarked]: markedAt });
+      const marked = await collect(adapter.listResources(query));
+      expect(marked.map((resource) => [resource.kind, resource.tags[TAG.sweepMarked]])).toEqual(listed.map((resource) => [resource.kind, markedAt]));
+      // The sweep deletes what it marked (here the run's machine), as a later run would.
+      await adapter.deleteResource({ kind: 'machine', id: machine.providerId, name: machine.name, tags: machine.tags });
+    }
+    expect(await allTags({ categories: true })).toEqual(before);
+    expect(before.some((tag) => tag.startsWith(markCategory))).toBe(false);
+    // A mark is only a mark with a value; the query reads it like any tag.
+    const lastMark = new Date(Date.UTC(2026, 10, 25, 10, 2)).toISOString();
+    expect((await collect(adapter.listResources({ ...query, [TAG.sweepMarked]: lastMark }))).map((resource) => resource.kind).sort()).toEqual(['machine', 'network']);
+
+    // A mark tag an earlier Slipway attached still reads as the mark, and goes once its last object does.
+    const legacy = await adapter.createMachine(request(infraId, 'legacy-m0'));
+    const vm = await find(`/DC0/vm/${infraId}/${infraId}-legacy-m0`);
+    if (!vm) throw new Error('the legacy VM is missing');
+    const categoryId = (await directRest.call('inspect', 'POST', '/rest/com/vmware/cis/tagging/category', {
+      create_spec: { name: markCategory, description: 'as Slipway made it before marks were attributes', cardinality: 'SINGLE', associable_types: ['VirtualMachine', 'Folder'] },
+    })) as string;
+    const legacyMark = '2026-11-24T00:00:00.000Z';
+    const tagId = (await directRest.call('inspect', 'POST', '/rest/com/vmware/cis/tagging/tag', { create_spec: { name: legacyMark, description: '', category_id: categoryId } })) as string;
+    await directRest.call('inspect', 'POST', '/rest/com/vmware/cis/tagging/tag-association?~action=attach-multiple-tags-to-object', { object_id: { id: vm.value, type: vm.type }, tag_ids: [tagId] });
+    expect((await adapter.describeMachine(legacy.name))?.tags[TAG.sweepMarked]).toBe(legacyMark);
+    expect(await allTags()).toContain(`${markCategory}=${legacyMark}`);
+    await adapter.deleteMachine(legacy.providerId);
+    expect(await allTags()).not.toContain(`${markCategory}=${legacyMark}`);
+  });
+
+  it('lists for an empty query the datacenter\'s VMs nobody tagged too, across pages, each once and no template; a query with tags leaves them out', async () => {
+    await adapter.createMachine(request('untagged-1', 'm0'));
+    await rawClone('/DC0/vm', 'nobodys-vm');
+    const listed = await collect(adapter.listResources({}));
+    const ids = listed.map((resource) => resource.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(listed.length).toBeGreaterThan(pageSize);
+    // vcsim's own VMs and the raw clone carry no tag: listed, as nobody's.
+    for (const name of ['DC0_H0_VM1', 'nobodys-vm']) expect(listed.find((resource) => resource.name === name)?.tags[TAG.management], name).toBeUndefined();
+    expect(listed.find((resource) => resource.name === 'untagged-1-m0')?.tags[TAG.management]).toBe(managementId);
+    expect(listed.some((resource) => resource.name === TEMPLATE)).toBe(false);
+    const ours = await collect(adapter.listResources({ [TAG.management]: managementId }));
+    expect(ours.some((resource) => resource.name === 'nobodys-vm')).toBe(false);
+    expect(ours.every((resource) => resource.tags[TAG.management] === managementId)).toBe(true);
   });
 
   it('deleteClusterInfra leaves a folder of the cluster\'s name that lacks our management tag or is another plane\'s', async () => {

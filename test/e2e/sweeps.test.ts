@@ -5,8 +5,9 @@
  * another management plane's, untagged, protected, young) are reported by a dry run that changes
  * nothing; a deleting run marks the dead cluster's, and the next removes exactly those. A sweep
  * whose inventory cannot be read, or reads empty while the cloud holds ours, deletes nothing; on
- * our Azure ARM emulator a dead cluster's resource group that holds a protected machine is kept;
- * a schedule starts sweeps by itself.
+ * our Azure ARM emulator a dead cluster's resource group that holds a protected machine, or a VM
+ * nobody tagged (reported as kept-untagged, as AWS reports one), is kept;
+ * a schedule starts sweeps by itself, and a provider account and region takes one schedule only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import type { ClusterDeploymentSpec } from '../../crds/schemas/cluster-deploymen
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { createAzureAdapter } from '../../providers/azure/adapter';
 import { startAzureTestCloud, type AzureTestCloud } from '../emulators/azure-arm/test-cloud';
-import { TAG, ownershipTags } from '../../providers/tags';
+import { TAG } from '../../providers/tags';
 import type { CanonicalTags, CloudResource, ProviderAdapter } from '../../providers/types';
 import { metricsRegistry } from '../../services/common/metrics';
 import { createProjection, createProjectionActivities } from '../../services/common/projection';
@@ -30,12 +31,11 @@ import { createSweepActivities } from '../../services/worker/sweep-activities';
 import { redisSweepMarks } from '../../services/worker/sweep-marks';
 import { SWEEP_KIND, SWEEP_WORKFLOW_TYPE, type SweepInput, type SweepObject } from '../../workflows/sweep/definitions';
 import { startTestApi, type TestApi } from '../support/api';
-import { collect, eventually, sleep } from '../support/async-checks';
-import { clusterObject, isReady, startCluster, waitForCluster } from '../support/clusters';
+import { collect, eventually } from '../support/async-checks';
 import { startMoto, type RunningMoto } from '../support/peers/moto';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
-import { decisionsById, expectDryRunReport } from '../support/sweeps';
+import { decisionsById, expectDeletingRun, expectDryRunReport, expectMarkingRun, infraIdOf, leakOnEach, ownTags, scenarioOn, sweepViaRest, type LeakScenario, type LeakingCloud } from '../support/sweeps';
 import { slipwaySinks } from '../../services/worker/create-worker';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
@@ -84,11 +84,6 @@ interface SweptCloud {
   readonly instanceType: string;
   readonly image: string;
   readonly liveCluster: Partial<ClusterDeploymentSpec>;
-  /**
-   * The adapter lists only resources that carry a management tag (AWS filters on the tag key):
-   * there, the untagged leak carries our management tag but no cluster tag.
-   */
-  readonly listsOnlyManaged: boolean;
   /** A machine with no tags at all; its resource ID. */
   leakUntagged(): Promise<string>;
 }
@@ -100,7 +95,6 @@ const simulatedCloud = (): SweptCloud => ({
   instanceType: 'small',
   image: 'rhcos-4.16',
   liveCluster: { platform: { simulated: { region: SIM_REGION } } },
-  listsOnlyManaged: false,
   async leakUntagged() {
     const response = await fetch(new URL('/v1/machines', stack.simCloud.url), {
       method: 'POST',
@@ -120,7 +114,6 @@ const awsCloud = (): SweptCloud => ({
   instanceType: 't3.large',
   image: 'ami-0123456789abcdef0',
   liveCluster: { platform: { aws: { region: AWS_REGION, credentialsSecretRef: { name: 'aws-sweep' } } } },
-  listsOnlyManaged: true,
   async leakUntagged() {
     const ec2 = new EC2Client({ region: AWS_REGION, endpoint: moto.url, credentials: KEYS });
     const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.large', MinCount: 1, MaxCount: 1 }));
@@ -130,11 +123,7 @@ const awsCloud = (): SweptCloud => ({
   },
 });
 
-const infraIdOf = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-function tagsOf(infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags {
-  return { ...ownershipTags({ managementId, infraId, createdAt: new Date().toISOString() }), ...extra };
-}
+const tagsOf = (infraId: string, extra: CanonicalTags = {}, managementId = stack.managementId): CanonicalTags => ownTags(managementId, infraId, extra);
 
 async function leakMachine(cloud: SweptCloud, infraId: string, machineName: string, extra: CanonicalTags = {}): Promise<string> {
   const machine = await cloud.adapter.createMachine({
@@ -164,6 +153,18 @@ async function leakInfra(cloud: SweptCloud, infraId: string, managementId = stac
   return infra.resources.map((resource) => resource.id);
 }
 
+/** How the shared scenario leaks on one of these clouds: through its adapter, and loose machines tagged afterwards. */
+const leaksOn = (cloud: SweptCloud): LeakingCloud & { readonly swept: SweptCloud } => ({
+  platform: cloud.platform,
+  liveCluster: cloud.liveCluster,
+  swept: cloud,
+  leakDead: async (infraId) => [...(await leakInfra(cloud, infraId)), await leakMachine(cloud, infraId, 'worker-0')],
+  leakForeign: (infraId, managementId) => leakInfra(cloud, infraId, managementId),
+  leakLoose: (tags) => leakLooseMachine(cloud, tags),
+  // Listed without a tag filter, an instance nobody tagged is reported too (AWS: the whole region's EC2, ELB and Route 53).
+  leakUntagged: () => cloud.leakUntagged(),
+});
+
 /** Everything the cloud holds, by ID, with its tags. */
 async function cloudContents(cloud: SweptCloud): Promise<Map<string, CloudResource>> {
   return new Map((await collect(cloud.adapter.listResources({}))).map((resource) => [resource.id, resource]));
@@ -176,26 +177,12 @@ async function sweepViaCli(cloud: SweptCloud, extra: string[]): Promise<SweepObj
   return JSON.parse(result.stdout) as SweepObject;
 }
 
-/** POST .../sweeps, then GET it until it has finished. */
-async function sweepViaRest(spec: Record<string, unknown>): Promise<SweepObject> {
-  const started = await api.request('POST', `${NS}/sweeps`, { body: { spec } });
-  expect(started.status, JSON.stringify(started.body)).toBe(201);
-  const name = (started.body as SweepObject).metadata.name;
-  const done = await eventually(
-    async () => (await api.request('GET', `${NS}/sweeps/${name}`)).body as SweepObject,
-    (sweep) => sweep.status?.phase !== undefined && sweep.status.phase !== 'Running',
-    120_000,
-    200,
-  );
-  return done;
-}
-
 describe.sequential('orphan sweeps', () => {
   it('holds, deleting nothing, while no live entity exists but the cloud holds our resources', { timeout: 60_000 }, async () => {
     const cloud = simulatedCloud();
     const dead = infraIdOf('lonely');
     const machine = await leakMachine(cloud, dead, 'worker-0', { [TAG.sweepMarked]: new Date(Date.now() - 3_600_000).toISOString() });
-    const sweep = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0 });
+    const sweep = await sweepViaRest(api, { platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0 });
     expect(sweep.status.phase).toBe('Held');
     expect(sweep.status.conditions.map((condition) => condition.reason)).toContain('inventory-empty');
     expect(sweep.status.counts.deleted).toBe(0);
@@ -205,57 +192,32 @@ describe.sequential('orphan sweeps', () => {
   });
 
   // Both clouds' leaks are made first and age together, so the grace period is waited out once.
-  const scenarios: { cloud: SweptCloud; live: string; dead: string; deadIds: string[]; protectedId: string; foreignIds: string[]; untaggedId: string }[] = [];
+  const scenarios: LeakScenario<ReturnType<typeof leaksOn>>[] = [];
 
   it('leaks resources on purpose in the simulated cloud and in moto, beside live clusters', { timeout: 240_000 }, async () => {
-    for (const cloud of [simulatedCloud(), awsCloud()]) {
-      const dead = infraIdOf('dead');
-      const foreign = infraIdOf('foreign');
-      const deadIds = [...(await leakInfra(cloud, dead)), await leakMachine(cloud, dead, 'worker-0')];
-      // Kept resources of a cluster keep its networks too (a network may hold them): these belong to a second dead cluster.
-      const protectedId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`, { [TAG.sweepProtect]: 'true' }));
-      const foreignIds = await leakInfra(cloud, foreign, 'another-plane');
-      const untaggedId = cloud.listsOnlyManaged ? await leakLooseMachine(cloud, { [TAG.management]: stack.managementId }) : await cloud.leakUntagged();
-      const handle = await startCluster(stack, clusterObject(`live-${cloud.platform}`, { ...cloud.liveCluster, controlPlane: { replicas: 1 }, compute: [] }));
-      const ready = await waitForCluster(handle, isReady, 180_000);
-      scenarios.push({ cloud, live: ready.status?.infraID ?? '', dead, deadIds, protectedId, foreignIds, untaggedId });
-    }
-    expect(scenarios.map((scenario) => scenario.live).every((infraId) => infraId !== '')).toBe(true);
-    // The leaks, and the live clusters' own resources, are now all older than the grace period.
-    await sleep(MIN_AGE_MS + 1_000);
+    scenarios.push(...(await leakOnEach(stack, [simulatedCloud(), awsCloud()].map(leaksOn), MIN_AGE_MS)));
   });
 
   for (const platform of ['simulated', 'aws'] as const) {
     it(`${platform}: a dry run reports every leak and changes nothing; a deleting run marks, the next deletes exactly the dead cluster's`, { timeout: 240_000 }, async () => {
-      const scenario = scenarios.find((candidate) => candidate.cloud.platform === platform);
-      if (!scenario) throw new Error('the leaks were not made; see the test before');
-      const { cloud, live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
+      const scenario = scenarioOn(scenarios, platform);
+      const { live, dead, deadIds, protectedId, foreignIds, untaggedId } = scenario;
+      const cloud = scenario.cloud.swept;
       const youngId = await leakLooseMachine(cloud, tagsOf(`${dead}-b`));
       const before = await cloudContents(cloud);
       const liveIds = [...before.values()].filter((resource) => resource.tags[TAG.cluster] === live).map((resource) => resource.id);
       expect(liveIds.length).toBeGreaterThan(0);
 
+      const leaks = { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds };
       const dry = await sweepViaCli(cloud, []);
       expect(dry.spec.mode).toBe('dry-run');
-      expectDryRunReport(dry, { deadIds, protectedId, youngId, untaggedId, foreignIds, liveIds }, before, await cloudContents(cloud));
+      expectDryRunReport(dry, leaks, before, await cloudContents(cloud));
 
-      const marking = await sweepViaRest({ platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
-      expect(marking.status.phase).toBe('Completed');
-      expect(marking.status.counts.deleted).toBe(0);
-      expect(marking.status.counts.marked).toBe(deadIds.length);
-      const afterMark = await cloudContents(cloud);
-      expect([...afterMark.keys()].sort()).toEqual([...before.keys()].sort());
-      for (const id of deadIds) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeDefined();
-      for (const id of [...liveIds, ...foreignIds, protectedId, youngId, untaggedId]) expect(afterMark.get(id)?.tags[TAG.sweepMarked], id).toBeUndefined();
+      const marking = await sweepViaRest(api, { platform, region: cloud.region, mode: 'delete', minAgeSeconds: MIN_AGE_MS / 1000, ...(cloud.credentialsSecret ? { credentialsSecret: cloud.credentialsSecret } : {}) });
+      expectMarkingRun(marking, leaks, before, await cloudContents(cloud));
 
       const deleting = await sweepViaCli(cloud, ['--delete']);
-      expect(deleting.status.phase).toBe('Completed');
-      const deleted = deleting.status.decisions.filter((record) => record.decision === 'deleted').map((record) => record.id);
-      expect(deleted.sort()).toEqual([...deadIds].sort());
-      expect(deleting.status.counts.error).toBe(0);
-      const afterDelete = await cloudContents(cloud);
-      const expected = [...before.keys()].filter((id) => !deadIds.includes(id));
-      expect([...afterDelete.keys()].sort()).toEqual(expected.sort());
+      expectDeletingRun(deleting, leaks, before, await cloudContents(cloud));
       // The worker runs in this process: its counters are this registry's.
       const counted = (await metricsRegistry.getSingleMetric('slipway_sweep_decisions_total')?.get())?.values ?? [];
       expect(counted.find((value) => value.labels.provider === platform && value.labels.decision === 'deleted' && value.labels.reason === 'orphan-marked')?.value).toBeGreaterThanOrEqual(deadIds.length);
@@ -264,7 +226,7 @@ describe.sequential('orphan sweeps', () => {
 
   it('azure: never deletes a resource group that holds a protected machine, while deleting the rest of the dead cluster', { timeout: 120_000 }, async () => {
     const adapter = createAzureAdapter(azure.adapterOptions());
-    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, listsOnlyManaged: true, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, leakUntagged: () => Promise.reject(new Error('not used')) };
     const dead = infraIdOf('azdead');
     const infraIds = await leakInfra(cloud, dead);
     const deadMachine = await leakMachine(cloud, dead, 'worker-0');
@@ -273,12 +235,12 @@ describe.sequential('orphan sweeps', () => {
     expect(group).toBeDefined();
     const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', mode: 'delete', minAgeSeconds: 0 };
 
-    const marking = await sweepViaRest(spec);
+    const marking = await sweepViaRest(api, spec);
     expect(marking.status.phase).toBe('Completed');
     for (const id of [deadMachine, ...infraIds]) expect(decisionsById(marking).get(id), id).toBe('marked');
     expect(decisionsById(marking).get(protectedMachine)).toBe('kept-protected');
 
-    const deleting = await sweepViaRest(spec);
+    const deleting = await sweepViaRest(api, spec);
     const decided = decisionsById(deleting);
     expect(decided.get(deadMachine)).toBe('deleted');
     expect(decided.get(group ?? '')).toBe('kept-referenced');
@@ -287,6 +249,41 @@ describe.sequential('orphan sweeps', () => {
     expect(left.has(deadMachine)).toBe(false);
     expect(left.has(protectedMachine)).toBe(true);
     expect(left.has(group ?? '')).toBe(true);
+  });
+
+  it('azure: reports an untagged VM of its location, keeps the dead cluster\'s resource group that holds it, and leaves another location\'s out', { timeout: 120_000 }, async () => {
+    const adapter = createAzureAdapter(azure.adapterOptions());
+    const cloud: SweptCloud = { platform: 'azure', region: 'eastus', adapter, instanceType: 'small', image: 'rhcos-4.16', liveCluster: {}, leakUntagged: () => Promise.reject(new Error('not used')) };
+    const dead = infraIdOf('azstray');
+    const infraIds = await leakInfra(cloud, dead);
+    const deadMachine = await leakMachine(cloud, dead, 'worker-0');
+    // Someone else's VM, with no tag at all, in the dead cluster's group: deleting the group would delete it.
+    const stray = (await adapter.createMachine({ name: `${dead}-stray`, idempotencyToken: randomBytes(16).toString('hex'), role: 'worker', instanceType: 'small', image: 'rhcos-4.16', infraId: dead, tags: {} })).providerId;
+    // Another location's untagged VM is that location's sweep's to report.
+    const westus = createAzureAdapter({ ...azure.adapterOptions(), location: 'westus' });
+    const elsewhere = infraIdOf('azwest');
+    await westus.ensureClusterInfra({ infraId: elsewhere, clusterName: elsewhere, baseDomain: 'example.test', region: 'westus', tags: tagsOf(elsewhere, {}, 'another-plane') });
+    const west = (await westus.createMachine({ name: `${elsewhere}-stray`, idempotencyToken: randomBytes(16).toString('hex'), role: 'worker', instanceType: 'small', image: 'rhcos-4.16', infraId: elsewhere, tags: {} })).providerId;
+    const group = infraIds.find((id) => /\/resourceGroups\/[^/]+$/i.test(id)) ?? '';
+    const spec = { platform: 'azure', region: 'eastus', credentialsSecret: 'azure-sweep', minAgeSeconds: 0 };
+
+    const dry = await sweepViaRest(api, { ...spec, mode: 'dry-run' });
+    expect(decisionsById(dry).get(stray)).toBe('kept-untagged');
+    expect(dry.status.decisions.find((record) => record.id === stray)?.code).toBe('no-management-tag');
+    expect(decisionsById(dry).has(west)).toBe(false);
+    expect(decisionsById(dry).get(deadMachine)).toBe('marked');
+
+    const marking = await sweepViaRest(api, { ...spec, mode: 'delete' });
+    expect(decisionsById(marking).get(group)).toBe('marked');
+    const deleting = await sweepViaRest(api, { ...spec, mode: 'delete' });
+    expect(decisionsById(deleting).get(deadMachine)).toBe('deleted');
+    expect(decisionsById(deleting).get(group)).toBe('kept-referenced');
+    expect(deleting.status.decisions.find((record) => record.id === group)?.code).toBe('holds-kept');
+    const left = await cloudContents(cloud);
+    expect(left.has(deadMachine)).toBe(false);
+    expect(left.has(stray)).toBe(true);
+    expect(left.has(group)).toBe(true);
+    expect(await westus.describeMachine(`${elsewhere}-stray`)).toBeDefined();
   });
 
   it('deletes nothing when the inventory of live entities cannot be read', { timeout: 120_000 }, async () => {
@@ -329,7 +326,7 @@ describe.sequential('orphan sweeps', () => {
     const cloud = simulatedCloud();
     const dead = infraIdOf('many');
     const machines = [await leakMachine(cloud, dead, 'worker-0'), await leakMachine(cloud, dead, 'worker-1'), await leakMachine(cloud, dead, 'worker-2')];
-    const capped = await sweepViaRest({ platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
+    const capped = await sweepViaRest(api, { platform: 'simulated', region: SIM_REGION, mode: 'delete', minAgeSeconds: 0, maxDeletions: 1 });
     expect(capped.status.phase).toBe('CapReached');
     expect(capped.status.conditions.map((condition) => condition.type)).toContain('DeletionCapReached');
     const decided = machines.map((id) => decisionsById(capped).get(id));
@@ -365,5 +362,49 @@ describe.sequential('orphan sweeps', () => {
     expect(((await api.request('GET', `${NS}/sweepschedules/${name}`)).body as { status: { paused: boolean } }).status.paused).toBe(true);
     expect((await slipway(['sweep', 'schedule', 'delete', name])).code).toBe(0);
     expect((await api.request('GET', `${NS}/sweepschedules/${name}`)).status).toBe(404);
+  });
+
+  it('keeps one schedule per provider account and region: a second for the same target is a 409 naming the first, through REST and the CLI', { timeout: 60_000 }, async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const first = `aws-east-${suffix}`;
+    const spec = { platform: 'aws', region: AWS_REGION, credentialsSecret: 'aws-sweep', intervalSeconds: 3600, paused: true };
+    const create = (name: string, extra: Record<string, unknown> = {}) => api.request('POST', `${NS}/sweepschedules`, { body: { metadata: { name }, spec: { ...spec, ...extra } } });
+    const made = [first];
+    expect((await create(first)).status).toBe(201);
+
+    const again = await create(`aws-east-again-${suffix}`, { mode: 'delete', intervalSeconds: 600 });
+    expect(again.status).toBe(409);
+    expect(again.contentType).toContain('application/problem+json');
+    const problem = again.body as { detail: string; errors: { path: string }[] };
+    expect(problem.detail).toContain(`default/${first}`);
+    expect(problem.detail).toContain(`slipway sweep schedule delete ${first}`);
+    expect(problem.errors.map((error) => error.path)).toContain('body.spec.credentialsSecret');
+    expect((await api.request('GET', `${NS}/sweepschedules/aws-east-again-${suffix}`)).status).toBe(404);
+
+    // Another region, or the worker's own credentials instead of the secret, is another target.
+    for (const [name, extra] of [[`aws-west-${suffix}`, { region: 'us-west-2' }], [`aws-own-${suffix}`, { credentialsSecret: undefined }]] as const) {
+      const other = await create(name, extra);
+      expect(other.status, JSON.stringify(other.body)).toBe(201);
+      made.push(name);
+    }
+
+    // The CLI gets the same answer, and says it.
+    const viaCli = await slipway(['sweep', 'schedule', 'create', `aws-cli-${suffix}`, '--platform', 'aws', '--region', AWS_REGION, '--credentials-secret', 'aws-sweep', '--every', '1h', '--paused']);
+    expect(viaCli.code).not.toBe(0);
+    expect(viaCli.stderr).toContain(`default/${first}`);
+    expect(viaCli.stderr).toContain('Delete it first');
+
+    // Two creates at once for a target without one: exactly one is made.
+    const racing = await Promise.all([create(`race-a-${suffix}`, { region: 'eu-west-1' }), create(`race-b-${suffix}`, { region: 'eu-west-1' })]);
+    expect(racing.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    made.push(racing[0]?.status === 201 ? `race-a-${suffix}` : `race-b-${suffix}`);
+
+    // Once the first is deleted, its target takes a new schedule.
+    expect((await slipway(['sweep', 'schedule', 'delete', first])).code).toBe(0);
+    made.shift();
+    const replacing = await slipway(['sweep', 'schedule', 'create', `aws-cli-${suffix}`, '--platform', 'aws', '--region', AWS_REGION, '--credentials-secret', 'aws-sweep', '--every', '1h', '--paused']);
+    expect(replacing.code, replacing.stderr).toBe(0);
+    made.push(`aws-cli-${suffix}`);
+    for (const name of made) expect((await api.request('DELETE', `${NS}/sweepschedules/${name}`)).status, name).toBe(200);
   });
 });

@@ -4,6 +4,7 @@
  * Imported by the workflow, the worker's activities, the API and the CLI.
  */
 import { defineQuery } from '@temporalio/workflow';
+import type { PlatformName } from '../../crds/schemas/cluster-deployment';
 import type { ProviderTarget } from '../entity/activities-api';
 import type { DecisionCounts, DecisionRecord, SweepMode } from '../planners/sweep/run';
 
@@ -82,4 +83,28 @@ export function sweepNameOf(workflowId: string, namespace: string): string {
   const prefix = `${SWEEP_KIND}/${namespace}/`;
   const raw = workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
   return raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 253);
+}
+
+/** Platforms whose adapter does not use the target's region: vSphere's placement comes from its secret or the worker, and the simulated cloud has one region. */
+const REGIONLESS_PLATFORMS: readonly PlatformName[] = ['simulated', 'vsphere'];
+
+/** The account a target's credentials name: its secret, else the worker's own profile, which every namespace shares. */
+function accountOf(target: ProviderTarget): string {
+  return target.credentialsRef ? `secret ${target.credentialsRef.namespace}/${target.credentialsRef.name}` : "the worker's own credentials";
+}
+
+/**
+ * Which cloud a sweep looks at, as a key: the provider, the account and the region (where the
+ * adapter uses one). Two schedules of one target would sweep the same resources, so the API keeps
+ * one schedule per target.
+ */
+export function sweepTargetKey(target: ProviderTarget): string {
+  const region = REGIONLESS_PLATFORMS.includes(target.platform) ? '' : target.region;
+  return JSON.stringify([target.platform, accountOf(target), region]);
+}
+
+/** The target as a person reads it: "aws us-east-1 with secret default/aws-prod". */
+export function describeSweepTarget(target: ProviderTarget): string {
+  const region = REGIONLESS_PLATFORMS.includes(target.platform) || target.region === '' ? '' : ` ${target.region}`;
+  return `${target.platform}${region} with ${accountOf(target)}`;
 }

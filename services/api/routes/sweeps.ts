@@ -3,7 +3,7 @@
  *   POST   .../namespaces/{ns}/sweeps                   start a sweep (dry-run unless spec.mode is delete)
  *   GET    .../namespaces/{ns}/sweeps[?watch=1]         list the Sweep objects (the projection), or watch them
  *   GET    .../namespaces/{ns}/sweeps/{name}            one sweep's report
- *   POST   .../namespaces/{ns}/sweepschedules           a Temporal Schedule (overlap SKIP) starting sweeps
+ *   POST   .../namespaces/{ns}/sweepschedules           a Temporal Schedule (overlap SKIP) starting sweeps, one per target
  *   GET    .../namespaces/{ns}/sweepschedules[/{name}]
  *   DELETE .../namespaces/{ns}/sweepschedules/{name}
  *   POST   .../namespaces/{ns}/sweepschedules/{name}:pause and :unpause
@@ -20,13 +20,15 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
 import { GROUP_VERSION } from '../../../crds/schemas/common';
 import type { PlatformName } from '../../../crds/schemas/cluster-deployment';
-import { SWEEP_KIND, SWEEP_SCHEDULE_KIND, SWEEP_WORKFLOW_TYPE, getSweep, sweepNameOf, type SweepInput, type SweepObject } from '../../../workflows/sweep/definitions';
+import { SWEEP_KIND, SWEEP_SCHEDULE_KIND, SWEEP_WORKFLOW_TYPE, describeSweepTarget, getSweep, sweepNameOf, sweepTargetKey, type SweepInput, type SweepObject } from '../../../workflows/sweep/definitions';
 import { SweepRunState } from '../../../workflows/sweep/run-state';
 import type { SlipwayConfig } from '../../common/config';
 import type { Projection } from '../../common/projection';
 import { ProblemError } from '../problem';
+import { createScheduleTargets, type ScheduleTargetMemo } from '../sweep-schedule-targets';
 import { checkBody } from '../validation';
 import { body, json, problems, WATCH_EVENT } from './schemas';
 import { DEFAULT_WATCH_TIMINGS, streamWatch, type WatchTimings } from '../watch';
@@ -50,8 +52,10 @@ import {
 
 export interface SweepRouteDeps {
   readonly temporal: Client;
+  /** Where creates of a schedule for one target take turns (sweep-schedule-targets.ts). */
+  readonly redis: Redis;
   readonly projection: Projection;
-  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId'>;
+  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId' | 'redisPrefix'>;
   readonly watchTimings?: WatchTimings;
 }
 
@@ -109,6 +113,7 @@ function scheduleObject(namespace: string, name: string, description: ScheduleDe
 
 export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps) => {
   const { temporal, projection, config } = deps;
+  const targets = createScheduleTargets(temporal, deps.redis, config.redisPrefix, config.taskQueue);
 
   app.post<{ Params: NamespaceOnly; Body: SweepCreate }>(SWEEPS_PATH, {
     schema: {
@@ -193,7 +198,7 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
   app.post<{ Params: NamespaceOnly; Body: ScheduleCreate }>(SWEEP_SCHEDULES_PATH, {
     schema: {
       operationId: 'createSweepSchedule',
-      summary: 'Create a Temporal Schedule that starts a sweep every spec.intervalSeconds (overlap SKIP)',
+      summary: 'Create a Temporal Schedule that starts a sweep every spec.intervalSeconds (overlap SKIP); one per provider, account and region',
       tags,
       params: NamespaceParams,
       body: body(ScheduleCreateBody),
@@ -204,27 +209,40 @@ export const sweepRoutes: FastifyPluginAsync<SweepRouteDeps> = async (app, deps)
     request.body = checkBody(ScheduleCreateBody, request.body);
     const { name } = request.body.metadata;
     const spec = request.body.spec;
-    try {
-      const handle = await temporal.schedule.create({
-        scheduleId: scheduleId(namespace, name),
-        spec: { intervals: [{ every: `${spec.intervalSeconds}s` }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: SWEEP_WORKFLOW_TYPE,
-          workflowId: `${SWEEP_KIND}/${namespace}/${name}`,
-          taskQueue: config.taskQueue,
-          args: [{ ...sweepInput(namespace, spec, config.managementId, name), ...(spec.keepReports !== undefined ? { keepReports: spec.keepReports } : {}) }],
-        },
-        // One run at a time; a start missed while the scheduler was down is made up only within a minute.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-        state: { paused: spec.paused ?? false, note: 'created through the Slipway API' },
-        memo: { spec },
-      });
-      return reply.code(201).send(scheduleObject(namespace, name, await handle.describe()));
-    } catch (error) {
-      if (error instanceof ScheduleAlreadyRunning) throw new ProblemError(409, 'already-exists', `a sweep schedule named ${name} already exists in ${namespace}; delete it first or pick another name.`, [{ path: 'body.metadata.name', message: 'already taken' }]);
-      throw error;
+    const input = { ...sweepInput(namespace, spec, config.managementId, name), ...(spec.keepReports !== undefined ? { keepReports: spec.keepReports } : {}) };
+    const target = sweepTargetKey(input.target);
+    const id = scheduleId(namespace, name);
+    const targetPaths = [{ path: 'body.spec.platform', message: 'names a target that has a schedule' }, { path: 'body.spec.region', message: 'names a target that has a schedule' }, { path: 'body.spec.credentialsSecret', message: 'names a target that has a schedule' }];
+    const created = await targets.exclusively(target, id, async () => {
+      const existing = await targets.scheduleFor(target);
+      if (existing) {
+        throw new ProblemError(
+          409,
+          'target-has-schedule',
+          `sweep schedule ${existing.namespace}/${existing.name} already sweeps ${describeSweepTarget(input.target)}, and one schedule per provider account and region is kept. ` +
+            `Delete it first (slipway sweep schedule delete ${existing.name}${existing.namespace === 'default' ? '' : ` -n ${existing.namespace}`}, or DELETE .../namespaces/${existing.namespace}/sweepschedules/${existing.name}) and create this one, or keep that one (pause or unpause it as needed).`,
+          targetPaths,
+        );
+      }
+      try {
+        return await temporal.schedule.create({
+          scheduleId: id,
+          spec: { intervals: [{ every: `${spec.intervalSeconds}s` }] },
+          action: { type: 'startWorkflow', workflowType: SWEEP_WORKFLOW_TYPE, workflowId: `${SWEEP_KIND}/${namespace}/${name}`, taskQueue: config.taskQueue, args: [input] },
+          // One run at a time; a start missed while the scheduler was down is made up only within a minute.
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+          state: { paused: spec.paused ?? false, note: 'created through the Slipway API' },
+          memo: { spec, ...({ target, taskQueue: config.taskQueue } satisfies ScheduleTargetMemo) },
+        });
+      } catch (error) {
+        if (error instanceof ScheduleAlreadyRunning) throw new ProblemError(409, 'already-exists', `a sweep schedule named ${name} already exists in ${namespace}; delete it first or pick another name.`, [{ path: 'body.metadata.name', message: 'already taken' }]);
+        throw error;
+      }
+    });
+    if (!created) {
+      throw new ProblemError(409, 'target-busy', `another request is creating a sweep schedule for ${describeSweepTarget(input.target)} right now; list the schedules (slipway sweep schedule list) in a few seconds, and create this one only if none sweeps that target.`, targetPaths);
     }
+    return reply.code(201).send(scheduleObject(namespace, name, await created.describe()));
   });
 
   const describeSchedule = async (namespace: string, name: string): Promise<ScheduleDescription> => {

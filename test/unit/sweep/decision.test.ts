@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TAG } from '../../../providers/tags';
 import { SWEEP_TAG, decideResource, withStoredMark, type LiveReferences, type SweepDecisionKind, type SweptResource } from '../../../workflows/planners/sweep/decision';
-import { SWEEP_ORDER, cappedDecision, containerDecision, emptyTally, failSafeHold, heldDecision, pinsOf, orderForDeletion, resourceGroupOf, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
+import { MAX_LISTED_DECISIONS, SWEEP_ORDER, cappedDecision, containerDecision, emptyTally, failSafeHold, heldDecision, pinsOf, orderForDeletion, resourceGroupOf, retallyDecision, tallyDecision } from '../../../workflows/planners/sweep/run';
 
 const OURS = 'plane-a';
 const NOW = Date.parse('2026-12-06T12:00:00Z');
@@ -242,6 +242,23 @@ describe('the tally', () => {
     expect(tally.counts.error).toBe(1);
     expect(tally.byReason).toEqual({ 'kept-young/under-grace-period': 1, 'error/delete-failed': 1 });
     expect(tally.decisions.map((r) => `${r.id}:${r.decision}`)).toEqual(['a:error', 'b:kept-young']);
+  });
+
+  it('lists every action of a run whose kept decisions alone fill the list, and counts everything', () => {
+    const kinds: readonly SweepDecisionKind[] = ['kept-untagged', 'kept-foreign', 'kept-young', 'marked', 'deleted', 'error'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...kinds), { minLength: MAX_LISTED_DECISIONS, maxLength: MAX_LISTED_DECISIONS + 300 }), (decisions) => {
+        const tally = emptyTally();
+        decisions.forEach((decision, index) => tallyDecision(tally, { kind: 'machine', id: `r${index}`, name: `r${index}`, decision, code: 'orphan-marked', reason: '' }));
+        const actions = decisions.flatMap((decision, index) => (['marked', 'deleted', 'error'].includes(decision) ? [`r${index}`] : []));
+        const listed = new Set(tally.decisions.map((record) => record.id));
+        expect(tally.decisions.length).toBe(Math.min(decisions.length, MAX_LISTED_DECISIONS));
+        expect(actions.every((id) => listed.has(id))).toBe(true);
+        expect(tally.truncated).toBe(decisions.length > MAX_LISTED_DECISIONS);
+        expect(Object.values(tally.counts).reduce((sum, count) => sum + count, 0)).toBe(decisions.length);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
 

@@ -125,7 +125,7 @@ export function emptyCounts(): DecisionCounts {
   return Object.fromEntries(SWEEP_DECISIONS.map((decision) => [decision, 0])) as DecisionCounts;
 }
 
-/** At most this many decisions are listed one by one in a report; all are counted. */
+/** At most this many decisions are listed one by one in a report, actions first (tallyDecision); all are counted. */
 export const MAX_LISTED_DECISIONS = 1000;
 
 export interface DecisionTally {
@@ -140,12 +140,29 @@ export function emptyTally(): DecisionTally {
   return { counts: emptyCounts(), byReason: {}, decisions: [], truncated: false };
 }
 
+/** Decisions that change the cloud, or failed to: a report lists them ahead of what it keeps. */
+const ACTIONS: readonly SweepDecisionKind[] = ['deleted', 'marked', 'error'];
+const isAction = (record: DecisionRecord): boolean => ACTIONS.includes(record.decision);
+
+/**
+ * Counts the decision, and lists it while the list has room. A full list makes room for an action
+ * by dropping its last kept decision, so an account full of resources that are not ours (reported
+ * as kept-untagged or kept-foreign) never hides what a run marked or deleted.
+ */
 export function tallyDecision(tally: DecisionTally, record: DecisionRecord): void {
   tally.counts[record.decision] += 1;
   const key = `${record.decision}/${record.code}`;
   tally.byReason[key] = (tally.byReason[key] ?? 0) + 1;
-  if (tally.decisions.length < MAX_LISTED_DECISIONS) tally.decisions.push(record);
-  else tally.truncated = true;
+  if (tally.decisions.length < MAX_LISTED_DECISIONS) {
+    tally.decisions.push(record);
+    return;
+  }
+  tally.truncated = true;
+  if (!isAction(record)) return;
+  const kept = tally.decisions.findLastIndex((listed) => !isAction(listed));
+  if (kept === -1) return;
+  tally.decisions.splice(kept, 1);
+  tally.decisions.push(record);
 }
 
 /** Moves a record from one decision to another (a mark or delete that failed, or a held run), in its place in the list. */
