@@ -141,8 +141,9 @@ function apiServerArgs(dir: string, ports: ControlPlanePorts): string[] {
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
     '--service-account-key-file', join(pki, PKI_FILES.serviceAccountPublicKey),
     '--service-account-signing-key-file', join(pki, PKI_FILES.serviceAccountKey),
-    // Node: a machine's client certificate (system:node:NAME) may register its own Node and Lease, as a kubelet's does.
+    // Node and NodeRestriction: a machine's client certificate (system:node:NAME) may register its own Node and Lease, and no other.
     '--authorization-mode', 'Node,RBAC',
+    '--enable-admission-plugins', 'NodeRestriction',
     '--service-cluster-ip-range', '10.96.0.0/24',
     // No controller manager runs, so no service-account tokens are ever made for pods to mount.
     '--disable-admission-plugins', 'ServiceAccount',
