@@ -21,6 +21,8 @@ export interface SimulatedCloudOptions {
   readonly timeoutRate?: number;
   readonly bootFailureRate?: number;
   readonly maxMachines?: number;
+  /** How often a hosted cluster's machines renew their Node's Lease; 10 s when absent. */
+  readonly kubeletHeartbeatMs?: number;
   /** Where the process's stderr goes; discarded when absent. */
   readonly logFile?: string;
 }
@@ -45,6 +47,7 @@ export async function startSimulatedCloud(options: SimulatedCloudOptions): Promi
     ['--timeout-rate', options.timeoutRate],
     ['--boot-failure-rate', options.bootFailureRate],
     ['--max-machines', options.maxMachines],
+    ['--kubelet-heartbeat-ms', options.kubeletHeartbeatMs],
   ];
   const args = ['--import', 'tsx', SERVER_PATH, '--state', options.statePath];
   for (const [flag, value] of flags) if (value !== undefined) args.push(flag, String(value));
