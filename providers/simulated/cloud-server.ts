@@ -34,6 +34,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { CloudResourceKind } from '../types';
+import { HttpError, readJsonObject, sendJson } from '../../infra/json-http';
 import type { MachineBootstrap } from '../hosted-node';
 import { SimulatedKubelets } from './kubelet';
 import { CloudStore, machinePhase, type StoredResource } from './store';
@@ -64,37 +65,8 @@ const ID_PREFIX: Record<CloudResourceKind, string> = { machine: 'm', network: 'n
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const MAX_BODY_BYTES = 256 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(body === undefined ? undefined : JSON.stringify(body));
-}
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(400, 'InvalidParameter', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new HttpError(400, 'InvalidParameter', 'request body must be a JSON object');
-  }
-}
+const send = sendJson;
+const readJson = (request: IncomingMessage) => readJsonObject(request, MAX_BODY_BYTES);
 
 function requireString(body: Record<string, unknown>, field: string, pattern?: RegExp): string {
   const value = body[field];

@@ -1,8 +1,6 @@
 /** Starts the supervisor as its own process (services/supervisor/main.ts), for the dev stack and tests. */
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startLocalServer, type LocalServer } from '../../infra/processes';
 
 const MAIN_PATH = fileURLToPath(new URL('./main.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,15 +16,8 @@ export interface SupervisorLaunchOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface RunningSupervisor {
-  readonly url: string;
-  readonly pid: number | undefined;
-  readonly exited: Promise<number | null>;
-  /** SIGTERM: stops its control planes and keeps their state. */
-  stop(): Promise<void>;
-  /** SIGKILL: what a crash looks like; its etcd and kube-apiserver processes are left running. */
-  kill(): Promise<void>;
-}
+/** stop() (SIGTERM) stops its control planes and keeps their state; kill() (SIGKILL) leaves their processes running. */
+export type RunningSupervisor = LocalServer;
 
 export async function startSupervisor(options: SupervisorLaunchOptions): Promise<RunningSupervisor> {
   const env: NodeJS.ProcessEnv = {
@@ -36,39 +27,5 @@ export async function startSupervisor(options: SupervisorLaunchOptions): Promise
     SLIPWAY_SUPERVISOR_PORT: String(options.port ?? 0),
     ...(options.etcdUnsafeNoFsync ? { SLIPWAY_ETCD_UNSAFE_NO_FSYNC: '1' } : {}),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN_PATH], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (options.logFile) child.stderr?.pipe(createWriteStream(options.logFile, { flags: 'a' }));
-  else child.stderr?.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the supervisor did not start within ${STARTUP_MS / 1000} s`)), STARTUP_MS);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the supervisor exited with code ${code} before it listened${options.logFile ? `; see ${options.logFile}` : ''}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const ready = JSON.parse(line) as { listening?: string };
-        if (ready.listening) {
-          clearTimeout(timer);
-          resolve(ready.listening);
-        }
-      } catch {
-        // not the ready line
-      }
-    });
-  });
-  return {
-    url,
-    pid: child.pid,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return startLocalServer({ what: 'the supervisor', script: MAIN_PATH, args: [], env, cwd: REPO_ROOT, timeoutMs: STARTUP_MS, ...(options.logFile ? { logFile: options.logFile } : {}) });
 }

@@ -12,6 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpError, readJsonObject, sendJson } from '../../infra/json-http';
 import {
   ensureRecord,
   hasControlPlaneFiles,
@@ -35,36 +36,9 @@ const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAX_BODY_BYTES = 256 * 1024;
 const FILE_FIELDS = ['caCertificate', 'servingCertificate', 'servingKey', 'serviceAccountKey', 'serviceAccountPublicKey'] as const;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(response: ServerResponse, status: number, body?: unknown): void {
-  response.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
-  response.end(body === undefined ? undefined : JSON.stringify(body));
-}
-
 async function readBody(request: IncomingMessage): Promise<{ readonly kubernetesVersion: string; readonly files: ControlPlaneFiles }> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(400, 'InvalidParameter', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  let parsed: { kubernetesVersion?: unknown; files?: Record<string, unknown> };
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof parsed;
-  } catch {
-    throw new HttpError(400, 'InvalidParameter', 'the body must be JSON: {kubernetesVersion, files}');
-  }
-  const files = parsed.files ?? {};
+  const parsed = await readJsonObject(request, MAX_BODY_BYTES);
+  const files = (typeof parsed.files === 'object' && parsed.files !== null ? parsed.files : {}) as Record<string, unknown>;
   const missing = FILE_FIELDS.filter((field) => typeof files[field] !== 'string' || files[field] === '');
   if (typeof parsed.kubernetesVersion !== 'string' || missing.length > 0) {
     throw new HttpError(400, 'InvalidParameter', `give kubernetesVersion and files with ${FILE_FIELDS.join(', ')}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`);
@@ -118,28 +92,28 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://supervisor');
     const method = request.method ?? 'GET';
-    if (url.pathname === '/healthz') return send(response, 200, { ok: true });
+    if (url.pathname === '/healthz') return sendJson(response, 200, { ok: true });
     const authorization = Buffer.from(request.headers.authorization ?? '');
     if (authorization.length !== expected.length || !timingSafeEqual(authorization, expected)) throw new HttpError(401, 'Unauthorized', 'missing or wrong supervisor token');
     const [version, collection, key, ...rest] = url.pathname.split('/').filter(Boolean);
     if (version !== 'v1' || collection !== 'control-planes' || rest.length > 0) throw new HttpError(404, 'NotFound', `no route ${method} ${url.pathname}`);
     if (!key) {
       if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `${method} is not allowed on ${url.pathname}`);
-      return send(response, 200, { items: await Promise.all([...running.values()].map((controlPlane) => controlPlane.report())) });
+      return sendJson(response, 200, { items: await Promise.all([...running.values()].map((controlPlane) => controlPlane.report())) });
     }
     if (!KEY_PATTERN.test(key)) throw new HttpError(400, 'InvalidParameter', `control plane key ${key} must be a DNS label`);
     if (method === 'PUT') {
       const body = await readBody(request);
-      return send(response, 200, await ensure(key, body.kubernetesVersion, body.files));
+      return sendJson(response, 200, await ensure(key, body.kubernetesVersion, body.files));
     }
     if (method === 'GET') {
       const controlPlane = running.get(key);
       if (!controlPlane) throw new HttpError(404, 'NotFound', `no control plane ${key}`);
-      return send(response, 200, await controlPlane.report());
+      return sendJson(response, 200, await controlPlane.report());
     }
     if (method === 'DELETE') {
       await remove(key);
-      return send(response, 204);
+      return sendJson(response, 204);
     }
     throw new HttpError(405, 'MethodNotAllowed', `${method} is not allowed on ${url.pathname}`);
   };
@@ -147,8 +121,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (response.headersSent || response.destroyed) return;
-      if (error instanceof HttpError) send(response, error.status, { error: { code: error.code, message: error.message } });
-      else send(response, 500, { error: { code: 'InternalError', message: error instanceof Error ? error.message : String(error) } });
+      if (error instanceof HttpError) sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+      else sendJson(response, 500, { error: { code: 'InternalError', message: error instanceof Error ? error.message : String(error) } });
     });
   });
 

@@ -17,7 +17,7 @@ import { readHostedAdminKubeconfig } from '../../services/worker/hosted-secrets'
 import { fileSecretStore } from '../../services/worker/secrets';
 import type { ControlPlaneActivities, ControlPlaneStatus } from '../../workflows/hosted-cluster/control-plane-api';
 import { eventually } from '../support/async-checks';
-import { CONTROL_PLANE_STARTUP_MS, kubeConfigFromYaml, startTestSupervisor, type TestSupervisor } from '../support/supervisor';
+import { CONTROL_PLANE_STARTUP_MS, kubeConfigFromYaml, startTestSupervisor, stopTestSupervisor, type TestSupervisor } from '../support/supervisor';
 
 const ref = { namespace: 'default', name: 'activities-cp', uid: '9d1c7e00-2222-4000-8000-000000000001' };
 const placement = 'local' as const;
@@ -42,10 +42,7 @@ describe('control-plane activities on the supervisor', { timeout: 3 * CONTROL_PL
     activities = createControlPlaneActivities({ secrets: secrets(), supervisor: supervisor.client });
   });
   afterAll(async () => {
-    if (supervisor) {
-      for (const report of await supervisor.client.list().catch(() => [])) await supervisor.client.remove(report.key);
-      await supervisor.process.stop();
-    }
+    await stopTestSupervisor(supervisor);
     if (home) await rm(home, { recursive: true, force: true });
   });
 

@@ -16,7 +16,7 @@ import { controlPlaneKey } from '../../services/worker/hosted-names';
 import { ensureHostedPkiSecrets, readHostedAdminKubeconfig, readHostedPki, recordApiServerURL } from '../../services/worker/hosted-secrets';
 import { fileSecretStore } from '../../services/worker/secrets';
 import { eventually } from '../support/async-checks';
-import { CONTROL_PLANE_STARTUP_MS, availableReport, isAvailable, kubeConfigFromYaml, processExists, startTestSupervisor, type TestSupervisor } from '../support/supervisor';
+import { CONTROL_PLANE_STARTUP_MS, availableReport, isAvailable, kubeConfigFromYaml, processExists, startTestSupervisor, stopTestSupervisor, type TestSupervisor } from '../support/supervisor';
 
 const ref = { namespace: 'default', name: 'local-cp', uid: 'b5e7a1f0-1111-4000-8000-000000000001' };
 const other = { namespace: 'default', name: 'other-cp', uid: 'b5e7a1f0-1111-4000-8000-000000000002' };
@@ -41,10 +41,7 @@ describe('the supervisor runs local control planes', { timeout: 4 * CONTROL_PLAN
     supervisor = await startTestSupervisor(home);
   });
   afterAll(async () => {
-    if (supervisor) {
-      for (const report of await supervisor.client.list().catch(() => [])) await supervisor.client.remove(report.key);
-      await supervisor.process.stop();
-    }
+    await stopTestSupervisor(supervisor);
     if (home) await rm(home, { recursive: true, force: true });
   });
 

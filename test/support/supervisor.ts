@@ -21,6 +21,13 @@ export async function startTestSupervisor(home: string, token = randomBytes(16).
   return { process, token, client: createSupervisorClient({ url: process.url, token }) };
 }
 
+/** Deletes every control plane it runs (their processes, ports and state), then stops it. */
+export async function stopTestSupervisor(supervisor: TestSupervisor | undefined): Promise<void> {
+  if (!supervisor) return;
+  for (const report of await supervisor.client.list().catch(() => [])) await supervisor.client.remove(report.key);
+  await supervisor.process.stop();
+}
+
 export function isAvailable(report: ControlPlaneReport | undefined): boolean {
   return report !== undefined && report.etcd.available && report.kubeAPIServer.available;
 }
