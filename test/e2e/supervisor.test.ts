@@ -67,6 +67,21 @@ describe('the supervisor runs local control planes', { timeout: 4 * CONTROL_PLAN
     expect(refused).toMatch(/certificate/i);
   });
 
+  it('answers only with its token, and refuses a bad key or a request without the PKI files', async () => {
+    const url = `${supervisor!.process.url}/v1/control-planes`;
+    const call = async (path: string, init: RequestInit = {}, token: string | null = supervisor!.token) => {
+      const response = await fetch(`${url}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' } });
+      return { status: response.status, code: ((await response.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code };
+    };
+    expect(await call('', {}, null)).toEqual({ status: 401, code: 'Unauthorized' });
+    expect(await call('', {}, `${supervisor!.token}x`)).toEqual({ status: 401, code: 'Unauthorized' });
+    expect(await call('/Not_A_Label', { method: 'PUT', body: '{}' })).toEqual({ status: 400, code: 'InvalidParameter' });
+    expect(await call('/no-files', { method: 'PUT', body: JSON.stringify({ kubernetesVersion: '1.34.2', files: { caCertificate: 'x' } }) })).toEqual({ status: 400, code: 'InvalidParameter' });
+    expect(await call('/no-files', { method: 'PUT', body: 'not json' })).toEqual({ status: 400, code: 'InvalidParameter' });
+    expect(await supervisor!.client.describe('no-files')).toBeUndefined();
+    expect(existsSync(controlPlaneFolders.of(home, 'no-files'))).toBe(false);
+  });
+
   it('keeps its ports across a repeated ensure, and refuses a version it cannot run', async () => {
     const again = await supervisor!.client.ensure(key, { kubernetesVersion: 'v1.34.2', files: await files() });
     expect(again.ports).toEqual(first?.ports);
