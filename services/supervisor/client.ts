@@ -14,9 +14,11 @@ export class SupervisorRefusal extends Error {
   override readonly name = 'SupervisorRefusal';
   constructor(
     readonly code: string,
-    message: string,
+    /** The supervisor's own words, for a status a user reads. */
+    readonly reason: string,
+    request: string,
   ) {
-    super(message);
+    super(`the supervisor refused ${request}: ${reason}`);
   }
 }
 
@@ -38,9 +40,9 @@ export function createSupervisorClient(options: { readonly url: string; readonly
     const text = await response.text();
     if (!response.ok) {
       const error = (JSON.parse(text || '{}') as { error?: { code?: string; message?: string } }).error;
-      const message = `the supervisor refused ${method} ${path}: ${error?.message ?? `HTTP ${response.status}`}`;
-      if (response.status >= 400 && response.status < 500) throw new SupervisorRefusal(error?.code ?? 'Refused', message);
-      throw new Error(message);
+      const reason = error?.message ?? `HTTP ${response.status}`;
+      if (response.status >= 400 && response.status < 500) throw new SupervisorRefusal(error?.code ?? 'Refused', reason, `${method} ${path}`);
+      throw new Error(`the supervisor failed ${method} ${path}: ${reason}`);
     }
     return JSON.parse(text) as T;
   };

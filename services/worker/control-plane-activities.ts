@@ -93,7 +93,7 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
       } catch (error) {
         // A version this stack cannot run is the user's to change: a status to show, not a failure to retry.
         if (error instanceof SupervisorRefusal && error.code === 'UnsupportedVersion') {
-          return { etcd: NOT_STARTED, kubeAPIServer: { available: false, message: error.message.replace(/^the supervisor refused [^:]*: /, '') } };
+          return { etcd: NOT_STARTED, kubeAPIServer: { available: false, message: error.reason } };
         }
         throw error;
       }
