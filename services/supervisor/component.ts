@@ -82,7 +82,8 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
     nextStartAt = undefined;
     const log = openSync(spec.logFile, 'a');
     const startedAt = Date.now();
-    const current = spawn(spec.binary, [...spec.args], { stdio: ['ignore', log, log] });
+    // A process group of its own: a Ctrl-C at the terminal reaches the supervisor, which stops it in order, not the process itself.
+    const current = spawn(spec.binary, [...spec.args], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
     child = current;
     if (current.pid !== undefined) void writeFile(spec.pidFile, `${current.pid}\n`).catch(() => undefined);
