@@ -1,5 +1,6 @@
 /** The worker's side of the supervisor's control API (services/supervisor/server.ts). */
-import type { ControlPlaneFiles, ControlPlaneReport } from './control-plane';
+import type { ControlPlaneReport } from './control-plane';
+import type { ControlPlaneFiles } from './control-plane-state';
 
 export interface SupervisorClient {
   ensure(key: string, request: { readonly kubernetesVersion: string; readonly files: ControlPlaneFiles }): Promise<ControlPlaneReport>;

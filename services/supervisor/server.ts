@@ -13,17 +13,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, readJsonObject, sendJson } from '../../infra/json-http';
-import {
-  ensureRecord,
-  hasControlPlaneFiles,
-  readRecords,
-  removeControlPlaneState,
-  runControlPlane,
-  writeControlPlaneFiles,
-  type ControlPlaneFiles,
-  type ControlPlaneSettings,
-  type RunningControlPlane,
-} from './control-plane';
+import { runControlPlane, type ControlPlaneSettings, type RunningControlPlane } from './control-plane';
+import { ensureRecord, hasControlPlaneFiles, readRecords, removeControlPlaneState, writeControlPlaneFiles, type ControlPlaneFiles } from './control-plane-state';
 
 export interface SupervisorOptions extends ControlPlaneSettings {
   readonly home: string;

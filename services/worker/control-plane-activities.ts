@@ -17,6 +17,8 @@ import type {
 import { NODE_LABEL, NODE_LEASE_NAMESPACE } from '../../providers/hosted-node';
 import { SupervisorRefusal, type SupervisorClient } from '../supervisor/client';
 import type { ComponentReport, ControlPlaneReport } from '../supervisor/control-plane';
+import type { ControlPlaneFiles } from '../supervisor/control-plane-state';
+import type { HostedPki } from './hosted-pki';
 import { controlPlaneKey } from './hosted-names';
 import { ensureHostedPkiSecrets, readHostedAdminKubeconfig, readHostedPki, recordApiServerURL, removeHostedSecrets } from './hosted-secrets';
 import { kubernetesPlacement } from './hosted-kubernetes';
@@ -29,6 +31,11 @@ export interface ControlPlaneActivityDeps {
   readonly supervisor?: SupervisorClient;
   /** The management cluster, for kubernetes placement. */
   readonly managementCluster?: KubeConfig;
+}
+
+/** What a local kube-apiserver reads of the PKI: everything but the CA's key and the admin credential. */
+export function controlPlaneFilesOf(pki: HostedPki): ControlPlaneFiles {
+  return { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey };
 }
 
 const NOT_STARTED: ControlPlaneComponentStatus = { available: false, message: 'the control plane has not been started' };
@@ -86,10 +93,7 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
       }
       let report: ControlPlaneReport;
       try {
-        report = await supervisor().ensure(controlPlaneKey(ref), {
-          kubernetesVersion,
-          files: { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey },
-        });
+        report = await supervisor().ensure(controlPlaneKey(ref), { kubernetesVersion, files: controlPlaneFilesOf(pki) });
       } catch (error) {
         // A version this stack cannot run is the user's to change: a status to show, not a failure to retry.
         if (error instanceof SupervisorRefusal && error.code === 'UnsupportedVersion') {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { portIsFree } from '../../infra/processes';
 import { freePort } from '../support/redis-server';
 import { createSupervisorClient } from '../../services/supervisor/client';
+import { controlPlaneFilesOf } from '../../services/worker/control-plane-activities';
 import { controlPlaneKey } from '../../services/worker/hosted-names';
 import { ensureHostedPkiSecrets, readHostedPki } from '../../services/worker/hosted-secrets';
 import { fileSecretStore } from '../../services/worker/secrets';
@@ -105,8 +106,7 @@ it('runs the README path: up, create the example cluster, restart, delete, Ctrl-
   expect((JSON.parse(await readFile(join(home, 'endpoints.json'), 'utf8')) as { supervisor?: string }).supervisor).toBe(`http://127.0.0.1:${ports.supervisor}`);
   const hosted = { namespace: 'default', name: 'dev-hosted', uid: 'dev-stack-hosted-uid' };
   await ensureHostedPkiSecrets(fileSecretStore(join(home, 'secrets')), hosted);
-  const pki = await readHostedPki(fileSecretStore(join(home, 'secrets')), hosted);
-  const files = { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey };
+  const files = controlPlaneFilesOf(await readHostedPki(fileSecretStore(join(home, 'secrets')), hosted));
   await (await supervisor()).ensure(controlPlaneKey(hosted), { kubernetesVersion: '1.34.2', files });
   const hostedBefore = await availableReport(await supervisor(), controlPlaneKey(hosted));
   expect(hostedBefore?.kubeAPIServer.available, hostedBefore?.kubeAPIServer.message).toBe(true);

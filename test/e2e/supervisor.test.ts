@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portIsFree } from '../../infra/processes';
-import { controlPlaneFolders, type ControlPlaneFiles, type ControlPlaneReport } from '../../services/supervisor/control-plane';
+import type { ControlPlaneReport } from '../../services/supervisor/control-plane';
+import { controlPlaneFolders, type ControlPlaneFiles } from '../../services/supervisor/control-plane-state';
+import { controlPlaneFilesOf } from '../../services/worker/control-plane-activities';
 import { controlPlaneKey } from '../../services/worker/hosted-names';
 import { ensureHostedPkiSecrets, readHostedAdminKubeconfig, readHostedPki, recordApiServerURL } from '../../services/worker/hosted-secrets';
 import { fileSecretStore } from '../../services/worker/secrets';
@@ -28,10 +30,7 @@ describe('the supervisor runs local control planes', { timeout: 4 * CONTROL_PLAN
   const store = () => fileSecretStore(join(home, 'secrets'));
   let first: ControlPlaneReport | undefined;
 
-  const files = async (which = ref): Promise<ControlPlaneFiles> => {
-    const pki = await readHostedPki(store(), which);
-    return { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey };
-  };
+  const files = async (which = ref): Promise<ControlPlaneFiles> => controlPlaneFilesOf(await readHostedPki(store(), which));
   const namespacesWith = async (kubeconfigYaml: string) => (await kubeConfigFromYaml(kubeconfigYaml).makeApiClient(CoreV1Api).listNamespace()).items.map((namespace) => namespace.metadata?.name);
 
   beforeAll(async () => {
