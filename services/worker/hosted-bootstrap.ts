@@ -6,9 +6,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { NODE_LABEL, type MachineBootstrap } from '../../providers/hosted-node';
 import type { HostedClusterRef } from '../../workflows/hosted-cluster/control-plane-api';
-import { hostedSecretNames } from './hosted-names';
 import { issueClientCertificate } from './hosted-pki';
-import { readHostedPki, renderKubeconfig } from './hosted-secrets';
+import { readHostedApiServerURL, readHostedPki, renderKubeconfig } from './hosted-secrets';
 import type { SecretStore } from './secrets';
 
 export interface NodeIdentity {
@@ -19,17 +18,17 @@ export interface NodeIdentity {
 }
 
 export async function machineBootstrap(secrets: SecretStore, ref: HostedClusterRef, node: NodeIdentity): Promise<MachineBootstrap> {
-  const pki = await readHostedPki(secrets, ref);
-  const admin = await secrets.read(ref.namespace, hostedSecretNames(ref).adminKubeconfigSecretName);
-  if (!admin.server) {
+  const server = await readHostedApiServerURL(secrets, ref);
+  if (!server) {
     // Retryable: the HostedCluster's workflow records the address as soon as its control plane answers.
     throw ApplicationFailure.retryable(`hosted cluster ${ref.namespace}/${ref.name} has no API server address yet; its machines join once the control plane has started.`, 'ControlPlaneNotReady');
   }
+  const pki = await readHostedPki(secrets, ref);
   const user = `system:node:${node.nodeName}`;
   const credential = issueClientCertificate({ certificate: pki.caCertificate, key: pki.caKey }, { commonName: user, organizations: ['system:nodes'] });
   return {
-    apiServerURL: admin.server,
-    kubeconfig: renderKubeconfig({ clusterName: ref.name, server: admin.server, caCertificate: pki.caCertificate, user, clientCertificate: credential.certificate, clientKey: credential.key }),
+    apiServerURL: server,
+    kubeconfig: renderKubeconfig({ clusterName: ref.name, server, caCertificate: pki.caCertificate, user, clientCertificate: credential.certificate, clientKey: credential.key }),
     nodeName: node.nodeName,
     labels: { [NODE_LABEL.machine]: node.machineName, [NODE_LABEL.nodePool]: node.nodePool, [NODE_LABEL.hostname]: node.nodeName },
   };

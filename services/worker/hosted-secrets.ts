@@ -29,17 +29,18 @@ function pkiFrom(data: SecretData, where: string): HostedPki {
   return Object.fromEntries(PKI_FIELDS.map((field) => [field, data[field]])) as unknown as HostedPki;
 }
 
-/** Makes the PKI and the admin credentials if they are not there yet; an existing PKI is never replaced. */
+/**
+ * Makes the PKI, admin credential included, if it is not there yet; an existing PKI is never
+ * replaced. The admin kubeconfig secret follows once the API server's address is known
+ * (recordApiServerURL): until then it is absent, which readers take as "not yet".
+ */
 export async function ensureHostedPkiSecrets(store: WritableSecretStore, ref: HostedClusterRef): Promise<ControlPlaneSecrets> {
   const names = hostedSecretNames(ref);
-  if (!(await readIfPresent(store, ref.namespace, names.pkiSecretName))) {
+  const existing = await readIfPresent(store, ref.namespace, names.pkiSecretName);
+  if (existing) pkiFrom(existing, `${ref.namespace}/${names.pkiSecretName}`);
+  else {
     const pki = generateHostedPki({ clusterName: ref.name, serverNames: apiServerNames(ref) });
     await store.write(ref.namespace, names.pkiSecretName, { ...pki, uid: ref.uid }, { ifAbsent: true });
-  }
-  const pki = await readHostedPki(store, ref);
-  const admin = await readIfPresent(store, ref.namespace, names.adminKubeconfigSecretName);
-  if (!admin || admin.clientCertificate !== pki.adminCertificate) {
-    await store.write(ref.namespace, names.adminKubeconfigSecretName, { uid: ref.uid, caCertificate: pki.caCertificate, clientCertificate: pki.adminCertificate, clientKey: pki.adminKey });
   }
   return names;
 }
@@ -49,13 +50,19 @@ export async function readHostedPki(store: SecretStore, ref: HostedClusterRef): 
   return pkiFrom(await store.read(ref.namespace, name), `${ref.namespace}/${name}`);
 }
 
-/** Writes where the API server answers into the admin kubeconfig secret; the credentials stay as they are. */
+/** Writes the admin kubeconfig for the address the API server answers at, from the PKI's admin credential; again only if the address moved. */
 export async function recordApiServerURL(store: WritableSecretStore, ref: HostedClusterRef, server: string): Promise<void> {
   const name = hostedSecretNames(ref).adminKubeconfigSecretName;
-  const admin = await store.read(ref.namespace, name);
-  if (admin.server === server && admin.kubeconfig) return;
-  const kubeconfig = renderKubeconfig({ clusterName: ref.name, server, caCertificate: admin.caCertificate ?? '', user: ADMIN_USER, clientCertificate: admin.clientCertificate ?? '', clientKey: admin.clientKey ?? '' });
-  await store.write(ref.namespace, name, { ...admin, server, kubeconfig });
+  if ((await readHostedApiServerURL(store, ref)) === server) return;
+  const pki = await readHostedPki(store, ref);
+  const kubeconfig = renderKubeconfig({ clusterName: ref.name, server, caCertificate: pki.caCertificate, user: ADMIN_USER, clientCertificate: pki.adminCertificate, clientKey: pki.adminKey });
+  await store.write(ref.namespace, name, { uid: ref.uid, server, kubeconfig });
+}
+
+/** Where the API server answers, once its control plane has started; undefined before. */
+export async function readHostedApiServerURL(store: SecretStore, ref: HostedClusterRef): Promise<string | undefined> {
+  const admin = await readIfPresent(store, ref.namespace, hostedSecretNames(ref).adminKubeconfigSecretName);
+  return admin?.kubeconfig ? admin.server : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { machineBootstrap } from '../../services/worker/hosted-bootstrap';
 import { apiServerNames, hostedSecretNames } from '../../services/worker/hosted-names';
 import { generateHostedPki, issueClientCertificate, type HostedPki } from '../../services/worker/hosted-pki';
 import { ensureHostedPkiSecrets, readHostedAdminKubeconfig, readHostedPki, recordApiServerURL, removeHostedSecrets } from '../../services/worker/hosted-secrets';
@@ -102,6 +103,10 @@ describe('the PKI in the secret store', () => {
     await ensureHostedPkiSecrets(store, ref);
     const notYet = await readHostedAdminKubeconfig(store, ref).catch((error: unknown) => error);
     expect((notYet as ApplicationFailure).type).toBe('ControlPlaneNotReady');
+    // Nor can a machine join yet: a failure to retry, not to give up on.
+    const joinTooEarly = await machineBootstrap(store, ref, { nodeName: 'm-0', machineName: 'm-0', nodePool: 'p' }).catch((error: unknown) => error);
+    expect((joinTooEarly as ApplicationFailure).type).toBe('ControlPlaneNotReady');
+    expect((joinTooEarly as ApplicationFailure).nonRetryable).toBe(false);
     await recordApiServerURL(store, ref, 'https://127.0.0.1:40443');
     const kubeconfig = parse(await readHostedAdminKubeconfig(store, ref)) as {
       clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
