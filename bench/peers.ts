@@ -44,8 +44,10 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const client = new Client({ connection: temporal.connection });
   const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: temporal.address });
+  const secrets = fileSecretStore(join(home, 'secrets'));
   const activities = createSlipwayActivities({
-    adapters: createAdapterResolver({ secrets: fileSecretStore(join(home, 'secrets')), simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+    adapters: createAdapterResolver({ secrets, simCloudUrl: simCloud.url, simulatedApiKey: simCloud.apiKey }),
+    controlPlanes: { secrets },
     projection,
     temporal: client,
     taskQueue: BENCH_TASK_QUEUE,

@@ -15,6 +15,7 @@ import { connectTemporal, createRedisClient, redisConnectionSettings, temporalCo
 import { startSimulatedCloud, type RunningSimulatedCloud } from '../providers/simulated/launch';
 import { homeFiles, loadConfig, type Endpoints } from '../services/common/config';
 import { portIsFree, startProcess, waitFor, type Supervised } from './processes';
+import { startSupervisor, type RunningSupervisor } from '../services/supervisor/launch';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -28,11 +29,12 @@ const program = new Command()
   .option('--temporal-ui-port <port>', 'Temporal web UI port (env SLIPWAY_TEMPORAL_UI_PORT)', env.SLIPWAY_TEMPORAL_UI_PORT ?? '8233')
   .option('--redis-port <port>', 'Redis port (env SLIPWAY_REDIS_PORT)', env.SLIPWAY_REDIS_PORT ?? '6390')
   .option('--simcloud-port <port>', 'simulated cloud port (env SLIPWAY_SIMCLOUD_PORT)', env.SLIPWAY_SIMCLOUD_PORT ?? '8090')
+  .option('--supervisor-port <port>', 'port of the supervisor of local control planes (env SLIPWAY_SUPERVISOR_PORT)', env.SLIPWAY_SUPERVISOR_PORT ?? '8091')
   .option('--worker-metrics-port <port>', "worker's /metrics port (env SLIPWAY_WORKER_METRICS_PORT)", env.SLIPWAY_WORKER_METRICS_PORT ?? '9464')
   .option('--headless', 'no Temporal web UI', false)
   .option('--kubeconfig <file>', 'also run the Kubernetes controller against the cluster in this kubeconfig (env SLIPWAY_KUBECONFIG)', env.SLIPWAY_KUBECONFIG);
 program.parse();
-const flags = program.opts<{ home?: string; apiPort: string; temporalPort: string; temporalUiPort: string; redisPort: string; simcloudPort: string; workerMetricsPort: string; headless: boolean; kubeconfig?: string }>();
+const flags = program.opts<{ home?: string; apiPort: string; temporalPort: string; temporalUiPort: string; redisPort: string; simcloudPort: string; supervisorPort: string; workerMetricsPort: string; headless: boolean; kubeconfig?: string }>();
 
 const config = loadConfig({
   ...env,
@@ -46,6 +48,7 @@ const home = config.home;
 const logs = join(home, 'logs');
 const children: Supervised[] = [];
 let simCloud: RunningSimulatedCloud | undefined;
+let supervisor: RunningSupervisor | undefined;
 let stopping = false;
 
 function say(line: string): void {
@@ -86,6 +89,8 @@ async function stopAll(): Promise<void> {
   stopping = true;
   const byName = (name: string) => children.find((child) => child.name === name);
   for (const name of ['controller', 'api', 'worker']) await byName(name)?.stop();
+  // The supervisor stops its control planes and keeps their state: the next start brings them back.
+  await supervisor?.stop();
   await simCloud?.stop();
   for (const name of ['redis', 'temporal']) await byName(name)?.stop();
 }
@@ -101,6 +106,8 @@ async function main(): Promise<void> {
     [flags.simcloudPort, '--simcloud-port', 'SLIPWAY_SIMCLOUD_PORT'],
     [flags.workerMetricsPort, '--worker-metrics-port', 'SLIPWAY_WORKER_METRICS_PORT'],
   ];
+  const hostedControlPlanes = Boolean(env.ETCD_BIN && env.KUBE_APISERVER_BIN);
+  if (hostedControlPlanes) ports.push([flags.supervisorPort, '--supervisor-port', 'SLIPWAY_SUPERVISOR_PORT']);
   if (!env.TEMPORAL_ADDRESS) ports.push([flags.temporalPort, '--temporal-port', 'SLIPWAY_TEMPORAL_PORT']);
   if (!env.TEMPORAL_ADDRESS && !flags.headless) ports.push([flags.temporalUiPort, '--temporal-ui-port', 'SLIPWAY_TEMPORAL_UI_PORT']);
   if (!env.REDIS_URL) ports.push([flags.redisPort, '--redis-port', 'SLIPWAY_REDIS_PORT']);
@@ -160,6 +167,12 @@ async function main(): Promise<void> {
     logFile: join(logs, 'simcloud.log'),
   });
 
+  // Hosted clusters' local control planes: etcd and kube-apiserver processes under the supervisor.
+  const supervisorToken = hostedControlPlanes ? await ensureSecretFile(homeFiles.supervisorToken(home), () => randomBytes(32).toString('hex')) : undefined;
+  if (supervisorToken) {
+    supervisor = await startSupervisor({ home, token: supervisorToken, port: Number(flags.supervisorPort), logFile: join(logs, 'supervisor.log') });
+  }
+
   const serviceEnv: NodeJS.ProcessEnv = {
     ...env,
     SLIPWAY_HOME: home,
@@ -173,7 +186,12 @@ async function main(): Promise<void> {
     SLIPWAY_API_TOKEN: token,
   };
   // With a management cluster, the worker reads secret references from its Secrets (then the file store).
-  const workerEnv = flags.kubeconfig ? { ...serviceEnv, SLIPWAY_KUBECONFIG: resolve(flags.kubeconfig) } : serviceEnv;
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...serviceEnv,
+    ...(flags.kubeconfig ? { SLIPWAY_KUBECONFIG: resolve(flags.kubeconfig) } : {}),
+    // Only the worker talks to the supervisor.
+    ...(supervisor && supervisorToken ? { SLIPWAY_SUPERVISOR_URL: supervisor.url, SLIPWAY_SUPERVISOR_TOKEN: supervisorToken } : {}),
+  };
   children.push(startProcess('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'services/worker/main.ts')], { env: workerEnv, logFile: join(logs, 'worker.log'), cwd: ROOT }));
   children.push(startProcess('api', process.execPath, ['--import', 'tsx', join(ROOT, 'services/api/main.ts')], { env: serviceEnv, logFile: join(logs, 'api.log'), cwd: ROOT }));
   const apiUrl = `http://${config.apiHost}:${flags.apiPort}`;
@@ -194,10 +212,12 @@ async function main(): Promise<void> {
     // Never the password: endpoints.json is read by the CLI and shown by anyone who cats it.
     redis: redisSettings.display,
     simCloud: simCloud.url,
+    ...(supervisor ? { supervisor: supervisor.url } : {}),
   };
   await writeFile(homeFiles.endpoints(home), `${JSON.stringify(endpoints, null, 2)}\n`);
 
-  for (const child of children) {
+  const watched = [...children.map((child) => ({ name: child.name, logFile: child.logFile, exited: child.exited })), ...(supervisor ? [{ name: 'supervisor', logFile: join(logs, 'supervisor.log'), exited: supervisor.exited }] : [])];
+  for (const child of watched) {
     void child.exited.then(async (code) => {
       if (stopping) return;
       process.stderr.write(`\n${child.name} exited unexpectedly (code ${code}); its log is ${child.logFile}. Stopping the rest.\n`);
@@ -213,6 +233,7 @@ async function main(): Promise<void> {
   say(`  Redis            ${redisSettings.display}`);
   say(`  simulated cloud  ${simCloud.url}`);
   say(`  worker metrics   http://127.0.0.1:${flags.workerMetricsPort}/metrics`);
+  say(supervisor ? `  supervisor       ${supervisor.url}   (hosted control planes; state in ${join(home, 'control-planes')})` : '  supervisor       off: ETCD_BIN and KUBE_APISERVER_BIN are not set (npm run dev sets them), so hosted clusters get no local control plane');
   if (kubeconfig) say(`  controller       reconciling ClusterDeployments and MachineDeployments on the cluster in ${kubeconfig}`);
   say(`  API token        ${homeFiles.token(home)}`);
   say(`  logs             ${logs}`);

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 
 export interface Supervised {
   readonly name: string;
@@ -70,4 +71,53 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * The URL a server process prints as {"listening": URL} on its stdout once it serves (the
+ * simulated cloud and the supervisor do). Fails if it exits or stays silent past the deadline.
+ */
+export function listeningUrl(child: ChildProcess, what: string, timeoutMs: number, logFile?: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with code ${code} before it listened${logFile ? `; see ${logFile}` : ''}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const ready = JSON.parse(line) as { listening?: string };
+        if (ready.listening) {
+          clearTimeout(timer);
+          resolve(ready.listening);
+        }
+      } catch {
+        // not the ready line
+      }
+    });
+  });
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly pid: number | undefined;
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, and wait until it has gone. */
+  stop(): Promise<void>;
+  /** SIGKILL, and wait until it has gone: what a crash looks like. */
+  kill(): Promise<void>;
+}
+
+/** Starts one of Slipway's own TypeScript servers under this Node, waiting for its {"listening": URL} line. */
+export async function startLocalServer(options: { readonly what: string; readonly script: string; readonly args: readonly string[]; readonly env: NodeJS.ProcessEnv; readonly cwd: string; readonly logFile?: string; readonly timeoutMs: number }): Promise<LocalServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.logFile) child.stderr?.pipe(createWriteStream(options.logFile, { flags: 'a' }));
+  else child.stderr?.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await listeningUrl(child, options.what, options.timeoutMs, options.logFile);
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    await exited;
+  };
+  return { url, pid: child.pid, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

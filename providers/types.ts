@@ -6,6 +6,7 @@
  * into its cloud's syntax and decodes them back on read.
  */
 
+import type { MachineBootstrap } from './hosted-node';
 import type { OwnershipScope } from './tags';
 
 export type CanonicalTags = Record<string, string>;
@@ -29,6 +30,12 @@ export interface MachineCreateRequest {
    * cluster leaves them to their MachineDeployment.
    */
   readonly tags: CanonicalTags;
+  /**
+   * For a hosted cluster's NodePool machine: how it joins its hosted API server. It holds a
+   * credential, so it is built inside the activity and goes to the cloud only, like user data;
+   * adapters that cannot act on it ignore it.
+   */
+  readonly bootstrap?: MachineBootstrap;
 }
 
 /** A node condition as the workload cluster reports it (Kubernetes NodeCondition, trimmed). */

@@ -167,6 +167,7 @@ export function createSimulatedAdapter(options: SimulatedAdapterOptions): Provid
         image: request.image,
         tags: request.tags,
         idempotencyToken: request.idempotencyToken,
+        ...(request.bootstrap ? { bootstrap: request.bootstrap } : {}),
       });
       if (!created) throw new ProviderError('retryable', 'create machine: empty answer');
       return toMachine(created);

@@ -6,11 +6,13 @@
  *
  *   tsx providers/simulated/cloud-server.ts --port P --state FILE [--api-key K]
  *     [--boot-ms N] [--delete-ms N] [--throttle-rate R] [--error-rate R] [--timeout-rate R]
- *     [--boot-failure-rate R] [--max-machines N]
+ *     [--boot-failure-rate R] [--max-machines N] [--kubelet-heartbeat-ms N]
  *
  * API (JSON; every request needs `Authorization: Bearer <key>` when a key is set):
- *   POST   /v1/machines            {name, instanceType, image, tags, idempotencyToken} -> 201, or 200 with
- *                                   the machine already made for that token
+ *   POST   /v1/machines            {name, instanceType, image, tags, idempotencyToken, bootstrap?} -> 201, or 200 with
+ *                                   the machine already made for that token. With bootstrap {apiServerURL, kubeconfig,
+ *                                   nodeName, labels} the cloud acts as the machine's kubelet (kubelet.ts); the bootstrap
+ *                                   is kept apart and never shown
  *   GET    /v1/machines            ?name=&tag=k=v (repeatable)&pageSize=&pageToken= -> {items, nextPageToken?}
  *   GET    /v1/machines/{id}       -> machine (phase pending|running|failed|stopping|terminated) or 404;
  *                                   a running machine carries `node` {name, conditions}, or null if its node is absent
@@ -32,6 +34,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { CloudResourceKind } from '../types';
+import { HttpError, readJsonObject, sendJson } from '../../infra/json-http';
+import type { MachineBootstrap } from '../hosted-node';
+import { SimulatedKubelets } from './kubelet';
 import { CloudStore, machinePhase, type StoredResource } from './store';
 
 export interface CloudSettings {
@@ -44,6 +49,8 @@ export interface CloudSettings {
   maxMachines: number;
   /** How long a "timeout" fault holds the connection before dropping it. */
   timeoutHoldMs: number;
+  /** How often the kubelet of a machine that joined a hosted cluster renews its Node's Lease (a kubelet's default: 10 s). */
+  kubeletHeartbeatMs: number;
 }
 
 type ScriptedFault = { readonly status: 429 | 500 | 503; readonly retryAfterSeconds?: number } | { readonly timeout: true };
@@ -58,37 +65,8 @@ const ID_PREFIX: Record<CloudResourceKind, string> = { machine: 'm', network: 'n
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const MAX_BODY_BYTES = 256 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(body === undefined ? undefined : JSON.stringify(body));
-}
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(400, 'InvalidParameter', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new HttpError(400, 'InvalidParameter', 'request body must be a JSON object');
-  }
-}
+const send = sendJson;
+const readJson = (request: IncomingMessage) => readJsonObject(request, MAX_BODY_BYTES);
 
 function requireString(body: Record<string, unknown>, field: string, pattern?: RegExp): string {
   const value = body[field];
@@ -116,17 +94,75 @@ function tagFilter(url: URL): Record<string, string> {
   return tags;
 }
 
+/** A running machine's node is Ready from the moment it boots, unless the admin API says otherwise. */
+function nodeViewOf(store: CloudStore, settings: CloudSettings, resource: StoredResource) {
+  const override = store.nodeOverride(resource.id);
+  if (override && 'absent' in override) return null;
+  const conditions = override?.conditions ?? [{ type: 'Ready' as const, status: 'True' as const, lastTransitionTime: new Date(resource.createdAt + settings.bootMs).toISOString() }];
+  return { name: resource.name, conditions };
+}
+
+function parseBootstrap(value: unknown): MachineBootstrap | undefined {
+  if (value === undefined) return undefined;
+  const bootstrap = value as Partial<MachineBootstrap>;
+  const labels = bootstrap.labels ?? {};
+  if (
+    typeof bootstrap.apiServerURL !== 'string' ||
+    typeof bootstrap.kubeconfig !== 'string' ||
+    typeof bootstrap.nodeName !== 'string' ||
+    !NAME_PATTERN.test(bootstrap.nodeName) ||
+    typeof labels !== 'object' ||
+    Object.values(labels).some((label) => typeof label !== 'string')
+  ) {
+    throw new HttpError(400, 'InvalidParameter', 'bootstrap must be {apiServerURL, kubeconfig, nodeName, labels}');
+  }
+  return { apiServerURL: bootstrap.apiServerURL, kubeconfig: bootstrap.kubeconfig, nodeName: bootstrap.nodeName, labels };
+}
+
+/**
+ * Heartbeats of the machines that joined a hosted cluster (providers/simulated/kubelet.ts), one
+ * pass every kubeletHeartbeatMs. A machine whose API server does not answer is tried again on
+ * the next pass; a terminated machine is forgotten.
+ */
+export function runSimulatedKubelets(store: CloudStore, settings: CloudSettings, log: (line: string) => void): { stop(): void } {
+  const kubelets = new SimulatedKubelets();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const pass = async () => {
+    const now = Date.now();
+    for (const { machine, bootstrap } of store.bootstrappedMachines()) {
+      const phase = machinePhase(machine, settings, now);
+      if (phase === 'terminated') {
+        kubelets.forget(machine.id);
+        store.removeBootstrap(machine.id);
+        continue;
+      }
+      const node = phase === 'running' ? nodeViewOf(store, settings, machine) : null;
+      await kubelets
+        .sync({ id: machine.id, phase, ...(machine.data.privateIp ? { privateIp: machine.data.privateIp } : {}), node, bootstrap }, new Date(now))
+        .catch((error: unknown) => log(`kubelet of machine ${machine.id} (node ${bootstrap.nodeName}): ${error instanceof Error ? error.message : String(error)}`));
+    }
+  };
+  const loop = () => {
+    timer = setTimeout(() => {
+      void pass().finally(() => {
+        if (!stopped) loop();
+      });
+    }, settings.kubeletHeartbeatMs);
+  };
+  loop();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export function createCloudServer(store: CloudStore, settings: CloudSettings, apiKey: string | undefined) {
   const scripted: ScriptedFault[] = [];
   const expected = apiKey ? Buffer.from(`Bearer ${apiKey}`) : undefined;
-
-  /** A running machine's node is Ready from the moment it boots, unless the admin API says otherwise. */
-  const nodeView = (resource: StoredResource) => {
-    const override = store.nodeOverride(resource.id);
-    if (override && 'absent' in override) return null;
-    const conditions = override?.conditions ?? [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(resource.createdAt + settings.bootMs).toISOString() }];
-    return { name: resource.name, conditions };
-  };
+  const nodeView = (resource: StoredResource) => nodeViewOf(store, settings, resource);
 
   const view = (resource: StoredResource, now: number) => {
     if (resource.kind !== 'machine') return { kind: resource.kind, id: resource.id, name: resource.name, tags: resource.tags, createdAt: new Date(resource.createdAt).toISOString(), ...resource.data, state: 'available' };
@@ -187,6 +223,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
     const instanceType = requireString(body, 'instanceType');
     const image = requireString(body, 'image');
     const tags = requireTags(body);
+    const bootstrap = parseBootstrap(body.bootstrap);
     const token = typeof body.idempotencyToken === 'string' && body.idempotencyToken ? body.idempotencyToken : null;
     const existing = token ? store.byToken(token) : undefined;
     if (existing) return send(response, 200, view(existing, now));
@@ -204,6 +241,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
       token,
       willFail: Math.random() < settings.bootFailureRate,
     });
+    if (bootstrap) store.setBootstrap(created.id, bootstrap);
     send(response, 201, view(created, now));
   };
 
@@ -346,6 +384,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'timeout-rate': { type: 'string' },
       'boot-failure-rate': { type: 'string' },
       'max-machines': { type: 'string' },
+      'kubelet-heartbeat-ms': { type: 'string' },
     },
   });
   if (!values.state) throw new Error('--state FILE is required: the SQLite file that holds the cloud');
@@ -359,14 +398,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     bootFailureRate: rate(values['boot-failure-rate'], '--boot-failure-rate'),
     maxMachines: count(values['max-machines'], '--max-machines', 100_000),
     timeoutHoldMs: 15_000,
+    kubeletHeartbeatMs: count(values['kubelet-heartbeat-ms'], '--kubelet-heartbeat-ms', 10_000),
   };
   const server = createCloudServer(store, settings, values['api-key'] ?? process.env.SIMCLOUD_API_KEY);
+  const kubelets = runSimulatedKubelets(store, settings, (line) => process.stderr.write(`${line}\n`));
   server.listen(Number(values.port), '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     process.stdout.write(`${JSON.stringify({ listening: `http://127.0.0.1:${port}` })}\n`);
   });
   const stop = () => {
+    kubelets.stop();
     server.close(() => {
       store.close();
       process.exit(0);

@@ -4,6 +4,7 @@
  * from timestamps at read time, so no timers run and a restart loses nothing.
  */
 import { DatabaseSync } from 'node:sqlite';
+import type { MachineBootstrap } from '../hosted-node';
 import type { CloudResourceKind, MachinePhase } from '../types';
 
 export interface StoredResource {
@@ -94,6 +95,10 @@ export class CloudStore {
       );
       CREATE INDEX IF NOT EXISTS resources_kind_name ON resources (kind, name);
       CREATE UNIQUE INDEX IF NOT EXISTS resources_token ON resources (token) WHERE token IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS machine_bootstraps (
+        machine_id TEXT PRIMARY KEY,
+        bootstrap TEXT NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS node_overrides (
         machine_id TEXT PRIMARY KEY,
         report TEXT NOT NULL
@@ -165,6 +170,21 @@ export class CloudStore {
 
   setNodeOverride(machineId: string, override: StoredNodeOverride): void {
     this.db.prepare('INSERT INTO node_overrides (machine_id, report) VALUES (?, ?) ON CONFLICT(machine_id) DO UPDATE SET report = excluded.report').run(machineId, JSON.stringify(override));
+  }
+
+  /** How a machine joins its hosted cluster; kept apart from the resource, so no listing ever shows its credential. */
+  setBootstrap(machineId: string, bootstrap: MachineBootstrap): void {
+    this.db.prepare('INSERT INTO machine_bootstraps (machine_id, bootstrap) VALUES (?, ?) ON CONFLICT(machine_id) DO NOTHING').run(machineId, JSON.stringify(bootstrap));
+  }
+
+  /** Every machine that joins a hosted cluster, with its bootstrap. */
+  bootstrappedMachines(): { readonly machine: StoredResource; readonly bootstrap: MachineBootstrap }[] {
+    const rows = this.db.prepare('SELECT r.*, b.bootstrap AS bootstrap FROM resources r JOIN machine_bootstraps b ON b.machine_id = r.id ORDER BY r.seq').all() as unknown as (Row & { bootstrap: string })[];
+    return rows.map((row) => ({ machine: fromRow(row), bootstrap: JSON.parse(row.bootstrap) as MachineBootstrap }));
+  }
+
+  removeBootstrap(machineId: string): void {
+    this.db.prepare('DELETE FROM machine_bootstraps WHERE machine_id = ?').run(machineId);
   }
 
   countLiveMachines(): number {

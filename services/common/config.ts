@@ -19,6 +19,8 @@ export interface SlipwayConfig {
   /** Identifies this management plane; written on every cloud resource as slipway.dev/management. */
   readonly managementId: string;
   readonly logLevel: string;
+  /** The dev stack's supervisor of local control planes (services/supervisor); absent outside the dev stack. */
+  readonly supervisorUrl: string | undefined;
   /** Key prefix of the Redis projection; API and worker must agree. */
   readonly redisPrefix: string;
   /** How often the API compares the projection with the workflows and repairs it. */
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     managementId: env.SLIPWAY_MANAGEMENT_ID ?? 'slipway-dev',
     logLevel: env.SLIPWAY_LOG_LEVEL ?? 'info',
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
+    supervisorUrl: env.SLIPWAY_SUPERVISOR_URL || undefined,
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
   };
 }
@@ -70,6 +73,8 @@ export const homeFiles = {
   simulatedCredentials: (home: string) => join(home, 'secrets', 'slipway-system', 'simulated-credentials.json'),
   temporalDb: (home: string) => join(home, 'temporal.db'),
   simCloudDb: (home: string) => join(home, 'simcloud.db'),
+  /** The token the worker authenticates to the supervisor with. */
+  supervisorToken: (home: string) => join(home, 'supervisor-token'),
 } as const;
 
 /** What the dev stack writes to endpoints.json, and what the CLI reads to find the API. */
@@ -79,4 +84,5 @@ export interface Endpoints {
   readonly temporalUI?: string;
   readonly redis: string;
   readonly simCloud: string;
+  readonly supervisor?: string;
 }

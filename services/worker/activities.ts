@@ -4,13 +4,15 @@ import type { ProjectionActivities } from '../../workflows/entity/activities-api
 import type { Client } from '@temporalio/client';
 import type { CloudObserverActivities } from '../../workflows/cloud-observer/activities-api';
 import type { SweepActivities } from '../../workflows/sweep/activities-api';
+import type { ControlPlaneActivities } from '../../workflows/hosted-cluster/control-plane-api';
+import { createControlPlaneActivities, type ControlPlaneActivityDeps } from './control-plane-activities';
 import { createProjectionActivities, type Projection } from '../common/projection';
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';
 import { createCloudObserverActivities } from './observer-activities';
 import { createSweepActivities } from './sweep-activities';
 import type { SweepMarkStore } from './sweep-marks';
 
-export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities;
+export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities & ControlPlaneActivities;
 
 export interface SlipwayActivityDeps {
   readonly adapters: AdapterResolver;
@@ -21,6 +23,8 @@ export interface SlipwayActivityDeps {
   readonly taskQueue: string;
   /** The sweep's marks of resources the cloud cannot tag. */
   readonly sweepMarks: SweepMarkStore;
+  /** Hosted clusters' control planes: the secret store their PKI lives in, the supervisor, the management cluster. */
+  readonly controlPlanes: ControlPlaneActivityDeps;
   /** How often activities that wait on the cloud look again. */
   readonly pollIntervalMs?: number;
 }
@@ -28,9 +32,10 @@ export interface SlipwayActivityDeps {
 export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActivities {
   const poll = deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {};
   return {
-    ...createClusterActivities({ adapters: deps.adapters, ...poll }),
+    ...createClusterActivities({ adapters: deps.adapters, hostedSecrets: deps.controlPlanes.secrets, ...poll }),
     ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
+    ...createControlPlaneActivities(deps.controlPlanes),
     ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection, marks: deps.sweepMarks }),
   };
 }

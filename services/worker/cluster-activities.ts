@@ -13,11 +13,15 @@ import { orderForDeletion } from '../../workflows/planners/sweep/run';
 import { TAG, isOwned, ownershipTags } from '../../providers/tags';
 import type { CloudResource, ProviderAdapter } from '../../providers/types';
 import { withRetryClassification } from './errors';
+import { machineBootstrap, type NodeIdentity } from './hosted-bootstrap';
+import type { SecretStore } from './secrets';
 
 export type AdapterResolver = (target: ProviderTarget) => Promise<ProviderAdapter>;
 
 export interface ClusterActivityDeps {
   readonly adapters: AdapterResolver;
+  /** Where a hosted cluster's PKI is read from, to give its NodePool machines their join credentials. */
+  readonly hostedSecrets?: SecretStore;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
 }
@@ -34,6 +38,11 @@ export function idempotencyToken(identity: Pick<MachineIdentity, 'workflowId' | 
 export function createClusterActivities(deps: ClusterActivityDeps): ClusterActivities {
   const pollIntervalMs = deps.pollIntervalMs ?? 500;
   const now = deps.now ?? (() => new Date());
+
+  const hostedBootstrap = (ref: NonNullable<CreateMachineInput['hostedCluster']>, node: NodeIdentity) => {
+    if (!deps.hostedSecrets) throw ApplicationFailure.nonRetryable('this worker was built without a secret store for hosted clusters, so their machines cannot join.', 'ControlPlaneUnavailable');
+    return machineBootstrap(deps.hostedSecrets, ref, node);
+  };
 
   const pollUntil = async <T>(read: () => Promise<T | undefined>): Promise<T> => {
     for (;;) {
@@ -56,9 +65,11 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
 
     async createMachine(input: CreateMachineInput) {
       const adapter = await deps.adapters(input.target);
+      const name = cloudMachineName(input.infraId, input.machineName);
+      const bootstrap = input.hostedCluster ? await hostedBootstrap(input.hostedCluster, { nodeName: name, machineName: input.machineName, nodePool: input.pool }) : undefined;
       const machine = await withRetryClassification('create machine', () =>
         adapter.createMachine({
-          name: cloudMachineName(input.infraId, input.machineName),
+          name,
           idempotencyToken: idempotencyToken(input),
           role: input.role,
           instanceType: input.instanceType,
@@ -72,6 +83,7 @@ export function createClusterActivities(deps: ClusterActivityDeps): ClusterActiv
             createdAt: now().toISOString(),
             ...(input.owner !== undefined ? { owner: input.owner } : {}),
           }),
+          ...(bootstrap ? { bootstrap } : {}),
         }),
       );
       return { providerId: machine.providerId, phase: machine.phase };

@@ -18,6 +18,7 @@ import { createSlipwayWorker } from './create-worker';
 import { createProjectionWriter } from './projection-writer';
 import { kubeConfigFrom, kubernetesSecretStore } from './kubernetes-secrets';
 import { fileSecretStore } from './secrets';
+import { createSupervisorClient } from '../supervisor/client';
 
 const config = loadConfig();
 const logger = createLogger('worker', config.logLevel);
@@ -41,7 +42,10 @@ const projection = createProjection(redis, { prefix: config.redisPrefix });
 // With a management cluster (CR mode), secret references are its Secrets in the object's
 // namespace; the file store in SLIPWAY_HOME still answers for those it does not hold.
 const fileSecrets = fileSecretStore(homeFiles.secrets(config.home));
-const secrets = process.env.SLIPWAY_KUBECONFIG ? kubernetesSecretStore(kubeConfigFrom(process.env.SLIPWAY_KUBECONFIG), fileSecrets) : fileSecrets;
+const managementCluster = process.env.SLIPWAY_KUBECONFIG ? kubeConfigFrom(process.env.SLIPWAY_KUBECONFIG) : undefined;
+const secrets = managementCluster ? kubernetesSecretStore(managementCluster, fileSecrets) : fileSecrets;
+// Hosted clusters' local control planes run under the dev stack's supervisor, when there is one.
+const supervisor = config.supervisorUrl && process.env.SLIPWAY_SUPERVISOR_TOKEN ? createSupervisorClient({ url: config.supervisorUrl, token: process.env.SLIPWAY_SUPERVISOR_TOKEN }) : undefined;
 const projectionWriter = createProjectionWriter(projection, logger);
 
 const worker = await createSlipwayWorker({
@@ -58,6 +62,8 @@ const worker = await createSlipwayWorker({
       env: process.env,
       rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.redisPrefix}:ratelimit` }),
     }),
+    // A hosted cluster's PKI is Slipway's own, so it stays in the file store even in CR mode.
+    controlPlanes: { secrets: fileSecrets, ...(supervisor ? { supervisor } : {}), ...(managementCluster ? { managementCluster } : {}) },
     projection,
     temporal,
     taskQueue: config.taskQueue,

@@ -1,8 +1,9 @@
 /**
  * The README's path, for real: `npm run dev`'s stack in a subprocess, the example
  * 3 control-plane + 3 worker cluster created over REST until Ready, the stack restarted
- * on the same SLIPWAY_HOME (the cluster is still there), then deleted with nothing left
- * in the simulated cloud, and Ctrl-C leaving no process and no port behind.
+ * on the same SLIPWAY_HOME (the cluster is still there, and so is a hosted control plane the
+ * stack's supervisor runs), then deleted with nothing left in the simulated cloud, and Ctrl-C
+ * leaving no process and no port behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -12,17 +13,23 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { portIsFree } from '../../infra/processes';
 import { freePort } from '../support/redis-server';
+import { createSupervisorClient } from '../../services/supervisor/client';
+import { controlPlaneFilesOf } from '../../services/worker/control-plane-activities';
+import { controlPlaneKey } from '../../services/worker/hosted-names';
+import { ensureHostedPkiSecrets, readHostedPki } from '../../services/worker/hosted-secrets';
+import { fileSecretStore } from '../../services/worker/secrets';
+import { availableReport } from '../support/supervisor';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BASE = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
 
 let home: string;
-let ports: Record<'api' | 'temporal' | 'ui' | 'redis' | 'simcloud' | 'metrics', number>;
+let ports: Record<'api' | 'temporal' | 'ui' | 'redis' | 'simcloud' | 'metrics' | 'supervisor', number>;
 let stack: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
 
 function startDevStack(extraEnv: NodeJS.ProcessEnv = {}) {
   const args = ['--import', 'tsx', join(ROOT, 'infra/dev-stack.ts'), '--api-port', `${ports.api}`, '--temporal-port', `${ports.temporal}`, '--temporal-ui-port', `${ports.ui}`];
-  args.push('--redis-port', `${ports.redis}`, '--simcloud-port', `${ports.simcloud}`, '--worker-metrics-port', `${ports.metrics}`);
+  args.push('--redis-port', `${ports.redis}`, '--simcloud-port', `${ports.simcloud}`, '--worker-metrics-port', `${ports.metrics}`, '--supervisor-port', `${ports.supervisor}`);
   const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_HOME: home, SLIPWAY_SIM_BOOT_MS: '200', SLIPWAY_SIM_DELETE_MS: '100', SLIPWAY_LOG_LEVEL: 'warn' };
   delete env.TEMPORAL_ADDRESS;
   delete env.REDIS_URL;
@@ -70,7 +77,7 @@ async function stopDevStack(): Promise<number | null> {
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'slipway-devstack-'));
-  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), redis: await freePort(), simcloud: await freePort(), metrics: await freePort() };
+  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), redis: await freePort(), simcloud: await freePort(), metrics: await freePort(), supervisor: await freePort() };
 });
 afterAll(async () => {
   await stopDevStack();
@@ -94,15 +101,29 @@ it('runs the README path: up, create the example cluster, restart, delete, Ctrl-
   expect((await api('POST', BASE, example)).status).toBe(201);
   const ready = await until('the example cluster to be Ready', async () => (await api('GET', `${BASE}/demo`)).json as Cluster, isReady);
   const infraId = ready.status?.infraID ?? '';
+  // A hosted control plane under the stack's supervisor, as the worker's activities start one.
+  const supervisor = async () => createSupervisorClient({ url: `http://127.0.0.1:${ports.supervisor}`, token: (await readFile(join(home, 'supervisor-token'), 'utf8')).trim() });
+  expect((JSON.parse(await readFile(join(home, 'endpoints.json'), 'utf8')) as { supervisor?: string }).supervisor).toBe(`http://127.0.0.1:${ports.supervisor}`);
+  const hosted = { namespace: 'default', name: 'dev-hosted', uid: 'dev-stack-hosted-uid' };
+  await ensureHostedPkiSecrets(fileSecretStore(join(home, 'secrets')), hosted);
+  const files = controlPlaneFilesOf(await readHostedPki(fileSecretStore(join(home, 'secrets')), hosted));
+  await (await supervisor()).ensure(controlPlaneKey(hosted), { kubernetesVersion: '1.34.2', files });
+  const hostedBefore = await availableReport(await supervisor(), controlPlaneKey(hosted));
+  expect(hostedBefore?.kubeAPIServer.available, hostedBefore?.kubeAPIServer.message).toBe(true);
 
   expect(await stopDevStack()).toBe(0);
-  for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
+  for (const port of [...Object.values(ports), ...Object.values(hostedBefore!.ports)]) expect(await portIsFree(port)).toBe(true);
 
   stack = startDevStack();
   await until('the stack to be up after a restart', () => stackIsUp(), Boolean);
   const again = (await api('GET', `${BASE}/demo`)).json as Cluster;
   expect(isReady(again)).toBe(true);
   expect(again.status?.infraID).toBe(infraId);
+  // The supervisor started the recorded control plane again, on the same ports.
+  const hostedAfter = await availableReport(await supervisor(), controlPlaneKey(hosted));
+  expect(hostedAfter?.kubeAPIServer.available, hostedAfter?.kubeAPIServer.message).toBe(true);
+  expect(hostedAfter?.ports).toEqual(hostedBefore?.ports);
+  await (await supervisor()).remove(controlPlaneKey(hosted));
   const listed = await until('the list projection', async () => (await api('GET', BASE)).json as { items: { metadata: { name: string } }[] }, (list) => list.items.length === 1);
   expect(listed.items[0]?.metadata.name).toBe('demo');
 

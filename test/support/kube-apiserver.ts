@@ -22,6 +22,8 @@ export interface KubeApiServer {
   /** The PEM of the self-signed certificate the server serves, to verify it by. */
   readonly caCertificate: string;
   readonly kubeConfig: KubeConfig;
+  /** The etcd and kube-apiserver processes, for benchmarks that measure what they cost. */
+  readonly pids: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -48,7 +50,8 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
       contexts: [{ name: 'test', cluster: 'test', user: ADMIN_USER }],
       currentContext: 'test',
     });
-    return { url: apiserver.url, token: apiserver.token, caCertificate: apiserver.caCertificate, kubeConfig, stop };
+    const pids = started.map((peer) => peer.pid).filter((pid): pid is number => pid !== undefined);
+    return { url: apiserver.url, token: apiserver.token, caCertificate: apiserver.caCertificate, kubeConfig, pids, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -11,6 +11,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startSupervisor, type RunningSupervisor } from '../../services/supervisor/launch';
+import { createSupervisorClient, type SupervisorClient } from '../../services/supervisor/client';
 import { startSimulatedCloud, type SimulatedCloudOptions } from '../../providers/simulated/launch';
 import { createSimulatedAdapter } from '../../providers/simulated/adapter';
 import type { ProviderAdapter } from '../../providers/types';
@@ -29,6 +32,14 @@ export interface TestStackOptions {
   readonly pollIntervalMs?: number;
   /** Extra worker environment for adapters, e.g. SLIPWAY_AWS_ENDPOINT pointing at moto. */
   readonly adapterEnv?: Readonly<Record<string, string>>;
+  /**
+   * Start the dev stack's supervisor (services/supervisor) for hosted clusters' local control
+   * planes, as `npm run dev` does. Off by default: each control plane it runs is an etcd and a
+   * kube-apiserver process, which only hosted-cluster suites need.
+   */
+  readonly supervisor?: boolean;
+  /** A management cluster for kubernetes placement of hosted control planes (e.g. test/support/kube-apiserver.ts). */
+  readonly managementCluster?: KubeConfig;
 }
 
 export interface TestStack {
@@ -42,6 +53,8 @@ export interface TestStack {
   readonly simCloud: { readonly url: string; readonly apiKey: string | undefined; readonly adapter: ProviderAdapter; kill(): void };
   /** Environment for a worker process (services/worker/main.ts) joining this stack. */
   readonly workerEnv: NodeJS.ProcessEnv;
+  /** With options.supervisor: the running supervisor and a client of its control API. */
+  readonly supervisor?: { readonly process: RunningSupervisor; readonly client: SupervisorClient; readonly token: string };
   stop(): Promise<void>;
 }
 
@@ -73,6 +86,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const client = new Client({ connection });
   const redis = new Redis(redisUrl);
   const projection = createProjection(redis, { prefix: redisPrefix });
+  const secrets = fileSecretStore(join(home, 'secrets'));
+  const supervisorToken = randomUUID();
+  const supervisor = options.supervisor ? await startSupervisor({ home, token: supervisorToken, etcdUnsafeNoFsync: true, logFile: join(home, 'supervisor.log') }) : undefined;
+  const supervisorClient = supervisor ? createSupervisorClient({ url: supervisor.url, token: supervisorToken }) : undefined;
 
   let worker: SlipwayWorker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -87,13 +104,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       workflowBundlePath: inject('workflowBundlePath'),
       activities: createSlipwayActivities({
         adapters: createAdapterResolver({
-          secrets: fileSecretStore(join(home, 'secrets')),
+          secrets,
           simCloudUrl: simCloud.url,
           simulatedApiKey: simCloud.apiKey,
           // No rate limiter in-process: these workers poll the simulated cloud every 50 ms; the worker
           // process (services/worker/main.ts) runs with it, and test/e2e/aws-cluster.test.ts covers that.
           env: { ...process.env, ...options.adapterEnv },
         }),
+        controlPlanes: { secrets, ...(supervisorClient ? { supervisor: supervisorClient } : {}), ...(options.managementCluster ? { managementCluster: options.managementCluster } : {}) },
         projection,
         temporal: client,
         taskQueue,
@@ -116,6 +134,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     SLIPWAY_MANAGEMENT_ID: managementId,
     SLIPWAY_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     SLIPWAY_LOG_LEVEL: 'warn',
+    ...(supervisor ? { SLIPWAY_SUPERVISOR_URL: supervisor.url, SLIPWAY_SUPERVISOR_TOKEN: supervisorToken } : {}),
     ...options.adapterEnv,
   };
 
@@ -129,6 +148,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     redis,
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey, adapter, kill: () => simCloud.kill() },
     workerEnv,
+    ...(supervisor && supervisorClient ? { supervisor: { process: supervisor, client: supervisorClient, token: supervisorToken } } : {}),
     async stop() {
       worker?.shutdown();
       await workerRun?.catch(() => undefined);
@@ -136,6 +156,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await connection.close();
       redis.disconnect();
       await simCloud.stop();
+      if (supervisor && supervisorClient) {
+        // Deleting frees each control plane's processes and ports; a plain stop would keep them for a restart.
+        for (const report of await supervisorClient.list().catch(() => [])) await supervisorClient.remove(report.key).catch(() => undefined);
+        await supervisor.stop();
+      }
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -62,6 +62,12 @@ function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivitie
     deleteSweepCandidates: async () => [],
     recordSweepMetrics: async () => undefined,
     pruneSweepReports: async () => 0,
+    ensureHostedPki: async ({ ref }) => ({ pkiSecretName: `${ref.name}-pki`, adminKubeconfigSecretName: `${ref.name}-admin-kubeconfig` }),
+    ensureControlPlane: async () => ({ etcd: { available: true }, kubeAPIServer: { available: true }, apiServerURL: 'https://127.0.0.1:6443' }),
+    describeControlPlane: async () => ({ etcd: { available: true }, kubeAPIServer: { available: true }, apiServerURL: 'https://127.0.0.1:6443' }),
+    deleteControlPlane: async () => undefined,
+    listHostedNodes: async () => [],
+    deleteHostedNode: async () => undefined,
     ...overrides,
   };
 }

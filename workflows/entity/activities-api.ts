@@ -36,6 +36,11 @@ export interface CreateMachineInput extends MachineIdentity {
    * slipway.dev/owner on its machines, so its cluster's teardown and sweeps leave them to it.
    */
   readonly owner?: string;
+  /**
+   * A hosted cluster's NodePool machine: it registers a Node in this cluster's API server. The
+   * activity resolves the join credentials from the secret store; the workflow carries this reference only.
+   */
+  readonly hostedCluster?: { readonly namespace: string; readonly name: string; readonly uid: string };
 }
 
 export interface MachineResult {
