@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, ClusterReference, IntOrPercent, kubeObject, type KubeObject } from './common';
+import { Conditions, ConditionStatus, ClusterReference, IntOrPercent, kubeObject, type KubeObject } from './common';
 import { PlatformTypeSchema, Release } from './hosted-cluster';
 
 /**
@@ -101,6 +101,25 @@ export const NodePoolSpec = Type.Object(
 );
 export type NodePoolSpec = Static<typeof NodePoolSpec>;
 
+/** One machine of the pool as its MachineDeployment reports it, with the Node it registered in the hosted cluster. */
+export const NodePoolMachine = Type.Object(
+  {
+    name: Type.String(),
+    providerID: Type.Optional(Type.String()),
+    phase: Type.String(),
+    ready: Type.Boolean(),
+    message: Type.Optional(Type.String()),
+    node: Type.Optional(
+      Type.Object(
+        { name: Type.String(), ready: ConditionStatus, reason: Type.Optional(Type.String()), lastHeartbeat: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NodePoolMachine = Static<typeof NodePoolMachine>;
+
 export const NodePoolStatus = Type.Object(
   {
     observedGeneration: Type.Optional(Type.Integer()),
@@ -109,6 +128,7 @@ export const NodePoolStatus = Type.Object(
     availableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     updatedReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     version: Type.Optional(Type.String()),
+    machines: Type.Optional(Type.Array(NodePoolMachine)),
     conditions: Type.Optional(Conditions),
   },
   { additionalProperties: false },

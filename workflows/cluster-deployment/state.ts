@@ -7,6 +7,9 @@ import type { ClusterDeployment, ClusterDeploymentSpec, ClusterDeploymentStatus,
 import type { MachineRole } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
 import type { PoolReport } from '../machine-deployment/definitions';
+import { poolReportSettled } from '../machine-deployment/pool-report';
+
+export { poolReportSettled };
 import { runtimeConditions, type CredentialsState, type TeardownProgress } from '../entity/conditions';
 import type { OwnerReference } from '../entity/definitions';
 
@@ -169,19 +172,6 @@ function poolCounts(name: string, machines: readonly MachineRecord[]) {
 
 function poolSettled(pool: ReturnType<typeof poolCounts>, desired: number): boolean {
   return pool.replicas === desired && pool.readyReplicas === desired;
-}
-
-/** A pool is settled when its MachineDeployment reports every desired machine of the desired revision Ready. */
-export function poolReportSettled(report: PoolReport | undefined, desired: { replicas: number; revision: string }): boolean {
-  return (
-    report !== undefined &&
-    !report.deleted &&
-    report.revision === desired.revision &&
-    report.desiredReplicas === desired.replicas &&
-    report.replicas === desired.replicas &&
-    report.readyReplicas === desired.replicas &&
-    report.updatedReplicas === desired.replicas
-  );
 }
 
 function reportedCounts(name: string, report: PoolReport | undefined) {

@@ -30,7 +30,7 @@ export interface MachineDeploymentPlacement {
 }
 
 export interface MachineDeploymentOwner extends OwnerReference {
-  /** The worker pool of spec.compute this MachineDeployment implements. */
+  /** The worker pool this MachineDeployment implements: an entry of a ClusterDeployment's spec.compute, or a NodePool's name. */
   readonly pool: string;
 }
 
@@ -118,5 +118,12 @@ export const deleteMachineDeployment = defineUpdate<MachineDeployment, [DeleteRe
 export const ownerSpecSignal = defineSignal<[OwnedSpecRequest]>('ownerSpec');
 /** From the owning ClusterDeployment: delete every machine and finish. */
 export const ownerDeleteSignal = defineSignal<[OwnerDeleteRequest]>('ownerDelete');
-/** To the owning ClusterDeployment. */
+/** An owner's request to act on named machines (as the machines Update), with the uid that proves who sent it. */
+export interface OwnerMachinesRequest extends MachinesRequest {
+  readonly ownerUid?: string;
+}
+
+/** From the owner (a NodePool's autoscaler and autorepair): annotate or delete named machines. */
+export const ownerMachinesSignal = defineSignal<[OwnerMachinesRequest]>('ownerMachines');
+/** To the owner. */
 export const poolReportSignal = defineSignal<[PoolReport]>('poolReport');
