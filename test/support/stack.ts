@@ -29,6 +29,11 @@ export interface TestStackOptions {
   readonly pollIntervalMs?: number;
   /** Extra worker environment for adapters, e.g. SLIPWAY_AWS_ENDPOINT pointing at moto. */
   readonly adapterEnv?: Readonly<Record<string, string>>;
+  /**
+   * Activities registered beside Slipway's own, given the stack's home: stand-ins for ones this
+   * branch calls but does not implement yet (the hosted control plane's).
+   */
+  readonly extraActivities?: (home: string) => object;
 }
 
 export interface TestStack {
@@ -85,21 +90,24 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       namespace: 'default',
       taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),
-      activities: createSlipwayActivities({
-        adapters: createAdapterResolver({
-          secrets: fileSecretStore(join(home, 'secrets')),
-          simCloudUrl: simCloud.url,
-          simulatedApiKey: simCloud.apiKey,
-          // No rate limiter in-process: these workers poll the simulated cloud every 50 ms; the worker
-          // process (services/worker/main.ts) runs with it, and test/e2e/aws-cluster.test.ts covers that.
-          env: { ...process.env, ...options.adapterEnv },
+      activities: {
+        ...createSlipwayActivities({
+          adapters: createAdapterResolver({
+            secrets: fileSecretStore(join(home, 'secrets')),
+            simCloudUrl: simCloud.url,
+            simulatedApiKey: simCloud.apiKey,
+            // No rate limiter in-process: these workers poll the simulated cloud every 50 ms; the worker
+            // process (services/worker/main.ts) runs with it, and test/e2e/aws-cluster.test.ts covers that.
+            env: { ...process.env, ...options.adapterEnv },
+          }),
+          projection,
+          temporal: client,
+          taskQueue,
+          sweepMarks: redisSweepMarks(redis, redisPrefix),
+          pollIntervalMs: options.pollIntervalMs ?? 50,
         }),
-        projection,
-        temporal: client,
-        taskQueue,
-        sweepMarks: redisSweepMarks(redis, redisPrefix),
-        pollIntervalMs: options.pollIntervalMs ?? 50,
-      }),
+        ...options.extraActivities?.(home),
+      },
     });
     workerRun = worker.run();
   }
