@@ -13,6 +13,7 @@ import { cloudCommand } from './commands/cloud';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
+import { kubeconfigCommand } from './commands/kubeconfig';
 import { rolloutCommand } from './commands/rollout-plan';
 import { scaleCommand } from './commands/scale';
 import { sweepCommand } from './commands/sweep';
@@ -37,7 +38,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, cloudCommand, sweepCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, kubeconfigCommand, cloudCommand, sweepCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(
