@@ -25,6 +25,8 @@ import { entityLabel } from '../entity/ids';
 import { persistently, type StepFailure } from '../entity/persist';
 import { PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { DerivedObject, markDeletionRequested } from '../entity/status';
+import { jitteredMs } from '../entity/timers';
 import { planHostedTeardown, type HostedTeardownStep } from '../planners/hosted/teardown';
 import { readReleaseImage, runsKubernetesVersion } from '../planners/hosted/release';
 import { beginRelease, completeRelease } from '../planners/hosted/version-history';
@@ -49,9 +51,8 @@ const cloud = proxyActivities<Pick<ClusterActivities, 'ensureClusterInfra' | 'de
 });
 const projection = proxyActivities<ProjectionActivities>(PROJECTION_ACTIVITY);
 
-/** A settled control plane is described this often, give or take OBSERVE_JITTER: one short activity per cluster every few minutes. */
+/** A settled control plane is described this often, jittered: one short activity per cluster every few minutes. */
 const DEFAULT_OBSERVE_SECONDS = 300;
-const OBSERVE_JITTER = 0.2;
 /** While the control plane comes up, ensureControlPlane is asked again after this, doubling... */
 const STARTUP_RECHECK_MS = 2_000;
 /** ...up to this. */
@@ -82,7 +83,7 @@ export class HostedClusterEntity {
   /** Spec changed since the last rollout began. */
   specChanged = false;
   private work: CancellationScope | undefined;
-  private statusStale = true;
+  private readonly derived: DerivedObject<HostedCluster>;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
   private readonly publications = new PublicationSequence();
@@ -92,6 +93,7 @@ export class HostedClusterEntity {
     this.namespace = this.state.object.metadata.namespace ?? 'default';
     this.label = entityLabel(HOSTED_CLUSTER_KIND, this.namespace, this.state.object.metadata.name);
     this.placement = input.placement ?? 'local';
+    this.derived = new DerivedObject({ get: () => this.state.object, set: (object) => (this.state.object = object) }, () => ({ ...this.state.object, status: deriveHostedClusterStatus(this.state, new Date().toISOString()) }));
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
       this.memo.write(memoObject(this.state.object));
@@ -105,25 +107,17 @@ export class HostedClusterEntity {
   }
 
   refresh(): void {
-    this.statusStale = true;
+    this.derived.invalidate();
     this.publisher.markDirty();
   }
 
-  private withStatus(): HostedCluster {
-    return { ...this.state.object, status: deriveHostedClusterStatus(this.state, new Date().toISOString()) };
-  }
-
   settledObject(): HostedCluster {
-    if (this.statusStale) {
-      this.state.object = this.withStatus();
-      this.statusStale = false;
-    }
-    return this.state.object;
+    return this.derived.settled();
   }
 
   /** For the Query, which must not change state. */
   snapshotObject(): HostedCluster {
-    return this.statusStale ? this.withStatus() : this.state.object;
+    return this.derived.snapshot();
   }
 
   // --- changes from outside -------------------------------------------------------------
@@ -139,9 +133,7 @@ export class HostedClusterEntity {
   }
 
   requestDeletion(requestedAt: string): HostedCluster {
-    if (!this.state.deletionRequested) {
-      this.state.deletionRequested = true;
-      this.state.object = { ...this.state.object, metadata: { ...this.state.object.metadata, deletionTimestamp: requestedAt } };
+    if (markDeletionRequested(this.state, requestedAt)) {
       this.work?.cancel();
       this.refresh();
     }
@@ -239,9 +231,7 @@ export class HostedClusterEntity {
 
   /** How long a settled control plane waits before it is looked at: the interval, jittered so clusters spread out. */
   observeDelayMs(): number {
-    const base = (this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) * 1000;
-    // Math.random is seeded per workflow run by the SDK, so it replays identically.
-    return Math.round(base * (1 - OBSERVE_JITTER + 2 * OBSERVE_JITTER * Math.random()));
+    return jitteredMs((this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) * 1000);
   }
 
   /** One look at the running control plane; a component found down is brought back by a rollout. */

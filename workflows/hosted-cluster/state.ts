@@ -3,18 +3,17 @@
  * HostedClusterState; deriveHostedClusterStatus turns it into what users read, through the
  * pure condition rules in planners/hosted.
  */
-import type { Condition } from '../../crds/schemas/common';
 import { HOSTED_PLATFORM_KEYS, type HostedCluster, type HostedClusterSpec, type HostedClusterStatus } from '../../crds/schemas/hosted-cluster';
 import type { PlatformName } from '../../crds/schemas/cluster-deployment';
-import { setCondition } from '../planners/conditions';
+import { memoOf, nextConditions, type EntityLifecycle } from '../entity/status';
 import { hostedClusterConditions } from '../planners/hosted/hosted-cluster-conditions';
 import { readReleaseImage } from '../planners/hosted/release';
 import type { UpdateHistoryEntry } from '../planners/hosted/version-history';
-import { runtimeConditions, type CredentialsState, type TeardownProgress } from '../entity/conditions';
+import { runtimeConditions } from '../entity/conditions';
 import type { OwnerReference } from '../entity/definitions';
 import type { ControlPlaneSecrets, ControlPlaneStatus } from './control-plane-api';
 
-export interface HostedClusterState {
+export interface HostedClusterState extends EntityLifecycle {
   object: HostedCluster;
   readonly infraId: string;
   secrets?: ControlPlaneSecrets;
@@ -27,12 +26,6 @@ export interface HostedClusterState {
   history: UpdateHistoryEntry[];
   /** NodePools that named this cluster, by workflow ID: deleted before the control plane. */
   nodePools: Record<string, OwnerReference>;
-  deletionRequested: boolean;
-  deleted: boolean;
-  removalListed?: boolean;
-  lastError?: string;
-  credentials?: CredentialsState;
-  teardown?: TeardownProgress;
 }
 
 export interface HostedPlatformTarget {
@@ -97,7 +90,7 @@ export function deriveHostedClusterStatus(state: HostedClusterState, now: string
     }),
     ...runtimeConditions(state, HOSTED_TEARDOWN_HINT),
   ];
-  const conditions = drafts.reduce<Condition[]>((current, draft) => setCondition(current, { ...draft, observedGeneration: generation }, now), [...(state.object.status?.conditions ?? [])]);
+  const conditions = nextConditions(state.object.status?.conditions, drafts, generation, now);
   const platform = hostedPlatformOf(spec);
   const endpoint = endpointOf(state.controlPlane?.apiServerURL);
   return {
@@ -116,17 +109,7 @@ export function deriveHostedClusterStatus(state: HostedClusterState, now: string
   };
 }
 
-/** What visibility keeps, to rebuild the projection if Redis is lost: spec and a status summary without messages. */
+/** What visibility keeps, to rebuild the projection if Redis is lost. */
 export function memoObject(object: HostedCluster): HostedCluster {
-  const status = object.status ?? {};
-  return {
-    ...object,
-    status: {
-      ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-      ...(status.infraID ? { infraID: status.infraID } : {}),
-      ...(status.platform ? { platform: status.platform } : {}),
-      ...(status.kubeconfig ? { kubeconfig: status.kubeconfig } : {}),
-      conditions: (status.conditions ?? []).map(({ message: _message, ...condition }) => ({ ...condition, message: '' })),
-    },
-  };
+  return memoOf(object, ['observedGeneration', 'infraID', 'platform', 'kubeconfig']);
 }

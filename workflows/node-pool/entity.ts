@@ -27,6 +27,8 @@ import { describeFailure } from '../entity/failures';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
 import { PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { DerivedObject, markDeletionRequested } from '../entity/status';
+import { jitteredMs } from '../entity/timers';
 import type { ControlPlaneActivities, HostedClusterRef } from '../hosted-cluster/control-plane-api';
 import { nodePoolSignal } from '../hosted-cluster/definitions';
 import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE, ownerDeleteSignal, ownerMachinesSignal, ownerSpecSignal, type PoolReport } from '../machine-deployment/definitions';
@@ -48,9 +50,8 @@ const hosted = proxyActivities<Pick<ControlPlaneActivities, 'listHostedNodes' | 
 });
 const projection = proxyActivities<ProjectionActivities>(PROJECTION_ACTIVITY);
 
-/** Settled Nodes are read this often, give or take OBSERVE_JITTER. */
+/** Settled Nodes are read this often, jittered. */
 const DEFAULT_OBSERVE_SECONDS = 300;
-const OBSERVE_JITTER = 0.2;
 /** While machines come and go, or Pods wait for room, Nodes are read this often. */
 const BUSY_OBSERVE_SECONDS = 15;
 /** Nodes of a deleted pool are removed this many times at most: the cluster's own deletion removes any left. */
@@ -69,7 +70,7 @@ export class NodePoolEntity {
   /** Something changed since the main loop last reconciled. */
   changed = true;
   private child: { result(): Promise<unknown> } | undefined;
-  private statusStale = true;
+  private readonly derived: DerivedObject<NodePool>;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
   private readonly publications = new PublicationSequence();
@@ -79,6 +80,7 @@ export class NodePoolEntity {
     this.namespace = this.state.object.metadata.namespace ?? 'default';
     this.name = this.state.object.metadata.name;
     this.label = entityLabel(NODE_POOL_KIND, this.namespace, this.name);
+    this.derived = new DerivedObject({ get: () => this.state.object, set: (object) => (this.state.object = object) }, () => ({ ...this.state.object, status: deriveNodePoolStatus(this.state, this.currentConfig(), new Date().toISOString()) }));
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
       this.memo.write(memoObject(this.state.object));
@@ -98,7 +100,7 @@ export class NodePoolEntity {
 
   refresh(): void {
     this.changed = true;
-    this.statusStale = true;
+    this.derived.invalidate();
     this.publisher.markDirty();
   }
 
@@ -110,20 +112,12 @@ export class NodePoolEntity {
     }
   }
 
-  private withStatus(): NodePool {
-    return { ...this.state.object, status: deriveNodePoolStatus(this.state, this.currentConfig(), new Date().toISOString()) };
-  }
-
   settledObject(): NodePool {
-    if (this.statusStale) {
-      this.state.object = this.withStatus();
-      this.statusStale = false;
-    }
-    return this.state.object;
+    return this.derived.settled();
   }
 
   snapshotObject(): NodePool {
-    return this.statusStale ? this.withStatus() : this.state.object;
+    return this.derived.snapshot();
   }
 
   // --- changes from outside -------------------------------------------------------------
@@ -143,11 +137,7 @@ export class NodePoolEntity {
   }
 
   requestDeletion(requestedAt: string): NodePool {
-    if (!this.state.deletionRequested) {
-      this.state.deletionRequested = true;
-      this.state.object = { ...this.state.object, metadata: { ...this.state.object.metadata, deletionTimestamp: requestedAt } };
-      this.refresh();
-    }
+    if (markDeletionRequested(this.state, requestedAt)) this.refresh();
     return this.settledObject();
   }
 
@@ -268,8 +258,7 @@ export class NodePoolEntity {
     if (machines.length === 0 && !autoscaling) return undefined;
     const settled = this.state.nodes !== undefined && machines.every((machine) => machine.ready && nodeOfMachine(this.state.nodes, machine.name)?.ready === 'True');
     const base = settled ? (this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) * 1000 : Math.min(BUSY_OBSERVE_SECONDS, this.input.observeIntervalSeconds ?? BUSY_OBSERVE_SECONDS) * 1000;
-    // Math.random is seeded per workflow run by the SDK, so it replays identically.
-    const jittered = Math.round(base * (1 - OBSERVE_JITTER + 2 * OBSERVE_JITTER * Math.random()));
+    const jittered = jitteredMs(base);
     return recheckAt === undefined ? jittered : Math.max(1_000, Math.min(jittered, recheckAt - Date.now()));
   }
 

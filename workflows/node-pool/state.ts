@@ -3,13 +3,12 @@
  * MachineDeployment's reports, Node health from the hosted API server, conditions through the
  * pure rules in planners/hosted.
  */
-import type { Condition } from '../../crds/schemas/common';
 import type { NodePool, NodePoolMachine, NodePoolStatus } from '../../crds/schemas/node-pool';
-import { runtimeConditions, type CredentialsState, type TeardownProgress } from '../entity/conditions';
+import { runtimeConditions } from '../entity/conditions';
 import type { HostedNode } from '../hosted-cluster/control-plane-api';
 import type { PoolReport } from '../machine-deployment/definitions';
 import { poolReportSettled } from '../machine-deployment/pool-report';
-import { setCondition } from '../planners/conditions';
+import { memoOf, nextConditions, type EntityLifecycle } from '../entity/status';
 import { nodePoolConditions, type NodeHealthFact } from '../planners/hosted/node-pool-conditions';
 import { readReleaseImage } from '../planners/hosted/release';
 
@@ -24,7 +23,7 @@ export interface MachineDeploymentRecord {
   conflict?: string;
 }
 
-export interface NodePoolState {
+export interface NodePoolState extends EntityLifecycle {
   object: NodePool;
   machineDeployment?: MachineDeploymentRecord;
   report?: PoolReport;
@@ -43,12 +42,6 @@ export interface NodePoolState {
   /** The template the machines last fully rolled out to: its version, and the rest as JSON. */
   rolledOut?: { version?: string; config: string };
   joined?: boolean;
-  deletionRequested: boolean;
-  deleted: boolean;
-  removalListed?: boolean;
-  lastError?: string;
-  credentials?: CredentialsState;
-  teardown?: TeardownProgress;
 }
 
 /** The machines the pool should have: spec.replicas, or the autoscaler's choice within [min, max]. */
@@ -140,7 +133,7 @@ export function deriveNodePoolStatus(state: NodePoolState, currentConfig: string
     draft.type === 'AutoscalingEnabled' && draft.status === 'True' && state.autoscaled ? { ...draft, message: `${draft.message} ${state.autoscaled.reason}` } : draft,
   );
   const withError = withAutoscaling.map((draft) => (draft.type === 'Ready' && draft.status === 'False' && state.lastError ? { ...draft, message: `${draft.message} Last error: ${state.lastError}` } : draft));
-  const conditions = withError.reduce<Condition[]>((current, draft) => setCondition(current, { ...draft, observedGeneration: generation }, now), [...(state.object.status?.conditions ?? [])]);
+  const conditions = nextConditions(state.object.status?.conditions, withError, generation, now);
   return {
     observedGeneration: generation,
     replicas: report?.replicas ?? 0,
@@ -153,15 +146,7 @@ export function deriveNodePoolStatus(state: NodePoolState, currentConfig: string
   };
 }
 
+/** What visibility keeps, to rebuild the projection if Redis is lost. */
 export function memoObject(object: NodePool): NodePool {
-  const status = object.status ?? {};
-  return {
-    ...object,
-    status: {
-      ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-      ...(status.replicas !== undefined ? { replicas: status.replicas } : {}),
-      ...(status.version ? { version: status.version } : {}),
-      conditions: (status.conditions ?? []).map(({ message: _message, ...condition }) => ({ ...condition, message: '' })),
-    },
-  };
+  return memoOf(object, ['observedGeneration', 'replicas', 'version']);
 }
