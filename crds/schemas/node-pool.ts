@@ -5,7 +5,7 @@ import { PlatformTypeSchema, Release } from './hosted-cluster';
 /**
  * NodePool, after HyperShift's hypershift.openshift.io/v1beta1 NodePool: a scalable set
  * of worker machines for one HostedCluster (same namespace, named by clusterName).
- * Machines are replaced, never upgraded in place.
+ * Machines are replaced on upgrade, or on the Simulated platform updated in place.
  */
 
 const InstanceType = Type.String({ minLength: 1, maxLength: 64 });
@@ -62,10 +62,16 @@ export const NodePoolRollingUpdate = Type.Object(
 
 export const NodePoolManagement = Type.Object(
   {
-    upgradeType: Type.Literal('Replace', {
+    upgradeType: Type.Union([Type.Literal('Replace'), Type.Literal('InPlace')], {
       default: 'Replace',
-      description: 'Machines are replaced by new ones on upgrade; InPlace upgrades are not supported.',
+      description: 'Replace: machines are replaced by new ones on upgrade. InPlace: machines are updated where they run, in batches of inPlace.maxUnavailable (the Simulated platform only).',
     }),
+    inPlace: Type.Optional(
+      Type.Object(
+        { maxUnavailable: IntOrPercent({ default: 1, description: 'Machines updated at once: a count or a percentage of replicas (rounded down, at least 1).' }) },
+        { additionalProperties: false },
+      ),
+    ),
     replace: Type.Object(
       {
         strategy: Type.Union([Type.Literal('RollingUpdate'), Type.Literal('OnDelete')], { default: 'RollingUpdate' }),

@@ -12,6 +12,7 @@ import type { HostedCluster } from '../../crds/schemas/hosted-cluster';
 import type { NodePool } from '../../crds/schemas/node-pool';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { deleteHostedCluster, getHostedCluster, patchHostedCluster } from '../../workflows/hosted-cluster/definitions';
+import type { InPlaceActivities } from '../../workflows/node-pool/activities-api';
 import { getNodePool, patchNodePool } from '../../workflows/node-pool/definitions';
 import { fakeControlPlane, hostedClusterObject, nodePoolObject, RELEASE_4_21 } from '../support/hosted-clusters';
 import { cloudObserverWorkflowId } from '../../workflows/cloud-observer/definitions';
@@ -63,7 +64,7 @@ function hostedWorld(options: { startsAfterCalls?: number } = {}) {
     },
   };
   /** Runs a test's workflows on a worker of their own; the observer they shared is stopped after, or its timers would hold up the test server's clock for the next test. */
-  const run = (work: (taskQueue: string) => Promise<void>, overrides: Partial<typeof activities> = {}) =>
+  const run = (work: (taskQueue: string) => Promise<void>, overrides: Partial<typeof activities & InPlaceActivities> = {}) =>
     withWorker(env, { ...activities, ...overrides }, async (taskQueue) => {
       cloud.serveOn(taskQueue);
       try {
@@ -308,6 +309,40 @@ describe('NodePool on the time-skipping server', () => {
       await handle.executeUpdate(deleteHostedCluster, deleteRequest);
       await handle.result();
     });
+  });
+
+  it('with upgradeType InPlace, updates its machines where they run, maxUnavailable at a time, replacing none', async () => {
+    const world = hostedWorld();
+    let running = 0;
+    let mostAtOnce = 0;
+    const updated: string[] = [];
+    const updateMachineInPlace = async (input: { machineName: string; version: string }) => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      updated.push(`${input.machineName} ${input.version}`);
+      running -= 1;
+    };
+    await world.run(async (taskQueue) => {
+      const cluster = hostedClusterObject(unique('hc-inplace'));
+      const handle = await startHostedCluster(taskQueue, world, cluster);
+      await env.sleep('10s');
+      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-inplace'), cluster.metadata.name, { replicas: 3, management: { upgradeType: 'InPlace', inPlace: { maxUnavailable: 1 } } }));
+      await env.sleep('2m');
+      expect((await readPool(pool)).status?.version).toBe('4.20.1');
+      const before = world.machineNames().sort();
+      await pool.executeUpdate(patchNodePool, { args: [{ spec: { release: { image: RELEASE_4_21 } } }] });
+      await env.sleep('3m');
+      const upgraded = await readPool(pool);
+      expect(upgraded.status?.version).toBe('4.21.0');
+      expect(statusOf(upgraded, 'UpdatingVersion')).toBe('False/AsExpected');
+      expect(statusOf(upgraded, 'Ready')).toBe('True/AsExpected');
+      expect(world.machineNames().sort()).toEqual(before);
+      expect(updated.sort()).toEqual(before.map((name) => `${name} 4.21.0`));
+      expect(mostAtOnce).toBe(1);
+      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
+      await handle.result();
+    }, { updateMachineInPlace });
   });
 
   it('with autoRepair, replaces a machine whose Node stays not Ready', async () => {

@@ -36,12 +36,21 @@ import { poolReportSettled } from '../machine-deployment/pool-report';
 import { DELETE_MACHINE_ANNOTATION } from '../machine-deployment/state';
 import { DEFAULT_SCALE_DOWN_AFTER_SECONDS, DEFAULT_SCALE_UP_AFTER_SECONDS, decideScale } from '../planners/hosted/autoscaling';
 import { planRemediation } from '../planners/rollout/index';
-import type { AutoscalingActivities } from './activities-api';
+import { inPlaceMaxUnavailable, planInPlaceBatch } from '../planners/hosted/in-place';
+import { readReleaseImage } from '../planners/hosted/release';
+import type { AutoscalingActivities, InPlaceActivities } from './activities-api';
 import { NODE_POOL_KIND, type NodePoolInput } from './definitions';
 import { nodeHealthInput } from './health';
-import { desiredMachineDeployment, type DesiredMachineDeployment } from './machine-deployment';
+import { desiredMachineDeployment, machineDeploymentUid, type DesiredMachineDeployment } from './machine-deployment';
+import { persistently } from '../entity/persist';
 import { configOf, deriveNodePoolStatus, desiredReplicas, memoObject, nodeOfMachine, type NodePoolState } from './state';
 
+const inPlace = proxyActivities<InPlaceActivities>({
+  // Updating a machine where it runs takes about a boot.
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '1m',
+  retry: CLOUD_ACTIVITY_RETRY,
+});
 const hosted = proxyActivities<Pick<ControlPlaneActivities, 'listHostedNodes' | 'deleteHostedNode'> & AutoscalingActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
@@ -154,7 +163,9 @@ export class NodePoolEntity {
     for (const name of Object.keys(this.state.firstSeen)) if (!report.machines.some((machine) => machine.name === name)) delete this.state.firstSeen[name];
     if (poolReportSettled(report, { replicas: desiredReplicas(this.state), revision: record.revision })) {
       const template = desiredMachineDeployment(this.state.object, desiredReplicas(this.state), new Date(now).toISOString()).object.spec.template;
-      this.state.rolledOut = { ...(template.spec.version ? { version: template.spec.version } : {}), config: configOf(template) };
+      // An InPlace pool's version is the one its machines were updated to, not its template's.
+      const version = this.state.object.spec.management.upgradeType === 'InPlace' ? this.state.rolledOut?.version : template.spec.version;
+      this.state.rolledOut = { ...(version ? { version } : {}), config: configOf(template) };
     }
     this.refresh();
   }
@@ -241,13 +252,64 @@ export class NodePoolEntity {
   }
 
   private releaseValid(): boolean {
-    return desiredMachineDeployment(this.state.object, 0, '1970-01-01T00:00:00Z').object.spec.template.spec.version !== undefined;
+    return readReleaseImage(this.state.object.spec.release.image).ok;
   }
 
   private async toMachines(names: readonly string[], request: { annotations?: Record<string, string>; delete?: boolean }): Promise<void> {
     const record = this.state.machineDeployment;
     if (!record || record.conflict || names.length === 0) return;
     await getExternalWorkflowHandle(record.workflowId).signal(ownerMachinesSignal, { names, ...request, ownerUid: this.uid });
+  }
+
+  // --- InPlace upgrades ---------------------------------------------------------------------
+  /** Updates the next batch of an InPlace pool's machines to its release; machines that appear run the release of their time. */
+  async upgradeInPlace(): Promise<void> {
+    const { spec } = this.state.object;
+    const release = readReleaseImage(spec.release.image);
+    const record = this.state.machineDeployment;
+    if (spec.management.upgradeType !== 'InPlace' || !release.ok || !record || record.conflict || !this.state.report) return;
+    const tracked = (this.state.inPlace ??= { versions: {}, updating: [] });
+    const machines = this.state.report.machines.filter((machine) => machine.phase !== 'Deleting');
+    for (const machine of machines) tracked.versions[machine.name] ??= release.version;
+    for (const name of Object.keys(tracked.versions)) if (!machines.some((machine) => machine.name === name)) delete tracked.versions[name];
+    const maxUnavailable = inPlaceMaxUnavailable(spec.management.inPlace?.maxUnavailable ?? 1, desiredReplicas(this.state));
+    const batch = planInPlaceBatch(
+      machines.map((machine) => ({ name: machine.name, version: tracked.versions[machine.name], ready: machine.ready, updating: tracked.updating.includes(machine.name) })),
+      release.version,
+      maxUnavailable,
+    );
+    if (batch.done) {
+      if (this.state.rolledOut?.version !== release.version) {
+        this.state.rolledOut = { version: release.version, config: this.state.rolledOut?.config ?? '' };
+        this.refresh();
+      }
+      return;
+    }
+    if (batch.update.length === 0) return;
+    tracked.updating.push(...batch.update);
+    this.refresh();
+    await Promise.all(
+      batch.update.map(async (name) => {
+        try {
+          const identity = { target: this.input.placement.target, infraId: this.input.placement.infraId, workflowId: record.workflowId, uid: machineDeploymentUid(this.state.object), machineName: name, attempt: 0 };
+          // Retried with capped back-off until it lands; a delete request stops it.
+          const updated = await persistently(() => inPlace.updateMachineInPlace({ ...identity, version: release.version, releaseImage: spec.release.image }).then(() => true), {
+            onFailure: (failure) => {
+              this.state.lastError = `Updating machine ${name} in place to ${release.version} failed ${failure.attempts} time(s): ${failure.message}. Retrying in ${Math.round(failure.retryInMs / 1000)} s.`;
+              this.refresh();
+            },
+            onRecovered: () => {
+              delete this.state.lastError;
+            },
+            abandon: () => this.state.deletionRequested,
+          });
+          if (updated) tracked.versions[name] = release.version;
+        } finally {
+          tracked.updating = tracked.updating.filter((entry) => entry !== name);
+          this.refresh();
+        }
+      }),
+    );
   }
 
   // --- looking at the hosted cluster -------------------------------------------------------

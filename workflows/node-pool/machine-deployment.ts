@@ -43,6 +43,11 @@ export function nodePoolMachineDeploymentName(pool: NodePool): string {
   return poolMachineDeploymentName(pool.spec.clusterName, pool.metadata.name);
 }
 
+/** The uid of a NodePool's MachineDeployment, from which its machines' idempotency tokens derive. */
+export function machineDeploymentUid(pool: NodePool): string {
+  return `${pool.metadata.uid ?? pool.metadata.name}-machines`;
+}
+
 export function desiredMachineDeployment(pool: NodePool, replicas: number, now: string): DesiredMachineDeployment {
   const release = readReleaseImage(pool.spec.release.image);
   const { replace } = pool.spec.management;
@@ -52,7 +57,7 @@ export function desiredMachineDeployment(pool: NodePool, replicas: number, now: 
     metadata: {
       name: nodePoolMachineDeploymentName(pool),
       namespace: pool.metadata.namespace ?? 'default',
-      uid: `${pool.metadata.uid ?? pool.metadata.name}-machines`,
+      uid: machineDeploymentUid(pool),
       generation: 1,
       creationTimestamp: now,
       labels: { [NODE_POOL_LABEL]: pool.metadata.name, [HOSTED_CLUSTER_LABEL]: pool.spec.clusterName },
@@ -60,7 +65,8 @@ export function desiredMachineDeployment(pool: NodePool, replicas: number, now: 
     spec: {
       clusterName: pool.spec.clusterName,
       replicas,
-      template: { spec: { ...(release.ok ? { version: release.version } : {}), infrastructure: machineInfrastructure(pool.spec.platform) } },
+      // An InPlace pool's version changes where its machines run (the NodePool does it), so its template carries none: a release change never replaces a machine.
+      template: { spec: { ...(release.ok && pool.spec.management.upgradeType !== 'InPlace' ? { version: release.version } : {}), infrastructure: machineInfrastructure(pool.spec.platform) } },
       strategy: { type: replace.strategy, ...(replace.strategy === 'RollingUpdate' && replace.rollingUpdate ? { rollingUpdate: replace.rollingUpdate } : {}) },
     },
   };

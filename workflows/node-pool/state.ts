@@ -42,6 +42,8 @@ export interface NodePoolState extends EntityLifecycle {
   /** The template the machines last fully rolled out to: its version, and the rest as JSON. */
   rolledOut?: { version?: string; config: string };
   joined?: boolean;
+  /** An InPlace pool's machines: the version each runs, and those being updated now. */
+  inPlace?: { versions: Record<string, string>; updating: string[] };
 }
 
 /** The machines the pool should have: spec.replicas, or the autoscaler's choice within [min, max]. */

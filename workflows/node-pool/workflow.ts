@@ -42,6 +42,7 @@ export async function nodePoolWorkflow(input: NodePoolInput): Promise<void> {
     if (state.deletionRequested) break;
     entity.changed = false;
     await entity.reconcileMachineDeployment();
+    await entity.upgradeInPlace();
     if (continueAsNewDue(input.continueAsNewAfterEvents, state)) {
       await condition(allHandlersFinished);
       await entity.publisher.flushed();
