@@ -272,6 +272,7 @@ describe('HostedCluster and NodePool routes', () => {
     expect((await call('GET', HCS)).body).toMatchObject({ kind: 'HostedClusterList' });
     expect((await call('PATCH', `${HCS}/${HC}`, { body: { metadata: { labels: { team: 'a' } } }, contentType: 'application/merge-patch+json' })).status).toBe(200);
     expectProblem(await call('PATCH', `${HCS}/${HC}`, { body: { spec: { release: { image: '' } } }, contentType: 'application/merge-patch+json' }), 422, /spec\.release\.image/);
+    expectProblem(await call('PATCH', `${HCS}/${HC}`, { body: { spec: { dns: { baseDomain: 'other.test' } } }, contentType: 'application/merge-patch+json' }), 422, /^spec\.dns\.baseDomain$/);
     expectProblem(await call('PATCH', `${HCS}/no-such-cluster`, { body: { metadata: { labels: {} } } }), 404);
 
     const kubeconfig = await call('GET', `${HCS}/${HC}/kubeconfig`);

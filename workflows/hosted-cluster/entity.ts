@@ -8,6 +8,7 @@
  */
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -130,6 +131,19 @@ export class HostedClusterEntity {
     }
     this.refresh();
     return this.settledObject();
+  }
+
+  /** The platform, infra ID and base domain make the cluster's cloud resources and names: fixed at creation, as HyperShift has them. */
+  checkPatch(current: HostedCluster, next: HostedCluster): void {
+    const fixed: readonly [string, unknown, unknown][] = [
+      ['spec.platform', current.spec.platform, next.spec.platform],
+      ['spec.infraID', current.spec.infraID, next.spec.infraID],
+      ['spec.dns.baseDomain', current.spec.dns.baseDomain, next.spec.dns.baseDomain],
+    ];
+    const errors = fixed
+      .filter(([, before, after]) => JSON.stringify(before) !== JSON.stringify(after))
+      .map(([path]) => ({ path, message: 'is immutable: the cluster\'s cloud resources and names derive from it; create a new HostedCluster to change it' }));
+    if (errors.length > 0) throw ApplicationFailure.create({ type: 'InvalidPatch', message: errors.map((error) => `${error.path}: ${error.message}`).join('; '), details: [errors], nonRetryable: true });
   }
 
   requestDeletion(requestedAt: string): HostedCluster {

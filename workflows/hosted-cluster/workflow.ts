@@ -24,6 +24,7 @@ export async function hostedClusterWorkflow(input: HostedClusterInput): Promise<
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,
     validatePatch: (current, patch) => validatePatch(HOSTED_CLUSTER_KIND, current, patch),
+    checkPatch: (current, next) => entity.checkPatch(current, next),
     applyPatch: (next) => entity.applyPatch(next),
     requestDeletion: (request) => entity.requestDeletion(request.requestedAt),
   });

@@ -15,7 +15,7 @@ import { isApiError, toCliError, type ApiClient } from '../api-client';
 import { applyOutcomeLine, planApply, type ApplyOutcome } from '../apply-plan';
 import { DEFAULT_NAMESPACE, type CommandContext } from '../context';
 import { CliError, isCliError } from '../errors';
-import { displayRef, kindOfManifest, qualifiedName } from '../kinds';
+import { displayRef, kindOfManifest, qualifiedName, summaryCondition } from '../kinds';
 import { parseDuration } from '../parse';
 import { waitForObject } from '../waiting';
 
@@ -142,7 +142,7 @@ export async function runApply(context: CommandContext, options: ApplyOptions): 
     const progress = context.progress();
     const results = await Promise.allSettled(
       applied.map((object) =>
-        waitForObject(client, object.kind, object.namespace, object.name, { type: 'condition', condition: 'Ready', status: 'True' }, {
+        waitForObject(client, object.kind, object.namespace, object.name, { type: 'condition', condition: summaryCondition(object.kind), status: 'True' }, {
           timeoutMs,
           progress,
           label: qualifiedName(object.kind, object.name),
