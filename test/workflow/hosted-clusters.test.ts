@@ -108,6 +108,21 @@ async function startNodePool(taskQueue: string, world: ReturnType<typeof hostedW
 
 const deleteRequest = { args: [{ requestedAt: new Date().toISOString() }] as [{ requestedAt: string }] };
 
+/** A HostedCluster, Available, and one NodePool on it, settled. */
+async function clusterWithPool(taskQueue: string, world: ReturnType<typeof hostedWorld>, names: { cluster: string; pool: string }, poolSpec: Record<string, unknown>) {
+  const cluster = hostedClusterObject(unique(names.cluster));
+  const handle = await startHostedCluster(taskQueue, world, cluster);
+  await env.sleep('10s');
+  const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique(names.pool), cluster.metadata.name, poolSpec));
+  await env.sleep('2m');
+  return { cluster, handle, pool };
+}
+
+async function deleteCluster(handle: WorkflowHandle): Promise<void> {
+  await handle.executeUpdate(deleteHostedCluster, deleteRequest);
+  await handle.result();
+}
+
 describe('HostedCluster on the time-skipping server', () => {
   it('comes up PKI first, then the control plane until it is available, in HyperShift conditions, with its release Completed in the history', async () => {
     const world = hostedWorld({ startsAfterCalls: 2 });
@@ -137,8 +152,7 @@ describe('HostedCluster on the time-skipping server', () => {
       // The simulated platform needs no cloud infrastructure; the PKI comes before the control plane.
       expect(world.log.slice(0, 4)).toEqual(['ensureHostedPki', 'ensureControlPlane 1.33', 'ensureControlPlane 1.33', 'ensureControlPlane 1.33']);
 
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -154,8 +168,7 @@ describe('HostedCluster on the time-skipping server', () => {
       expect(described).toBeGreaterThanOrEqual(9);
       expect(described).toBeLessThanOrEqual(16);
       expect(world.log.filter((call) => call.startsWith('ensureControlPlane')).length).toBe(1);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -172,8 +185,7 @@ describe('HostedCluster on the time-skipping server', () => {
       expect(world.log.filter((call) => call.startsWith('ensureControlPlane')).length).toBe(2);
       const degradedAt = recovered.status?.conditions?.find((entry) => entry.type === 'Degraded');
       expect(degradedAt?.status).toBe('False');
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -188,8 +200,7 @@ describe('HostedCluster on the time-skipping server', () => {
       expect(world.log).toContain('ensureControlPlane 1.34');
       expect(upgraded.status?.version?.history?.map((entry) => `${entry.version} ${entry.state}`)).toEqual(['4.21.0 Completed', '4.20.1 Completed']);
       expect(statusOf(upgraded, 'Progressing')).toBe('False/AsExpected');
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -202,8 +213,7 @@ describe('HostedCluster on the time-skipping server', () => {
       expect(statusOf(object, 'ValidReleaseImage')).toBe('False/InvalidImage');
       expect(conditionOf(object, 'ValidReleaseImage')?.message).toMatch(/pinned by digest.*e\.g\./);
       expect(world.log).toEqual([]);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -221,8 +231,7 @@ describe('HostedCluster on the time-skipping server', () => {
       expect(world.machineNames()).toHaveLength(4);
 
       world.log.length = 0;
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
       await Promise.all(pools.map((pool) => pool.result()));
       const lastMachineDelete = Math.max(...world.log.map((call, index) => (call.startsWith('deleteMachine') ? index : -1)));
       expect(world.log.filter((call) => call.startsWith('deleteMachine'))).toHaveLength(4);
@@ -266,11 +275,7 @@ describe('NodePool on the time-skipping server', () => {
   it('scales through its MachineDeployment and reports its machines with their Nodes', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {
-      const cluster = hostedClusterObject(unique('hc-np'));
-      const handle = await startHostedCluster(taskQueue, world, cluster);
-      await env.sleep('10s');
-      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-scale'), cluster.metadata.name, { replicas: 1 }));
-      await env.sleep('2m');
+      const { handle, pool } = await clusterWithPool(taskQueue, world, { cluster: 'hc-np', pool: 'np-scale' }, { replicas: 1 });
       await pool.executeUpdate(patchNodePool, { args: [{ spec: { replicas: 3 } }] });
       await env.sleep('2m');
       const scaled = await readPool(pool);
@@ -279,19 +284,14 @@ describe('NodePool on the time-skipping server', () => {
       expect(statusOf(scaled, 'AllMachinesReady')).toBe('True/AsExpected');
       expect(statusOf(scaled, 'AllNodesHealthy')).toBe('True/AsExpected');
       expect(scaled.status?.machines?.map((machine) => machine.node?.ready)).toEqual(['True', 'True', 'True']);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
   it('follows its own release: the cluster upgrading leaves it be, its own change replaces every machine', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {
-      const cluster = hostedClusterObject(unique('hc-np-up'));
-      const handle = await startHostedCluster(taskQueue, world, cluster);
-      await env.sleep('10s');
-      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-up'), cluster.metadata.name, { replicas: 2 }));
-      await env.sleep('2m');
+      const { handle, pool } = await clusterWithPool(taskQueue, world, { cluster: 'hc-np-up', pool: 'np-up' }, { replicas: 2 });
       const before = new Set(world.machineNames());
       await handle.executeUpdate(patchHostedCluster, { args: [{ spec: { release: { image: RELEASE_4_21 } } }] });
       await env.sleep('1m');
@@ -306,8 +306,7 @@ describe('NodePool on the time-skipping server', () => {
       expect(statusOf(upgraded, 'Ready')).toBe('True/AsExpected');
       expect(world.machineNames().filter((name) => before.has(name))).toEqual([]);
       expect(world.machineNames()).toHaveLength(2);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
@@ -324,11 +323,7 @@ describe('NodePool on the time-skipping server', () => {
       running -= 1;
     };
     await world.run(async (taskQueue) => {
-      const cluster = hostedClusterObject(unique('hc-inplace'));
-      const handle = await startHostedCluster(taskQueue, world, cluster);
-      await env.sleep('10s');
-      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-inplace'), cluster.metadata.name, { replicas: 3, management: { upgradeType: 'InPlace', inPlace: { maxUnavailable: 1 } } }));
-      await env.sleep('2m');
+      const { handle, pool } = await clusterWithPool(taskQueue, world, { cluster: 'hc-inplace', pool: 'np-inplace' }, { replicas: 3, management: { upgradeType: 'InPlace', inPlace: { maxUnavailable: 1 } } });
       expect((await readPool(pool)).status?.version).toBe('4.20.1');
       const before = world.machineNames().sort();
       await pool.executeUpdate(patchNodePool, { args: [{ spec: { release: { image: RELEASE_4_21 } } }] });
@@ -340,19 +335,14 @@ describe('NodePool on the time-skipping server', () => {
       expect(world.machineNames().sort()).toEqual(before);
       expect(updated.sort()).toEqual(before.map((name) => `${name} 4.21.0`));
       expect(mostAtOnce).toBe(1);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     }, { updateMachineInPlace });
   });
 
   it('with autoRepair, replaces a machine whose Node stays not Ready', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {
-      const cluster = hostedClusterObject(unique('hc-repair'));
-      const handle = await startHostedCluster(taskQueue, world, cluster);
-      await env.sleep('10s');
-      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-repair'), cluster.metadata.name, { replicas: 2, management: { autoRepair: true } }));
-      await env.sleep('2m');
+      const { handle, pool } = await clusterWithPool(taskQueue, world, { cluster: 'hc-repair', pool: 'np-repair' }, { replicas: 2, management: { autoRepair: true } });
       const [sick] = world.machineNames();
       world.controlPlane.notReady.add(sick ?? '');
       await env.sleep('3m');
@@ -365,19 +355,14 @@ describe('NodePool on the time-skipping server', () => {
       expect(world.machineNames()).toHaveLength(2);
       expect(statusOf(repaired, 'AllNodesHealthy')).toBe('True/AsExpected');
       expect(statusOf(repaired, 'AutorepairEnabled')).toBe('True/AsExpected');
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
   it('with autoScaling, grows for Pods that wait for a Node, and never past max', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {
-      const cluster = hostedClusterObject(unique('hc-scale'));
-      const handle = await startHostedCluster(taskQueue, world, cluster);
-      await env.sleep('10s');
-      const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-auto'), cluster.metadata.name, { replicas: undefined, autoScaling: { min: 1, max: 3 } }));
-      await env.sleep('2m');
+      const { handle, pool } = await clusterWithPool(taskQueue, world, { cluster: 'hc-scale', pool: 'np-auto' }, { replicas: undefined, autoScaling: { min: 1, max: 3 } });
       expect(world.machineNames()).toHaveLength(1);
       const waitingSince = new Date(Date.now()).toISOString();
       world.controlPlane.state.autoscaling = {
@@ -390,8 +375,7 @@ describe('NodePool on the time-skipping server', () => {
       expect(world.machineNames()).toHaveLength(3);
       expect(statusOf(grown, 'AutoscalingEnabled')).toBe('True/AsExpected');
       expect(conditionOf(grown, 'AutoscalingEnabled')?.message).toMatch(/maximum \(3\)|scaling up to 3/);
-      await handle.executeUpdate(deleteHostedCluster, deleteRequest);
-      await handle.result();
+      await deleteCluster(handle);
     });
   });
 
