@@ -66,7 +66,8 @@ export function hostedClusterTree(cluster: ObjectLike, nodePools: readonly Objec
   const summary = find(HOSTED_SUMMARY);
   const status = isPlainObject(cluster.status) ? cluster.status : {};
   const endpoint = isPlainObject(status.controlPlaneEndpoint) ? `https://${text(status.controlPlaneEndpoint.host) ?? ''}:${String(status.controlPlaneEndpoint.port ?? '')}` : undefined;
-  const shown = new Set([HOSTED_SUMMARY, ...COMPONENTS.map((component) => component.condition)]);
+  // Ready repeats Available, the summary shown on the cluster's own line.
+  const shown = new Set([HOSTED_SUMMARY, 'Ready', ...COMPONENTS.map((component) => component.condition)]);
   const components: TreeNode[] = COMPONENTS.map(({ condition, name }) => {
     const found = find(condition);
     return { name, ...(found ? { condition: found } : {}), children: [] };

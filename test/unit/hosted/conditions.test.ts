@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hostedClusterConditions, type HostedClusterFacts } from '../../../workflows/planners/hosted/hosted-cluster-conditions';
 import { nodePoolConditions, type NodePoolFacts } from '../../../workflows/planners/hosted/node-pool-conditions';
 
-const HOSTED_TYPES = ['ValidReleaseImage', 'InfrastructureReady', 'EtcdAvailable', 'KubeAPIServerAvailable', 'Available', 'Progressing', 'Degraded'];
+const HOSTED_TYPES = ['ValidReleaseImage', 'InfrastructureReady', 'EtcdAvailable', 'KubeAPIServerAvailable', 'Available', 'Progressing', 'Degraded', 'Ready'];
 const POOL_TYPES = ['Ready', 'UpdatingVersion', 'UpdatingConfig', 'AutoscalingEnabled', 'AutorepairEnabled', 'AllMachinesReady', 'AllNodesHealthy'];
 
 const up = { available: true };
@@ -40,6 +40,7 @@ describe('hostedClusterConditions', () => {
           const conditions = hostedClusterConditions(hosted(Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined))));
           const available = facts.etcd?.available === true && facts.kubeAPIServer?.available === true && !facts.deleting;
           expect(statusOf(conditions, 'Available').startsWith(available ? 'True' : 'False')).toBe(true);
+          expect(statusOf(conditions, 'Ready')).toBe(statusOf(conditions, 'Available'));
           for (const condition of conditions) expect(condition.message.length).toBeGreaterThan(0);
         },
       ),

@@ -39,7 +39,17 @@ function component(type: string, name: string, fact: ComponentFact | undefined):
     : { type, status: 'False', reason: 'WaitingForAvailable', message: fact.message || `${name} is not available yet.` };
 }
 
+/**
+ * HyperShift's conditions, then Ready: the summary every Slipway kind has (DESIGN.md), which for a
+ * HostedCluster says what Available says, so `wait --for=condition=Ready` works on every kind.
+ */
 export function hostedClusterConditions(facts: HostedClusterFacts): ConditionDraft[] {
+  const conditions = hyperShiftConditions(facts);
+  const available = conditions.find((condition) => condition.type === 'Available');
+  return available ? [...conditions, { ...available, type: 'Ready' }] : conditions;
+}
+
+function hyperShiftConditions(facts: HostedClusterFacts): ConditionDraft[] {
   const controlPlaneUp = facts.etcd?.available === true && facts.kubeAPIServer?.available === true;
   const available = controlPlaneUp && !facts.deleting;
   const progressing = !facts.deleting && facts.invalidRelease === undefined && !facts.rolledOut;
