@@ -14,6 +14,7 @@ import { entityWorkflowId } from '../../workflows/entity/ids';
 import { deleteHostedCluster, getHostedCluster, patchHostedCluster } from '../../workflows/hosted-cluster/definitions';
 import type { InPlaceActivities } from '../../workflows/node-pool/activities-api';
 import { getNodePool, patchNodePool } from '../../workflows/node-pool/definitions';
+import { getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { fakeControlPlane, hostedClusterObject, nodePoolObject, RELEASE_4_21 } from '../support/hosted-clusters';
 import { cloudObserverWorkflowId } from '../../workflows/cloud-observer/definitions';
 import { fakeCloud, startTimeSkippingEnvironment, withWorker } from '../support/time-skipping';
@@ -284,6 +285,12 @@ describe('NodePool on the time-skipping server', () => {
       expect(statusOf(scaled, 'AllMachinesReady')).toBe('True/AsExpected');
       expect(statusOf(scaled, 'AllNodesHealthy')).toBe('True/AsExpected');
       expect(scaled.status?.machines?.map((machine) => machine.node?.ready)).toEqual(['True', 'True', 'True']);
+
+      // The rollout strategy follows the NodePool too, not only its size and template.
+      await pool.executeUpdate(patchNodePool, { args: [{ spec: { management: { replace: { rollingUpdate: { maxSurge: 2, maxUnavailable: 1 } } } } }] });
+      await env.sleep('10s');
+      const machineDeployment = await env.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', `${scaled.spec.clusterName}-${scaled.metadata.name}`)).query(getMachineDeployment);
+      expect(machineDeployment.object.spec.strategy.rollingUpdate).toMatchObject({ maxSurge: 2, maxUnavailable: 1 });
       await deleteCluster(handle);
     });
   });

@@ -106,6 +106,8 @@ export type OwnedSpec = Pick<MachineDeploymentSpec, 'replicas' | 'template'>;
 /** An owned spec as the owner sends it, with the uid that proves who sent it. */
 export interface OwnedSpecRequest extends OwnedSpec {
   readonly ownerUid?: string;
+  /** The rollout strategy, when the owner decides it too (a NodePool's management.replace); kept as it is when absent. */
+  readonly strategy?: MachineDeploymentSpec['strategy'];
 }
 
 export const getMachineDeployment = defineQuery<EntitySnapshot<MachineDeployment>>('getObject');

@@ -286,7 +286,7 @@ export class MachineDeploymentEntity {
 
   takeOwnerSpec(owned: OwnedSpecRequest): void {
     if (this.state.deletionRequested || !fromOwner([this.input.owner], owned.ownerUid)) return;
-    this.setSpec({ ...this.state.object, spec: { ...this.state.object.spec, replicas: owned.replicas, template: owned.template } });
+    this.setSpec({ ...this.state.object, spec: { ...this.state.object.spec, replicas: owned.replicas, template: owned.template, ...(owned.strategy ? { strategy: owned.strategy } : {}) } });
   }
 
   /** Only the owner, proven by uid, may act on machines this way; unknown names are skipped. */

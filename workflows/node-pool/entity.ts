@@ -41,7 +41,7 @@ import { readReleaseImage } from '../planners/hosted/release';
 import type { AutoscalingActivities, InPlaceActivities } from './activities-api';
 import { NODE_POOL_KIND, type NodePoolInput } from './definitions';
 import { nodeHealthInput } from './health';
-import { desiredMachineDeployment, machineDeploymentUid, type DesiredMachineDeployment } from './machine-deployment';
+import { desiredMachineDeployment, machineDeploymentUid, ownedSpecOf, type DesiredMachineDeployment } from './machine-deployment';
 import { persistently } from '../entity/persist';
 import { configOf, deriveNodePoolStatus, desiredReplicas, memoObject, nodeOfMachine, type NodePoolState } from './state';
 
@@ -201,7 +201,7 @@ export class NodePoolEntity {
   private async startMachineDeployment(desired: DesiredMachineDeployment): Promise<void> {
     const { placement } = this.input;
     const workflowId = entityWorkflowId(MACHINE_DEPLOYMENT_KIND, this.namespace, desired.object.metadata.name);
-    const sentSpec = JSON.stringify({ replicas: desired.object.spec.replicas, template: desired.object.spec.template });
+    const sentSpec = JSON.stringify(ownedSpecOf(desired));
     this.state.machineDeployment = { name: desired.object.metadata.name, workflowId, sentSpec, revision: desired.revision };
     this.refresh();
     try {
@@ -242,7 +242,7 @@ export class NodePoolEntity {
     const record = this.state.machineDeployment;
     if (!record) return this.startMachineDeployment(desired);
     if (record.conflict) return;
-    const spec = { replicas: desired.object.spec.replicas, template: desired.object.spec.template };
+    const spec = ownedSpecOf(desired);
     const sentSpec = JSON.stringify(spec);
     if (sentSpec === record.sentSpec) return;
     record.sentSpec = sentSpec;

@@ -8,6 +8,7 @@ import type { NodePool, NodePoolPlatform } from '../../crds/schemas/node-pool';
 import { GROUP_VERSION } from '../../crds/schemas/common';
 import { validateObject } from '../../crds/validate';
 import { templateRevision } from '../planners/rollout/index';
+import type { OwnedSpec } from '../machine-deployment/definitions';
 import { poolMachineDeploymentName } from '../planners/names';
 import { readReleaseImage } from '../planners/hosted/release';
 
@@ -41,6 +42,12 @@ export function machineInfrastructure(platform: NodePoolPlatform): { instanceTyp
 /** The name of a NodePool's MachineDeployment: <cluster>-<nodepool>, as a ClusterDeployment names its pools'. */
 export function nodePoolMachineDeploymentName(pool: NodePool): string {
   return poolMachineDeploymentName(pool.spec.clusterName, pool.metadata.name);
+}
+
+/** What the NodePool decides of its MachineDeployment's spec, as it sends it: size, template and rollout strategy. */
+export function ownedSpecOf(desired: DesiredMachineDeployment): OwnedSpec & { strategy: MachineDeployment['spec']['strategy'] } {
+  const { spec } = desired.object;
+  return { replicas: spec.replicas, template: spec.template, strategy: spec.strategy };
 }
 
 /** The uid of a NodePool's MachineDeployment, from which its machines' idempotency tokens derive. */
