@@ -199,6 +199,12 @@ const rules: { [K in KindName]: (object: KindObjects[K], errors: FieldError[]) =
     if (spec.autoScaling !== undefined && spec.autoScaling.min > spec.autoScaling.max) {
       errors.push({ path: 'spec.autoScaling.min', message: `must not exceed spec.autoScaling.max (${spec.autoScaling.max})` });
     }
+    if (spec.management.upgradeType === 'InPlace' && spec.platform.type !== 'Simulated') {
+      errors.push({
+        path: 'spec.management.upgradeType',
+        message: `InPlace upgrades run only on the Simulated platform, whose machines can change version where they run; ${spec.platform.type} machines are upgraded by replacing them: use Replace`,
+      });
+    }
     const rolling = spec.management.replace.rollingUpdate;
     if (spec.management.replace.strategy === 'OnDelete' && rolling !== undefined) {
       delete spec.management.replace.rollingUpdate;

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, ClusterReference, IntOrPercent, kubeObject, type KubeObject } from './common';
+import { Conditions, ConditionStatus, ClusterReference, IntOrPercent, kubeObject, type KubeObject } from './common';
 import { PlatformTypeSchema, Release } from './hosted-cluster';
 
 /**
  * NodePool, after HyperShift's hypershift.openshift.io/v1beta1 NodePool: a scalable set
  * of worker machines for one HostedCluster (same namespace, named by clusterName).
- * Machines are replaced, never upgraded in place.
+ * Machines are replaced on upgrade, or on the Simulated platform updated in place.
  */
 
 const InstanceType = Type.String({ minLength: 1, maxLength: 64 });
@@ -62,10 +62,16 @@ export const NodePoolRollingUpdate = Type.Object(
 
 export const NodePoolManagement = Type.Object(
   {
-    upgradeType: Type.Literal('Replace', {
+    upgradeType: Type.Union([Type.Literal('Replace'), Type.Literal('InPlace')], {
       default: 'Replace',
-      description: 'Machines are replaced by new ones on upgrade; InPlace upgrades are not supported.',
+      description: 'Replace: machines are replaced by new ones on upgrade. InPlace: machines are updated where they run, in batches of inPlace.maxUnavailable (the Simulated platform only).',
     }),
+    inPlace: Type.Optional(
+      Type.Object(
+        { maxUnavailable: IntOrPercent({ default: 1, description: 'Machines updated at once: a count or a percentage of replicas (rounded down, at least 1).' }) },
+        { additionalProperties: false },
+      ),
+    ),
     replace: Type.Object(
       {
         strategy: Type.Union([Type.Literal('RollingUpdate'), Type.Literal('OnDelete')], { default: 'RollingUpdate' }),
@@ -101,6 +107,25 @@ export const NodePoolSpec = Type.Object(
 );
 export type NodePoolSpec = Static<typeof NodePoolSpec>;
 
+/** One machine of the pool as its MachineDeployment reports it, with the Node it registered in the hosted cluster. */
+export const NodePoolMachine = Type.Object(
+  {
+    name: Type.String(),
+    providerID: Type.Optional(Type.String()),
+    phase: Type.String(),
+    ready: Type.Boolean(),
+    message: Type.Optional(Type.String()),
+    node: Type.Optional(
+      Type.Object(
+        { name: Type.String(), ready: ConditionStatus, reason: Type.Optional(Type.String()), lastHeartbeat: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NodePoolMachine = Static<typeof NodePoolMachine>;
+
 export const NodePoolStatus = Type.Object(
   {
     observedGeneration: Type.Optional(Type.Integer()),
@@ -109,6 +134,7 @@ export const NodePoolStatus = Type.Object(
     availableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     updatedReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     version: Type.Optional(Type.String()),
+    machines: Type.Optional(Type.Array(NodePoolMachine)),
     conditions: Type.Optional(Conditions),
   },
   { additionalProperties: false },

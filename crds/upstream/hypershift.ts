@@ -249,21 +249,19 @@ function convertNodePoolPlatform(intake: Intake, spec: ObjectReader): JsonObject
   return result;
 }
 
-function convertManagement(intake: Intake, spec: ObjectReader): JsonObject | undefined {
+function convertManagement(_intake: Intake, spec: ObjectReader): JsonObject | undefined {
   const management = spec.child('management');
   if (!management) return undefined;
+  // InPlace is accepted as HyperShift spells it; validation then allows it on the Simulated platform only.
   const upgradeType = management.take('upgradeType');
-  if (upgradeType === 'InPlace') {
-    intake.error(management.pathOf('upgradeType'), 'InPlace upgrades are not supported: Slipway replaces machines to upgrade them; use Replace');
-  }
   const replace = management.child('replace');
   const result: JsonObject = {
-    upgradeType: upgradeType === 'InPlace' ? undefined : upgradeType,
+    upgradeType,
     replace: replace ? { strategy: replace.take('strategy'), rollingUpdate: replace.take('rollingUpdate') } : undefined,
+    inPlace: management.take('inPlace'),
     autoRepair: management.take('autoRepair'),
   };
   replace?.finish();
-  management.refuse('inPlace', 'InPlace upgrades are not supported; remove inPlace');
   management.finish();
   return result;
 }

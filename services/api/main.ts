@@ -11,6 +11,13 @@ import { createProjectionReconciler } from './projection-reconciler';
 import { CLUSTER_DEPLOYMENT_WORKFLOW } from './routes/cluster-deployments';
 import { MACHINE_DEPLOYMENT_WORKFLOW } from './routes/machine-deployments';
 import { buildApiServer } from './server';
+import { getHostedCluster } from '../../workflows/hosted-cluster/definitions';
+import { getNodePool } from '../../workflows/node-pool/definitions';
+import { homeFiles } from '../common/config';
+import { kubeConfigFrom, kubernetesSecretStore } from '../worker/kubernetes-secrets';
+import { fileSecretStore } from '../worker/secrets';
+import { HOSTED_CLUSTER_WORKFLOW } from './routes/hosted-clusters';
+import { NODE_POOL_ENTITY } from './routes/node-pools';
 
 const config = loadConfig();
 const logger = createLogger('api', config.logLevel);
@@ -21,12 +28,16 @@ const redis = await connectRedis(redisConnectionSettings(config.redisUrl), { max
 redis.on('error', (error) => logger.warn({ err: error.message }, 'redis unavailable'));
 const projection = createProjection(redis, { prefix: config.redisPrefix });
 
-for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW, MACHINE_DEPLOYMENT_WORKFLOW]) {
+const NODE_POOL_WORKFLOW = { kind: NODE_POOL_ENTITY.kind, workflowType: NODE_POOL_ENTITY.workflowType };
+for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW, MACHINE_DEPLOYMENT_WORKFLOW, HOSTED_CLUSTER_WORKFLOW, NODE_POOL_WORKFLOW]) {
   const rebuilt = await projection.rebuildFromVisibility(temporal, { workflowType, taskQueue: config.taskQueue }, kind);
   if (rebuilt > 0) logger.info({ kind, objects: rebuilt }, 'rebuilt the list projection from Temporal visibility');
 }
 
-const app = await buildApiServer({ temporal, redis, projection, config, token, logger });
+// The same store the worker reads: the dev stack's files, or with a kubeconfig the management cluster's Secrets first.
+const fileSecrets = fileSecretStore(homeFiles.secrets(config.home));
+const secrets = process.env.SLIPWAY_KUBECONFIG ? kubernetesSecretStore(kubeConfigFrom(process.env.SLIPWAY_KUBECONFIG), fileSecrets) : fileSecrets;
+const app = await buildApiServer({ temporal, redis, projection, config, token, logger, secrets });
 const reconciler = createProjectionReconciler({
   temporal,
   projection,
@@ -34,6 +45,8 @@ const reconciler = createProjectionReconciler({
   kinds: [
     { ...CLUSTER_DEPLOYMENT_WORKFLOW, getObject: getClusterDeployment },
     { ...MACHINE_DEPLOYMENT_WORKFLOW, getObject: getMachineDeployment },
+    { ...HOSTED_CLUSTER_WORKFLOW, getObject: getHostedCluster },
+    { ...NODE_POOL_WORKFLOW, getObject: getNodePool },
   ],
   logger,
   intervalMs: config.projectionReconcileSeconds * 1000,

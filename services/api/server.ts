@@ -20,7 +20,11 @@ import { sharedSchemas, SWAGGER_OPTIONS } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { clusterDeploymentRoutes } from './routes/cluster-deployments';
 import type { EntityRouteDeps } from './routes/entity-routes';
+import { hostedClusterRoutes } from './routes/hosted-clusters';
 import { machineDeploymentRoutes } from './routes/machine-deployments';
+import { nodePoolRoutes } from './routes/node-pools';
+import type { SecretStore } from '../worker/secrets';
+import type { ControlPlanePlacement } from '../../workflows/hosted-cluster/control-plane-api';
 import { operationsRoutes, PUBLIC_PATHS } from './routes/operations';
 import { sweepRoutes } from './routes/sweeps';
 import { RequestValidationError, serializerCompiler, validationProblem, validatorCompiler } from './validation';
@@ -34,6 +38,10 @@ export interface ApiServerDeps {
   readonly token: string;
   readonly logger: Logger;
   readonly watchTimings?: WatchTimings;
+  /** Where hosted clusters' admin kubeconfigs are read from (the worker's secret store); without one, GET .../kubeconfig answers 503. */
+  readonly secrets?: SecretStore;
+  /** Where new HostedClusters' control planes run; local when absent. */
+  readonly controlPlanePlacement?: ControlPlanePlacement;
 }
 
 declare module 'fastify' {
@@ -44,6 +52,13 @@ declare module 'fastify' {
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** An API started without a secret store reads no kubeconfig: it says so instead. */
+const NO_SECRET_STORE: SecretStore = {
+  read: async () => {
+    throw new Error('this API process was started without a secret store; start it with one (services/api/main.ts does) to read kubeconfigs');
+  },
+};
 
 function yamlBody(parsed: ParseResult): unknown {
   if (!parsed.ok) throw new ProblemError(400, 'invalid-yaml', `the YAML body could not be read: ${parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}. Fix it and send it again.`, parsed.errors);
@@ -163,6 +178,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   await app.register(operationsRoutes, { temporal: deps.temporal, redis: deps.redis });
   await app.register(clusterDeploymentRoutes, routeDeps);
   await app.register(machineDeploymentRoutes, routeDeps);
+  await app.register(hostedClusterRoutes, { ...routeDeps, secrets: deps.secrets ?? NO_SECRET_STORE, ...(deps.controlPlanePlacement ? { controlPlanePlacement: deps.controlPlanePlacement } : {}) });
+  await app.register(nodePoolRoutes, routeDeps);
   await app.register(sweepRoutes, { temporal: deps.temporal, redis: deps.redis, projection: deps.projection, config: deps.config, ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}) });
   return app;
 }

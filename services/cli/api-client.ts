@@ -166,6 +166,14 @@ export class ApiClient {
     return new ApiError(response.status, problem, response.url);
   }
 
+  /** A subresource of one object that answers text rather than JSON (a kubeconfig, as YAML). */
+  async text(kind: KindName, namespace: string, name: string, subresource: string, accept: string): Promise<string> {
+    const response = await this.send('GET', `${resourcePath(kind, namespace, name)}/${subresource}`, { accept: `${accept}, application/problem+json` });
+    const text = await response.text();
+    if (!response.ok) throw this.apiError(response, text);
+    return text;
+  }
+
   /** A JSON request to a path under the API's base URL, for endpoints that are not a kind's (sweeps). */
   request<T>(method: string, path: string, body?: unknown): Promise<T> {
     return this.json(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });

@@ -81,7 +81,7 @@ export function describeLastState(object: ObjectLike | undefined, waitedOn: stri
 /** One line of live progress: `Provisioned=False (Provisioning) Creating worker machines. machines 3/6`. */
 export function progressSummary(object: ObjectLike): string {
   const conditions = objectConditions(object);
-  const ready = conditions.find((condition) => condition.type === 'Ready');
+  const ready = conditions.find((condition) => condition.type === (object.kind === 'HostedCluster' ? 'Available' : 'Ready'));
   const provisioned = conditions.find((condition) => condition.type === 'Provisioned');
   const headline = ready?.status === 'True' ? ready : (provisioned ?? ready);
   const counts = machineCounts(object);

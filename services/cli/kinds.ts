@@ -58,6 +58,11 @@ export function parseObjectArgs(first: string, second: string | undefined, nameO
   return { kind, name: second };
 }
 
+/** The condition that says an object of the kind is done: Ready, but Available for a HostedCluster (HyperShift has no Ready there). */
+export function summaryCondition(kind: KindName): string {
+  return kind === 'HostedCluster' ? 'Available' : 'Ready';
+}
+
 /** What a command says when the object it names does not exist. */
 export function notFoundError(kind: KindName, name: string, namespace: string): CliError {
   return new CliError(`${definitionOf(kind).plural} "${name}" not found in namespace "${namespace}"; list them with: slipway get ${definitionOf(kind).plural} -n ${namespace}`);

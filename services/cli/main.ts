@@ -14,6 +14,7 @@ import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
 import { handoverCommand } from './commands/handover';
+import { kubeconfigCommand } from './commands/kubeconfig';
 import { rolloutCommand } from './commands/rollout-plan';
 import { scaleCommand } from './commands/scale';
 import { sweepCommand } from './commands/sweep';
@@ -38,7 +39,7 @@ export function buildProgram(context: CommandContext, setExitCode: (code: number
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) })
     .exitOverride();
-  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, handoverCommand, cloudCommand, sweepCommand]) {
+  for (const make of [applyCommand, getCommand, describeCommand, waitCommand, deleteCommand, scaleCommand, rolloutCommand, machineCommand, handoverCommand, kubeconfigCommand, cloudCommand, sweepCommand]) {
     program.addCommand(make(context, setExitCode).exitOverride());
   }
   program.addHelpText(

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HttpError, readJsonObject, sendJson } from '../../infra/json-http';
 import { runControlPlane, type ControlPlaneSettings, type RunningControlPlane } from './control-plane';
 import { ensureRecord, hasControlPlaneFiles, readRecords, removeControlPlaneState, writeControlPlaneFiles, type ControlPlaneFiles } from './control-plane-state';
+import { runsKubernetesVersion } from '../../workflows/planners/hosted/release';
 
 export interface SupervisorOptions extends ControlPlaneSettings {
   readonly home: string;
@@ -37,7 +38,6 @@ async function readBody(request: IncomingMessage): Promise<{ readonly kubernetes
   return { kubernetesVersion: parsed.kubernetesVersion, files: Object.fromEntries(FILE_FIELDS.map((field) => [field, String(files[field])])) as unknown as ControlPlaneFiles };
 }
 
-const sameVersion = (a: string, b: string) => a.replace(/^v/, '') === b.replace(/^v/, '');
 
 export interface Supervisor {
   readonly server: Server;
@@ -60,7 +60,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   const ensure = (key: string, kubernetesVersion: string, files: ControlPlaneFiles) =>
     serially(key, async () => {
-      if (!sameVersion(kubernetesVersion, options.kubeAPIServerVersion)) {
+      if (!runsKubernetesVersion(options.kubeAPIServerVersion, kubernetesVersion.replace(/^v/, ''))) {
         throw new HttpError(422, 'UnsupportedVersion', `this stack runs kube-apiserver ${options.kubeAPIServerVersion} only; a control plane of Kubernetes ${kubernetesVersion} cannot run locally. Pick a release that maps to ${options.kubeAPIServerVersion.replace(/^v/, '')}, or place the control plane on a management cluster.`);
       }
       const record = await ensureRecord(options.home, key, kubernetesVersion);

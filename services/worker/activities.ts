@@ -5,6 +5,9 @@ import type { Client } from '@temporalio/client';
 import type { CloudObserverActivities } from '../../workflows/cloud-observer/activities-api';
 import type { SweepActivities } from '../../workflows/sweep/activities-api';
 import type { ControlPlaneActivities } from '../../workflows/hosted-cluster/control-plane-api';
+import type { AutoscalingActivities, InPlaceActivities } from '../../workflows/node-pool/activities-api';
+import { createAutoscalingActivities } from './hosted-autoscaling-activities';
+import { createInPlaceActivities } from './in-place-activities';
 import { createControlPlaneActivities, type ControlPlaneActivityDeps } from './control-plane-activities';
 import { createProjectionActivities, type Projection } from '../common/projection';
 import { createClusterActivities, type AdapterResolver } from './cluster-activities';
@@ -12,7 +15,7 @@ import { createCloudObserverActivities } from './observer-activities';
 import { createSweepActivities } from './sweep-activities';
 import type { SweepMarkStore } from './sweep-marks';
 
-export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities & ControlPlaneActivities;
+export type SlipwayActivities = ClusterActivities & CloudObserverActivities & ProjectionActivities & SweepActivities & ControlPlaneActivities & AutoscalingActivities & InPlaceActivities;
 
 export interface SlipwayActivityDeps {
   readonly adapters: AdapterResolver;
@@ -36,6 +39,8 @@ export function createSlipwayActivities(deps: SlipwayActivityDeps): SlipwayActiv
     ...createCloudObserverActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, ...poll }),
     ...createProjectionActivities(deps.projection),
     ...createControlPlaneActivities(deps.controlPlanes),
+    ...createAutoscalingActivities({ secrets: deps.controlPlanes.secrets }),
+    ...createInPlaceActivities({ adapters: deps.adapters }),
     ...createSweepActivities({ adapters: deps.adapters, temporal: deps.temporal, taskQueue: deps.taskQueue, projection: deps.projection, marks: deps.sweepMarks }),
   };
 }

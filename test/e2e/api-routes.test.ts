@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api';
 import { answerProblems, documentOf, operationOf, type OpenApiDocument } from '../support/openapi';
 import { startTestStack, type TestStack } from '../support/stack';
+import { hostedClusterManifest, LOCAL_RELEASE, nodePoolManifest } from '../support/hosted-clusters';
+import { fileSecretStore } from '../../services/worker/secrets';
+import { join } from 'node:path';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
 const BAD_NS = '/apis/slipway.dev/v1alpha1/namespaces/Bad_NS';
@@ -91,8 +94,9 @@ const machineDeployment = (name: string, replicas = 1) => ({
 });
 
 beforeAll(async () => {
-  stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20 } });
-  api = await startTestApi(stack);
+  // The hosted control plane's activities are built on another branch: stand-ins run them here.
+  stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20 }, supervisor: true });
+  api = await startTestApi(stack, { secrets: fileSecretStore(join(stack.home, 'secrets')) });
   document = documentOf(api.app);
   expect((await call('POST', CDS, { body: cluster(HOST, [{ name: 'pool', replicas: 1 }]) })).status).toBe(201);
   await poll(`${CDS}/${HOST}`, ready);
@@ -272,6 +276,90 @@ describe('MachineDeployment routes', () => {
     const replaced = await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md) && !(answer.body as Md).status?.machines?.some((item) => item.name === machine));
     expect((replaced.body as Md).status?.machines).toHaveLength(2);
     expect((await call('DELETE', `${MDS}/${MD}`)).status).toBe(202);
+  });
+});
+
+describe('HostedCluster and NodePool routes', () => {
+  const HCS = `${NS}/hostedclusters`;
+  const NPS = `${NS}/nodepools`;
+  const HC = 'rt-hc';
+  const NP = 'rt-np';
+  const available = (answer: Answer) => (answer.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.some((condition) => condition.type === 'Available' && condition.status === 'True') ?? false;
+  type Pool = { spec: { replicas?: number }; status?: { replicas?: number; readyReplicas?: number } };
+  const poolAt = (replicas: number) => (answer: Answer) => answer.status === 200 && (answer.body as Pool).status?.readyReplicas === replicas && (answer.body as Pool).status?.replicas === replicas;
+
+  it('create, list, read, patch, read the kubeconfig of and delete a HostedCluster, and refuse what is wrong naming the field', async () => {
+    expectProblem(await call('POST', HCS, { body: { ...hostedClusterManifest(HC, LOCAL_RELEASE), spec: { ...hostedClusterManifest(HC, LOCAL_RELEASE).spec, platform: { type: 'Simulated', aws: { region: 'x' } } } } }), 422, /spec\.platform/);
+    expectProblem(await call('POST', HCS, { body: { kind: 'HostedCluster' } }), 422);
+    const created = await call('POST', HCS, { body: hostedClusterManifest(HC, LOCAL_RELEASE) });
+    expect(created.status).toBe(201);
+    expectProblem(await call('POST', HCS, { body: hostedClusterManifest(HC, LOCAL_RELEASE) }), 409);
+    const up = await poll(`${HCS}/${HC}`, (answer) => answer.status === 200 && available(answer));
+    expect((up.body as { status?: { version?: { history?: { state: string }[] } } }).status?.version?.history?.[0]?.state).toBe('Completed');
+    expectProblem(await call('GET', `${HCS}/no-such-cluster`), 404);
+    expectProblem(await call('GET', `${BAD_NS}/hostedclusters`), 400, /^path\.namespace$/);
+    expect((await call('GET', HCS)).body).toMatchObject({ kind: 'HostedClusterList' });
+    expect((await call('PATCH', `${HCS}/${HC}`, { body: { metadata: { labels: { team: 'a' } } }, contentType: 'application/merge-patch+json' })).status).toBe(200);
+    expectProblem(await call('PATCH', `${HCS}/${HC}`, { body: { spec: { release: { image: '' } } }, contentType: 'application/merge-patch+json' }), 422, /spec\.release\.image/);
+    expectProblem(await call('PATCH', `${HCS}/${HC}`, { body: { spec: { dns: { baseDomain: 'other.test' } } }, contentType: 'application/merge-patch+json' }), 422, /^spec\.dns\.baseDomain$/);
+    expectProblem(await call('PATCH', `${HCS}/no-such-cluster`, { body: { metadata: { labels: {} } } }), 404);
+
+    const kubeconfig = await call('GET', `${HCS}/${HC}/kubeconfig`);
+    expect(kubeconfig.status).toBe(200);
+    expect(kubeconfig.contentType).toContain('application/yaml');
+    expect(String(kubeconfig.body)).toContain('kind: Config');
+    expectProblem(await call('GET', `${HCS}/no-such-cluster/kubeconfig`), 404);
+    expectProblem(await call('GET', `${BAD_NS}/hostedclusters/${HC}/kubeconfig`), 400, /^path\.namespace$/);
+
+    expect((await call('POST', `${HCS}/${HC}:handover`, { body: { to: 'kubernetes' } })).status).toBe(200);
+    expectProblem(await call('PATCH', `${HCS}/${HC}`, { body: { metadata: { labels: { team: 'b' } } }, contentType: 'application/merge-patch+json' }), 409);
+    expectProblem(await call('POST', `${HCS}/no-such-cluster:handover`, { body: { to: 'rest' } }), 404);
+    expect((await call('POST', `${HCS}/${HC}:handover`, { body: { to: 'rest' } })).status).toBe(200);
+  });
+
+  it('create, scale, read, patch and delete a NodePool on it, whose machines come from its MachineDeployment', async () => {
+    expectProblem(await call('POST', NPS, { body: nodePoolManifest(NP, 'no-such-cluster') }), 422, /^spec\.clusterName$/);
+    expectProblem(await call('POST', NPS, { body: nodePoolManifest(NP, HC, { platform: { type: 'AWS', aws: { instanceType: 'm6i.large' } } }) }), 422, /^spec\.platform\.type$/);
+    expect((await call('POST', NPS, { body: nodePoolManifest(NP, HC, { replicas: 1 }) })).status).toBe(201);
+    await poll(`${NPS}/${NP}`, poolAt(1));
+    expect((await call('POST', `${NPS}/${NP}:handover`, { body: { to: 'kubernetes' } })).status).toBe(200);
+    expectProblem(await call('POST', `${NPS}/no-such-pool:handover`, { body: { to: 'rest' } }), 404);
+    expect((await call('POST', `${NPS}/${NP}:handover`, { body: { to: 'rest' } })).status).toBe(200);
+    expect((await call('GET', NPS)).body).toMatchObject({ kind: 'NodePoolList' });
+    expectProblem(await call('GET', `${BAD_NS}/nodepools`), 400, /^path\.namespace$/);
+    expectProblem(await call('GET', `${NPS}/no-such-pool`), 404);
+
+    expect((await call('GET', `${NPS}/${NP}/scale`)).body).toMatchObject({ kind: 'Scale', spec: { replicas: 1 }, status: { replicas: 1 } });
+    expectProblem(await call('GET', `${NPS}/no-such-pool/scale`), 404);
+    expect((await call('PATCH', `${NPS}/${NP}/scale`, { body: { spec: { replicas: 2 } }, contentType: 'application/merge-patch+json' })).body).toMatchObject({ spec: { replicas: 2 } });
+    expectProblem(await call('PATCH', `${NPS}/${NP}/scale`, { body: { spec: { replicas: -1 } } }), 422, /^spec\.replicas$/);
+    await poll(`${NPS}/${NP}`, poolAt(2));
+    expect((await call('PUT', `${NPS}/${NP}/scale`, { body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: NP }, spec: { replicas: 1 } } })).body).toMatchObject({ spec: { replicas: 1 } });
+    expectProblem(await call('PUT', `${NPS}/${NP}/scale`, { body: { metadata: { name: NP } } }), 422, /^spec\.replicas$/);
+    await poll(`${NPS}/${NP}`, poolAt(1));
+
+    // Its machines are its MachineDeployment's, which takes changes only through the NodePool.
+    const machines = await call('GET', `${MDS}/${HC}-${NP}`);
+    expect(machines.status).toBe(200);
+    expect((await call('PATCH', `${MDS}/${HC}-${NP}`, { body: { spec: { replicas: 5 } } })).status).toBe(409);
+
+    expect((await call('PATCH', `${NPS}/${NP}`, { body: { spec: { management: { autoRepair: true } } }, contentType: 'application/merge-patch+json' })).status).toBe(200);
+    expectProblem(await call('PATCH', `${NPS}/${NP}`, { body: { spec: { clusterName: 'other' } } }), 422, /^spec\.clusterName$/);
+    expectProblem(await call('PATCH', `${NPS}/no-such-pool`, { body: { metadata: { labels: {} } } }), 404);
+    expect((await call('DELETE', `${NPS}/${NP}`)).status).toBe(202);
+    expectProblem(await call('DELETE', `${NPS}/no-such-pool`), 404);
+    await poll(`${NPS}/${NP}`, (answer) => answer.status === 404);
+  });
+
+  it('deletes the HostedCluster with the NodePools it still has, and then answers 404', async () => {
+    expect((await call('POST', NPS, { body: nodePoolManifest(`${NP}-2`, HC, { replicas: 1 }) })).status).toBe(201);
+    await poll(`${NPS}/${NP}-2`, poolAt(1));
+    expect((await call('DELETE', `${HCS}/${HC}`)).status).toBe(202);
+    expectProblem(await call('POST', NPS, { body: nodePoolManifest(`${NP}-3`, HC) }), 409, /^spec\.clusterName$/);
+    expectProblem(await call('DELETE', `${HCS}/no-such-cluster`), 404);
+    await poll(`${HCS}/${HC}`, (answer) => answer.status === 404);
+    expectProblem(await call('GET', `${NPS}/${NP}-2`), 404);
+    expectProblem(await call('GET', `${HCS}/${HC}/kubeconfig`), 404);
   });
 });
 

@@ -10,6 +10,7 @@ import { loadConfig } from '../../services/common/config';
 import { createProjection } from '../../services/common/projection';
 import { buildApiServer } from '../../services/api/server';
 import type { WatchTimings } from '../../services/api/watch';
+import type { SecretStore } from '../../services/worker/secrets';
 import type { TestStack } from './stack';
 
 export interface TestApi {
@@ -32,6 +33,8 @@ type ApiPeers = Pick<TestStack, 'client' | 'redis' | 'taskQueue' | 'managementId
 /** Test settings of the API: shorter watch intervals, a smaller per-watch queue. */
 export interface TestApiOptions {
   readonly watchTimings?: WatchTimings;
+  /** Where the API reads hosted clusters' admin kubeconfigs. */
+  readonly secrets?: SecretStore;
   readonly watchQueueLimit?: number;
 }
 
@@ -75,6 +78,7 @@ export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}
     token,
     logger: pino({ level: 'info' }, sink),
     ...(options.watchTimings ? { watchTimings: options.watchTimings } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestApi, type TestApi } from './api';
-import { startTestStack, type TestStack } from './stack';
+import { startTestApi, type TestApi, type TestApiOptions } from './api';
+import { startTestStack, type TestStack, type TestStackOptions } from './stack';
 
 const BIN = fileURLToPath(new URL('../../bin/slipway', import.meta.url));
 const run = promisify(execFile);
@@ -51,14 +51,14 @@ export function slipwayBin(stack: TestStack, api: TestApi, scratch: string) {
  * with the REST API and a scratch folder; after them, all stopped and removed. Returns the
  * bin runner and paths in the scratch folder.
  */
-export function useCliStack(scratchPrefix: string) {
+export function useCliStack(scratchPrefix: string, options: { readonly stack?: TestStackOptions; readonly api?: (stack: TestStack) => TestApiOptions } = {}) {
   let stack: TestStack | undefined;
   let api: TestApi | undefined;
   let scratch = '';
   let runner: ReturnType<typeof slipwayBin> | undefined;
   beforeAll(async () => {
-    stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 } });
-    api = await startTestApi(stack);
+    stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 }, ...options.stack });
+    api = await startTestApi(stack, options.api?.(stack));
     scratch = await mkdtemp(join(tmpdir(), scratchPrefix));
     runner = slipwayBin(stack, api, scratch);
   });

@@ -30,6 +30,7 @@ import { describeFailure, isCancellation, isCredentialsFailure } from '../entity
 import { noteCredentials } from '../entity/conditions';
 import { persistently, type StepFailure } from '../entity/persist';
 import { MemoWriter, StatusPublisher, lifecycleKey } from '../entity/publisher';
+import { DerivedObject, markDeletionRequested } from '../entity/status';
 import { PublicationSequence, projectToCache } from '../entity/projection-sink';
 import { workflowFinished } from '../entity/metrics';
 import { MACHINE_DEPLOYMENT_KIND, MACHINE_DEPLOYMENT_WORKFLOW_TYPE, ownerDeleteSignal, ownerSpecSignal, type PoolReport } from '../machine-deployment/definitions';
@@ -97,7 +98,7 @@ export class ClusterDeploymentEntity {
   /** The running install or reconcile, cancelled by a delete request. */
   private work: CancellationScope | undefined;
   /** Status is derived once per publish (or Update reply), not on every mutation. */
-  private statusStale = true;
+  private readonly derived: DerivedObject<ClusterDeployment>;
   /** Control-plane machines whose create or boot is still running. */
   private readonly creating = new Set<string>();
   /** Started children of this run, so a teardown can wait for each to close before a retry starts it again. */
@@ -111,6 +112,7 @@ export class ClusterDeploymentEntity {
     this.state.members ??= {};
     this.namespace = this.state.object.metadata.namespace ?? 'default';
     this.label = entityLabel(CLUSTER_DEPLOYMENT_KIND, this.namespace, this.state.object.metadata.name);
+    this.derived = new DerivedObject({ get: () => this.state.object, set: (object) => (this.state.object = object) }, () => ({ ...this.state.object, status: deriveStatus(this.state, new Date().toISOString()) }));
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
       this.memo.write(memoObject(this.state.object), lifecycleKey(this.state.object));
@@ -124,25 +126,17 @@ export class ClusterDeploymentEntity {
   }
 
   refresh(): void {
-    this.statusStale = true;
+    this.derived.invalidate();
     this.publisher.markDirty();
-  }
-
-  private withStatus(): ClusterDeployment {
-    return { ...this.state.object, status: deriveStatus(this.state, new Date().toISOString()) };
   }
 
   /** The object with its status up to date; a Query must not change state, so it uses snapshotObject. */
   settledObject(): ClusterDeployment {
-    if (this.statusStale) {
-      this.state.object = this.withStatus();
-      this.statusStale = false;
-    }
-    return this.state.object;
+    return this.derived.settled();
   }
 
   snapshotObject(): ClusterDeployment {
-    return this.statusStale ? this.withStatus() : this.state.object;
+    return this.derived.snapshot();
   }
 
   // --- changes from outside -------------------------------------------------------------
@@ -173,9 +167,7 @@ export class ClusterDeploymentEntity {
   }
 
   requestDeletion(requestedAt: string): ClusterDeployment {
-    if (!this.state.deletionRequested) {
-      this.state.deletionRequested = true;
-      this.state.object = { ...this.state.object, metadata: { ...this.state.object.metadata, deletionTimestamp: requestedAt } };
+    if (markDeletionRequested(this.state, requestedAt)) {
       this.work?.cancel();
       this.refresh();
     }

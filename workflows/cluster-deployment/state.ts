@@ -5,9 +5,12 @@
 import type { Condition } from '../../crds/schemas/common';
 import type { ClusterDeployment, ClusterDeploymentSpec, ClusterDeploymentStatus, MachineStatusSummary, PlatformName } from '../../crds/schemas/cluster-deployment';
 import type { MachineRole } from '../../providers/types';
-import { setCondition } from '../planners/conditions';
 import type { PoolReport } from '../machine-deployment/definitions';
-import { runtimeConditions, type CredentialsState, type TeardownProgress } from '../entity/conditions';
+import { poolReportSettled } from '../machine-deployment/pool-report';
+
+export { poolReportSettled };
+import { memoOf, nextConditions, type EntityLifecycle } from '../entity/status';
+import { runtimeConditions } from '../entity/conditions';
 import type { OwnerReference } from '../entity/definitions';
 
 export type Stage =
@@ -57,7 +60,7 @@ export interface PoolRecord {
   conflict?: string;
 }
 
-export interface ClusterState {
+export interface ClusterState extends EntityLifecycle {
   object: ClusterDeployment;
   readonly infraId: string;
   stage: Stage;
@@ -72,13 +75,6 @@ export interface ClusterState {
   pools: Record<string, PoolRecord>;
   /** Standalone MachineDeployments placed on this cluster, by workflow ID: deleted before the cluster. */
   members: Record<string, OwnerReference>;
-  deletionRequested: boolean;
-  deleted: boolean;
-  /** The deletion has reached the list projection: GET answers 404 only from then on, so it never runs ahead of LIST. */
-  removalListed?: boolean;
-  lastError?: string;
-  credentials?: CredentialsState;
-  teardown?: TeardownProgress;
 }
 
 export const DEFAULT_INSTALL_ATTEMPTS_LIMIT = 3;
@@ -171,19 +167,6 @@ function poolSettled(pool: ReturnType<typeof poolCounts>, desired: number): bool
   return pool.replicas === desired && pool.readyReplicas === desired;
 }
 
-/** A pool is settled when its MachineDeployment reports every desired machine of the desired revision Ready. */
-export function poolReportSettled(report: PoolReport | undefined, desired: { replicas: number; revision: string }): boolean {
-  return (
-    report !== undefined &&
-    !report.deleted &&
-    report.revision === desired.revision &&
-    report.desiredReplicas === desired.replicas &&
-    report.replicas === desired.replicas &&
-    report.readyReplicas === desired.replicas &&
-    report.updatedReplicas === desired.replicas
-  );
-}
-
 function reportedCounts(name: string, report: PoolReport | undefined) {
   return {
     name,
@@ -268,10 +251,7 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
           : provision.message,
     },
   ] as const;
-  const conditions = inputs.reduce<Condition[]>(
-    (current, input) => setCondition(current, { ...input, observedGeneration: generation }, now),
-    [...previous],
-  );
+  const conditions = nextConditions(previous, inputs, generation, now);
 
   const platform = platformOf(spec);
   const version = versionFromReleaseImage(spec.provisioning?.releaseImage);
@@ -299,19 +279,5 @@ export function deriveStatus(state: ClusterState, now: string): ClusterDeploymen
  * history events, and the next status change refreshes the projection in full.
  */
 export function memoObject(object: ClusterDeployment): ClusterDeployment {
-  const status = object.status ?? {};
-  return {
-    ...object,
-    status: {
-      ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-      ...(status.infraID ? { infraID: status.infraID } : {}),
-      ...(status.platform ? { platform: status.platform } : {}),
-      ...(status.region ? { region: status.region } : {}),
-      ...(status.installVersion ? { installVersion: status.installVersion } : {}),
-      ...(status.apiURL ? { apiURL: status.apiURL } : {}),
-      ...(status.installedTimestamp ? { installedTimestamp: status.installedTimestamp } : {}),
-      ...(status.provisionStatus ? { provisionStatus: status.provisionStatus } : {}),
-      conditions: (status.conditions ?? []).map(({ message: _message, ...condition }) => ({ ...condition, message: '' })),
-    },
-  };
+  return memoOf(object, ['observedGeneration', 'infraID', 'platform', 'region', 'installVersion', 'apiURL', 'installedTimestamp', 'provisionStatus']);
 }

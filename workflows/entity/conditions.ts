@@ -24,7 +24,10 @@ export interface RuntimeWaits {
 
 type ConditionDraft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
-export function runtimeConditions(waits: RuntimeWaits): ConditionDraft[] {
+/** How a kind's teardown can be abandoned, as the Deleting condition tells it; ClusterDeployment's spec.preserveOnDelete by default. */
+const DEFAULT_ABANDON_HINT = 'To keep the cloud resources and finish the deletion now, set spec.preserveOnDelete to true.';
+
+export function runtimeConditions(waits: RuntimeWaits, abandonHint: string = DEFAULT_ABANDON_HINT): ConditionDraft[] {
   const conditions: ConditionDraft[] = [];
   if (waits.credentials) {
     conditions.push(
@@ -45,7 +48,7 @@ export function runtimeConditions(waits: RuntimeWaits): ConditionDraft[] {
       status: 'True',
       reason: lastError ? 'DeletionRetrying' : 'DeletionInProgress',
       message: lastError
-        ? `Step ${step} failed ${attempts} time(s), most recently: ${lastError}. Retrying in ${Math.round((retryInMs ?? 0) / 1000)} s, for as long as it takes. To keep the cloud resources and finish the deletion now, set spec.preserveOnDelete to true.`
+        ? `Step ${step} failed ${attempts} time(s), most recently: ${lastError}. Retrying in ${Math.round((retryInMs ?? 0) / 1000)} s, for as long as it takes. ${abandonHint}`
         : `Step ${step} is running.`,
     });
   }

@@ -3,6 +3,7 @@
  * and the Signals its owning ClusterDeployment uses. Imported by the workflow and by its
  * callers (API, ClusterDeployment workflow, tests).
  */
+import type { HostedClusterRef } from '../hosted-cluster/control-plane-api';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MachineDeployment, MachineDeploymentSpec } from '../../crds/schemas/machine-deployment';
 import type { ProviderTarget } from '../entity/activities-api';
@@ -27,10 +28,12 @@ export interface MachineDeploymentPlacement {
    * deletes it before deleting itself. Absent for a cluster's own worker pools.
    */
   readonly cluster?: OwnerReference;
+  /** A NodePool's machines: each registers a Node in this hosted cluster's API server. */
+  readonly hostedCluster?: HostedClusterRef;
 }
 
 export interface MachineDeploymentOwner extends OwnerReference {
-  /** The worker pool of spec.compute this MachineDeployment implements. */
+  /** The worker pool this MachineDeployment implements: an entry of a ClusterDeployment's spec.compute, or a NodePool's name. */
   readonly pool: string;
 }
 
@@ -106,6 +109,8 @@ export type OwnedSpec = Pick<MachineDeploymentSpec, 'replicas' | 'template'>;
 /** An owned spec as the owner sends it, with the uid that proves who sent it. */
 export interface OwnedSpecRequest extends OwnedSpec {
   readonly ownerUid?: string;
+  /** The rollout strategy, when the owner decides it too (a NodePool's management.replace); kept as it is when absent. */
+  readonly strategy?: MachineDeploymentSpec['strategy'];
 }
 
 export const getMachineDeployment = defineQuery<EntitySnapshot<MachineDeployment>>('getObject');
@@ -118,5 +123,12 @@ export const deleteMachineDeployment = defineUpdate<MachineDeployment, [DeleteRe
 export const ownerSpecSignal = defineSignal<[OwnedSpecRequest]>('ownerSpec');
 /** From the owning ClusterDeployment: delete every machine and finish. */
 export const ownerDeleteSignal = defineSignal<[OwnerDeleteRequest]>('ownerDelete');
-/** To the owning ClusterDeployment. */
+/** An owner's request to act on named machines (as the machines Update), with the uid that proves who sent it. */
+export interface OwnerMachinesRequest extends MachinesRequest {
+  readonly ownerUid?: string;
+}
+
+/** From the owner (a NodePool's autoscaler and autorepair): annotate or delete named machines. */
+export const ownerMachinesSignal = defineSignal<[OwnerMachinesRequest]>('ownerMachines');
+/** To the owner. */
 export const poolReportSignal = defineSignal<[PoolReport]>('poolReport');

@@ -34,7 +34,7 @@ import type { MachineObservation } from './activities-api';
 import { observationFingerprint } from './activities-api';
 import type { CloudObserverActivities } from '../cloud-observer/activities-api';
 import { cloudObserverWorkflowId, unsubscribeSignal, type CloudObserverInput, type MachinesObserved, type Subscription } from '../cloud-observer/definitions';
-import { MACHINE_DEPLOYMENT_KIND, poolReportSignal, type MachineDeploymentInput, type OwnedSpecRequest, type PlanRequest, type RolloutPreview } from './definitions';
+import { MACHINE_DEPLOYMENT_KIND, poolReportSignal, type MachineDeploymentInput, type OwnerMachinesRequest, type OwnedSpecRequest, type PlanRequest, type RolloutPreview } from './definitions';
 import { healthInput } from './health';
 import {
   deriveStatus,
@@ -214,7 +214,10 @@ export class MachineDeploymentEntity {
     if (owner) {
       throw ApplicationFailure.create({
         type: 'OwnedByCluster',
-        message: `${this.label} implements worker pool "${owner.pool}" of ClusterDeployment ${this.namespace}/${owner.name}; change spec.compute of that ClusterDeployment instead.`,
+        message:
+          owner.kind === 'NodePool'
+            ? `${this.label} runs the machines of NodePool ${this.namespace}/${owner.name}; change that NodePool instead.`
+            : `${this.label} implements worker pool "${owner.pool}" of ClusterDeployment ${this.namespace}/${owner.name}; change spec.compute of that ClusterDeployment instead.`,
         nonRetryable: true,
       });
     }
@@ -282,7 +285,13 @@ export class MachineDeploymentEntity {
 
   takeOwnerSpec(owned: OwnedSpecRequest): void {
     if (this.state.deletionRequested || !fromOwner([this.input.owner], owned.ownerUid)) return;
-    this.setSpec({ ...this.state.object, spec: { ...this.state.object.spec, replicas: owned.replicas, template: owned.template } });
+    this.setSpec({ ...this.state.object, spec: { ...this.state.object.spec, replicas: owned.replicas, template: owned.template, ...(owned.strategy ? { strategy: owned.strategy } : {}) } });
+  }
+
+  /** Only the owner, proven by uid, may act on machines this way; unknown names are skipped. */
+  takeOwnerMachines(request: OwnerMachinesRequest): void {
+    if (this.state.deletionRequested || !fromOwner([this.input.owner], request.ownerUid)) return;
+    this.actOnMachines(request.names, request.annotations, request.delete === true);
   }
 
   actOnMachines(names: readonly string[], annotations: Readonly<Record<string, string | null>> | undefined, remove: boolean): MachineDeployment {
@@ -362,7 +371,8 @@ export class MachineDeploymentEntity {
               ...this.identity(machine),
               managementId: this.input.managementId,
               role: 'worker',
-              pool: this.name,
+              pool: this.input.owner?.pool ?? this.name,
+              ...(this.input.placement.hostedCluster ? { hostedCluster: this.input.placement.hostedCluster } : {}),
               instanceType: set.template.spec.infrastructure.instanceType,
               image: set.template.spec.infrastructure.image ?? this.input.placement.defaultImage,
               // A cluster's own pool is the cluster's; a standalone one marks its machines as its own.

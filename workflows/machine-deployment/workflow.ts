@@ -16,6 +16,7 @@ import {
   getMachineDeployment,
   machinesUpdate,
   ownerDeleteSignal,
+  ownerMachinesSignal,
   ownerSpecSignal,
   patchMachineDeployment,
   planMachineDeploymentRollout,
@@ -55,6 +56,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
   setHandler(machinesUpdate, (request) => entity.actOnMachines(request.names, request.annotations, request.delete === true), { validator: (request) => entity.checkMachines(request.names) });
   setHandler(ownerDeleteSignal, (request) => entity.takeOwnerDelete(request));
   setHandler(ownerSpecSignal, (owned) => entity.takeOwnerSpec(owned));
+  setHandler(ownerMachinesSignal, (request) => entity.takeOwnerMachines(request));
   setHandler(machinesObservedSignal, (observed) => entity.takeObservation(observed));
 
   entity.refresh();

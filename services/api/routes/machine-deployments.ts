@@ -30,10 +30,18 @@ import {
 } from '../../../workflows/machine-deployment/definitions';
 import { OWNER_ANNOTATION, ownedElsewhereMessage, ownerSide } from '../../../workflows/entity/ownership';
 import { entityProblem } from '../entity-errors';
-import { OPTIONAL_BODY, RolloutPreviewSchema, ScaleSchema } from '../openapi';
+import { OPTIONAL_BODY, RolloutPreviewSchema } from '../openapi';
 import { ProblemError } from '../problem';
+import { registerScaleRoutes, requestedReplicas, scaleFor, type Scale } from './scale';
 import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
-import { body, CHANGE_PROBLEMS, ItemParams, json, kindRef, MERGE_PATCH, problems, READ_PROBLEMS } from './schemas';
+import { body, CHANGE_PROBLEMS, ItemParams, json, kindRef, MERGE_PATCH, problems } from './schemas';
+
+/** A Kubernetes autoscaling/v1 Scale of the MachineDeployment. */
+export function scaleOf(object: MachineDeployment): Scale {
+  return scaleFor(object, { spec: object.spec.replicas, status: object.status?.replicas ?? 0, selector: object.status?.selector ?? '' });
+}
+
+export { requestedReplicas };
 
 export const MACHINE_DEPLOYMENT_WORKFLOW = { kind: MACHINE_DEPLOYMENT_KIND, workflowType: 'machineDeploymentWorkflow' } as const;
 
@@ -115,50 +123,6 @@ export async function poolNameHolder(namespace: string, name: string, deps: Star
   return undefined;
 }
 
-/** A Kubernetes autoscaling/v1 Scale of the MachineDeployment. */
-export function scaleOf(object: MachineDeployment) {
-  return {
-    apiVersion: 'autoscaling/v1',
-    kind: 'Scale',
-    metadata: {
-      name: object.metadata.name,
-      namespace: object.metadata.namespace ?? 'default',
-      ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
-      ...(object.metadata.creationTimestamp ? { creationTimestamp: object.metadata.creationTimestamp } : {}),
-    },
-    spec: { replicas: object.spec.replicas },
-    status: { replicas: object.status?.replicas ?? 0, selector: object.status?.selector ?? '' },
-  };
-}
-
-/**
- * The replicas a Scale body asks for; undefined when a merge patch leaves them out. Other
- * Scale fields may be sent (as kubectl does) but must agree with the object.
- */
-export function requestedReplicas(body: Record<string, unknown>, name: string, required: boolean): number | undefined {
-  const errors: FieldError[] = [];
-  if (body.apiVersion !== undefined && body.apiVersion !== 'autoscaling/v1') errors.push({ path: 'apiVersion', message: 'must be "autoscaling/v1" or absent' });
-  if (body.kind !== undefined && body.kind !== 'Scale') errors.push({ path: 'kind', message: 'must be "Scale" or absent' });
-  if (body.metadata !== undefined && !isPlainObject(body.metadata)) errors.push({ path: 'metadata', message: 'expected an object: { name? }' });
-  const metadata = isPlainObject(body.metadata) ? body.metadata : {};
-  if (metadata.name !== undefined && metadata.name !== name) errors.push({ path: 'metadata.name', message: `must be "${name}" (the name in the path) or absent` });
-  for (const key of Object.keys(body)) {
-    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)) errors.push({ path: key, message: 'is not a field of Scale; send { spec: { replicas } }' });
-  }
-  const spec = body.spec;
-  let replicas: number | undefined;
-  if (spec === undefined && required) errors.push({ path: 'spec.replicas', message: 'is required: send { spec: { replicas: <count> } }' });
-  else if (spec !== undefined && !isPlainObject(spec)) errors.push({ path: 'spec', message: 'expected an object: { replicas: <count> }' });
-  else if (isPlainObject(spec)) {
-    const value = spec.replicas;
-    if (value === undefined && required) errors.push({ path: 'spec.replicas', message: 'is required' });
-    else if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) errors.push({ path: 'spec.replicas', message: 'expected a whole number of machines, 0 or more' });
-    else if (typeof value === 'number') replicas = value;
-  }
-  if (errors.length > 0) throw invalid(errors, 'the Scale');
-  return replicas;
-}
-
 function optionalSeconds(body: Record<string, unknown>, key: string, errors: FieldError[]): number | undefined {
   const value = body[key];
   if (value === undefined) return undefined;
@@ -208,21 +172,6 @@ export const machineDeploymentEntity: EntityDefinition<typeof MACHINE_DEPLOYMENT
   }),
 };
 
-/**
- * What PATCH and PUT of the scale subresource read: kubectl sends a whole Scale; only
- * spec.replicas is taken, and the rest must agree with the object (requestedReplicas).
- */
-const ScaleRequest = Type.Object(
-  {
-    apiVersion: Type.Optional(Type.Literal('autoscaling/v1')),
-    kind: Type.Optional(Type.Literal('Scale')),
-    metadata: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ description: 'The name in the path, if given' })) }, { additionalProperties: true })),
-    spec: Type.Optional(Type.Object({ replicas: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: true })),
-    status: Type.Optional(Type.Unknown({ description: 'Ignored' })),
-  },
-  { additionalProperties: false, description: 'A Scale, or a merge patch of one: { spec: { replicas } }' },
-);
-
 const MachineParams = Type.Object({ ...ItemParams.properties, machine: Type.String({ minLength: 1, description: 'A machine name from status.machines' }) });
 
 const PlanBody = Type.Object(
@@ -255,35 +204,9 @@ const MachinePatchBody = Type.Object(
 export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps> = async (app, deps) => {
   await app.register(entityRoutes(machineDeploymentEntity), deps);
   const routes = entityAccess(deps, machineDeploymentEntity);
-  const scalePath = `${routes.itemPath}/scale`;
   const verbPath = (verb: string) => `${routes.collectionPath}/:name${NAME_BEFORE_VERB}::${verb}`;
   const tags = [MACHINE_DEPLOYMENT_KIND];
-  const scale = Type.Ref(ScaleSchema);
-  const scaleAnswer = json('The Scale', scale);
-
-  app.get(
-    scalePath,
-    { schema: { operationId: 'readMachineDeploymentScale', summary: 'Read the scale subresource', tags, params: ItemParams, response: { 200: scaleAnswer, ...problems(...READ_PROBLEMS) } } },
-    async (request) => {
-      const { namespace, name } = request.params;
-      return scaleOf(await routes.read(namespace, name));
-    },
-  );
-
-  const scaleRoute = (operationId: string, summary: string, required: boolean) =>
-    ({
-      schema: { operationId, summary, tags, params: ItemParams, body: body(ScaleRequest, MERGE_PATCH), response: { 200: json('The new Scale', scale), ...problems(...CHANGE_PROBLEMS) } },
-      handler: async (request: { params: { namespace: string; name: string }; body: unknown }) => {
-        const { namespace, name } = request.params;
-        const replicas = requestedReplicas(requireObjectBody(request.body, 'a Scale: { spec: { replicas: <count> } }'), name, required);
-        const object = replicas === undefined ? await routes.read(namespace, name) : await routes.patch(namespace, name, { spec: { replicas } });
-        return scaleOf(object);
-      },
-    }) as const;
-  const patchScale = scaleRoute('patchMachineDeploymentScale', 'Set spec.replicas through a merge patch of the Scale', false);
-  app.patch(scalePath, { schema: patchScale.schema }, patchScale.handler);
-  const putScale = scaleRoute('replaceMachineDeploymentScale', 'Set spec.replicas through a whole Scale', true);
-  app.put(scalePath, { schema: putScale.schema }, putScale.handler);
+  registerScaleRoutes(app, routes, { kind: MACHINE_DEPLOYMENT_KIND, scaleOf, replicasPatch: (replicas) => ({ spec: { replicas } }) });
 
   app.post(
     verbPath('plan'),

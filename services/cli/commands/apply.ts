@@ -15,7 +15,7 @@ import { isApiError, toCliError, type ApiClient } from '../api-client';
 import { applyOutcomeLine, planApply, type ApplyOutcome } from '../apply-plan';
 import { DEFAULT_NAMESPACE, type CommandContext } from '../context';
 import { CliError, isCliError } from '../errors';
-import { displayRef, kindOfManifest, qualifiedName } from '../kinds';
+import { displayRef, kindOfManifest, qualifiedName, summaryCondition } from '../kinds';
 import { parseDuration } from '../parse';
 import { waitForObject } from '../waiting';
 
@@ -86,6 +86,22 @@ async function applyOne(client: ApiClient, document: JsonObject, namespaceFlag: 
   return { applied: { kind, namespace, name }, outcome: plan.outcome };
 }
 
+/** A core v1 Secret, as HyperShift's rendered manifests carry beside a HostedCluster (pull secret, SSH key, cloud credentials). */
+function isSecret(document: JsonObject): boolean {
+  return document.apiVersion === 'v1' && document.kind === 'Secret';
+}
+
+/**
+ * The API keeps no Secrets: the worker reads them from its secret store when it needs them. So
+ * a Secret in a manifest is skipped, saying where to put it; its content is never printed.
+ */
+function secretNotApplied(document: JsonObject, namespaceFlag: string | undefined): string {
+  const metadata = isPlainObject(document.metadata) ? document.metadata : {};
+  const name = String(metadata.name ?? '');
+  const namespace = namespaceFor(document, namespaceFlag);
+  return `secret/${name} not applied: Slipway reads Secrets from its secret store, not through the API. Store it as $SLIPWAY_HOME/secrets/${namespace}/${name}.json (a JSON object of its string fields) on the dev stack, or as Secret ${namespace}/${name} in the management cluster.`;
+}
+
 function describeDocument(document: unknown, index: number): string {
   if (!isPlainObject(document)) return `document ${index + 1}`;
   const metadata = isPlainObject(document.metadata) ? document.metadata : {};
@@ -105,6 +121,10 @@ export async function runApply(context: CommandContext, options: ApplyOptions): 
   for (const [index, document] of parsed.documents.entries()) {
     try {
       if (!isPlainObject(document)) throw new CliError('is not an object with apiVersion, kind, metadata and spec');
+      if (isSecret(document)) {
+        context.err(secretNotApplied(document, options.namespace));
+        continue;
+      }
       const result = await applyOne(client, document, options.namespace);
       applied.push(result.applied);
       context.out(applyOutcomeLine(result.applied.kind, result.applied.name, result.outcome));
@@ -122,7 +142,7 @@ export async function runApply(context: CommandContext, options: ApplyOptions): 
     const progress = context.progress();
     const results = await Promise.allSettled(
       applied.map((object) =>
-        waitForObject(client, object.kind, object.namespace, object.name, { type: 'condition', condition: 'Ready', status: 'True' }, {
+        waitForObject(client, object.kind, object.namespace, object.name, { type: 'condition', condition: summaryCondition(object.kind), status: 'True' }, {
           timeoutMs,
           progress,
           label: qualifiedName(object.kind, object.name),

@@ -6,10 +6,14 @@
  * elsewhere it prints the tree again), until Ctrl-C, --timeout or the object is gone.
  */
 import { Command } from 'commander';
+import { isPlainObject } from '../../../crds/json';
 import type { KindName } from '../../../crds/schemas/index';
 import type { ApiClient } from '../api-client';
 import { DEFAULT_NAMESPACE, type CommandContext } from '../context';
+import type { ObjectLike } from '../conditions';
 import { describeTree } from '../describe-tree';
+import { hostedClusterTree, nodePoolTree } from '../hosted-tree';
+import type { TreeNode } from '../output';
 import { displayRef, notFoundError, parseObjectArgs } from '../kinds';
 import { observeObject, untilInterrupted } from '../observe';
 import { renderTree } from '../output';
@@ -19,6 +23,16 @@ interface DescribeOptions {
   namespace?: string;
   watch?: boolean;
   timeout?: string;
+}
+
+/** The tree of one object; a HostedCluster's takes in its NodePools, read from the API. */
+async function treeOf(client: ApiClient, kind: KindName, namespace: string, object: ObjectLike): Promise<TreeNode> {
+  if (kind === 'NodePool') return nodePoolTree(object);
+  if (kind !== 'HostedCluster') return describeTree(object);
+  const { items } = await client.list('NodePool', namespace);
+  const name = object.metadata?.name;
+  const pools = items.filter((pool) => isPlainObject(pool.spec) && pool.spec.clusterName === name);
+  return hostedClusterTree(object, pools);
 }
 
 /** Rows the text takes on a terminal `columns` wide, counting wrapped lines. */
@@ -36,7 +50,7 @@ async function watchTree(context: CommandContext, client: ApiClient, kind: KindN
         context.out(`${displayRef(kind, namespace, name)} is gone.`);
         return;
       }
-      const text = renderTree(describeTree(object), context.now());
+      const text = renderTree(await treeOf(client, kind, namespace, object), context.now());
       if (text === shownText) continue;
       // On a terminal, move up over the previous tree and clear it; elsewhere print a fresh copy.
       if (context.interactive && shownLines > 0) context.stdout.write(`\u001b[${shownLines}F\u001b[J`);
@@ -58,7 +72,7 @@ export async function runDescribe(context: CommandContext, kindArg: string, name
   const object = await client.find(kind, namespace, name);
   if (!object) throw notFoundError(kind, name, namespace);
   if (!options.watch) {
-    context.out(renderTree(describeTree(object), context.now()));
+    context.out(renderTree(await treeOf(client, kind, namespace, object), context.now()));
     return 0;
   }
   await untilInterrupted(timeoutMs, (signal) => watchTree(context, client, kind, namespace, name, signal));

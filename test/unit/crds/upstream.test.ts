@@ -232,7 +232,7 @@ describe('hypershift.openshift.io/v1beta1 NodePool', () => {
   it.each([
     ['spec.platform.aws.subnet', withField(nodePool, 'spec.platform.aws.subnet', { id: 'subnet-1' }), /creates the network.*remove subnet/],
     ['spec.platform.aws.rootVolume.encrypted', withField(nodePool, 'spec.platform.aws.rootVolume.encrypted', true), /encryption settings are not supported/],
-    ['spec.management.upgradeType', withField(nodePool, 'spec.management.upgradeType', 'InPlace'), /replaces machines to upgrade them; use Replace/],
+    ['spec.management.upgradeType', withField(nodePool, 'spec.management.upgradeType', 'InPlace'), /InPlace upgrades run only on the Simulated platform.*use Replace/],
     ['spec.nodeDrainTimeout', withField(nodePool, 'spec.nodeDrainTimeout', '30s'), /cannot drain them.*"30s"/],
     ['spec.taints', withField(nodePool, 'spec.taints', [{ key: 'a', effect: 'NoSchedule' }]), /cannot taint them/],
     ['spec.platform.azure.image.azureMarketplace', withField(nodePool, 'spec.platform', { type: 'Azure', azure: { vmSize: 'D4', image: { type: 'AzureMarketplace', azureMarketplace: { publisher: 'p' } } } }), /marketplace images are not supported/],

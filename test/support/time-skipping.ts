@@ -1,0 +1,119 @@
+/**
+ * What the time-skipping workflow suites share: the Java test server started through the
+ * SDK, activities that succeed at once unless a test replaces them, a worker for one test, and
+ * a fake cloud whose observer reports the machines it holds.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { emptyTally } from '../../workflows/planners/sweep/run';
+import type { SlipwayActivities } from '../../services/worker/activities';
+import { observationDigest } from '../../services/worker/observer-activities';
+import { observerViewQuery, subscribeSignal, subscriberExpecting } from '../../workflows/cloud-observer/definitions';
+import { slipwaySinks } from '../../services/worker/create-worker';
+import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
+
+export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_TEST_SERVER;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set. Run the suite through `npm test`, which installs the Temporal time-skipping test server and sets it.');
+  // The SDK gives the Java server 5 s to listen; on a machine busy with the other suites a JVM can
+  // take longer, so a start that timed out is tried again before the suite fails.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
+/** Activities that succeed at once, with the given ones replaced. */
+export function stubActivities(overrides: Partial<SlipwayActivities>): SlipwayActivities {
+  return {
+    ensureClusterInfra: async (input) => ({ apiURL: `https://api.${input.clusterName}.example.test:6443` }),
+    createMachine: async (input) => ({ providerId: `stub://${input.machineName}`, phase: 'pending' }),
+    awaitMachineRunning: async (input) => ({ providerId: `stub://${input.machineName}`, phase: 'running' }),
+    deleteMachine: async () => undefined,
+    deleteClusterInfra: async () => undefined,
+    sweepCluster: async () => ({ deleted: 0 }),
+    observeCloud: async () => ({ changes: [] }),
+    subscribeToObserver: async () => undefined,
+    projectObject: async () => undefined,
+    readSweepInventory: async () => ({ facts: { readable: true, liveEntities: 0, unresolved: 0 }, infraIds: [], owners: [] }),
+    scanCloudForSweep: async () => ({ scanned: 0, ourResources: 0, tally: emptyTally(), toMark: [], toDelete: [] }),
+    markSweepCandidates: async () => [],
+    deleteSweepCandidates: async () => [],
+    recordSweepMetrics: async () => undefined,
+    pruneSweepReports: async () => 0,
+    ensureHostedPki: async ({ ref }) => ({ pkiSecretName: `${ref.name}-pki`, adminKubeconfigSecretName: `${ref.name}-admin-kubeconfig` }),
+    ensureControlPlane: async () => ({ etcd: { available: true }, kubeAPIServer: { available: true }, apiServerURL: 'https://127.0.0.1:6443' }),
+    describeControlPlane: async () => ({ etcd: { available: true }, kubeAPIServer: { available: true }, apiServerURL: 'https://127.0.0.1:6443' }),
+    deleteControlPlane: async () => undefined,
+    listHostedNodes: async () => [],
+    deleteHostedNode: async () => undefined,
+    readAutoscalingInput: async () => ({ nodeAllocatable: { cpu: 2000, memoryBytes: 8 * 2 ** 30 }, pendingPods: [], nodes: [] }),
+    updateMachineInPlace: async () => undefined,
+    ...overrides,
+  };
+}
+
+/** Runs a worker on a task queue of its own for as long as run takes. */
+export async function withWorker<T>(env: TestWorkflowEnvironment, activities: object, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `time-skipping-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities,
+    sinks: slipwaySinks(),
+    // A stop that waits on an activity for this long fails the test with a message, rather than hanging it.
+    shutdownForceTime: '20s',
+  });
+  return worker.runUntil(run(taskQueue));
+}
+
+/** A fake cloud for MachineDeployments: creates and deletes land in a map, and the observer reports from it. */
+export function fakeCloud(env: TestWorkflowEnvironment, observe: (infraId: string, machineName: string) => MachineObservation) {
+  const machines = new Map<string, MachineObservation>();
+  let taskQueue = '';
+  let passes = 0;
+  const activities = stubActivities({
+    createMachine: async (input) => {
+      machines.set(`${input.infraId}/${input.machineName}`, observe(input.infraId, input.machineName));
+      return { providerId: `stub://${input.machineName}`, phase: 'running' };
+    },
+    deleteMachine: async (input) => {
+      machines.delete(`${input.infraId}/${input.machineName}`);
+    },
+    subscribeToObserver: async (input) => {
+      await env.client.workflow.signalWithStart('cloudObserverWorkflow', { workflowId: input.observerWorkflowId, taskQueue, args: [input.observer], signal: subscribeSignal, signalArgs: [input.subscription] });
+    },
+    observeCloud: async (input) => {
+      passes += 1;
+      // The deadline matters at the end of a test: a Query the stopping worker no longer answers
+      // would hold this activity, and the worker's shutdown waits for its activities.
+      const view = await env.client.withDeadline(Date.now() + 5_000, () => env.client.workflow.getHandle(input.observerWorkflowId).query(observerViewQuery));
+      let expecting = false;
+      const changes = view.subscriptions.flatMap((subscription) => {
+        const pattern = new RegExp(subscription.namePattern);
+        const prefix = `${subscription.infraId}/`;
+        const own = Object.fromEntries([...machines].filter(([key]) => key.startsWith(prefix) && pattern.test(key.slice(prefix.length))).map(([key, observation]) => [key.slice(prefix.length), observation]));
+        expecting ||= subscriberExpecting(subscription, own);
+        const digest = observationDigest(own);
+        return view.sent[subscription.workflowId] === digest ? [] : [{ workflowId: subscription.workflowId, digest, machines: own }];
+      });
+      return { changes, expecting };
+    },
+  });
+  return {
+    // Each fake cloud is its own management plane, so its observer is its own too (observers are per plane).
+    managementId: `time-skipping-${randomUUID().slice(0, 8)}`,
+    machines,
+    activities,
+    passes: () => passes,
+    serveOn: (queue: string) => {
+      taskQueue = queue;
+    },
+  };
+}
