@@ -1,7 +1,5 @@
 /** Builders for HostedCluster and NodePool objects as the API accepts them, and a fake hosted control plane for stubbed-activity workflow tests. */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HostedCluster } from '../../crds/schemas/hosted-cluster';
 import type { NodePool } from '../../crds/schemas/node-pool';
 import { validateObject } from '../../crds/validate';
@@ -104,22 +102,3 @@ export function fakeControlPlane(machines: () => Iterable<string>, options: { re
   return { activities, calls, notReady, deletedNodes, registered, state };
 }
 
-/**
- * Stand-ins for the hosted control plane's activities on a real test stack, until the worker
- * registers the real ones (another branch builds them): the PKI step writes an admin kubeconfig
- * into the stack's secret store, as the real one does, and the control plane is available at once.
- */
-export function controlPlaneStandIn(home: string): ControlPlaneActivities & AutoscalingActivities {
-  const { activities } = fakeControlPlane(() => []);
-  return {
-    ...activities,
-    ensureHostedPki: async (input) => {
-      const secrets = await activities.ensureHostedPki(input);
-      const directory = join(home, 'secrets', input.ref.namespace);
-      await mkdir(directory, { recursive: true });
-      const kubeconfig = `apiVersion: v1\nkind: Config\nclusters:\n- name: ${input.ref.name}\n  cluster:\n    server: https://127.0.0.1:16443\ncurrent-context: admin\n`;
-      await writeFile(join(directory, `${secrets.adminKubeconfigSecretName}.json`), JSON.stringify({ kubeconfig }), { mode: 0o600 });
-      return secrets;
-    },
-  };
-}
