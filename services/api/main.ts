@@ -37,7 +37,7 @@ for (const { kind, workflowType } of [CLUSTER_DEPLOYMENT_WORKFLOW, MACHINE_DEPLO
 // The same store the worker reads: the dev stack's files, or with a kubeconfig the management cluster's Secrets first.
 const fileSecrets = fileSecretStore(homeFiles.secrets(config.home));
 const secrets = process.env.SLIPWAY_KUBECONFIG ? kubernetesSecretStore(kubeConfigFrom(process.env.SLIPWAY_KUBECONFIG), fileSecrets) : fileSecrets;
-const app = await buildApiServer({ temporal, redis, projection, config, token, logger, secrets });
+const app = await buildApiServer({ temporal, redis, projection, config, token, logger, secrets, controlPlanePlacement: config.controlPlanePlacement });
 const reconciler = createProjectionReconciler({
   temporal,
   projection,

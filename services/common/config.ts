@@ -25,6 +25,8 @@ export interface SlipwayConfig {
   readonly redisPrefix: string;
   /** How often the API compares the projection with the workflows and repairs it. */
   readonly projectionReconcileSeconds: number;
+  /** Where new HostedClusters' control planes run: local processes of the supervisor, or rendered into the management cluster. */
+  readonly controlPlanePlacement: 'local' | 'kubernetes';
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -34,6 +36,12 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new Error(`${name}=${raw} is not a port number; set it to an integer from 0 to 65535, or unset it.`);
   }
+  return value;
+}
+
+function placementFrom(env: NodeJS.ProcessEnv): 'local' | 'kubernetes' {
+  const value = env.SLIPWAY_CONTROL_PLANE_PLACEMENT ?? 'local';
+  if (value !== 'local' && value !== 'kubernetes') throw new Error(`SLIPWAY_CONTROL_PLANE_PLACEMENT is "${value}"; set it to local (the supervisor's processes) or kubernetes (the management cluster of SLIPWAY_KUBECONFIG).`);
   return value;
 }
 
@@ -61,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
     supervisorUrl: env.SLIPWAY_SUPERVISOR_URL || undefined,
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
+    controlPlanePlacement: placementFrom(env),
   };
 }
 

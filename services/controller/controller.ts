@@ -19,7 +19,7 @@ import { EventRecorder } from './events';
 import { ResourceInformer } from './informer';
 import { CustomResourceClient } from './kube-objects';
 import { LeaderElector } from './leader-election';
-import { RECONCILED_KINDS } from './reconciled-kinds';
+import { reconciledKinds } from './reconciled-kinds';
 import { lockDurationFor, startReconcileWorker, WorkQueue, type ReconcileOutcome } from './work-queue';
 
 export interface ControllerTimings {
@@ -48,7 +48,7 @@ export const DEFAULT_CONTROLLER_TIMINGS: ControllerTimings = {
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly temporal: Client;
-  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId' | 'redisUrl' | 'redisPrefix'>;
+  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId' | 'redisUrl' | 'redisPrefix'> & Partial<Pick<SlipwayConfig, 'controlPlanePlacement'>>;
   readonly logger: Logger;
   readonly leaseNamespace: string;
   readonly identity?: string;
@@ -89,7 +89,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const queue = new WorkQueue(queueOptions);
   const reconcilers = new Map<string, { reconcile(namespace: string, name: string): Promise<ReconcileOutcome> }>();
   const informers: ResourceInformer[] = [];
-  for (const entity of RECONCILED_KINDS) {
+  for (const entity of reconciledKinds(options.config.controlPlanePlacement ?? 'local')) {
     const { plural } = KINDS[entity.kind];
     const resources = new CustomResourceClient(kubeConfig, plural);
     reconcilers.set(entity.kind, new EntityReconciler({ entity, temporal: options.temporal, resources, events, config: options.config, pollIntervalMs: timings.pollIntervalMs }));

@@ -23,6 +23,7 @@ import { conditionOf, eventually as eventuallyWith, jsonObject, kubeResources } 
 import { cloudMachines } from '../support/machine-deployments';
 import { slipwayBin } from '../support/slipway-bin';
 import { startTestStack, type TestStack } from '../support/stack';
+import { hostedClusterManifest, LOCAL_RELEASE, nodePoolManifest } from '../support/hosted-clusters';
 import type { WorkerProcess } from '../support/worker-process';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -38,7 +39,7 @@ let clusters: ReturnType<typeof kubeResources>;
 let machineDeployments: ReturnType<typeof kubeResources>;
 
 beforeAll(async () => {
-  [server, stack] = await Promise.all([startKubeApiServer(), startTestStack()]);
+  [server, stack] = await Promise.all([startKubeApiServer(), startTestStack({ supervisor: true })]);
   rest = await startTestApi(stack);
   scratch = await mkdtemp(join(tmpdir(), 'slipway-controller-kinds-'));
   slipway = slipwayBin(stack, rest, scratch);
@@ -240,4 +241,23 @@ describe('one object, one owner side', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--to rest or --to kubernetes');
   });
+});
+
+describe('HostedCluster and NodePool custom resources', () => {
+  it('takes a HostedCluster and its NodePool applied as kubectl would to Ready on a real local control plane, and kubectl delete holds each until it is gone', async () => {
+    const hostedClusters = kubeResources(server, 'hostedclusters');
+    const nodePools = kubeResources(server, 'nodepools');
+    await hostedClusters.api.createNamespacedCustomObject({ ...hostedClusters.coordinates, body: hostedClusterManifest('cr-hc', LOCAL_RELEASE) });
+    await nodePools.api.createNamespacedCustomObject({ ...nodePools.coordinates, body: nodePoolManifest('cr-np', 'cr-hc', { replicas: 1 }) });
+    const cluster = await eventually('cr-hc to be Ready', () => hostedClusters.readyAtGeneration('cr-hc'));
+    expect(jsonObject(cluster.metadata).finalizers).toContain(FINALIZER);
+    expect(conditionOf(cluster, 'KubeAPIServerAvailable')?.status).toBe('True');
+    const pool = await eventually('cr-np to be Ready', () => nodePools.readyAtGeneration('cr-np'));
+    expect(jsonObject(pool.status).replicas).toBe(1);
+    expect((await stack.supervisor?.client.list())?.length).toBe(1);
+
+    await hostedClusters.api.deleteNamespacedCustomObject({ ...hostedClusters.coordinates, name: 'cr-hc' });
+    await eventually('the cr-hc CR to be gone', async () => ((await hostedClusters.read('cr-hc')) ? undefined : true), 180_000);
+    expect(await stack.supervisor?.client.list()).toEqual([]);
+  }, 300_000);
 });

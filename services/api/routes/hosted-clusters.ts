@@ -29,7 +29,7 @@ export function hostedClusterStartInput(object: HostedCluster, config: { readonl
 
 export const HOSTED_CLUSTER_WORKFLOW = { kind: HOSTED_CLUSTER_KIND, workflowType: HOSTED_CLUSTER_WORKFLOW_TYPE } as const;
 
-function hostedClusterEntity(placement: ControlPlanePlacement | undefined): EntityDefinition<'HostedCluster'> {
+export function hostedClusterEntity(placement: ControlPlanePlacement | undefined): EntityDefinition<'HostedCluster'> {
   return {
     ...HOSTED_CLUSTER_WORKFLOW,
     getObject: getHostedCluster,
