@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_LEASE_NAMESPACE } from '../../providers/hosted-node';
 import { createControlPlaneActivities } from '../../services/worker/control-plane-activities';
+import { createAutoscalingActivities } from '../../services/worker/hosted-autoscaling-activities';
 import { machineBootstrap } from '../../services/worker/hosted-bootstrap';
 import { readHostedAdminKubeconfig } from '../../services/worker/hosted-secrets';
 import { fileSecretStore } from '../../services/worker/secrets';
@@ -100,6 +101,34 @@ describe('control-plane activities on the supervisor', { timeout: 3 * CONTROL_PL
     expect(await activities.listHostedNodes({ ref, nodePool: 'workers' })).toEqual([]);
     const admin = kubeConfigFromYaml(await readHostedAdminKubeconfig(secrets(), ref));
     expect((await admin.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: NODE_LEASE_NAMESPACE })).items.map((lease) => lease.metadata?.name)).not.toContain('workers-abc12');
+  });
+
+  it("reads the autoscaler's input from the hosted API server: what a Node offers, Pods waiting for one, and the pool's empty Nodes", async () => {
+    const admin = kubeConfigFromYaml(await readHostedAdminKubeconfig(secrets(), ref));
+    const core = admin.makeApiClient(CoreV1Api);
+    const labels = { 'slipway.dev/node-pool': 'scaled', 'slipway.dev/machine': '' };
+    for (const name of ['scaled-a', 'scaled-b']) {
+      await core.createNode({ body: { metadata: { name, labels: { ...labels, 'slipway.dev/machine': name } } } });
+      await core.patchNodeStatus({ name, body: { status: { allocatable: { cpu: '2', memory: '8Gi', pods: '110' }, capacity: { cpu: '2', memory: '8Gi', pods: '110' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    }
+    // No controller-manager runs here to make the namespace's default ServiceAccount.
+    await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'default' } } }).catch(() => undefined);
+    const container = (cpu: string, memory: string) => [{ name: 'main', image: 'registry.example/app:1', resources: { requests: { cpu, memory } } }];
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'runs-on-a' }, spec: { nodeName: 'scaled-a', automountServiceAccountToken: false, containers: container('100m', '64Mi') } } });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'daemon-on-b', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: '9d1c7e00-3333-4000-8000-000000000001' }] }, spec: { nodeName: 'scaled-b', automountServiceAccountToken: false, containers: container('10m', '16Mi') } },
+    });
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'waits' }, spec: { automountServiceAccountToken: false, containers: container('1500m', '1Gi') } } });
+
+    const observation = await createAutoscalingActivities({ secrets: secrets() }).readAutoscalingInput({ ref, nodePool: 'scaled' });
+    expectNoSecrets(observation);
+    expect(observation.nodeAllocatable).toEqual({ cpu: 2000, memoryBytes: 8 * 2 ** 30 });
+    expect(observation.pendingPods.map((pod) => ({ name: pod.name, requests: pod.requests }))).toEqual([{ name: 'default/waits', requests: { cpu: 1500, memoryBytes: 2 ** 30 } }]);
+    expect(observation.nodes.map((node) => [node.name, node.machineName, node.empty]).sort()).toEqual([
+      ['scaled-a', 'scaled-a', false],
+      ['scaled-b', 'scaled-b', true],
+    ]);
   });
 
   it('deletes the control plane and its secrets, and a second delete is fine', async () => {
