@@ -64,7 +64,8 @@ export async function cloudObserverWorkflow(input: CloudObserverInput): Promise<
       subscriptionsChanged = false;
       const pass: ObservePass = await observer.observeCloud({ observerWorkflowId: workflowInfo().workflowId, target: input.target, managementId: input.managementId }).catch(() => ({ changes: [] }));
       const { changes } = pass;
-      for (const change of changes) await deliver(change);
+      // All at once: one workflow task sends every signal, rather than one task per subscriber.
+      await Promise.all(changes.map(deliver));
       const current = subscriptions();
       const expecting = pass.expecting ?? current.some((subscription) => subscription.expecting === true);
       if (changes.length === 0 && !subscriptionsChanged && current.length > 0) {
