@@ -17,7 +17,6 @@ import { startTestApi, type TestApi } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
-// Workflow IDs are the server's, shared by every suite of the run: names of their own here.
 
 let stack: TestStack;
 let api: TestApi;
@@ -25,9 +24,9 @@ beforeAll(async () => {
   stack = await startTestStack({ simCloud: { bootMs: 50, deleteMs: 20 } });
   // schemathesis asks for watch=true too: each watch ends within a second, as requests must within its timeout.
   api = await startTestApi(stack, { watchTimings: { ...DEFAULT_WATCH_TIMINGS, maxSeconds: 1 } });
-  const cluster = { apiVersion: 'slipway.dev/v1alpha1', kind: 'ClusterDeployment', metadata: { name: 'fuzzed' }, spec: { clusterName: 'fuzzed', baseDomain: 'example.test', platform: { simulated: { region: 'local-1' } }, controlPlane: { replicas: 1 }, compute: [] } };
+  const cluster = { apiVersion: 'slipway.dev/v1alpha1', kind: 'ClusterDeployment', metadata: { name: 'demo' }, spec: { clusterName: 'demo', baseDomain: 'example.test', platform: { simulated: { region: 'local-1' } }, controlPlane: { replicas: 1 }, compute: [] } };
   expect((await api.request('POST', `${NS}/clusterdeployments`, { body: cluster })).status).toBe(201);
-  const machines = { apiVersion: 'slipway.dev/v1alpha1', kind: 'MachineDeployment', metadata: { name: 'fuzzed' }, spec: { clusterName: 'fuzzed', replicas: 1, template: { spec: { infrastructure: { instanceType: 'sim.small' } } } } };
+  const machines = { apiVersion: 'slipway.dev/v1alpha1', kind: 'MachineDeployment', metadata: { name: 'demo' }, spec: { clusterName: 'demo', replicas: 1, template: { spec: { infrastructure: { instanceType: 'sim.small' } } } } };
   const deadline = Date.now() + 60_000;
   for (;;) {
     const created = await api.request('POST', `${NS}/machinedeployments`, { body: machines });

@@ -88,10 +88,10 @@ describe('MachineDeployment custom resources', () => {
   let infraId = '';
 
   it('takes a MachineDeployment created as kubectl apply would to Ready with its replicas in the cloud, a finalizer, Events and the printer columns slipway get shows', async () => {
-    await clusters.api.createNamespacedCustomObject({ ...clusters.coordinates, body: await smallCluster('demo') });
+    await clusters.api.createNamespacedCustomObject({ ...clusters.coordinates, body: await smallCluster('kinds-demo') });
     // Applied together, as `kubectl apply -f examples/` does: the MachineDeployment waits for its cluster's infrastructure.
-    await machineDeployments.api.createNamespacedCustomObject({ ...machineDeployments.coordinates, body: await example('machine-deployment.yaml', 'demo-extra') });
-    const cluster = await eventually('demo to be Ready', () => clusters.readyAtGeneration('demo'));
+    await machineDeployments.api.createNamespacedCustomObject({ ...machineDeployments.coordinates, body: await example('machine-deployment.yaml', 'demo-extra', { clusterName: 'kinds-demo' }) });
+    const cluster = await eventually('demo to be Ready', () => clusters.readyAtGeneration('kinds-demo'));
     infraId = String(jsonObject(cluster.status).infraID);
 
     const ready = await eventually('demo-extra to be Ready', () => machineDeployments.readyAtGeneration('demo-extra'));
@@ -163,7 +163,7 @@ describe('MachineDeployment custom resources', () => {
     expect(machinesWhenGone).toBe(0);
     expect(await machineDeployments.eventReasons('demo-extra')).toEqual(expect.arrayContaining(['Deleting', 'Deprovisioned']));
     // The cluster's own pool is untouched.
-    expect(await machinesOf(infraId, 'demo-worker')).toBe(1);
+    expect(await machinesOf(infraId, 'kinds-demo-worker')).toBe(1);
   });
 });
 
@@ -175,15 +175,15 @@ describe('one object, one owner side', () => {
   }
 
   it('refuses a REST patch or delete of a cluster its custom resource drives, with problem+json naming the owner and what to do', async () => {
-    const patched = await rest.request('PATCH', `${clusterPath}/demo`, { body: { spec: { compute: [{ name: 'worker', replicas: 4 }] } }, contentType: 'application/merge-patch+json' });
+    const patched = await rest.request('PATCH', `${clusterPath}/kinds-demo`, { body: { spec: { compute: [{ name: 'worker', replicas: 4 }] } }, contentType: 'application/merge-patch+json' });
     expect(patched.status).toBe(409);
     expect(String(jsonObject(patched.body).detail)).toContain('owned by its Kubernetes resource');
-    const deleted = await rest.request('DELETE', `${clusterPath}/demo`);
+    const deleted = await rest.request('DELETE', `${clusterPath}/kinds-demo`);
     expect(deleted.status).toBe(409);
     expect(String(jsonObject(deleted.body).type)).toContain('owned-by-kubernetes');
-    expect(await workflowCompute('demo')).toEqual([{ name: 'worker', replicas: 1 }]);
+    expect(await workflowCompute('kinds-demo')).toEqual([{ name: 'worker', replicas: 1 }]);
     // A plain patch cannot move ownership either: only a handover sets the owner.
-    const grab = await rest.request('PATCH', `${clusterPath}/demo`, { body: { metadata: { annotations: { 'slipway.dev/owner': 'rest' } } }, contentType: 'application/merge-patch+json' });
+    const grab = await rest.request('PATCH', `${clusterPath}/kinds-demo`, { body: { metadata: { annotations: { 'slipway.dev/owner': 'rest' } } }, contentType: 'application/merge-patch+json' });
     expect(grab.status).toBe(422);
     expect((jsonObject(grab.body).errors as JsonObject[]).map((error) => error.path)).toEqual(['metadata.annotations["slipway.dev/owner"]']);
   });
@@ -205,7 +205,7 @@ describe('one object, one owner side', () => {
 
     const listed = await slipway(['get', 'cd', '-o', 'wide']);
     expect(listed.stdout).toMatch(/\nrestful\s.*\srest\s+\S+\n?/);
-    expect(listed.stdout).toMatch(/\ndemo\s.*\skubernetes\s+\S+\n?/);
+    expect(listed.stdout).toMatch(/\nkinds-demo\s.*\skubernetes\s+\S+\n?/);
 
     const handed = await slipway(['handover', 'cd/restful', '--to', 'kubernetes']);
     expect(handed.code, handed.stderr).toBe(0);
