@@ -5,8 +5,8 @@
  * written beside it, so a supervisor killed without warning finds and ends it on its next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { crashesInARow, restartDelayMs, type BackoffPolicy, DEFAULT_BACKOFF } from './restart-backoff';
 
 export interface ComponentSpec {
@@ -86,7 +86,14 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
     const current = spawn(spec.binary, [...spec.args], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
     child = current;
-    if (current.pid !== undefined) void writeFile(spec.pidFile, `${current.pid}\n`).catch(() => undefined);
+    // Written before launch returns: a supervisor killed right after this spawn must find the process by it.
+    if (current.pid !== undefined) {
+      try {
+        writeFileSync(spec.pidFile, `${current.pid}\n`);
+      } catch {
+        // Without its pid file a leftover process is not ended on the next start; the component still runs.
+      }
+    }
     exited = new Promise((resolve) => {
       current.once('error', (error) => {
         lastExit = `could not start ${spec.binary}: ${error.message}`;
