@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { inject } from 'vitest';
 import { emptyTally } from '../../workflows/planners/sweep/run';
 import type { SlipwayActivities } from '../../services/worker/activities';
@@ -73,9 +74,28 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, activities: ob
   return worker.runUntil(run(taskQueue));
 }
 
+/**
+ * Runs work on a worker that serves the fake cloud's observer too, and ends that observer before
+ * the worker stops: a running observer keeps a pass in flight and timers on the test server's
+ * clock, and a worker stopped in the middle of a pass can outlive its shutdown deadline.
+ */
+export function withCloudWorker<T>(env: TestWorkflowEnvironment, cloud: FakeCloud, activities: object, work: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withWorker(env, activities, async (taskQueue) => {
+    cloud.serveOn(taskQueue);
+    try {
+      return await work(taskQueue);
+    } finally {
+      await cloud.retireObservers();
+    }
+  });
+}
+
+export type FakeCloud = ReturnType<typeof fakeCloud>;
+
 /** A fake cloud for MachineDeployments: creates and deletes land in a map, and the observer reports from it. */
 export function fakeCloud(env: TestWorkflowEnvironment, observe: (infraId: string, machineName: string) => MachineObservation) {
   const machines = new Map<string, MachineObservation>();
+  const observers = new Set<string>();
   let taskQueue = '';
   let passes = 0;
   const activities = stubActivities({
@@ -87,6 +107,7 @@ export function fakeCloud(env: TestWorkflowEnvironment, observe: (infraId: strin
       machines.delete(`${input.infraId}/${input.machineName}`);
     },
     subscribeToObserver: async (input) => {
+      observers.add(input.observerWorkflowId);
       await env.client.workflow.signalWithStart('cloudObserverWorkflow', { workflowId: input.observerWorkflowId, taskQueue, args: [input.observer], signal: subscribeSignal, signalArgs: [input.subscription] });
     },
     observeCloud: async (input) => {
@@ -114,6 +135,16 @@ export function fakeCloud(env: TestWorkflowEnvironment, observe: (infraId: strin
     passes: () => passes,
     serveOn: (queue: string) => {
       taskQueue = queue;
+    },
+    /** Ends every observer this cloud's subscribers started. */
+    retireObservers: async () => {
+      await Promise.all(
+        [...observers].map((workflowId) =>
+          env.client.workflow.getHandle(workflowId).terminate('the test is over').catch((error: unknown) => {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+          }),
+        ),
+      );
     },
   };
 }

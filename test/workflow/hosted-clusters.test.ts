@@ -16,8 +16,7 @@ import type { InPlaceActivities } from '../../workflows/node-pool/activities-api
 import { getNodePool, patchNodePool } from '../../workflows/node-pool/definitions';
 import { getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { fakeControlPlane, hostedClusterObject, nodePoolObject, RELEASE_4_21 } from '../support/hosted-clusters';
-import { cloudObserverWorkflowId } from '../../workflows/cloud-observer/definitions';
-import { fakeCloud, startTimeSkippingEnvironment, withWorker } from '../support/time-skipping';
+import { fakeCloud, startTimeSkippingEnvironment, withCloudWorker } from '../support/time-skipping';
 
 // A server of its own for each test: a workflow one test leaves waiting on a task queue no worker
 // polls any more would otherwise hold up the next test's clock.
@@ -64,21 +63,13 @@ function hostedWorld(options: { startsAfterCalls?: number } = {}) {
       return { deleted: 0 };
     },
   };
-  /** Runs a test's workflows on a worker of their own; the observer they shared is stopped after, or its timers would hold up the test server's clock for the next test. */
+  /** Runs a test's workflows on a worker of their own; the observer they share is ended after. */
   const run = (work: (taskQueue: string) => Promise<void>, overrides: Partial<typeof activities & InPlaceActivities> = {}) =>
-    withWorker(env, { ...activities, ...overrides }, async (taskQueue) => {
-      cloud.serveOn(taskQueue);
-      try {
-        await work(taskQueue);
-      } finally {
-        await env.client.workflow.getHandle(cloudObserverWorkflowId(cloud.managementId, { platform: 'simulated', region: 'local-1' })).terminate('test finished').catch(() => undefined);
-      }
-    });
+    withCloudWorker(env, cloud, { ...activities, ...overrides }, work);
   return { cloud, controlPlane, log, activities, machineNames, run };
 }
 
 async function startHostedCluster(taskQueue: string, world: ReturnType<typeof hostedWorld>, object: HostedCluster, observeIntervalSeconds?: number) {
-  world.cloud.serveOn(taskQueue);
   return env.client.workflow.start('hostedClusterWorkflow', {
     workflowId: entityWorkflowId('HostedCluster', 'default', object.metadata.name),
     taskQueue,
@@ -389,7 +380,6 @@ describe('NodePool on the time-skipping server', () => {
   it('a NodePool whose HostedCluster is gone deletes itself', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {
-      world.cloud.serveOn(taskQueue);
       const cluster = hostedClusterObject(unique('hc-gone'));
       const pool = nodePoolObject(unique('np-orphan'), cluster.metadata.name);
       const handle = await env.client.workflow.start('nodePoolWorkflow', {

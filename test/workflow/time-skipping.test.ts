@@ -4,7 +4,7 @@
  * The real-stack suites beside this one cover the same paths against the simulated cloud.
  */
 import { emptyTally, tallyDecision } from '../../workflows/planners/sweep/run';
-import { fakeCloud as fakeCloudOn, startTimeSkippingEnvironment, stubActivities, withWorker as withWorkerOn } from '../support/time-skipping';
+import { fakeCloud as fakeCloudOn, startTimeSkippingEnvironment, stubActivities, withCloudWorker, withWorker as withWorkerOn } from '../support/time-skipping';
 import type { sweepWorkflow } from '../../workflows/sweep/workflow';
 import type { CloudResource } from '../../providers/types';
 import { TAG } from '../../providers/tags';
@@ -144,8 +144,7 @@ function startStandalone(taskQueue: string, managementId: string, name: string, 
 describe('MachineDeployments on the time-skipping server', () => {
   it('a settled MachineDeployment adds no history events, and its account is listed once per interval, not once per object', async () => {
     const cloud = fakeCloud((_infraId, machineName) => ({ providerId: `stub://${machineName}`, phase: 'running' }));
-    await withWorker(cloud.activities, async (taskQueue) => {
-      cloud.serveOn(taskQueue);
+    await withCloudWorker(env, cloud, cloud.activities, async (taskQueue) => {
       const settledPollSeconds = 30;
       const handles = await Promise.all(['quiet-a', 'quiet-b', 'quiet-c'].map((name) => startStandalone(taskQueue, cloud.managementId, name, { replicas: 2 }, settledPollSeconds)));
       await env.sleep('2m');
