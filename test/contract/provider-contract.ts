@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type CloudResource, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { redisSweepMarks, withSweepMarks } from '../../services/worker/sweep-marks';
@@ -23,6 +23,8 @@ export interface ContractHarness {
   readonly requestTimeoutMs: number;
   /** The largest page the adapter asks for, so paging can be exercised. */
   readonly pageSize: number;
+  /** What the emulator printed, shown when a case failed. */
+  emulatorOutput?(): string;
   teardown(): Promise<void>;
 }
 
@@ -98,7 +100,12 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
         }
       }
     }, 120_000);
+    let failed = false;
+    afterEach(({ task }) => {
+      failed ||= task.result?.state === 'fail';
+    });
     afterAll(async () => {
+      if (failed && harness?.emulatorOutput) console.error(`provider contract: ${name}: a case failed; the emulator printed:\n${harness.emulatorOutput()}`);
       await harness?.teardown();
     });
 

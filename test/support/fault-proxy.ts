@@ -70,6 +70,8 @@ export interface FaultProxyOptions {
   readonly slowMs?: number;
   /** The Retry-After a random throttle sends. */
   readonly retryAfterSeconds?: number;
+  /** Forward one request at a time, for an emulator that cannot take concurrent ones (vcsim). */
+  readonly oneAtATime?: boolean;
 }
 
 export interface FaultProxy {
@@ -150,6 +152,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       outgoing.end(body);
     });
 
+  let previous: Promise<unknown> = Promise.resolve();
+  const forwardInTurn = (request: IncomingMessage, body: Buffer): ReturnType<typeof forward> => {
+    if (!options.oneAtATime) return forward(request, body);
+    const answer = previous.then(() => forward(request, body));
+    previous = answer.catch(() => undefined);
+    return answer;
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     stats.requests += 1;
     const body = await readBody(request);
@@ -180,7 +190,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     let answer: Awaited<ReturnType<typeof forward>>;
     try {
-      answer = await forward(request, body);
+      answer = await forwardInTurn(request, body);
     } catch {
       if (!response.headersSent) send({ status: 502, body: 'fault proxy: the emulator did not answer' });
       return;
