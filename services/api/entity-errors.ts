@@ -28,11 +28,12 @@ const CONFLICT_FIELDS: Readonly<Record<string, FieldError>> = {
 
 /**
  * Temporal refuses Queries and Updates while the workflow's last task failed (a bug in it),
- * and times a Query out when no worker takes it: the object exists but cannot answer now.
+ * and times a Query out when no worker takes it, as does the API's own read deadline: the
+ * object exists but cannot answer now.
  */
 function isUnavailable(error: unknown): boolean {
   const cause = error instanceof Error ? error.cause : undefined;
-  return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
+  return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it|DEADLINE_EXCEEDED/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
 }
 
 function isCompletedError(error: unknown): boolean {

@@ -25,6 +25,8 @@ export interface SlipwayConfig {
   readonly redisPrefix: string;
   /** How often the API compares the projection with the workflows and repairs it. */
   readonly projectionReconcileSeconds: number;
+  /** How long the API waits for an object's workflow to answer a read before it answers 503. */
+  readonly apiReadTimeoutSeconds: number;
   /** Where new HostedClusters' control planes run: local processes of the supervisor, or rendered into the management cluster. */
   readonly controlPlanePlacement: 'local' | 'kubernetes';
 }
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
     supervisorUrl: env.SLIPWAY_SUPERVISOR_URL || undefined,
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
+    apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', 10),
     controlPlanePlacement: placementFrom(env),
   };
 }

@@ -36,6 +36,8 @@ export interface TestApiOptions {
   /** Where the API reads hosted clusters' admin kubeconfigs. */
   readonly secrets?: SecretStore;
   readonly watchQueueLimit?: number;
+  /** SLIPWAY_API_READ_TIMEOUT_SECONDS */
+  readonly readTimeoutSeconds?: number;
 }
 
 export async function startBareApi(options: TestApiOptions = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
@@ -69,6 +71,7 @@ export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}
     taskQueue: stack.taskQueue,
     managementId: stack.managementId,
     redisPrefix: stack.redisPrefix,
+    ...(options.readTimeoutSeconds ? { apiReadTimeoutSeconds: options.readTimeoutSeconds } : {}),
   };
   const app = await buildApiServer({
     temporal: stack.client,

@@ -192,7 +192,9 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
 
   const read = async (namespace: string, name: string): Promise<KindObjects[K]> => {
     try {
-      const snapshot = await handleFor(namespace, name).query(entity.getObject);
+      // A workflow that is failing, or that no worker runs, never answers; the client's deadline turns that into a 503.
+      const deadline = Date.now() + deps.config.apiReadTimeoutSeconds * 1000;
+      const snapshot = await deps.temporal.withDeadline(deadline, () => handleFor(namespace, name).query(entity.getObject));
       if (snapshot.deleted) throw notFound(kind, namespace, name);
       return snapshot.object;
     } catch (error) {
