@@ -31,7 +31,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ApiClass } from '../../providers/rate-limit';
 import { createClusterActivities } from '../../services/worker/cluster-activities';
 import { ownerMarker } from '../../workflows/planners/names';
-import { describeProviderContract } from './provider-contract';
+import { IMPATIENT_TIMEOUT_MS, describeProviderContract } from './provider-contract';
 import { collect, errorOf } from '../support/async-checks';
 
 const REGION = 'us-east-1';
@@ -48,6 +48,7 @@ describeProviderContract('aws', async () => {
   const keys = testKeys();
   return {
     adapter: createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs, pageSize }),
+    impatient: createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs: IMPATIENT_TIMEOUT_MS, pageSize }),
     credential: keys.secretAccessKey,
     proxy,
     requestTimeoutMs,

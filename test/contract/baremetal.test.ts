@@ -16,7 +16,7 @@ import { TAG, ownershipTags } from '../../providers/tags';
 import { ProviderError, type CloudMachine, type MachineCreateRequest, type ProviderAdapter } from '../../providers/types';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { redfishFaultDialect, startSushy, type RunningSushy, type SushySystem } from '../support/peers/sushy';
-import { describeProviderContract } from './provider-contract';
+import { IMPATIENT_TIMEOUT_MS, describeProviderContract } from './provider-contract';
 import { collect, errorOf, eventually as eventuallyWithin, sleep } from '../support/async-checks';
 
 const CREDENTIALS_REF = 'bmc-lab';
@@ -60,6 +60,7 @@ describeProviderContract('baremetal', async () => {
   }
   return {
     adapter,
+    impatient: createBaremetalAdapter({ inventoryPath, databasePath: join(dir, 'claims.sqlite'), resolveCredentials: credentialsResolver(sushy), requestTimeoutMs: IMPATIENT_TIMEOUT_MS, pageSize, allowInsecureEndpoints: true }),
     credential: sushy.password,
     proxy,
     requestTimeoutMs,

@@ -22,7 +22,7 @@ import { text, type Moref } from '../../providers/vsphere/xml';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { addTemplate, startVcsim, vcsimFaultDialect, type RunningVcsim } from '../support/peers/vcsim';
 import { createTestCa, type TestCa } from '../support/test-ca';
-import { describeProviderContract } from './provider-contract';
+import { IMPATIENT_TIMEOUT_MS, describeProviderContract } from './provider-contract';
 import { collect } from '../support/async-checks';
 
 const TEMPLATE = 'rhcos-4.16';
@@ -38,16 +38,19 @@ describeProviderContract('vsphere', async () => {
   const proxy = await startFaultProxy({ upstream: vcsim.url, dialect: vcsimFaultDialect(), tls: { key: ca.serverKey, cert: ca.serverCert }, upstreamCa: ca.caCert, seed: 7, oneAtATime: true });
   const requestTimeoutMs = 15_000;
   const pageSize = 10;
-  return {
-    adapter: createVsphereAdapter({
+  const adapterWith = (timeoutMs: number) =>
+    createVsphereAdapter({
       endpoint: proxy.url,
       credentials: () => ({ username: vcsim.username, password: vcsim.password }),
       placement: VCSIM_PLACEMENT,
       caCertificate: ca.caCert,
-      requestTimeoutMs,
+      requestTimeoutMs: timeoutMs,
       taskTimeoutMs: 30_000,
       pageSize,
-    }),
+    });
+  return {
+    adapter: adapterWith(requestTimeoutMs),
+    impatient: adapterWith(IMPATIENT_TIMEOUT_MS),
     credential: vcsim.password,
     proxy,
     requestTimeoutMs,
