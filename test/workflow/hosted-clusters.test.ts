@@ -357,6 +357,40 @@ describe('NodePool on the time-skipping server', () => {
     });
   });
 
+  it('on a platform without a kubelet (AWS), is Ready from its running machines, says Nodes are not reported, and neither waits for Nodes nor repairs for them', async () => {
+    const world = hostedWorld();
+    let nodeReads = 0;
+    await world.run(
+      async (taskQueue) => {
+        const cluster = hostedClusterObject(unique('hc-nokubelet'), { platform: { type: 'AWS', aws: { region: 'us-east-1' } } });
+        const handle = await startHostedCluster(taskQueue, world, cluster);
+        await env.sleep('10s');
+        const pool = await startNodePool(taskQueue, world, cluster, nodePoolObject(unique('np-aws'), cluster.metadata.name, { replicas: 2, platform: { type: 'AWS', aws: { instanceType: 'm6i.large', ami: 'ami-0123' } }, management: { autoRepair: true } }));
+        await env.sleep('2m');
+        const ready = await readPool(pool);
+        expect(statusOf(ready, 'Ready')).toBe('True/AsExpected');
+        expect(statusOf(ready, 'AllNodesHealthy')).toBe('Unknown/NodesNotReported');
+        const machines = world.machineNames().sort();
+        expect(machines).toHaveLength(2);
+        const events = async () => (await pool.fetchHistory()).events?.length ?? 0;
+        const settled = await events();
+        // Past autorepair's 20-minute Node startup timeout: nothing is replaced, and the idle pool runs no timers.
+        await env.sleep('45m');
+        expect(world.machineNames().sort()).toEqual(machines);
+        expect(await events()).toBe(settled);
+        expect(nodeReads).toBe(0);
+        await deleteCluster(handle);
+        expect(nodeReads).toBe(0);
+      },
+      {
+        listHostedNodes: async (input) => {
+          nodeReads += 1;
+          return world.activities.listHostedNodes(input);
+        },
+      },
+    );
+  });
+
   it('with autoScaling, grows for Pods that wait for a Node, and never past max', async () => {
     const world = hostedWorld();
     await world.run(async (taskQueue) => {

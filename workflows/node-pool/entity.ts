@@ -2,8 +2,10 @@
  * The NodePool entity: its state and transitions. It runs its machines through a
  * MachineDeployment it owns (as a ClusterDeployment's worker pools do), reads their Nodes from
  * the hosted API server on jittered timers, replaces machines whose Node stays unhealthy
- * (autoRepair), and sizes itself from the hosted cluster's Pods and Nodes (autoScaling). No
- * activity failure escapes: it becomes status and is tried again.
+ * (autoRepair), and sizes itself from the hosted cluster's Pods and Nodes (autoScaling). Only on
+ * the Simulated platform do machines register Nodes; elsewhere none is read or waited for, and the
+ * pool is judged by its machines' running state. No activity failure escapes: it becomes status
+ * and is tried again.
  */
 import {
   ActivityCancellationType,
@@ -43,7 +45,7 @@ import { NODE_POOL_KIND, type NodePoolInput } from './definitions';
 import { nodeHealthInput } from './health';
 import { desiredMachineDeployment, machineDeploymentUid, ownedSpecOf, type DesiredMachineDeployment } from './machine-deployment';
 import { persistently } from '../entity/persist';
-import { configOf, deriveNodePoolStatus, desiredReplicas, memoObject, nodeOfMachine, type NodePoolState } from './state';
+import { configOf, deriveNodePoolStatus, desiredReplicas, memoObject, nodeOfMachine, reportsNodes, type NodePoolState } from './state';
 
 const inPlace = proxyActivities<InPlaceActivities>({
   // Updating a machine where it runs takes about a boot.
@@ -100,6 +102,11 @@ export class NodePoolEntity {
 
   get uid(): string {
     return this.state.object.metadata.uid ?? this.workflowId;
+  }
+
+  /** Whether this pool's machines register Nodes (the Simulated platform only); elsewhere none is read or waited for. */
+  get readsNodes(): boolean {
+    return reportsNodes(this.state.object.spec.platform.type);
   }
 
   get clusterRef(): HostedClusterRef {
@@ -317,8 +324,11 @@ export class NodePoolEntity {
   nextLookMs(recheckAt: number | undefined): number | undefined {
     const machines = this.state.report?.machines ?? [];
     const autoscaling = this.state.object.spec.autoScaling !== undefined;
-    if (machines.length === 0 && !autoscaling) return undefined;
-    const settled = this.state.nodes !== undefined && machines.every((machine) => machine.ready && nodeOfMachine(this.state.nodes, machine.name)?.ready === 'True');
+    // Without Nodes to read, only the autoscaler has anything to look at.
+    if ((machines.length === 0 || !this.readsNodes) && !autoscaling) return undefined;
+    const settled = this.readsNodes
+      ? this.state.nodes !== undefined && machines.every((machine) => machine.ready && nodeOfMachine(this.state.nodes, machine.name)?.ready === 'True')
+      : machines.every((machine) => machine.ready);
     const base = settled ? (this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) * 1000 : Math.min(BUSY_OBSERVE_SECONDS, this.input.observeIntervalSeconds ?? BUSY_OBSERVE_SECONDS) * 1000;
     const jittered = jitteredMs(base);
     return recheckAt === undefined ? jittered : Math.max(1_000, Math.min(jittered, recheckAt - Date.now()));
@@ -327,6 +337,11 @@ export class NodePoolEntity {
   /** Reads the Nodes, removes those whose machine is gone, repairs and autoscales; returns when a timer is due sooner. */
   async look(): Promise<number | undefined> {
     const now = Date.now();
+    if (!this.readsNodes) {
+      const scaleAt = await this.autoscale(now);
+      this.refresh();
+      return scaleAt;
+    }
     try {
       const nodes = await hosted.listHostedNodes({ ref: this.clusterRef, nodePool: this.name });
       this.state.nodes = nodes;
@@ -429,7 +444,8 @@ export class NodePoolEntity {
     }
     this.state.teardown = { step: 'deleteNodes', attempts: 0 };
     this.refresh();
-    for (let attempt = 1; attempt <= NODE_CLEANUP_ATTEMPTS; attempt += 1) {
+    // No Node registered on a platform without one to read.
+    for (let attempt = 1; this.readsNodes && attempt <= NODE_CLEANUP_ATTEMPTS; attempt += 1) {
       try {
         const nodes = await hosted.listHostedNodes({ ref: this.clusterRef, nodePool: this.name });
         for (const node of nodes) await hosted.deleteHostedNode({ ref: this.clusterRef, nodeName: node.name });

@@ -61,6 +61,16 @@ export function configOf(template: { readonly spec: { readonly version?: string 
   return JSON.stringify(rest);
 }
 
+/**
+ * Whether the machines of a pool on this platform register Nodes Slipway can read: only on the
+ * Simulated platform does the cloud act as the machines' kubelet (providers/simulated/kubelet.ts).
+ * Elsewhere no Node ever registers, so none is waited for, read, repaired by or cleaned up: the
+ * pool is judged by its machines' running state.
+ */
+export function reportsNodes(platformType: NodePool['spec']['platform']['type']): boolean {
+  return platformType === 'Simulated';
+}
+
 /** The Node of a machine: by its slipway.dev/machine label, else by name. */
 export function nodeOfMachine(nodes: readonly HostedNode[] | undefined, machine: string): HostedNode | undefined {
   return nodes?.find((node) => node.machineName === machine) ?? nodes?.find((node) => node.name === machine);
@@ -122,6 +132,7 @@ export function deriveNodePoolStatus(state: NodePoolState, currentConfig: string
       ...(spec.autoScaling ? { autoScaling: spec.autoScaling } : {}),
       autoRepair: spec.management.autoRepair,
       ...(() => {
+        if (!reportsNodes(spec.platform.type)) return { nodesNotReported: spec.platform.type };
         const nodes = nodeHealth(state);
         return nodes === undefined ? {} : { nodes };
       })(),

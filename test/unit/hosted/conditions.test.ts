@@ -73,6 +73,7 @@ describe('nodePoolConditions', () => {
     ['a failed machine', pool({ readyReplicas: 2, failedMachines: ['m-1: quota'] }), { AllMachinesReady: 'False/MachinesFailed', Ready: 'False/WaitingForMachines' }],
     ['a Node not Ready', pool({ nodes: { healthy: 2, expected: 3, unhealthy: ['Node n-3 is not Ready'] } }), { AllNodesHealthy: 'False/NodesNotReady' }],
     ['Nodes unreadable', pool({ nodes: 'connection refused' }), { AllNodesHealthy: 'Unknown/NodesUnreadable' }],
+    ['a platform without Nodes (no kubelet)', pool({ nodes: undefined, nodesNotReported: 'AWS', autoRepair: true }), { Ready: 'True/AsExpected', AllMachinesReady: 'True/AsExpected', AllNodesHealthy: 'Unknown/NodesNotReported', AutorepairEnabled: 'True/AsExpected' }],
     ['autoscaling and autorepair', pool({ autoScaling: { min: 1, max: 5 }, autoRepair: true }), { AutoscalingEnabled: 'True/AsExpected', AutorepairEnabled: 'True/AsExpected' }],
     ['blocked', pool({ blocked: { reason: 'InvalidReleaseImage', message: 'no tag' } }), { Ready: 'False/InvalidReleaseImage' }],
     ['deleting', pool({ deleting: true, desiredVersion: '4.21.0' }), { Ready: 'False/Deleting', UpdatingVersion: 'False/AsExpected' }],
@@ -80,6 +81,13 @@ describe('nodePoolConditions', () => {
     const conditions = nodePoolConditions(facts);
     expect(conditions.map((condition) => condition.type)).toEqual(POOL_TYPES);
     for (const [type, value] of Object.entries(expected)) expect(statusOf(conditions, type), type).toBe(value);
+  });
+
+  it('says plainly that Nodes are not reported on a platform without a kubelet, and judges the pool by its machines', () => {
+    const conditions = nodePoolConditions(pool({ nodes: undefined, nodesNotReported: 'AWS', readyReplicas: 2, autoRepair: true }));
+    const nodes = conditions.find((condition) => condition.type === 'AllNodesHealthy');
+    expect(nodes?.message).toMatch(/^Nodes are not reported on AWS: .*judged by its machines' running state \(2 of 3 running\)\.$/);
+    expect(conditions.find((condition) => condition.type === 'AutorepairEnabled')?.message).toMatch(/not reported on AWS, so no machine is replaced for its Node/);
   });
 
   it('is Ready only when every desired machine is ready and up to date, nothing blocks it and it is not being deleted', () => {

@@ -30,6 +30,12 @@ export interface NodePoolFacts {
   readonly autoRepair: boolean;
   /** Absent until the hosted API server was read; a string says why it could not be. */
   readonly nodes?: NodeHealthFact | string;
+  /**
+   * Set when the pool's platform has no kubelet Slipway runs or sees (every platform but
+   * Simulated): no Node registers for its machines, so none is waited for; the pool is judged by
+   * its machines' running state. Its value is the platform's name, for the messages.
+   */
+  readonly nodesNotReported?: string;
   /** Machines the cloud failed or refused, with why. */
   readonly failedMachines: readonly string[];
   /** Why the pool cannot act at all (invalid release, its MachineDeployment's name taken, its cluster gone); absent when it can. */
@@ -42,7 +48,16 @@ function updating(facts: NodePoolFacts): { version: boolean; config: boolean } {
   return { version: versionMoving && !facts.deleting, config: facts.configChanging && !facts.rolledOut && !facts.deleting };
 }
 
-function nodesCondition(nodes: NodePoolFacts['nodes']): ConditionDraft {
+function nodesCondition(facts: NodePoolFacts): ConditionDraft {
+  const { nodes } = facts;
+  if (facts.nodesNotReported !== undefined) {
+    return {
+      type: 'AllNodesHealthy',
+      status: 'Unknown',
+      reason: 'NodesNotReported',
+      message: `Nodes are not reported on ${facts.nodesNotReported}: no kubelet Slipway runs or sees stands behind these machines, so none registers with the hosted API server. The pool is judged by its machines' running state (${facts.readyReplicas} of ${facts.desiredReplicas} running).`,
+    };
+  }
   if (nodes === undefined) return { type: 'AllNodesHealthy', status: 'Unknown', reason: 'NodesNotRead', message: 'The hosted API server has not been read yet.' };
   if (typeof nodes === 'string') return { type: 'AllNodesHealthy', status: 'Unknown', reason: 'NodesUnreadable', message: nodes };
   if (nodes.unhealthy.length === 0 && nodes.healthy >= nodes.expected) {
@@ -79,7 +94,15 @@ export function nodePoolConditions(facts: NodePoolFacts): ConditionDraft[] {
       ? { type: 'AutoscalingEnabled', status: 'True', reason: 'AsExpected', message: `Autoscaling between ${facts.autoScaling.min} and ${facts.autoScaling.max} machines; now ${facts.desiredReplicas}.` }
       : { type: 'AutoscalingEnabled', status: 'False', reason: 'AsExpected', message: 'spec.replicas sets the size; set spec.autoScaling {min, max} instead to autoscale.' },
     facts.autoRepair
-      ? { type: 'AutorepairEnabled', status: 'True', reason: 'AsExpected', message: 'Machines whose Node stays unhealthy are replaced.' }
+      ? {
+          type: 'AutorepairEnabled',
+          status: 'True',
+          reason: 'AsExpected',
+          message:
+            facts.nodesNotReported !== undefined
+              ? `Nodes are not reported on ${facts.nodesNotReported}, so no machine is replaced for its Node; a machine the cloud fails or stops is replaced by the pool's MachineDeployment.`
+              : 'Machines whose Node stays unhealthy are replaced.',
+        }
       : { type: 'AutorepairEnabled', status: 'False', reason: 'AsExpected', message: 'Set spec.management.autoRepair to true to replace machines whose Node stays unhealthy.' },
     allMachinesReady
       ? { type: 'AllMachinesReady', status: 'True', reason: 'AsExpected', message: `All ${facts.desiredReplicas} machines are running.` }
@@ -89,6 +112,6 @@ export function nodePoolConditions(facts: NodePoolFacts): ConditionDraft[] {
           reason: facts.failedMachines.length > 0 ? 'MachinesFailed' : 'WaitingForMachines',
           message: `${facts.readyReplicas} of ${facts.desiredReplicas} machines are running.${facts.failedMachines.length > 0 ? ` ${facts.failedMachines.join('; ')}` : ''}`,
         },
-    nodesCondition(facts.nodes),
+    nodesCondition(facts),
   ];
 }
