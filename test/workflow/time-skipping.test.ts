@@ -4,7 +4,7 @@
  * The real-stack suites beside this one cover the same paths against the simulated cloud.
  */
 import { emptyTally, tallyDecision } from '../../workflows/planners/sweep/run';
-import { fakeCloud as fakeCloudOn, startTimeSkippingEnvironment, stubActivities, withCloudWorker, withWorker as withWorkerOn } from '../support/time-skipping';
+import { startTimeSkippingEnvironment, stubActivities, withWorker as withWorkerOn } from '../support/time-skipping';
 import type { sweepWorkflow } from '../../workflows/sweep/workflow';
 import type { CloudResource } from '../../providers/types';
 import { TAG } from '../../providers/tags';
@@ -18,9 +18,6 @@ import type { SlipwayActivities } from '../../services/worker/activities';
 import { deleteClusterDeployment, getClusterDeployment } from '../../workflows/cluster-deployment/definitions';
 import { PERSIST_INITIAL_DELAY_MS, PERSIST_MAX_DELAY_MS } from '../../workflows/entity/defaults';
 import { clusterObject } from '../support/clusters';
-import { machineDeploymentObject, placementFor } from '../support/machine-deployments';
-import type { MachineObservation } from '../../workflows/machine-deployment/activities-api';
-import { deleteMachineDeployment, getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -31,7 +28,6 @@ afterAll(async () => {
 });
 
 const withWorker = <T>(activities: SlipwayActivities, run: (taskQueue: string) => Promise<T>) => withWorkerOn(env, activities, run);
-const fakeCloud = (observe: (infraId: string, machineName: string) => MachineObservation) => fakeCloudOn(env, observe);
 
 function startCluster(taskQueue: string, object: ClusterDeployment) {
   return env.client.workflow.start('clusterDeploymentWorkflow', { workflowId: `ClusterDeployment/default/${object.metadata.name}-${randomUUID().slice(0, 6)}`, taskQueue, args: [{ object, managementId: 'time-skipping' }] });
@@ -129,38 +125,6 @@ describe('teardown on the time-skipping server', () => {
       expect(firstDelete).toBeGreaterThan(createFinished);
       await handle.executeUpdate(deleteClusterDeployment, { args: [{ requestedAt: new Date().toISOString() }] });
       await handle.result();
-    });
-  });
-});
-
-function startStandalone(taskQueue: string, managementId: string, name: string, spec: Record<string, unknown>, observeIntervalSeconds: number) {
-  return env.client.workflow.start('machineDeploymentWorkflow', {
-    workflowId: `MachineDeployment/default/${name}`,
-    taskQueue,
-    args: [{ object: machineDeploymentObject(name, spec), managementId, placement: placementFor(`${name}-a1b2c`), observeIntervalSeconds }],
-  });
-}
-
-describe('MachineDeployments on the time-skipping server', () => {
-  it('a settled MachineDeployment adds no history events, and its account is listed once per interval, not once per object', async () => {
-    const cloud = fakeCloud((_infraId, machineName) => ({ providerId: `stub://${machineName}`, phase: 'running' }));
-    await withCloudWorker(env, cloud, cloud.activities, async (taskQueue) => {
-      const settledPollSeconds = 30;
-      const handles = await Promise.all(['quiet-a', 'quiet-b', 'quiet-c'].map((name) => startStandalone(taskQueue, cloud.managementId, name, { replicas: 2 }, settledPollSeconds)));
-      await env.sleep('2m');
-      for (const handle of handles) expect((await handle.query(getMachineDeployment)).object.status?.availableReplicas).toBe(2);
-
-      const lengths = await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0));
-      const passesBefore = cloud.passes();
-      await env.sleep('1m');
-      expect(await Promise.all(handles.map(async (handle) => (await handle.fetchHistory()).events?.length ?? 0))).toEqual(lengths);
-      // One observer for the three: a pass per settled interval (and one in flight), whatever the number of objects.
-      expect(cloud.passes() - passesBefore).toBeGreaterThanOrEqual(1);
-      expect(cloud.passes() - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
-
-      await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
-      await Promise.all(handles.map((handle) => handle.result()));
-      expect(cloud.machines.size).toBe(0);
     });
   });
 });

@@ -41,6 +41,8 @@ export interface Subscription {
   readonly expecting?: boolean;
   /** How often to look when nothing is expected (the entity's health-check interval). */
   readonly settledPollSeconds: number;
+  /** How long the observer may wait between passes once they keep finding nothing; settledPollSeconds when absent. */
+  readonly quietPollMaxSeconds?: number;
 }
 
 /** What the observer's activity reads of it, by Query: no history is written for it. */

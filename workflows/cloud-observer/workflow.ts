@@ -1,15 +1,16 @@
 /**
  * The cloud observer workflow (see definitions.ts). Its loop: one observing activity, which
  * polls often while a subscriber expects a change and otherwise makes a single pass; the
- * changes it found are signalled to their subscribers; when nothing is expected it waits the
- * subscribers' settled interval on a timer, cut short by a new subscription. It keeps no
- * per-object timers or activities, so a quiet fleet costs a pass per interval per account.
+ * changes it found are signalled to their subscribers; when nothing is expected it waits on a
+ * timer, cut short by a new subscription, for longer after each quiet pass (planners/observer-pace).
+ * It keeps no per-object timers or activities, so a quiet fleet costs a pass per ceiling per account.
  */
 import { ActivityCancellationType, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { CLOUD_ACTIVITY_RETRY } from '../entity/defaults';
 import { continueAsNewDue } from '../entity/continue-as-new';
 import type { CloudObserverActivities, ObservedChange, ObservePass } from './activities-api';
 import { OBSERVE_MAX_SECONDS } from './constants';
+import { nextPassDelaySeconds } from '../planners/observer-pace';
 import { machinesObservedSignal, observerViewQuery, subscribeSignal, unsubscribeSignal, type CloudObserverInput, type Subscription } from './definitions';
 
 
@@ -21,9 +22,6 @@ const observer = proxyActivities<Pick<CloudObserverActivities, 'observeCloud'>>(
   cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
-/** The pause after a pass that found nothing while a change was expected. */
-const EXPECTING_PAUSE_SECONDS = 5;
-
 interface ObserverState {
   subscriptions: Record<string, Subscription>;
   sent: Record<string, string>;
@@ -32,6 +30,7 @@ interface ObserverState {
 export async function cloudObserverWorkflow(input: CloudObserverInput): Promise<void> {
   const state: ObserverState = (input.carried as ObserverState | undefined) ?? { subscriptions: {}, sent: {} };
   let subscriptionsChanged = false;
+  let quietPasses = 0;
 
   setHandler(subscribeSignal, (subscription) => {
     const before = JSON.stringify(state.subscriptions[subscription.workflowId]);
@@ -68,11 +67,13 @@ export async function cloudObserverWorkflow(input: CloudObserverInput): Promise<
       await Promise.all(changes.map(deliver));
       const current = subscriptions();
       const expecting = pass.expecting ?? current.some((subscription) => subscription.expecting === true);
-      if (changes.length === 0 && !subscriptionsChanged && current.length > 0) {
+      if (changes.length > 0 || subscriptionsChanged || expecting) quietPasses = 0;
+      if (changes.length === 0 && !subscriptionsChanged) {
         // While a change is expected the activity itself looks often, for up to a minute; when it
         // comes back with nothing, pause briefly before the next pass rather than spin.
-        const settledSeconds = expecting ? EXPECTING_PAUSE_SECONDS : Math.min(...current.map((subscription) => subscription.settledPollSeconds));
-        await condition(() => subscriptionsChanged, `${Math.max(1, settledSeconds)}s`);
+        const delaySeconds = nextPassDelaySeconds({ subscribers: current, quietPasses, expecting, random: Math.random() });
+        if (delaySeconds !== undefined) await condition(() => subscriptionsChanged, `${delaySeconds}s`);
+        if (!expecting && !subscriptionsChanged) quietPasses += 1;
       }
     }
     if (continueAsNewDue(input.continueAsNewAfterEvents, state)) {

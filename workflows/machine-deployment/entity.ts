@@ -19,6 +19,7 @@ import type { MachineDeployment } from '../../crds/schemas/machine-deployment';
 import { planRemediation, planRollout, previewRollout, templateRevision } from '../planners/rollout/index';
 import type { RolloutAction, RolloutPlan } from '../planners/rollout/types';
 import { machineNameFor, ownerMarker } from '../planners/names';
+import { DEFAULT_QUIET_POLL_MAX_SECONDS } from '../planners/observer-pace';
 import type { MachineActivities, MachineIdentity, ProjectionActivities } from '../entity/activities-api';
 import { CLOUD_ACTIVITY_RETRY, PROJECTION_ACTIVITY } from '../entity/defaults';
 import { fromOwner, type OwnerDeleteRequest } from '../entity/definitions';
@@ -487,8 +488,13 @@ export class MachineDeploymentEntity {
   }
 
   // --- the cloud observer -----------------------------------------------------------
+  /** The interval the object or its start asked for; absent, the observer may look less often while all stays quiet. */
+  private requestedObserveSeconds(): number | undefined {
+    return this.state.object.spec.healthCheck?.checkIntervalSeconds ?? this.input.observeIntervalSeconds;
+  }
+
   private observeSeconds(): number {
-    return this.state.object.spec.healthCheck?.checkIntervalSeconds ?? this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS;
+    return this.requestedObserveSeconds() ?? DEFAULT_OBSERVE_SECONDS;
   }
 
   /** The machines this entity wants the cloud to hold: until it shows exactly these, settled, the observer looks often. */
@@ -506,6 +512,7 @@ export class MachineDeploymentEntity {
       namePattern: `^${escapeRegExp(this.name)}-[0-9a-z]+-[0-9]+$`,
       expectedMachines: this.expectedMachines(),
       settledPollSeconds: this.observeSeconds(),
+      quietPollMaxSeconds: this.requestedObserveSeconds() ?? DEFAULT_QUIET_POLL_MAX_SECONDS,
     };
   }
 
