@@ -43,9 +43,6 @@ export interface Repairs {
   readonly gaps: number;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
-
 export function createProjectionReconciler(options: ReconcilerOptions) {
   const { temporal, projection, logger } = options;
   const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
@@ -62,7 +59,7 @@ export function createProjectionReconciler(options: ReconcilerOptions) {
   /** The object as its workflow holds it now; the memo's when the workflow does not answer. Undefined when deleted. */
   const currentObject = async (target: ReconciledKind, workflowId: string, memo: Record<string, unknown> | undefined): Promise<ProjectedObject | undefined> => {
     try {
-      const snapshot = await withTimeout(temporal.workflow.getHandle(workflowId).query(target.getObject), queryTimeoutMs);
+      const snapshot = await temporal.withDeadline(Date.now() + queryTimeoutMs, () => temporal.workflow.getHandle(workflowId).query(target.getObject));
       return snapshot.deleted ? undefined : (snapshot.object as ProjectedObject);
     } catch {
       return liveMemoObject(memo);

@@ -51,9 +51,6 @@ function clusterInfraIds(object: ClusterObjectView | undefined, workflowId: stri
   return [infraIdFor(clusterName, uid), infraIdForV1(clusterName, uid)];
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
-
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createSweepActivities(deps: SweepActivityDeps): SweepActivities {
@@ -76,7 +73,7 @@ export function createSweepActivities(deps: SweepActivityDeps): SweepActivities 
         if (!ids) {
           // Visibility may not hold the memo yet: ask the workflow itself.
           try {
-            const snapshot = await withTimeout(deps.temporal.workflow.getHandle(execution.workflowId).query(getClusterDeployment), queryTimeoutMs);
+            const snapshot = await deps.temporal.withDeadline(Date.now() + queryTimeoutMs, () => deps.temporal.workflow.getHandle(execution.workflowId).query(getClusterDeployment));
             ids = clusterInfraIds(snapshot.object, execution.workflowId);
           } catch {
             ids = undefined;
