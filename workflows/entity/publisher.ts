@@ -90,8 +90,8 @@ export class MemoWriter {
   }
 }
 
-/** The memo key of an entity's object: what it is and asks for, and whether it is ready. */
-export function lifecycleKey(object: { readonly metadata: object; readonly spec?: unknown; readonly status?: { readonly phase?: string; readonly conditions?: readonly { readonly type: string; readonly status: string }[] } }): string {
-  const ready = object.status?.conditions?.find((condition) => condition.type === 'Ready')?.status;
+/** The memo key of an entity's object: what it is and asks for, and whether it is ready (its `readyType` condition: Available for a HostedCluster). */
+export function lifecycleKey(object: { readonly metadata: object; readonly spec?: unknown; readonly status?: { readonly phase?: string; readonly conditions?: readonly { readonly type: string; readonly status: string }[] } }, readyType = 'Ready'): string {
+  const ready = object.status?.conditions?.find((condition) => condition.type === readyType)?.status;
   return JSON.stringify([object.metadata, object.spec, object.status?.phase, ready]);
 }

@@ -25,7 +25,7 @@ import { isCancellation } from '../entity/failures';
 import { entityLabel } from '../entity/ids';
 import { persistently, type StepFailure } from '../entity/persist';
 import { PublicationSequence, projectToCache } from '../entity/projection-sink';
-import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { MemoWriter, StatusPublisher, lifecycleKey } from '../entity/publisher';
 import { DerivedObject, markDeletionRequested } from '../entity/status';
 import { jitteredMs } from '../entity/timers';
 import { planHostedTeardown, type HostedTeardownStep } from '../planners/hosted/teardown';
@@ -97,7 +97,7 @@ export class HostedClusterEntity {
     this.derived = new DerivedObject({ get: () => this.state.object, set: (object) => (this.state.object = object) }, () => ({ ...this.state.object, status: deriveHostedClusterStatus(this.state, new Date().toISOString()) }));
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
-      this.memo.write(memoObject(this.state.object));
+      this.memo.write(memoObject(this.state.object), lifecycleKey(this.state.object, 'Available'));
       if (this.state.deleted) await projection.projectObject({ kind: HOSTED_CLUSTER_KIND, object: this.state.object, deleted: true });
       else projectToCache(HOSTED_CLUSTER_KIND, this.state.object, this.publications.next());
     });

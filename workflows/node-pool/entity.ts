@@ -28,7 +28,7 @@ import { fromOwner, type OwnerDeleteRequest } from '../entity/definitions';
 import { describeFailure } from '../entity/failures';
 import { entityLabel, entityWorkflowId } from '../entity/ids';
 import { PublicationSequence, projectToCache } from '../entity/projection-sink';
-import { MemoWriter, StatusPublisher } from '../entity/publisher';
+import { MemoWriter, StatusPublisher, lifecycleKey } from '../entity/publisher';
 import { DerivedObject, markDeletionRequested } from '../entity/status';
 import { jitteredMs } from '../entity/timers';
 import type { ControlPlaneActivities, HostedClusterRef } from '../hosted-cluster/control-plane-api';
@@ -94,7 +94,7 @@ export class NodePoolEntity {
     this.derived = new DerivedObject({ get: () => this.state.object, set: (object) => (this.state.object = object) }, () => ({ ...this.state.object, status: deriveNodePoolStatus(this.state, this.currentConfig(), new Date().toISOString()) }));
     this.publisher = new StatusPublisher(async () => {
       this.settledObject();
-      this.memo.write(memoObject(this.state.object));
+      this.memo.write(memoObject(this.state.object), lifecycleKey(this.state.object));
       if (this.state.deleted) await projection.projectObject({ kind: NODE_POOL_KIND, object: this.state.object, deleted: true });
       else projectToCache(NODE_POOL_KIND, this.state.object, this.publications.next());
     });
