@@ -1,0 +1,152 @@
+/**
+ * Durability of a hosted cluster (issue 14): a HostedCluster with a NodePool, created over REST
+ * on the real stack, has its worker and then its supervisor killed with SIGKILL while it
+ * provisions, and both started again. Nothing may be lost or made twice: the cluster becomes
+ * Available and the pool Ready with exactly `replicas` machines in the cloud and as many Ready
+ * Nodes in the hosted API server, one etcd and one kube-apiserver run for the cluster, under
+ * the same CA; and deleting the cluster stops them, frees their ports and empties the cloud.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import type { HostedCluster } from '../../crds/schemas/hosted-cluster';
+import type { NodePool } from '../../crds/schemas/node-pool';
+import { portIsFree } from '../../infra/processes';
+import { TAG } from '../../providers/tags';
+import type { ControlPlaneReport } from '../../services/supervisor/control-plane';
+import { controlPlaneFolders } from '../../services/supervisor/control-plane-state';
+import { controlPlaneKey } from '../../services/worker/hosted-names';
+import { readHostedAdminKubeconfig } from '../../services/worker/hosted-secrets';
+import { fileSecretStore } from '../../services/worker/secrets';
+import { entityWorkflowId } from '../../workflows/entity/ids';
+import { poolMachineDeploymentName } from '../../workflows/planners/names';
+import { startTestApi, type TestApi } from '../support/api';
+import { eventually } from '../support/async-checks';
+import { cloudResources, liveMachines } from '../support/clusters';
+import { replayFailures } from '../support/histories';
+import { LOCAL_RELEASE, hostedClusterManifest, nodePoolManifest } from '../support/hosted-clusters';
+import { startTestStack, type TestStack } from '../support/stack';
+import { CONTROL_PLANE_STARTUP_MS, isAvailable, kubeConfigFromYaml, processExists } from '../support/supervisor';
+import { startWorkerProcess, waitWhileWorkerRuns, type WorkerProcess } from '../support/worker-process';
+
+const REPLICAS = 3;
+const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
+
+let stack: TestStack;
+let api: TestApi;
+let worker: WorkerProcess | undefined;
+beforeAll(async () => {
+  // Machines boot for 2 s: long enough that the kills land while the pool is still coming up.
+  stack = await startTestStack({ supervisor: true, inProcessWorker: false, simCloud: { bootMs: 2_000, deleteMs: 200, kubeletHeartbeatMs: 500 } });
+  api = await startTestApi(stack, { secrets: fileSecretStore(join(stack.home, 'secrets')) });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await api?.close();
+  await stack?.stop();
+});
+
+const waitUntil = (predicate: () => Promise<boolean>, timeoutMs: number, what: string) => waitWhileWorkerRuns(predicate, timeoutMs, what, () => worker);
+
+async function read<T>(path: string): Promise<T> {
+  const response = await api.request('GET', path);
+  expect(response.status, `GET ${path}: ${JSON.stringify(response.body)}`).toBe(200);
+  return response.body as T;
+}
+
+const conditionOf = (object: HostedCluster | NodePool, type: string) => object.status?.conditions?.find((condition) => condition.type === type)?.status;
+
+/** The pids of every process running with the control plane's folder in its arguments: its etcd and kube-apiserver, and any left behind. */
+function controlPlaneProcesses(folder: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(folder));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .filter(processExists);
+}
+
+function caOf(kubeconfigYaml: string): string {
+  return (parse(kubeconfigYaml) as { clusters: { cluster: { 'certificate-authority-data': string } }[] }).clusters[0]!.cluster['certificate-authority-data'];
+}
+
+it('loses nothing when the worker and the supervisor are SIGKILLed while a hosted cluster provisions', { timeout: 4 * CONTROL_PLANE_STARTUP_MS }, async () => {
+  // Short names: a pool's machine names carry the infra ID, the cluster's name and the pool's.
+  const name = `hcc-${stack.id.slice(0, 4)}`;
+  const poolName = 'hcc-np';
+  worker = startWorkerProcess(stack.workerEnv);
+  for (const [path, body] of [
+    ['hostedclusters', hostedClusterManifest(name, LOCAL_RELEASE)],
+    ['nodepools', nodePoolManifest(poolName, name, { ...LOCAL_RELEASE, replicas: REPLICAS })],
+  ] as const) {
+    const response = await api.request('POST', `${NS}/${path}`, { body });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+  }
+  const created = await read<HostedCluster>(`${NS}/hostedclusters/${name}`);
+  const ref = { namespace: 'default', name, uid: created.metadata.uid ?? '' };
+  const key = controlPlaneKey(ref);
+  const folder = controlPlaneFolders.of(stack.home, key);
+  const supervisor = stack.supervisor!;
+
+  // Mid-provision: the control plane has been asked for and the pool's first machine exists.
+  const owned = async () => (await liveMachines(stack, (await read<HostedCluster>(`${NS}/hostedclusters/${name}`)).status?.infraID ?? '-')).length;
+  await waitUntil(async () => (await owned()) >= 1, 60_000, 'the first machine of the pool');
+  const pool = await read<NodePool>(`${NS}/nodepools/${poolName}`);
+  expect(conditionOf(pool, 'Ready')).not.toBe('True');
+  const caBefore = caOf(await readHostedAdminKubeconfig(fileSecretStore(join(stack.home, 'secrets')), ref));
+  await worker.kill();
+  const before = await supervisor.client.describe(key);
+  const killedPids = [before?.etcd.pid, before?.kubeAPIServer.pid].filter((pid): pid is number => pid !== undefined);
+  expect(killedPids).toHaveLength(2);
+  await supervisor.kill();
+  await supervisor.start();
+  worker = startWorkerProcess(stack.workerEnv);
+
+  await waitUntil(async () => conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available') === 'True', CONTROL_PLANE_STARTUP_MS, 'the HostedCluster to become Available');
+  await waitUntil(async () => conditionOf(await read<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready') === 'True', 90_000, 'the NodePool to become Ready');
+  const cluster = await read<HostedCluster>(`${NS}/hostedclusters/${name}`);
+  const infraId = cluster.status?.infraID ?? '';
+
+  // The cloud holds exactly the pool's machines: none made twice, none leaked.
+  const machines = await liveMachines(stack, infraId);
+  expect(machines).toHaveLength(REPLICAS);
+  expect(new Set(machines.map((machine) => machine.tags[TAG.machine])).size).toBe(REPLICAS);
+  expect(await cloudResources(stack, infraId)).toHaveLength(REPLICAS);
+
+  // The hosted API server, reached through the admin kubeconfig the API serves, under the same CA, holds a Ready Node per machine.
+  const kubeconfig = await api.request('GET', `${NS}/hostedclusters/${name}/kubeconfig`);
+  expect(kubeconfig.status).toBe(200);
+  expect(caOf(String(kubeconfig.body))).toBe(caBefore);
+  const core = kubeConfigFromYaml(String(kubeconfig.body)).makeApiClient(CoreV1Api);
+  const isReadyNode = (node: V1Node) => node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
+  const poolNodes = async () => (await core.listNode({ labelSelector: `slipway.dev/node-pool=${poolName}` })).items;
+  const nodes = await eventually(poolNodes, (list) => list.length === REPLICAS && list.every(isReadyNode), 30_000, 500);
+  expect(nodes.filter(isReadyNode).map((node) => node.metadata?.name).sort()).toEqual(machines.map((machine) => machine.name).sort());
+
+  // One etcd and one kube-apiserver: the ones the supervisor reports, and no process the killed supervisor left.
+  const after = (await supervisor.client.describe(key)) as ControlPlaneReport;
+  expect(isAvailable(after)).toBe(true);
+  expect(after.ports).toEqual(before?.ports);
+  expect(killedPids.some(processExists)).toBe(false);
+  expect(controlPlaneProcesses(folder).sort()).toEqual([after.etcd.pid, after.kubeAPIServer.pid].sort());
+  expect(await supervisor.client.list()).toHaveLength(1);
+
+  // Deleting the cluster stops both processes, frees their ports and leaves nothing in the cloud.
+  expect((await api.request('DELETE', `${NS}/hostedclusters/${name}`)).status).toBeLessThan(300);
+  await waitUntil(async () => (await api.request('GET', `${NS}/hostedclusters/${name}`)).status === 404, 90_000, 'the HostedCluster to be deleted');
+  expect((await api.request('GET', `${NS}/nodepools/${poolName}`)).status).toBe(404);
+  expect(await supervisor.client.describe(key)).toBeUndefined();
+  expect(controlPlaneProcesses(folder)).toEqual([]);
+  for (const port of Object.values(after.ports)) expect(await portIsFree(port), `port ${port}`).toBe(true);
+  expect(await cloudResources(stack, infraId)).toEqual([]);
+  // Every history written across the kills must replay exactly, or the next worker restart would wedge it.
+  const workflowIds = [entityWorkflowId('HostedCluster', 'default', name), entityWorkflowId('NodePool', 'default', poolName), entityWorkflowId('MachineDeployment', 'default', poolMachineDeploymentName(name, poolName))];
+  expect(await replayFailures(stack.client, workflowIds, inject('workflowBundlePath'))).toEqual([]);
+});
