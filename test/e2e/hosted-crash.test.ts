@@ -1,7 +1,8 @@
 /**
  * Durability of a hosted cluster (issue 14): a HostedCluster with a NodePool, created over REST
  * on the real stack, has its worker and then its supervisor killed with SIGKILL while it
- * provisions, and both started again. Nothing may be lost or made twice: the cluster becomes
+ * provisions (a call from the workflow to the supervisor in flight, the pool's first machine
+ * made), and both started again. Nothing may be lost or made twice: the cluster becomes
  * Available and the pool Ready with exactly `replicas` machines in the cloud and as many Ready
  * Nodes in the hosted API server, one etcd and one kube-apiserver run for the cluster, under
  * the same CA; and deleting the cluster stops them, frees their ports and empties the cloud.
@@ -73,6 +74,18 @@ function controlPlaneProcesses(folder: string): number[] {
     .filter(processExists);
 }
 
+/** Bytes sent to a local port that its server has not read yet (and connections it has not accepted): calls to a paused process. */
+function unansweredRequests(port: number): number {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Fields of /proc/net/tcp: sl, local_address, rem_address, st, tx_queue:rx_queue, ...
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(hexPort))
+    .reduce((sum, fields) => sum + parseInt(fields[4]?.split(':')[1] ?? '0', 16), 0);
+}
+
 function caOf(kubeconfigYaml: string): string {
   return (parse(kubeconfigYaml) as { clusters: { cluster: { 'certificate-authority-data': string } }[] }).clusters[0]!.cluster['certificate-authority-data'];
 }
@@ -95,21 +108,24 @@ it('loses nothing when the worker and the supervisor are SIGKILLed while a hoste
   const folder = controlPlaneFolders.of(stack.home, key);
   const supervisor = stack.supervisor!;
 
-  // Mid-provision: the control plane has been asked for and the pool's first machine exists.
-  const owned = async () => (await liveMachines(stack, (await read<HostedCluster>(`${NS}/hostedclusters/${name}`)).status?.infraID ?? '-')).length;
-  await waitUntil(async () => (await owned()) >= 1, 60_000, 'the first machine of the pool');
-  const pool = await read<NodePool>(`${NS}/nodepools/${poolName}`);
-  expect(conditionOf(pool, 'Ready')).not.toBe('True');
-  const caBefore = caOf(await readHostedAdminKubeconfig(fileSecretStore(join(stack.home, 'secrets')), ref));
-  await worker.kill();
+  // Mid-provision, with calls in flight: once the control plane has been asked for, the supervisor
+  // is paused, so the workflow's next call to it hangs, and the pool's first machine is made.
+  await waitUntil(async () => (await supervisor.client.describe(key)) !== undefined, 60_000, 'the control plane to be asked for');
   const before = await supervisor.client.describe(key);
   const killedPids = [before?.etcd.pid, before?.kubeAPIServer.pid].filter((pid): pid is number => pid !== undefined);
   expect(killedPids).toHaveLength(2);
+  process.kill(supervisor.process.pid!, 'SIGSTOP');
+  await waitUntil(async () => unansweredRequests(Number(new URL(supervisor.process.url).port)) > 0, 30_000, 'a call to the paused supervisor');
+  await waitUntil(async () => (await liveMachines(stack, (await read<HostedCluster>(`${NS}/hostedclusters/${name}`)).status?.infraID ?? '-')).length >= 1, 60_000, 'the first machine of the pool');
+  expect(conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available')).not.toBe('True');
+  expect(conditionOf(await read<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready')).not.toBe('True');
+  const caBefore = caOf(await readHostedAdminKubeconfig(fileSecretStore(join(stack.home, 'secrets')), ref));
+  await worker.kill();
   await supervisor.kill();
   await supervisor.start();
   worker = startWorkerProcess(stack.workerEnv);
 
-  await waitUntil(async () => conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available') === 'True', CONTROL_PLANE_STARTUP_MS, 'the HostedCluster to become Available');
+  await waitUntil(async () => conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available') === 'True', 90_000, 'the HostedCluster to become Available');
   await waitUntil(async () => conditionOf(await read<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready') === 'True', 90_000, 'the NodePool to become Ready');
   const cluster = await read<HostedCluster>(`${NS}/hostedclusters/${name}`);
   const infraId = cluster.status?.infraID ?? '';

@@ -37,9 +37,17 @@ import type { ControlPlaneActivities, ControlPlanePlacement, HostedClusterRef } 
 import { HOSTED_CLUSTER_KIND, type HostedClusterInput, type NodePoolNotice } from './definitions';
 import { deriveHostedClusterStatus, hostedPlatformOf, memoObject, needsInfrastructure, type HostedClusterState } from './state';
 
-const controlPlane = proxyActivities<ControlPlaneActivities>({
-  // Starting etcd and kube-apiserver waits for their readiness: longer than a cloud call.
+const pki = proxyActivities<Pick<ControlPlaneActivities, 'ensureHostedPki'>>({
   startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: CLOUD_ACTIVITY_RETRY,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+const controlPlane = proxyActivities<Pick<ControlPlaneActivities, 'ensureControlPlane' | 'describeControlPlane' | 'deleteControlPlane'>>({
+  // A teardown stops processes one after the other, each with a grace period: longer than a cloud call.
+  startToCloseTimeout: '2m',
+  // These calls heartbeat while they wait: a worker killed during one costs seconds, not the two minutes above.
+  heartbeatTimeout: '10s',
   scheduleToCloseTimeout: '10m',
   retry: CLOUD_ACTIVITY_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -215,7 +223,7 @@ export class HostedClusterEntity {
       return;
     }
     this.state.history = beginRelease(this.state.history, { image: spec.release.image, version: release.version }, new Date().toISOString());
-    this.state.secrets ??= await this.step('Creating the PKI and admin kubeconfig', () => controlPlane.ensureHostedPki({ ref: this.ref }));
+    this.state.secrets ??= await this.step('Creating the PKI and admin kubeconfig', () => pki.ensureHostedPki({ ref: this.ref }));
     this.refresh();
     if (this.state.infrastructure === 'pending') {
       const infra = await this.step('Creating the cloud infrastructure', () =>
