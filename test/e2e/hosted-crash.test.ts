@@ -17,9 +17,9 @@ import type { NodePool } from '../../crds/schemas/node-pool';
 import { portIsFree } from '../../infra/processes';
 import { TAG } from '../../providers/tags';
 import type { ControlPlaneReport } from '../../services/supervisor/control-plane';
-import { controlPlaneFolders } from '../../services/supervisor/control-plane-state';
+import { controlPlaneFolders, type ControlPlaneRecord } from '../../services/supervisor/control-plane-state';
 import { controlPlaneKey } from '../../services/worker/hosted-names';
-import { readHostedAdminKubeconfig } from '../../services/worker/hosted-secrets';
+import { readHostedAdminKubeconfig, readHostedApiServerURL } from '../../services/worker/hosted-secrets';
 import { fileSecretStore } from '../../services/worker/secrets';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { poolMachineDeploymentName } from '../../workflows/planners/names';
@@ -39,11 +39,13 @@ let stack: TestStack;
 let api: TestApi;
 let worker: WorkerProcess | undefined;
 beforeAll(async () => {
-  // Machines boot for 2 s: long enough that the kills land while the pool is still coming up.
-  stack = await startTestStack({ supervisor: true, inProcessWorker: false, simCloud: { bootMs: 2_000, deleteMs: 200, kubeletHeartbeatMs: 500 } });
+  // Machines boot for 5 s: the pool is still coming up when the kills land, a second or two after its first machine is made.
+  stack = await startTestStack({ supervisor: true, inProcessWorker: false, simCloud: { bootMs: 5_000, deleteMs: 200, kubeletHeartbeatMs: 500 } });
   api = await startTestApi(stack, { secrets: fileSecretStore(join(stack.home, 'secrets')) });
 });
 afterAll(async () => {
+  // A test that failed while the supervisor was paused must not leave it stopped: it could not stop.
+  if (stack?.supervisor?.process.pid) process.kill(stack.supervisor.process.pid, 'SIGCONT');
   await worker?.stop();
   await api?.close();
   await stack?.stop();
@@ -108,18 +110,22 @@ it('loses nothing when the worker and the supervisor are SIGKILLed while a hoste
   const folder = controlPlaneFolders.of(stack.home, key);
   const supervisor = stack.supervisor!;
 
-  // Mid-provision, with calls in flight: once the control plane has been asked for, the supervisor
-  // is paused, so the workflow's next call to it hangs, and the pool's first machine is made.
-  await waitUntil(async () => (await supervisor.client.describe(key)) !== undefined, 60_000, 'the control plane to be asked for');
-  const before = await supervisor.client.describe(key);
-  const killedPids = [before?.etcd.pid, before?.kubeAPIServer.pid].filter((pid): pid is number => pid !== undefined);
-  expect(killedPids).toHaveLength(2);
+  // Mid-provision, with calls in flight: once the first start of the control plane has answered
+  // (its admin kubeconfig is written), the supervisor is paused, so the workflow's next call to it
+  // hangs; meanwhile the pool's first machine is made.
+  const secrets = fileSecretStore(join(stack.home, 'secrets'));
+  await waitUntil(async () => (await readHostedApiServerURL(secrets, ref)) !== undefined, 60_000, 'the control plane to be started');
+  const caBefore = caOf(await readHostedAdminKubeconfig(secrets, ref));
   process.kill(supervisor.process.pid!, 'SIGSTOP');
+  // What the paused supervisor runs, from its state folder: the ports it keeps and the pids of its etcd and kube-apiserver.
+  const portsBefore = (JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as ControlPlaneRecord).ports;
+  const pidsBefore = ['etcd', 'kube-apiserver'].map((component) => Number(readFileSync(join(folder, `${component}.pid`), 'utf8')));
+  expect(pidsBefore.every(processExists)).toBe(true);
   await waitUntil(async () => unansweredRequests(Number(new URL(supervisor.process.url).port)) > 0, 30_000, 'a call to the paused supervisor');
   await waitUntil(async () => (await liveMachines(stack, (await read<HostedCluster>(`${NS}/hostedclusters/${name}`)).status?.infraID ?? '-')).length >= 1, 60_000, 'the first machine of the pool');
-  expect(conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available')).not.toBe('True');
-  expect(conditionOf(await read<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready')).not.toBe('True');
-  const caBefore = caOf(await readHostedAdminKubeconfig(fileSecretStore(join(stack.home, 'secrets')), ref));
+  const provisioning = [await read<HostedCluster>(`${NS}/hostedclusters/${name}`), await read<NodePool>(`${NS}/nodepools/${poolName}`)] as const;
+  expect(conditionOf(provisioning[0], 'Available'), JSON.stringify(provisioning[0].status)).not.toBe('True');
+  expect(conditionOf(provisioning[1], 'Ready'), JSON.stringify(provisioning[1].status)).not.toBe('True');
   await worker.kill();
   await supervisor.kill();
   await supervisor.start();
@@ -149,8 +155,8 @@ it('loses nothing when the worker and the supervisor are SIGKILLed while a hoste
   // One etcd and one kube-apiserver: the ones the supervisor reports, and no process the killed supervisor left.
   const after = (await supervisor.client.describe(key)) as ControlPlaneReport;
   expect(isAvailable(after)).toBe(true);
-  expect(after.ports).toEqual(before?.ports);
-  expect(killedPids.some(processExists)).toBe(false);
+  expect(after.ports).toEqual(portsBefore);
+  expect(pidsBefore.some(processExists)).toBe(false);
   expect(controlPlaneProcesses(folder).sort()).toEqual([after.etcd.pid, after.kubeAPIServer.pid].sort());
   expect(await supervisor.client.list()).toHaveLength(1);
 
