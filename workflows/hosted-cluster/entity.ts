@@ -37,21 +37,17 @@ import type { ControlPlaneActivities, ControlPlanePlacement, HostedClusterRef } 
 import { HOSTED_CLUSTER_KIND, type HostedClusterInput, type NodePoolNotice } from './definitions';
 import { deriveHostedClusterStatus, hostedPlatformOf, memoObject, needsInfrastructure, type HostedClusterState } from './state';
 
-const pki = proxyActivities<Pick<ControlPlaneActivities, 'ensureHostedPki'>>({
+const CONTROL_PLANE_ACTIVITY = {
+  // Making the PKI's keys, or a teardown that stops processes one after the other with a grace period each: longer than a cloud call.
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '10m',
   retry: CLOUD_ACTIVITY_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
-const controlPlane = proxyActivities<Pick<ControlPlaneActivities, 'ensureControlPlane' | 'describeControlPlane' | 'deleteControlPlane'>>({
-  // A teardown stops processes one after the other, each with a grace period: longer than a cloud call.
-  startToCloseTimeout: '2m',
-  // These calls heartbeat while they wait: a worker killed during one costs seconds, not the two minutes above.
-  heartbeatTimeout: '10s',
-  scheduleToCloseTimeout: '10m',
-  retry: CLOUD_ACTIVITY_RETRY,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+} as const;
+// Key generation blocks the worker's event loop, so ensureHostedPki cannot heartbeat...
+const pki = proxyActivities<Pick<ControlPlaneActivities, 'ensureHostedPki'>>(CONTROL_PLANE_ACTIVITY);
+// ...while these calls heartbeat as they wait: a worker killed during one costs seconds, not the start-to-close timeout.
+const controlPlane = proxyActivities<Pick<ControlPlaneActivities, 'ensureControlPlane' | 'describeControlPlane' | 'deleteControlPlane'>>({ ...CONTROL_PLANE_ACTIVITY, heartbeatTimeout: '10s' });
 const cloud = proxyActivities<Pick<ClusterActivities, 'ensureClusterInfra' | 'deleteClusterInfra' | 'sweepCluster'>>({
   startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '15m',
