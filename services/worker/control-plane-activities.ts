@@ -5,6 +5,7 @@
  * kubeconfigs are read here and never returned.
  */
 import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
   ControlPlaneActivities,
@@ -36,6 +37,30 @@ export interface ControlPlaneActivityDeps {
 /** What a local kube-apiserver reads of the PKI: everything but the CA's key and the admin credential. */
 export function controlPlaneFilesOf(pki: HostedPki): ControlPlaneFiles {
   return { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey };
+}
+
+/** Well inside the workflow's heartbeat timeout for control-plane calls (workflows/hosted-cluster/entity.ts). */
+const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/**
+ * Heartbeats while `work` runs: a worker killed in the middle of a call to the supervisor or the
+ * management cluster is then noticed within the heartbeat timeout and the call made again, not
+ * after the start-to-close timeout (minutes, for a teardown that stops processes). Outside an
+ * activity (tests call these functions directly) it only runs the work.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return work();
+  }
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 const NOT_STARTED: ControlPlaneComponentStatus = { available: false, message: 'the control plane has not been started' };
@@ -84,7 +109,7 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
       return ensureHostedPkiSecrets(deps.secrets, ref);
     },
 
-    async ensureControlPlane({ ref, placement, kubernetesVersion }) {
+    ensureControlPlane: ({ ref, placement, kubernetesVersion }) => heartbeating(async () => {
       const pki = await readHostedPki(deps.secrets, ref);
       if (placement === 'kubernetes') {
         const status = await kubernetes().apply(ref, pki, kubernetesVersion);
@@ -103,17 +128,15 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
       }
       await recordApiServerURL(deps.secrets, ref, report.apiServerURL);
       return statusOf(report);
-    },
+    }),
 
-    async describeControlPlane({ ref, placement }) {
-      return describe(ref, placement);
-    },
+    describeControlPlane: ({ ref, placement }) => heartbeating(() => describe(ref, placement)),
 
-    async deleteControlPlane({ ref, placement }) {
+    deleteControlPlane: ({ ref, placement }) => heartbeating(async () => {
       if (placement === 'kubernetes') await kubernetes().remove(ref);
       else await supervisor().remove(controlPlaneKey(ref));
       await removeHostedSecrets(deps.secrets, ref);
-    },
+    }),
 
     async listHostedNodes({ ref, nodePool }): Promise<HostedNode[]> {
       const { core, coordination } = await hostedClient(deps, ref);

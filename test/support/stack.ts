@@ -54,8 +54,19 @@ export interface TestStack {
   /** Environment for a worker process (services/worker/main.ts) joining this stack. */
   readonly workerEnv: NodeJS.ProcessEnv;
   /** With options.supervisor: the running supervisor and a client of its control API. */
-  readonly supervisor?: { readonly process: RunningSupervisor; readonly client: SupervisorClient; readonly token: string };
+  readonly supervisor?: TestStackSupervisor;
   stop(): Promise<void>;
+}
+
+export interface TestStackSupervisor {
+  /** The process running now (another one after start()). */
+  readonly process: RunningSupervisor;
+  readonly client: SupervisorClient;
+  readonly token: string;
+  /** SIGKILL: its etcd and kube-apiserver processes keep running, as after a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, home and token, as the dev stack would; it ends what the killed one left and starts every recorded control plane. */
+  start(): Promise<void>;
 }
 
 let runtimeInstalled = false;
@@ -88,7 +99,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const projection = createProjection(redis, { prefix: redisPrefix });
   const secrets = fileSecretStore(join(home, 'secrets'));
   const supervisorToken = randomUUID();
-  const supervisor = options.supervisor ? await startSupervisor({ home, token: supervisorToken, etcdUnsafeNoFsync: true, logFile: join(home, 'supervisor.log') }) : undefined;
+  const launchSupervisor = (port?: number) => startSupervisor({ home, token: supervisorToken, etcdUnsafeNoFsync: true, logFile: join(home, 'supervisor.log'), ...(port ? { port } : {}) });
+  let supervisor = options.supervisor ? await launchSupervisor() : undefined;
   const supervisorClient = supervisor ? createSupervisorClient({ url: supervisor.url, token: supervisorToken }) : undefined;
 
   let worker: SlipwayWorker | undefined;
@@ -148,7 +160,21 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     redis,
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey, adapter, kill: () => simCloud.kill() },
     workerEnv,
-    ...(supervisor && supervisorClient ? { supervisor: { process: supervisor, client: supervisorClient, token: supervisorToken } } : {}),
+    ...(supervisor && supervisorClient
+      ? {
+          supervisor: {
+            get process() {
+              return supervisor!;
+            },
+            client: supervisorClient,
+            token: supervisorToken,
+            kill: () => supervisor!.kill(),
+            async start() {
+              supervisor = await launchSupervisor(Number(new URL(supervisor!.url).port));
+            },
+          },
+        }
+      : {}),
     async stop() {
       worker?.shutdown();
       await workerRun?.catch(() => undefined);

@@ -37,13 +37,17 @@ import type { ControlPlaneActivities, ControlPlanePlacement, HostedClusterRef } 
 import { HOSTED_CLUSTER_KIND, type HostedClusterInput, type NodePoolNotice } from './definitions';
 import { deriveHostedClusterStatus, hostedPlatformOf, memoObject, needsInfrastructure, type HostedClusterState } from './state';
 
-const controlPlane = proxyActivities<ControlPlaneActivities>({
-  // Starting etcd and kube-apiserver waits for their readiness: longer than a cloud call.
+const CONTROL_PLANE_ACTIVITY = {
+  // Making the PKI's keys, or a teardown that stops processes one after the other with a grace period each: longer than a cloud call.
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '10m',
   retry: CLOUD_ACTIVITY_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+} as const;
+// Key generation blocks the worker's event loop, so ensureHostedPki cannot heartbeat...
+const pki = proxyActivities<Pick<ControlPlaneActivities, 'ensureHostedPki'>>(CONTROL_PLANE_ACTIVITY);
+// ...while these calls heartbeat as they wait: a worker killed during one costs seconds, not the start-to-close timeout.
+const controlPlane = proxyActivities<Pick<ControlPlaneActivities, 'ensureControlPlane' | 'describeControlPlane' | 'deleteControlPlane'>>({ ...CONTROL_PLANE_ACTIVITY, heartbeatTimeout: '10s' });
 const cloud = proxyActivities<Pick<ClusterActivities, 'ensureClusterInfra' | 'deleteClusterInfra' | 'sweepCluster'>>({
   startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '15m',
@@ -215,7 +219,7 @@ export class HostedClusterEntity {
       return;
     }
     this.state.history = beginRelease(this.state.history, { image: spec.release.image, version: release.version }, new Date().toISOString());
-    this.state.secrets ??= await this.step('Creating the PKI and admin kubeconfig', () => controlPlane.ensureHostedPki({ ref: this.ref }));
+    this.state.secrets ??= await this.step('Creating the PKI and admin kubeconfig', () => pki.ensureHostedPki({ ref: this.ref }));
     this.refresh();
     if (this.state.infrastructure === 'pending') {
       const infra = await this.step('Creating the cloud infrastructure', () =>
