@@ -4,7 +4,8 @@
  * beside them etcd's data and the logs. What the next supervisor starts again from.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { replaceFile } from '../common/replace-file';
 import { join } from 'node:path';
 import { freePort } from '../../infra/processes';
 
@@ -60,7 +61,7 @@ export async function ensureRecord(home: string, key: string, kubernetesVersion:
   if (text) return JSON.parse(text) as ControlPlaneRecord;
   await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
   const record: ControlPlaneRecord = { key, kubernetesVersion, ports: { etcdClient: await freePort(), etcdPeer: await freePort(), apiServer: await freePort() } };
-  await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
+  await replaceFile(path, `${JSON.stringify(record, null, 2)}\n`, 0o644);
   return record;
 }
 
@@ -71,8 +72,7 @@ export async function writeControlPlaneFiles(home: string, key: string, files: C
     const path = join(pki, file);
     const current = await readFile(path, 'utf8').catch(() => undefined);
     if (current === files[field]) continue;
-    await writeFile(path, files[field], { mode: 0o600 });
-    await chmod(path, 0o600);
+    await replaceFile(path, files[field], 0o600);
   }
 }
 
