@@ -94,12 +94,23 @@ function tagFilter(url: URL): Record<string, string> {
   return tags;
 }
 
-/** A running machine's node is Ready from the moment it boots, unless the admin API says otherwise. */
-function nodeViewOf(store: CloudStore, settings: CloudSettings, resource: StoredResource) {
+/** What a running machine says of its node: Ready from the moment it boots, unless the admin API says otherwise. */
+function machineNodeOf(store: CloudStore, settings: CloudSettings, resource: StoredResource) {
   const override = store.nodeOverride(resource.id);
   if (override && 'absent' in override) return null;
   const conditions = override?.conditions ?? [{ type: 'Ready' as const, status: 'True' as const, lastTransitionTime: new Date(resource.createdAt + settings.bootMs).toISOString() }];
   return { name: resource.name, conditions };
+}
+
+/**
+ * The node the cloud reports for a running machine. A machine that joins a hosted cluster
+ * reports none (null: not joined) until its kubelet has registered its Node in that cluster's
+ * API server, so whatever waits for the machine's node (a NodePool's rollout, through its
+ * MachineDeployment) waits for the Node the hosted cluster sees, not for the boot alone.
+ */
+function nodeViewOf(store: CloudStore, settings: CloudSettings, resource: StoredResource) {
+  if (store.joinState(resource.id) === 'joining') return null;
+  return machineNodeOf(store, settings, resource);
 }
 
 function parseBootstrap(value: unknown): MachineBootstrap | undefined {
@@ -137,9 +148,12 @@ export function runSimulatedKubelets(store: CloudStore, settings: CloudSettings,
         store.removeBootstrap(machine.id);
         continue;
       }
-      const node = phase === 'running' ? nodeViewOf(store, settings, machine) : null;
+      const node = phase === 'running' ? machineNodeOf(store, settings, machine) : null;
       await kubelets
         .sync({ id: machine.id, phase, ...(machine.data.privateIp ? { privateIp: machine.data.privateIp } : {}), node, bootstrap }, new Date(now))
+        .then((registered) => {
+          if (registered) store.markJoined(machine.id);
+        })
         .catch((error: unknown) => log(`kubelet of machine ${machine.id} (node ${bootstrap.nodeName}): ${error instanceof Error ? error.message : String(error)}`));
     }
   };
@@ -188,7 +202,7 @@ export function createCloudServer(store: CloudStore, settings: CloudSettings, ap
       return send(response, 200, view(machine, now));
     }
     if (!Array.isArray(body.conditions)) throw new HttpError(400, 'InvalidParameter', 'give {conditions: [{type, status}]} or {absent: true}');
-    const before = nodeView(machine)?.conditions ?? [];
+    const before = machineNodeOf(store, settings, machine)?.conditions ?? [];
     const conditions = (body.conditions as unknown[]).map((entry) => {
       const condition = entry as { type?: unknown; status?: unknown; lastTransitionTime?: unknown };
       if (typeof condition.type !== 'string' || !['True', 'False', 'Unknown'].includes(String(condition.status))) {

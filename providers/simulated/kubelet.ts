@@ -72,9 +72,10 @@ export class SimulatedKubelets {
     this.reported.delete(machineId);
   }
 
-  async sync(machine: KubeletMachine, now: Date): Promise<void> {
+  /** Returns whether the machine's Node is registered, with the status it should have. */
+  async sync(machine: KubeletMachine, now: Date): Promise<boolean> {
     const ready = desiredReady(machine.phase, machine.node);
-    if (!ready) return;
+    if (!ready) return false;
     const { core, coordination } = this.clientsOf(machine);
     const name = machine.bootstrap.nodeName;
     await core
@@ -95,7 +96,7 @@ export class SimulatedKubelets {
       await core.patchNodeStatus({ name, body: { status: { conditions, addresses, capacity, allocatable: capacity } } }, mergePatch());
       this.reported.set(machine.id, stamp);
     }
-    if (ready.reason === 'MachineStopping' || ready.reason === 'MachineFailed') return;
+    if (ready.reason === 'MachineStopping' || ready.reason === 'MachineFailed') return true;
     const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: new V1MicroTime(now.getTime()) };
     try {
       await coordination.patchNamespacedLease({ name, namespace: NODE_LEASE_NAMESPACE, body: { spec } }, mergePatch());
@@ -103,5 +104,6 @@ export class SimulatedKubelets {
       if (!isNotFound(error)) throw error;
       await coordination.createNamespacedLease({ namespace: NODE_LEASE_NAMESPACE, body: { metadata: { name }, spec } });
     }
+    return true;
   }
 }

@@ -99,6 +99,9 @@ export class CloudStore {
         machine_id TEXT PRIMARY KEY,
         bootstrap TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS machine_joins (
+        machine_id TEXT PRIMARY KEY
+      );
       CREATE TABLE IF NOT EXISTS node_overrides (
         machine_id TEXT PRIMARY KEY,
         report TEXT NOT NULL
@@ -185,6 +188,18 @@ export class CloudStore {
 
   removeBootstrap(machineId: string): void {
     this.db.prepare('DELETE FROM machine_bootstraps WHERE machine_id = ?').run(machineId);
+    this.db.prepare('DELETE FROM machine_joins WHERE machine_id = ?').run(machineId);
+  }
+
+  /** For a machine that joins a hosted cluster: whether its kubelet has registered its Node there yet. Undefined for any other machine. */
+  joinState(machineId: string): 'joining' | 'joined' | undefined {
+    const row = this.db.prepare('SELECT j.machine_id AS joined FROM machine_bootstraps b LEFT JOIN machine_joins j ON j.machine_id = b.machine_id WHERE b.machine_id = ?').get(machineId) as { joined: string | null } | undefined;
+    if (!row) return undefined;
+    return row.joined === null ? 'joining' : 'joined';
+  }
+
+  markJoined(machineId: string): void {
+    this.db.prepare('INSERT INTO machine_joins (machine_id) VALUES (?) ON CONFLICT(machine_id) DO NOTHING').run(machineId);
   }
 
   countLiveMachines(): number {

@@ -29,6 +29,13 @@ export interface SlipwayConfig {
   readonly apiReadTimeoutSeconds: number;
   /** Where new HostedClusters' control planes run: local processes of the supervisor, or rendered into the management cluster. */
   readonly controlPlanePlacement: 'local' | 'kubernetes';
+  /**
+   * The NodePool autoscaler's thresholds, given to each NodePool workflow this process starts:
+   * how long a Pod waits for a Node before its pool grows, and how long a Node runs no Pod before
+   * it is removed. Undefined: the rule's defaults (workflows/planners/hosted/autoscaling.ts).
+   */
+  readonly nodePoolScaleUpAfterSeconds: number | undefined;
+  readonly nodePoolScaleDownAfterSeconds: number | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -55,6 +62,11 @@ function secondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function optionalSecondsFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : secondsFrom(env, name, 0);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
   const home = env.SLIPWAY_HOME ?? join(homedir(), '.slipway');
   return {
@@ -73,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
     apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', 10),
     controlPlanePlacement: placementFrom(env),
+    nodePoolScaleUpAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS'),
+    nodePoolScaleDownAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS'),
   };
 }
 

@@ -10,7 +10,7 @@ let stack: TestStack;
 let api: TestApi;
 beforeAll(async () => {
   stack = await startTestStack({ simCloud: { bootMs: 100, deleteMs: 50 } });
-  api = await startTestApi(stack, { readTimeoutSeconds: 5 });
+  api = await startTestApi(stack, { env: { SLIPWAY_API_READ_TIMEOUT_SECONDS: '5' } });
 });
 afterAll(async () => {
   await api?.close();

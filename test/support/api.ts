@@ -36,8 +36,8 @@ export interface TestApiOptions {
   /** Where the API reads hosted clusters' admin kubeconfigs. */
   readonly secrets?: SecretStore;
   readonly watchQueueLimit?: number;
-  /** SLIPWAY_API_READ_TIMEOUT_SECONDS */
-  readonly readTimeoutSeconds?: number;
+  /** The API's environment, as loadConfig reads it (e.g. SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS); none by default. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function startBareApi(options: TestApiOptions = {}): Promise<TestApi & { readonly peers: ApiPeers }> {
@@ -67,11 +67,10 @@ export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}
     },
   });
   const config = {
-    ...loadConfig({}),
+    ...loadConfig(options.env ?? {}),
     taskQueue: stack.taskQueue,
     managementId: stack.managementId,
     redisPrefix: stack.redisPrefix,
-    ...(options.readTimeoutSeconds ? { apiReadTimeoutSeconds: options.readTimeoutSeconds } : {}),
   };
   const app = await buildApiServer({
     temporal: stack.client,

@@ -29,6 +29,14 @@ export interface NodePoolInput {
   readonly observeIntervalSeconds?: number;
   /** How often the MachineDeployment looks at its machines in the cloud; tests lower it. */
   readonly machineObserveIntervalSeconds?: number;
+  /**
+   * The autoscaler's thresholds (planners/hosted/autoscaling.ts): how long a Pod waits for a Node
+   * before the pool grows (default DEFAULT_SCALE_UP_AFTER_SECONDS), and how long a Node runs no Pod
+   * before it is removed (default DEFAULT_SCALE_DOWN_AFTER_SECONDS). Set from the API's and the
+   * controller's SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS and SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS.
+   */
+  readonly scaleUpAfterSeconds?: number;
+  readonly scaleDownAfterSeconds?: number;
   readonly continueAsNewAfterEvents?: number;
   readonly carried?: CarriedState;
 }

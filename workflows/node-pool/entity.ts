@@ -320,16 +320,25 @@ export class NodePoolEntity {
   }
 
   // --- looking at the hosted cluster -------------------------------------------------------
-  /** How long until the next look: short while machines or Pods are in motion, long and jittered when settled. */
+  /**
+   * How long until the next look: short while machines or Pods are in motion (or a Node's machine
+   * is gone, so the Node is removed soon), long and jittered when settled. An autoscaled pool looks
+   * at least every scaleUpAfterSeconds, as a cluster autoscaler scans, so a Pod that starts waiting
+   * in a settled pool is seen in time.
+   */
   nextLookMs(recheckAt: number | undefined): number | undefined {
     const machines = this.state.report?.machines ?? [];
     const autoscaling = this.state.object.spec.autoScaling !== undefined;
     // Without Nodes to read, only the autoscaler has anything to look at.
     if ((machines.length === 0 || !this.readsNodes) && !autoscaling) return undefined;
+    const nodes = this.state.nodes;
     const settled = this.readsNodes
-      ? this.state.nodes !== undefined && machines.every((machine) => machine.ready && nodeOfMachine(this.state.nodes, machine.name)?.ready === 'True')
+      ? nodes !== undefined &&
+        machines.every((machine) => machine.ready && nodeOfMachine(nodes, machine.name)?.ready === 'True') &&
+        nodes.every((node) => node.machineName === undefined || machines.some((machine) => machine.name === node.machineName))
       : machines.every((machine) => machine.ready);
-    const base = settled ? (this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) * 1000 : Math.min(BUSY_OBSERVE_SECONDS, this.input.observeIntervalSeconds ?? BUSY_OBSERVE_SECONDS) * 1000;
+    const observeSeconds = settled ? (this.input.observeIntervalSeconds ?? DEFAULT_OBSERVE_SECONDS) : Math.min(BUSY_OBSERVE_SECONDS, this.input.observeIntervalSeconds ?? BUSY_OBSERVE_SECONDS);
+    const base = (autoscaling ? Math.min(observeSeconds, Math.max(1, this.scaleUpAfterSeconds())) : observeSeconds) * 1000;
     const jittered = jitteredMs(base);
     return recheckAt === undefined ? jittered : Math.max(1_000, Math.min(jittered, recheckAt - Date.now()));
   }
@@ -388,6 +397,10 @@ export class NodePoolEntity {
     return judgement.recheckAt;
   }
 
+  private scaleUpAfterSeconds(): number {
+    return this.input.scaleUpAfterSeconds ?? DEFAULT_SCALE_UP_AFTER_SECONDS;
+  }
+
   private async autoscale(now: number): Promise<number | undefined> {
     const bounds = this.state.object.spec.autoScaling;
     if (!bounds || this.state.object.spec.replicas !== undefined) {
@@ -418,8 +431,8 @@ export class NodePoolEntity {
         return since === undefined ? [] : [{ name: node.name, ...(node.machineName ? { machineName: node.machineName } : {}), emptySince: since }];
       }),
       now,
-      scaleUpAfterSeconds: DEFAULT_SCALE_UP_AFTER_SECONDS,
-      scaleDownAfterSeconds: DEFAULT_SCALE_DOWN_AFTER_SECONDS,
+      scaleUpAfterSeconds: this.scaleUpAfterSeconds(),
+      scaleDownAfterSeconds: this.input.scaleDownAfterSeconds ?? DEFAULT_SCALE_DOWN_AFTER_SECONDS,
     });
     // The empty Nodes' machines go first when the size comes down, not whichever the rollout would pick.
     if (decision.replicas < current) await this.toMachines(decision.removeMachines, { annotations: { [DELETE_MACHINE_ANNOTATION]: 'true' } });

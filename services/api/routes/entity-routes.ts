@@ -61,7 +61,7 @@ export interface EntityRouteDeps {
 }
 
 /** What a kind's start input may need besides the object: REST and the controller both supply it. */
-export type StartInputDeps = Pick<EntityRouteDeps, 'temporal'> & { readonly config: Pick<SlipwayConfig, 'managementId'> };
+export type StartInputDeps = Pick<EntityRouteDeps, 'temporal'> & { readonly config: Pick<SlipwayConfig, 'managementId'> & Partial<Pick<SlipwayConfig, 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds'>> };
 
 /** What a kind tells the shared routes about its entity workflow. */
 export interface EntityDefinition<K extends KindName> {

@@ -80,7 +80,13 @@ export const NODE_POOL_ENTITY: EntityDefinition<'NodePool'> = {
   getObject: getNodePool,
   patchObject: patchNodePool,
   deleteObject: deleteNodePool,
-  startInput: async (object, deps): Promise<NodePoolInput> => ({ object, managementId: deps.config.managementId, placement: await nodePoolPlacementFor(object, deps) }),
+  startInput: async (object, deps): Promise<NodePoolInput> => ({
+    object,
+    managementId: deps.config.managementId,
+    placement: await nodePoolPlacementFor(object, deps),
+    ...(deps.config.nodePoolScaleUpAfterSeconds !== undefined ? { scaleUpAfterSeconds: deps.config.nodePoolScaleUpAfterSeconds } : {}),
+    ...(deps.config.nodePoolScaleDownAfterSeconds !== undefined ? { scaleDownAfterSeconds: deps.config.nodePoolScaleDownAfterSeconds } : {}),
+  }),
 };
 
 export const nodePoolRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps> = async (app, deps) => {
