@@ -13,6 +13,8 @@ import { eventually, sleep } from '../support/async-checks';
 import { processExists } from '../support/supervisor';
 
 const FAST = { initialMs: 50, capMs: 200, stableMs: 60_000 };
+/** Arguments of a process that runs until it is killed and names `marker` among them, as a control plane's do its folder. */
+const LONG_RUNNING = (marker: string) => ['-e', 'setInterval(() => undefined, 2 ** 30)', marker];
 
 describe('a supervised component', () => {
   let dir: string;
@@ -36,13 +38,16 @@ describe('a supervised component', () => {
   });
 
   it('ends the process a previous supervisor left, found by its pid file and its arguments', async () => {
-    const leftover = spawn('sleep', ['600', dir], { stdio: 'ignore' });
+    const leftover = spawn(process.execPath, LONG_RUNNING(dir), { stdio: 'ignore' });
     const pidFile = join(dir, 'left.pid');
     await writeFile(pidFile, `${leftover.pid}\n`);
-    const component = await startComponent({ name: 'left', binary: 'sleep', args: ['600', dir], logFile: join(dir, 'left.log'), pidFile, marker: dir, backoff: FAST });
+    await sleep(200);
+    expect(processExists(leftover.pid!)).toBe(true);
+    const component = await startComponent({ name: 'left', binary: process.execPath, args: LONG_RUNNING(dir), logFile: join(dir, 'left.log'), pidFile, marker: dir, backoff: FAST });
     expect(processExists(leftover.pid!)).toBe(false);
     const current = component.state();
     expect(current.running).toBe(true);
+    expect(current.restarts).toBe(0);
     expect(Number((await readFile(pidFile, 'utf8')).trim())).toBe(current.pid);
     await component.stop();
     expect(processExists(current.pid!)).toBe(false);
