@@ -59,7 +59,15 @@ async function read<T>(path: string): Promise<T> {
   return response.body as T;
 }
 
-const conditionOf = (object: HostedCluster | NodePool, type: string) => object.status?.conditions?.find((condition) => condition.type === type)?.status;
+const conditionOf = (object: HostedCluster | NodePool | undefined, type: string) => object?.status?.conditions?.find((condition) => condition.type === type)?.status;
+
+/** As read, but undefined on a 503: while the new worker starts, the API cannot read an object in time and says to retry, as a client then does. */
+async function readOnceServed<T>(path: string): Promise<T | undefined> {
+  const response = await api.request('GET', path);
+  if (response.status === 503) return undefined;
+  expect(response.status, `GET ${path}: ${JSON.stringify(response.body)}`).toBe(200);
+  return response.body as T;
+}
 
 /** The pids of every process running with the control plane's folder in its arguments: its etcd and kube-apiserver, and any left behind. */
 function controlPlaneProcesses(folder: string): number[] {
@@ -131,8 +139,8 @@ it('loses nothing when the worker and the supervisor are SIGKILLed while a hoste
   await supervisor.start();
   worker = startWorkerProcess(stack.workerEnv);
 
-  await waitUntil(async () => conditionOf(await read<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available') === 'True', 90_000, 'the HostedCluster to become Available');
-  await waitUntil(async () => conditionOf(await read<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready') === 'True', 90_000, 'the NodePool to become Ready');
+  await waitUntil(async () => conditionOf(await readOnceServed<HostedCluster>(`${NS}/hostedclusters/${name}`), 'Available') === 'True', 90_000, 'the HostedCluster to become Available');
+  await waitUntil(async () => conditionOf(await readOnceServed<NodePool>(`${NS}/nodepools/${poolName}`), 'Ready') === 'True', 90_000, 'the NodePool to become Ready');
   const cluster = await read<HostedCluster>(`${NS}/hostedclusters/${name}`);
   const infraId = cluster.status?.infraID ?? '';
 
