@@ -83,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
     supervisorUrl: env.SLIPWAY_SUPERVISOR_URL || undefined,
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
-    apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', 10),
+    apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', 30),
     controlPlanePlacement: placementFrom(env),
     nodePoolScaleUpAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS'),
     nodePoolScaleDownAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS'),
