@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, type Instance, type Tag } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { portIsFree } from '../../infra/processes';
 import { createAwsAdapter } from '../../providers/aws/adapter';
 import { TAG } from '../../providers/tags';
 import type { ProviderAdapter } from '../../providers/types';
@@ -101,16 +101,6 @@ async function scheduled(workflowId: string): Promise<{ name: string; at: number
 const firstScheduled = async (workflowId: string): Promise<Record<string, number>> =>
   Object.fromEntries((await scheduled(workflowId)).reverse().map(({ name, at }) => [name, at]));
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 it('runs a HostedCluster on aws against moto: worker network and NodePool machines in EC2, control plane local, and deletes it to nothing', { timeout: 180_000 }, async () => {
   const created = await api.request('POST', `${NS}/hostedclusters`, {
@@ -129,7 +119,7 @@ it('runs a HostedCluster on aws against moto: worker network and NodePool machin
   // The control plane is the supervisor's: on loopback, not behind the cloud's load balancer.
   const endpoint = available.status?.controlPlaneEndpoint;
   expect(endpoint?.host).toBe('127.0.0.1');
-  expect(await portAnswers(endpoint!.port)).toBe(true);
+  expect(await portIsFree(endpoint!.port)).toBe(false);
   expect((await stack.supervisor!.client.list()).length).toBe(1);
 
   // The worker network, read back from moto: a VPC, a subnet in it, a security group, all carrying the infra ID.
@@ -189,7 +179,7 @@ it('runs a HostedCluster on aws against moto: worker network and NodePool machin
 
   expect(await liveInstances(infraId)).toEqual([]);
   expect(await remaining(infraId)).toEqual([]);
-  expect(await portAnswers(endpoint!.port)).toBe(false);
+  expect(await portIsFree(endpoint!.port)).toBe(true);
   expect(await stack.supervisor!.client.list()).toEqual([]);
 
   // The workflows carried the secret's name only, never the credential.

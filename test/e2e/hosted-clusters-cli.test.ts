@@ -7,10 +7,10 @@
  * machines are real machines of the simulated cloud, made by its MachineDeployment.
  */
 import { writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { portIsFree } from '../../infra/processes';
 import { fileSecretStore } from '../../services/worker/secrets';
 import { RELEASE_4_20, RELEASE_4_21 } from '../support/hosted-clusters';
 import { useCliStack } from '../support/slipway-bin';
@@ -116,7 +116,7 @@ it('drives a HostedCluster and its NodePool through their whole life from the co
   const cloud = JSON.parse(await ok(['cloud', 'ls', '-o', 'json'])) as { items: unknown[] };
   expect(cloud.items).toEqual([]);
   // The control plane's processes are gone and its port is free again.
-  expect(await portAnswers(Number(apiServer.port))).toBe(false);
+  expect(await portIsFree(Number(apiServer.port))).toBe(true);
 });
 
 async function writeNodePool(release: string): Promise<string> {
@@ -125,14 +125,3 @@ async function writeNodePool(release: string): Promise<string> {
   return path;
 }
 
-/** Whether anything listens on the port of 127.0.0.1. */
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
