@@ -6,7 +6,9 @@
  * kube-apiserver binaries bare (test/support/kube-apiserver.ts: self-signed certificates, a
  * token file) and measures the same. Both etcds run with --unsafe-no-fsync. Control planes are started one after another, as a
  * workflow per cluster would on a quiet stack.
- * Usage: npm run bench:hosted -- [--control-planes 3]
+ * Once all are up it measures, over --idle-seconds, what they cost together while nothing
+ * happens (CPU and RSS of every etcd and kube-apiserver), to say how many this machine holds.
+ * Usage: npm run bench:hosted -- [--control-planes 3] [--idle-seconds 30]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,8 +23,9 @@ import { fileSecretStore } from '../services/worker/secrets';
 import { startKubeApiServer } from '../test/support/kube-apiserver';
 import { usageOfTrees } from './process-usage';
 
-const { values } = parseArgs({ options: { 'control-planes': { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { 'control-planes': { type: 'string', default: '3' }, 'idle-seconds': { type: 'string', default: '30' } } });
 const count = Number(values['control-planes']);
+const idleSeconds = Number(values['idle-seconds']);
 const POLL_MS = 100;
 const STARTUP_LIMIT_MS = 180_000;
 
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const activities = createControlPlaneActivities({ secrets: fileSecretStore(join(home, 'secrets')), supervisor: client });
   try {
     const bare = await bareStart();
-    const rows: { readonly name: string; readonly pkiMs: number; readonly startMs: number; readonly rssBytes: number }[] = [];
+    const rows: { readonly name: string; readonly pkiMs: number; readonly startMs: number; readonly rssBytes: number; readonly pids: readonly number[] }[] = [];
     for (let index = 0; index < count; index += 1) {
       const ref = { namespace: 'bench', name: `hosted-${index}`, uid: randomBytes(8).toString('hex') };
       const pkiStarted = Date.now();
@@ -65,8 +68,15 @@ async function main(): Promise<void> {
       const startMs = Date.now() - started;
       const report = await client.describe(controlPlaneKey(ref));
       const pids = [report?.etcd.pid, report?.kubeAPIServer.pid].filter((pid): pid is number => pid !== undefined);
-      rows.push({ name: ref.name, pkiMs, startMs, rssBytes: rssOf(pids) });
+      rows.push({ name: ref.name, pkiMs, startMs, rssBytes: rssOf(pids), pids });
     }
+    // All of them at rest together: what holding `count` control planes costs this machine.
+    const allPids = rows.flatMap((row) => row.pids);
+    const before = usageOfTrees(allPids);
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    const after = usageOfTrees(allPids);
+    const idleCpuSeconds = allPids.reduce((sum, pid) => sum + ((after.get(pid)?.cpuSeconds ?? 0) - (before.get(pid)?.cpuSeconds ?? 0)), 0);
+    const heldRss = allPids.reduce((sum, pid) => sum + (after.get(pid)?.rssBytes ?? 0), 0);
     const supervisorRss = supervisor.pid !== undefined ? (usageOfTrees([supervisor.pid]).get(supervisor.pid)?.rssBytes ?? 0) : 0;
     const ownRss = supervisorRss - rows.reduce((sum, row) => sum + row.rssBytes, 0);
 
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
     process.stdout.write('| run | PKI | start to both answering | RSS (etcd + kube-apiserver) |\n|---|---|---|---|\n');
     process.stdout.write(`| bare binaries (self-signed, token file) | - | ${seconds(bare.startMs)} | ${mib(bare.rssBytes)} |\n`);
     for (const row of rows) process.stdout.write(`| Slipway ${row.name} | ${seconds(row.pkiMs)} | ${seconds(row.startMs)} | ${mib(row.rssBytes)} |\n`);
+    process.stdout.write(`\n${count} control planes at rest for ${idleSeconds} s: ${((idleCpuSeconds / idleSeconds) * 100).toFixed(1)}% of one core and ${mib(heldRss)} in total (goal: this machine holds 20)\n`);
     process.stdout.write(`\nmedian Slipway start ${seconds(median(rows.map((row) => row.startMs)))} against bare ${seconds(bare.startMs)}; median RSS ${mib(median(rows.map((row) => row.rssBytes)))} against ${mib(bare.rssBytes)}; the supervisor itself ${mib(ownRss)}\n`);
   } finally {
     for (const report of await client.list().catch(() => [])) await client.remove(report.key).catch(() => undefined);
