@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,9 +80,20 @@ function redisBinary(): string {
   }
 }
 
+/** The last lines a process wrote to its log, to say why it stopped without sending the reader to a file. */
+function logTail(logFile: string, lines = 15): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 function exitedEarly(): string | undefined {
   const dead = children.find((child) => child.child.exitCode !== null || child.child.signalCode !== null);
-  return dead ? `${dead.name} exited during start-up; see ${dead.logFile}` : undefined;
+  if (!dead) return undefined;
+  const tail = logTail(dead.logFile);
+  return `${dead.name} exited during start-up; see ${dead.logFile}${tail ? `, which ends:\n${tail}` : ''}`;
 }
 
 async function stopAll(): Promise<void> {

@@ -1,6 +1,7 @@
 /** Small process supervision for the dev stack: labelled children, log files, ordered stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -61,8 +62,34 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port that was free a moment ago (the OS picks it). */
+/**
+ * A loopback port that was free a moment ago, for a server started next. It is picked below the
+ * kernel's ephemeral range: a port the OS hands out for port 0 is in that range, and the local
+ * end of any outgoing connection made before the server binds (a second, for a process that
+ * loads first) can take it. Falls back to the OS's pick when no such port is free.
+ */
 export async function freePort(): Promise<number> {
+  const low = LISTEN_RANGE_START;
+  const high = ephemeralRangeStart();
+  for (let attempt = 0; high - low >= 1_000 && attempt < 20; attempt += 1) {
+    const port = low + randomInt(high - low);
+    if (await portIsFree(port)) return port;
+  }
+  return osPickedPort();
+}
+
+const LISTEN_RANGE_START = 20_000;
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 0 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
