@@ -177,6 +177,15 @@ export function createTagging(rest: RestClient): Tagging {
     return tagIds.get(tagKey(categoryId, name)) ?? (await scanTags(operation, categoryId, name));
   };
 
+  /** A tag already gone is deleted: a sibling machine's delete, or this call's earlier attempt whose answer was lost, removed it. */
+  const deleteTag = async (operation: string, id: string): Promise<void> => {
+    try {
+      await rest.call(operation, 'DELETE', idPath('tag', id));
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.kind === 'notFound')) throw error;
+    }
+  };
+
   const attachedObjects = async (operation: string, ids: readonly string[]): Promise<Map<string, Moref[]>> => {
     const value = await rest.call(operation, 'POST', `${BASE}/tag-association?~action=list-attached-objects-on-tags`, { tag_ids: ids });
     const byTag = new Map<string, Moref[]>();
@@ -237,7 +246,7 @@ export function createTagging(rest: RestClient): Tagging {
       const live = others.size > 0 ? await existing(operation, [...others.values()]) : new Set<string>();
       for (const id of ids) {
         if ((byTag.get(id) ?? []).some((object) => live.has(morefKey(object)))) continue;
-        await rest.call(operation, 'DELETE', idPath('tag', id));
+        await deleteTag(operation, id);
         const info = tags.get(id);
         tags.delete(id);
         if (info) tagIds.delete(tagKey(info.categoryId, info.name));

@@ -423,6 +423,26 @@ describe('vsphere adapter on vcsim: what vSphere alone has', () => {
     expect(noTemplate.message).toMatch(/image "no-such-template"/);
   });
 
+  it('deletes machines that share their owner tag side by side without failing, and the tag goes with the last one deleted alone', async () => {
+    const infraId = 'race-1';
+    const owner = 'race-1-pool';
+    const ownerTag = `slipway.dev_owner=${owner}`;
+    const pooled = (machineName: string) =>
+      request(infraId, machineName, { tags: ownershipTags({ managementId, infraId, machineName, role: 'worker', owner, createdAt: '2026-11-25T00:00:00.000Z' }) });
+    await adapter.ensureClusterInfra(infraRequest(infraId));
+    for (let round = 0; round < 5; round += 1) {
+      const made = await Promise.all([0, 1, 2].map((index) => adapter.createMachine(pooled(`r${round}-m${index}`))));
+      expect(await allTags()).toContain(ownerTag);
+      // Two deletes can each find the other's VM gone and both delete the owner tag: the second finds it deleted already.
+      await Promise.all(made.map((machine) => adapter.deleteMachine(machine.providerId)));
+    }
+    // Each can also find the other's VM still there and leave the tag: a later delete with nothing else carrying it takes it.
+    const last = await adapter.createMachine(pooled('last-m0'));
+    await adapter.deleteMachine(last.providerId);
+    expect(await allTags()).not.toContain(ownerTag);
+    await adapter.deleteClusterInfra(infraId);
+  });
+
   it('deletes a powered-off VM, and a delete of an unknown instance UUID succeeds', async () => {
     await adapter.ensureClusterInfra(infraRequest('off-1'));
     await rawClone('/DC0/vm/off-1', 'off-1-m0');
