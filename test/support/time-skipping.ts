@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { GracefulShutdownPeriodExpiredError, Worker } from '@temporalio/worker';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { inject } from 'vitest';
 import { emptyTally } from '../../workflows/planners/sweep/run';
 import type { SlipwayActivities } from '../../services/worker/activities';
@@ -106,6 +106,26 @@ export function withCloudWorker<T>(env: TestWorkflowEnvironment, cloud: FakeClou
       await cloud.retireObservers();
     }
   });
+}
+
+/**
+ * Waits for a workflow to complete, moving the test server's clock a step at a time. A client
+ * awaiting result() lets the server skip to the next timer whatever it is, so a workflow with
+ * nothing scheduled for a moment can be skipped to its 10-year default execution timeout; here
+ * a workflow still running after `withinSeconds` of simulated time fails the test, naming what it
+ * still had pending.
+ */
+export async function awaitCompletion(env: TestWorkflowEnvironment, handle: WorkflowHandle, withinSeconds = 600, stepSeconds = 5): Promise<void> {
+  for (let waited = 0; ; waited += stepSeconds) {
+    const description = await handle.describe();
+    if (description.status.name === 'COMPLETED') return;
+    if (description.status.name !== 'RUNNING') throw new Error(`${handle.workflowId} ended ${description.status.name}; expected it to complete`);
+    if (waited >= withinSeconds) {
+      const pending = (description.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name ?? '?'} (attempt ${activity.attempt ?? 0})`);
+      throw new Error(`${handle.workflowId} still runs after ${withinSeconds} simulated seconds; pending activities: ${pending.join(', ') || 'none'}`);
+    }
+    await env.sleep(`${stepSeconds}s`);
+  }
 }
 
 export type FakeCloud = ReturnType<typeof fakeCloud>;

@@ -10,7 +10,7 @@ import { OBSERVE_JITTER } from '../../workflows/entity/timers';
 import { DEFAULT_QUIET_POLL_MAX_SECONDS } from '../../workflows/planners/observer-pace';
 import { deleteMachineDeployment, getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { machineDeploymentObject, placementFor } from '../support/machine-deployments';
-import { fakeCloud, startTimeSkippingEnvironment, withCloudWorker } from '../support/time-skipping';
+import { awaitCompletion, fakeCloud, startTimeSkippingEnvironment, withCloudWorker } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -46,7 +46,7 @@ describe('MachineDeployments on the time-skipping server', () => {
       expect(cloud.passes() - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
-      await Promise.all(handles.map((handle) => handle.result()));
+      await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
       expect(cloud.machines.size).toBe(0);
     });
   });
@@ -69,7 +69,7 @@ describe('MachineDeployments on the time-skipping server', () => {
       expect(passes).toBeLessThanOrEqual(4 + 1800 / (DEFAULT_QUIET_POLL_MAX_SECONDS * (1 - OBSERVE_JITTER)) + 1);
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
-      await Promise.all(handles.map((handle) => handle.result()));
+      await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
       expect(cloud.machines.size).toBe(0);
     });
   });
