@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     apiKey: simKey,
     bootMs: Number(env.SLIPWAY_SIM_BOOT_MS ?? 3000),
     deleteMs: Number(env.SLIPWAY_SIM_DELETE_MS ?? 1500),
+    ...(env.SLIPWAY_SIM_KUBELET_HEARTBEAT_MS ? { kubeletHeartbeatMs: Number(env.SLIPWAY_SIM_KUBELET_HEARTBEAT_MS) } : {}),
     logFile: join(logs, 'simcloud.log'),
   });
 
