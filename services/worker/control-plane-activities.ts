@@ -63,6 +63,22 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const STARTUP_POLL_MS = 200;
+/** Well inside the activity's start-to-close timeout (workflows/hosted-cluster/entity.ts). */
+const STARTUP_WAIT_MS = 45_000;
+
+/** A pause that ends early, failing, when the activity is cancelled (a delete while the control plane starts); a plain timer outside an activity. */
+async function pause(ms: number): Promise<void> {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return;
+  }
+  await context.sleep(ms);
+}
+
 const NOT_STARTED: ControlPlaneComponentStatus = { available: false, message: 'the control plane has not been started' };
 
 function componentStatus(report: ComponentReport): ControlPlaneComponentStatus {
@@ -104,6 +120,22 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
     return report ? statusOf(report) : { etcd: NOT_STARTED, kubeAPIServer: NOT_STARTED };
   };
 
+  /**
+   * A control plane just started answers within seconds: waiting here for it, looking every
+   * STARTUP_POLL_MS, makes the cluster Available the moment it is, where the workflow's own
+   * rechecks (2 s, doubling) would find it up to a step late. Past STARTUP_WAIT_MS the report
+   * goes back as it is, and the workflow's rechecks take over.
+   */
+  const untilAvailable = async (key: string, started: ControlPlaneReport): Promise<ControlPlaneReport> => {
+    let report = started;
+    const deadline = Date.now() + STARTUP_WAIT_MS;
+    while (!(report.etcd.available && report.kubeAPIServer.available) && Date.now() < deadline) {
+      await pause(STARTUP_POLL_MS);
+      report = (await supervisor().describe(key)) ?? report;
+    }
+    return report;
+  };
+
   return {
     async ensureHostedPki({ ref }) {
       return ensureHostedPkiSecrets(deps.secrets, ref);
@@ -127,7 +159,7 @@ export function createControlPlaneActivities(deps: ControlPlaneActivityDeps): Co
         throw error;
       }
       await recordApiServerURL(deps.secrets, ref, report.apiServerURL);
-      return statusOf(report);
+      return statusOf(await untilAvailable(controlPlaneKey(ref), report));
     }),
 
     describeControlPlane: ({ ref, placement }) => heartbeating(() => describe(ref, placement)),
