@@ -208,6 +208,8 @@ async function main(): Promise<void> {
   children.push(startProcess('api', process.execPath, ['--import', 'tsx', join(ROOT, 'services/api/main.ts')], { env: serviceEnv, logFile: join(logs, 'api.log'), cwd: ROOT }));
   const apiUrl = `http://${config.apiHost}:${flags.apiPort}`;
   await waitFor('the REST API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000, exitedEarly);
+  // The worker serves /metrics once its workflows are bundled and it is about to poll: until then a request would wait for it.
+  await waitFor('the worker', async () => (await fetch(`http://${config.apiHost}:${flags.workerMetricsPort}/metrics`)).ok, 180_000, exitedEarly);
   const kubeconfig = flags.kubeconfig ? resolve(flags.kubeconfig) : undefined;
   if (kubeconfig) {
     if (!existsSync(kubeconfig)) throw new Error(`--kubeconfig ${kubeconfig} does not exist; point it (or SLIPWAY_KUBECONFIG) at the kubeconfig file of your management cluster.`);
