@@ -25,7 +25,7 @@ export async function machineBootstrap(secrets: SecretStore, ref: HostedClusterR
   }
   const pki = await readHostedPki(secrets, ref);
   const user = `system:node:${node.nodeName}`;
-  const credential = issueClientCertificate({ certificate: pki.caCertificate, key: pki.caKey }, { commonName: user, organizations: ['system:nodes'] });
+  const credential = await issueClientCertificate({ certificate: pki.caCertificate, key: pki.caKey }, { commonName: user, organizations: ['system:nodes'] });
   return {
     apiServerURL: server,
     kubeconfig: renderKubeconfig({ clusterName: ref.name, server, caCertificate: pki.caCertificate, user, clientCertificate: credential.certificate, clientKey: credential.key }),

@@ -3,7 +3,8 @@
  * certificate and every client certificate (admin, nodes), and a service-account key pair.
  * Keys come from Node's crypto; node-forge builds and signs the X.509 certificates.
  */
-import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 /** Every field is PEM. */
@@ -40,13 +41,21 @@ const LEAF_YEARS = 1;
 const BACKDATE_MS = 5 * 60_000;
 export const ADMIN_USER = 'slipway-admin';
 
-function rsaKeyPair(): { readonly privateKey: string; readonly publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** Made on libuv's thread pool, so a PKI's keys are made side by side and the event loop stays free. */
+async function rsaKeyPair(): Promise<KeyPair> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
   });
   return { privateKey, publicKey };
+}
+
+interface KeyPair {
+  readonly privateKey: string;
+  readonly publicKey: string;
 }
 
 function subjectAttributes(subject: CertificateSubject): forge.pki.CertificateField[] {
@@ -89,21 +98,20 @@ function signCertificate(request: CertificateRequest): forge.pki.Certificate {
 
 const leafUsage = { name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: true };
 
-function issueLeaf(ca: IssuedCertificate, subject: CertificateSubject, now: Date, extensions: readonly object[]): IssuedCertificate {
-  const keys = rsaKeyPair();
+function issueLeaf(ca: IssuedCertificate, keys: KeyPair, subject: CertificateSubject, now: Date, extensions: readonly object[]): IssuedCertificate {
   const issuer = forge.pki.certificateFromPem(ca.certificate);
   const certificate = signCertificate({ subject, publicKeyPem: keys.publicKey, years: LEAF_YEARS, now, extensions: [{ name: 'basicConstraints', cA: false, critical: true }, leafUsage, ...extensions], issuer, signerKeyPem: ca.key });
   return { certificate: forge.pki.certificateToPem(certificate), key: keys.privateKey };
 }
 
 /** A client certificate for a user (CN) in groups (O), signed by the cluster's CA. */
-export function issueClientCertificate(ca: IssuedCertificate, subject: CertificateSubject, now = new Date()): IssuedCertificate {
-  return issueLeaf(ca, subject, now, [{ name: 'extKeyUsage', clientAuth: true }]);
+export async function issueClientCertificate(ca: IssuedCertificate, subject: CertificateSubject, now = new Date(), keys?: KeyPair): Promise<IssuedCertificate> {
+  return issueLeaf(ca, keys ?? (await rsaKeyPair()), subject, now, [{ name: 'extKeyUsage', clientAuth: true }]);
 }
 
-export function generateHostedPki(input: { readonly clusterName: string; readonly serverNames: ServerNames; readonly now?: Date }): HostedPki {
+export async function generateHostedPki(input: { readonly clusterName: string; readonly serverNames: ServerNames; readonly now?: Date }): Promise<HostedPki> {
   const now = input.now ?? new Date();
-  const caKeys = rsaKeyPair();
+  const [caKeys, servingKeys, adminKeys, serviceAccount] = await Promise.all([rsaKeyPair(), rsaKeyPair(), rsaKeyPair(), rsaKeyPair()]);
   const ca = signCertificate({
     subject: { commonName: `${input.clusterName}-ca` },
     publicKeyPem: caKeys.publicKey,
@@ -117,12 +125,11 @@ export function generateHostedPki(input: { readonly clusterName: string; readonl
   });
   const caIssued = { certificate: forge.pki.certificateToPem(ca), key: caKeys.privateKey };
   const altNames = [...input.serverNames.dnsNames.map((value) => ({ type: 2, value })), ...input.serverNames.ipAddresses.map((ip) => ({ type: 7, ip }))];
-  const serving = issueLeaf(caIssued, { commonName: 'kube-apiserver' }, now, [
+  const serving = issueLeaf(caIssued, servingKeys, { commonName: 'kube-apiserver' }, now, [
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames },
   ]);
-  const admin = issueClientCertificate(caIssued, { commonName: ADMIN_USER, organizations: ['system:masters'] }, now);
-  const serviceAccount = rsaKeyPair();
+  const admin = await issueClientCertificate(caIssued, { commonName: ADMIN_USER, organizations: ['system:masters'] }, now, adminKeys);
   return {
     caCertificate: caIssued.certificate,
     caKey: caIssued.key,

@@ -39,7 +39,7 @@ export async function ensureHostedPkiSecrets(store: WritableSecretStore, ref: Ho
   const existing = await readIfPresent(store, ref.namespace, names.pkiSecretName);
   if (existing) pkiFrom(existing, `${ref.namespace}/${names.pkiSecretName}`);
   else {
-    const pki = generateHostedPki({ clusterName: ref.name, serverNames: apiServerNames(ref) });
+    const pki = await generateHostedPki({ clusterName: ref.name, serverNames: apiServerNames(ref) });
     await store.write(ref.namespace, names.pkiSecretName, { ...pki, uid: ref.uid }, { ifAbsent: true });
   }
   return names;

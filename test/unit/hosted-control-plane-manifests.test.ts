@@ -26,8 +26,8 @@ const stringData = (object: RenderedObject) => (object as unknown as { stringDat
 describe('renderHostedControlPlane', () => {
   let pki: HostedPki;
   let objects: RenderedObject[];
-  beforeAll(() => {
-    pki = generateHostedPki({ clusterName: ref.name, serverNames: apiServerNames(ref) });
+  beforeAll(async () => {
+    pki = await generateHostedPki({ clusterName: ref.name, serverNames: apiServerNames(ref) });
     objects = renderHostedControlPlane({ ref, pki, kubernetesVersion: '1.34.2' });
   });
 

@@ -25,8 +25,8 @@ const subjectOf = (certificate: X509Certificate) => certificate.subject.split('\
 describe('generateHostedPki', () => {
   let pki: HostedPki;
   let ca: X509Certificate;
-  beforeAll(() => {
-    pki = generateHostedPki({ clusterName: 'demo', serverNames: apiServerNames(ref) });
+  beforeAll(async () => {
+    pki = await generateHostedPki({ clusterName: 'demo', serverNames: apiServerNames(ref) });
     ca = new X509Certificate(pki.caCertificate);
   });
 
@@ -58,15 +58,15 @@ describe('generateHostedPki', () => {
     expect(serving.keyUsage).toContain('1.3.6.1.5.5.7.3.1');
   });
 
-  it('issues client certificates whose organizations are the groups Kubernetes reads', () => {
-    const node = new X509Certificate(issueClientCertificate({ certificate: pki.caCertificate, key: pki.caKey }, { commonName: 'system:node:m-0', organizations: ['system:nodes'] }).certificate);
+  it('issues client certificates whose organizations are the groups Kubernetes reads', async () => {
+    const node = new X509Certificate((await issueClientCertificate({ certificate: pki.caCertificate, key: pki.caKey }, { commonName: 'system:node:m-0', organizations: ['system:nodes'] })).certificate);
     expect(subjectOf(node)).toEqual(['CN=system:node:m-0', 'O=system:nodes']);
     expect(node.verify(ca.publicKey)).toBe(true);
     expect(node.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
   });
 
-  it('gives every cluster its own CA', () => {
-    const other = new X509Certificate(generateHostedPki({ clusterName: 'demo', serverNames: apiServerNames(ref) }).caCertificate);
+  it('gives every cluster its own CA', async () => {
+    const other = new X509Certificate((await generateHostedPki({ clusterName: 'demo', serverNames: apiServerNames(ref) })).caCertificate);
     expect(new X509Certificate(pki.servingCertificate).verify(other.publicKey)).toBe(false);
   });
 });
