@@ -74,7 +74,7 @@ describe('Redis projection', () => {
     const page = await projection.listJson(kind, { namespace: 'default', limit: 1 });
     const rest = await projection.listJson(kind, { namespace: 'default', limit: 1, ...(page.metadata.continue ? { continue: page.metadata.continue } : {}) });
     expect(rest.metadata.continue).toBeUndefined();
-    const [fresh, legacy] = [...page.items, ...rest.items].map((json) => JSON.parse(json) as ProjectedObject);
+    const [fresh, legacy] = [...page.items, ...rest.items].map((json) => JSON.parse(json.toString('utf8')) as ProjectedObject);
     expect(fresh).toEqual(await projection.get(kind, 'default', 'fresh'));
     expect(legacy).toEqual(await projection.get(kind, 'default', 'legacy'));
     expect(fresh?.metadata.resourceVersion).toMatch(/^\d+-\d+$/);

@@ -23,7 +23,7 @@ import { type DeleteRequest, type EntityPatch, type EntitySnapshot } from '../..
 import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
 import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
-import { ContinueTokenError, WatchGoneError, type Projection } from '../../common/projection';
+import { ContinueTokenError, WatchGoneError, joinJsonList, type Projection } from '../../common/projection';
 import { entityProblem, notFound } from '../entity-errors';
 import type { IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
@@ -308,9 +308,9 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
         await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
         try {
           const page = await deps.projection.listJson(kind, { namespace, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
-          // The items go out as Redis holds them, joined rather than parsed and serialized again.
+          // The items go out as the bytes Redis holds, joined rather than decoded, parsed and serialized again.
           const head = JSON.stringify({ apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata });
-          return reply.type('application/json; charset=utf-8').send(`${head.slice(0, -1)},"items":[${page.items.join(',')}]}`);
+          return reply.type('application/json; charset=utf-8').send(joinJsonList(`${head.slice(0, -1)},"items":[`, page.items, ']}'));
         } catch (error) {
           throw projectionProblem(error);
         }
