@@ -35,6 +35,29 @@ let clusters: ReturnType<typeof kubeResources>;
 /** Every workflow call the reconcilers' client made: "<call> <workflow ID>". */
 const calls: string[] = [];
 
+/**
+ * Workflows whose Queries are answered to no caller until this many of them have their answers:
+ * so racing replicas both look before either acts, as they can in production, and the race is
+ * the one the test means every run (not only when neither replica's look came after the other's start).
+ */
+const queryBarriers = new Map<string, { readonly parties: number; arrived: number; readonly opened: Promise<void>; readonly open: () => void }>();
+
+function holdQueriesOf(workflowId: string, parties: number): void {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  queryBarriers.set(workflowId, { parties, arrived: 0, opened, open });
+}
+
+async function afterBarrier(workflowId: string): Promise<void> {
+  const barrier = queryBarriers.get(workflowId);
+  if (!barrier) return;
+  barrier.arrived += 1;
+  if (barrier.arrived >= barrier.parties) barrier.open();
+  await barrier.opened;
+}
+
 function recording(): WorkflowClientInterceptor {
   const record = (call: string, workflowId: string) => calls.push(`${call} ${workflowId}`);
   return {
@@ -42,7 +65,15 @@ function recording(): WorkflowClientInterceptor {
     signalWithStart: (input, next) => (record('signalWithStart', input.options.workflowId), next(input)),
     startUpdate: (input, next) => (record('update', input.workflowExecution.workflowId), next(input)),
     startUpdateWithStart: (input, next) => (record('updateWithStart', input.workflowStartOptions.workflowId), next(input)),
-    query: (input, next) => (record('query', input.workflowExecution.workflowId), next(input)),
+    query: async (input, next) => {
+      const { workflowId } = input.workflowExecution;
+      record('query', workflowId);
+      try {
+        return await next(input);
+      } finally {
+        await afterBarrier(workflowId);
+      }
+    },
     signal: (input, next) => (record('signal', input.workflowExecution.workflowId), next(input)),
   };
 }
@@ -131,6 +162,7 @@ describe('the reconcile of a new custom resource', () => {
     // Created with the finalizer, so the replicas race on Temporal alone (Kubernetes already serializes their finalizer writes).
     await create('raced', { finalizers: ['slipway.dev/deprovision'] });
     const workflowId = entityWorkflowId('ClusterDeployment', 'default', 'raced');
+    holdQueriesOf(workflowId, 2);
     const [first, second] = [reconciler('replica-a'), reconciler('replica-b')];
     await Promise.all([first.reconcile('default', 'raced'), second.reconcile('default', 'raced')]);
 
