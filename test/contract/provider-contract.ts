@@ -71,9 +71,12 @@ export interface ContractOptions {
    * others as 'invalid', changing nothing, and the sweep's mark store holds their marks instead.
    */
   readonly tagsResources: 'all' | 'some';
+  /** How many creates or deletes the suite runs side by side; 10 unless the emulator cannot take that. */
+  readonly machinesAtOnce?: number;
 }
 
 export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>, options: ContractOptions): void {
+  const machinesAtOnce = options.machinesAtOnce ?? 10;
   describe(`provider contract: ${name}`, () => {
     let harness: ContractHarness;
     const infraId = `contract-${randomUUID().slice(0, 8)}`;
@@ -158,10 +161,8 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     it('lists by tags across pages, each machine exactly once', async () => {
       const pageInfra = `${infraId}-pages`;
       const count = harness.pageSize * 2 + 3;
-      const created = await Promise.all(
-        Array.from({ length: count }, (_, index) =>
-          harness.adapter.createMachine(request({ name: `${pageInfra}-w${index}`, tags: ownershipTags({ managementId, infraId: pageInfra, machineName: `w${index}`, createdAt: new Date().toISOString() }) })),
-        ),
+      const created = await inBatches(Array.from({ length: count }, (_, index) => index), machinesAtOnce, (index) =>
+        harness.adapter.createMachine(request({ name: `${pageInfra}-w${index}`, tags: ownershipTags({ managementId, infraId: pageInfra, machineName: `w${index}`, createdAt: new Date().toISOString() }) })),
       );
       const listed: CloudMachine[] = await collect(harness.adapter.listMachines({ [TAG.cluster]: pageInfra }));
       expect(listed.map((machine) => machine.providerId).sort()).toEqual(created.map((machine) => machine.providerId).sort());
@@ -300,7 +301,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       harness.proxy.setRates({ throttle: quarter, serverError: quarter, resetBefore: quarter, resetAfter: quarter, slow: quarter });
       const before = harness.proxy.stats.requests;
       try {
-        const created = await inBatches(wanted, 10, (machine) => retried(() => harness.adapter.createMachine(machine)));
+        const created = await inBatches(wanted, machinesAtOnce, (machine) => retried(() => harness.adapter.createMachine(machine)));
         harness.proxy.setRates({});
         const listed = (await collect(harness.adapter.listMachines({ [TAG.cluster]: batchInfra }))).filter((machine) => machine.phase !== 'terminated');
         expect(listed.map((machine) => machine.name).sort()).toEqual(wanted.map((machine) => machine.name).sort());
@@ -308,7 +309,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
         expect(listed.map((machine) => machine.providerId).sort()).toEqual(created.map((machine) => machine.providerId).sort());
 
         harness.proxy.setRates({ throttle: quarter, serverError: quarter, resetBefore: quarter, resetAfter: quarter, slow: quarter });
-        await inBatches(created, 10, (machine) => retried(() => harness.adapter.deleteMachine(machine.providerId)));
+        await inBatches(created, machinesAtOnce, (machine) => retried(() => harness.adapter.deleteMachine(machine.providerId)));
       } finally {
         harness.proxy.setRates({});
       }
