@@ -115,7 +115,7 @@ export function withCloudWorker<T>(env: TestWorkflowEnvironment, cloud: FakeClou
  * a workflow still running after `withinSeconds` of simulated time fails the test, naming what it
  * still had pending.
  */
-export async function awaitCompletion(env: TestWorkflowEnvironment, handle: WorkflowHandle, withinSeconds = 600, stepSeconds = 5): Promise<void> {
+export async function awaitCompletion(env: TestWorkflowEnvironment, handle: WorkflowHandle, withinSeconds = 600, stepSeconds = 30): Promise<void> {
   for (let waited = 0; ; waited += stepSeconds) {
     const description = await handle.describe();
     if (description.status.name === 'COMPLETED') return;

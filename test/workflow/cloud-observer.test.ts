@@ -28,6 +28,9 @@ function startStandalone(taskQueue: string, managementId: string, name: string, 
   });
 }
 
+/** A loaded CI machine moves the test server's clock slowly: each step of simulated time is a round trip or more. */
+const TEST_TIMEOUT_MS = 180_000;
+
 describe('MachineDeployments on the time-skipping server', () => {
   it('a settled MachineDeployment adds no history events, and its account is listed once per interval, not once per object', async () => {
     const cloud = fakeCloud(env, (_infraId, machineName) => ({ providerId: `stub://${machineName}`, phase: 'running' }));
@@ -49,7 +52,7 @@ describe('MachineDeployments on the time-skipping server', () => {
       await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
       expect(cloud.machines.size).toBe(0);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('with the default interval, a quiet fleet is listed less and less often, down to once per quiet ceiling', async () => {
     const cloud = fakeCloud(env, (_infraId, machineName) => ({ providerId: `stub://${machineName}`, phase: 'running' }));
@@ -72,5 +75,5 @@ describe('MachineDeployments on the time-skipping server', () => {
       await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
       expect(cloud.machines.size).toBe(0);
     });
-  });
+  }, TEST_TIMEOUT_MS);
 });
