@@ -109,20 +109,24 @@ export function withCloudWorker<T>(env: TestWorkflowEnvironment, cloud: FakeClou
 }
 
 /**
- * Waits for a workflow to complete, moving the test server's clock a step at a time. A client
- * awaiting result() lets the server skip to the next timer whatever it is, so a workflow with
- * nothing scheduled for a moment can be skipped to its 10-year default execution timeout; here
- * a workflow still running after `withinSeconds` of simulated time fails the test, naming what it
- * still had pending.
+ * Waits for workflows to complete, moving the test server's clock a step at a time from one
+ * waiter. The server counts locks on its clock: the client holds one, each running activity one,
+ * and every result() or sleep() in flight gives the client's back once. Several at a time (a
+ * Promise.all of result()s) give back the activities' locks too, so the clock skips past
+ * activities still running, on to a workflow's 10-year default execution timeout (CI's
+ * "Workflow execution timed out"). A workflow still running after `withinSeconds` of simulated
+ * time fails the test, naming what it still had pending.
  */
-export async function awaitCompletion(env: TestWorkflowEnvironment, handle: WorkflowHandle, withinSeconds = 600, stepSeconds = 30): Promise<void> {
+export async function awaitCompletion(env: TestWorkflowEnvironment, handles: readonly WorkflowHandle[], withinSeconds = 600, stepSeconds = 30): Promise<void> {
   for (let waited = 0; ; waited += stepSeconds) {
-    const description = await handle.describe();
-    if (description.status.name === 'COMPLETED') return;
-    if (description.status.name !== 'RUNNING') throw new Error(`${handle.workflowId} ended ${description.status.name}; expected it to complete`);
+    const descriptions = await Promise.all(handles.map((handle) => handle.describe()));
+    const running = descriptions.filter((description) => description.status.name === 'RUNNING');
+    const ended = descriptions.find((description) => description.status.name !== 'RUNNING' && description.status.name !== 'COMPLETED');
+    if (ended) throw new Error(`${ended.workflowId} ended ${ended.status.name}; expected it to complete`);
+    if (running.length === 0) return;
     if (waited >= withinSeconds) {
-      const pending = (description.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name ?? '?'} (attempt ${activity.attempt ?? 0})`);
-      throw new Error(`${handle.workflowId} still runs after ${withinSeconds} simulated seconds; pending activities: ${pending.join(', ') || 'none'}`);
+      const pending = running.map((description) => `${description.workflowId}: ${(description.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name ?? '?'} (attempt ${activity.attempt ?? 0})`).join(', ') || 'none'}`);
+      throw new Error(`still running after ${withinSeconds} simulated seconds, with these pending activities: ${pending.join('; ')}`);
     }
     await env.sleep(`${stepSeconds}s`);
   }

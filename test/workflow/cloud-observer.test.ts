@@ -49,7 +49,7 @@ describe('MachineDeployments on the time-skipping server', () => {
       expect(cloud.passes() - passesBefore).toBeLessThanOrEqual(60 / settledPollSeconds + 1);
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
-      await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
+      await awaitCompletion(env, handles);
       expect(cloud.machines.size).toBe(0);
     });
   }, TEST_TIMEOUT_MS);
@@ -72,7 +72,7 @@ describe('MachineDeployments on the time-skipping server', () => {
       expect(passes).toBeLessThanOrEqual(4 + 1800 / (DEFAULT_QUIET_POLL_MAX_SECONDS * (1 - OBSERVE_JITTER)) + 1);
 
       await Promise.all(handles.map((handle) => handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: new Date().toISOString() }] })));
-      await Promise.all(handles.map((handle) => awaitCompletion(env, handle)));
+      await awaitCompletion(env, handles);
       expect(cloud.machines.size).toBe(0);
     });
   }, TEST_TIMEOUT_MS);
