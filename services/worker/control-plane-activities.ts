@@ -39,6 +39,15 @@ export function controlPlaneFilesOf(pki: HostedPki): ControlPlaneFiles {
   return { caCertificate: pki.caCertificate, servingCertificate: pki.servingCertificate, servingKey: pki.servingKey, serviceAccountKey: pki.serviceAccountKey, serviceAccountPublicKey: pki.serviceAccountPublicKey };
 }
 
+/** The running activity's context; undefined outside an activity (tests call these functions directly). */
+function currentActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Well inside the workflow's heartbeat timeout for control-plane calls (workflows/hosted-cluster/entity.ts). */
 const HEARTBEAT_INTERVAL_MS = 2_000;
 
@@ -49,12 +58,8 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
  * activity (tests call these functions directly) it only runs the work.
  */
 async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return work();
-  }
+  const context = currentActivity();
+  if (!context) return work();
   const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
     return await work();
@@ -69,14 +74,9 @@ const STARTUP_WAIT_MS = 45_000;
 
 /** A pause that ends early, failing, when the activity is cancelled (a delete while the control plane starts); a plain timer outside an activity. */
 async function pause(ms: number): Promise<void> {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return;
-  }
-  await context.sleep(ms);
+  const context = currentActivity();
+  if (context) await context.sleep(ms);
+  else await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const NOT_STARTED: ControlPlaneComponentStatus = { available: false, message: 'the control plane has not been started' };
