@@ -20,6 +20,7 @@ import { sharedSchemas, SWAGGER_OPTIONS } from './openapi';
 import { ProblemError, problem, sendProblem } from './problem';
 import { clusterDeploymentRoutes } from './routes/cluster-deployments';
 import type { EntityRouteDeps } from './routes/entity-routes';
+import { createListPages } from './list-pages';
 import { hostedClusterRoutes } from './routes/hosted-clusters';
 import { machineDeploymentRoutes } from './routes/machine-deployments';
 import { nodePoolRoutes } from './routes/node-pools';
@@ -52,6 +53,8 @@ declare module 'fastify' {
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Room for a dozen or so LIST pages of 500 objects: the pages dashboards and controllers poll. */
+const LIST_PAGES_KEPT_BYTES = 64 * 1024 * 1024;
 
 /** An API started without a secret store reads no kubeconfig: it says so instead. */
 const NO_SECRET_STORE: SecretStore = {
@@ -167,6 +170,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   const routeDeps: EntityRouteDeps = {
     temporal: deps.temporal,
     projection: deps.projection,
+    listPages: createListPages({ maxBytes: LIST_PAGES_KEPT_BYTES }),
     idempotency: createIdempotencyStore(deps.redis, deps.config.redisPrefix),
     config: deps.config,
     ...(deps.watchTimings ? { watchTimings: deps.watchTimings } : {}),

@@ -365,6 +365,11 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
       await redis.eval(REMOVE_SCRIPT, keys.length, ...keys, member, STREAM_MAX_LENGTH, standIn, TOMBSTONE_SECONDS);
     },
 
+    /** The resourceVersion of the object's latest change, without reading the object. */
+    async resourceVersionOf(kind: string, namespace: string, name: string): Promise<string | undefined> {
+      return (await redis.hget(objectKey(kind, namespace, name), 'rv')) ?? undefined;
+    },
+
     async get(kind: string, namespace: string, name: string): Promise<ProjectedObject | undefined> {
       const [json, rv] = await redis.hmget(objectKey(kind, namespace, name), 'object', 'rv');
       return json && rv ? withVersion(json, rv) : undefined;
@@ -382,6 +387,9 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
 
     /** As list, with each item as its JSON bytes: what the REST API sends without parsing or decoding it. */
     listJson,
+
+    /** The id of the kind's latest change ('0' when none is retained): every put and remove moves it. */
+    latestVersion,
 
     /** Changes after `resourceVersion` ('0' = the whole retained stream; absent = from now), until the signal aborts. */
     async *watch(kind: string, watchOptions: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent> {

@@ -121,4 +121,30 @@ describe('watch over HTTP', () => {
     const one = (await api.request('GET', `${BASE}?fieldSelector=metadata.name%3Dpage-b`)).body as { items: ProjectedObject[] };
     expect(one.items.map((item) => item.metadata.name)).toEqual(['page-b']);
   });
+
+  it('sends a repeated LIST as it was until the kind changes, then the change, on every page', async () => {
+    type Page = { metadata: { resourceVersion: string; continue?: string }; items: ProjectedObject[] };
+    const list = async (query = '') => (await api.request('GET', `${BASE}?labelSelector=kept%3Dyes${query}`)).body as Page;
+    const namesOf = (page: Page) => page.items.map((item) => item.metadata.name);
+    for (const name of ['kept-a', 'kept-b', 'kept-c']) await projection.put(kind, object(name, { kept: 'yes' }));
+    const first = await list();
+    expect(await list()).toEqual(first);
+    const firstOfTwo = await list('&limit=2');
+    expect(namesOf(firstOfTwo)).toEqual(['kept-a', 'kept-b']);
+
+    await projection.put(kind, object('kept-a', { kept: 'yes', touched: 'once' }));
+    const changed = await list();
+    expect(changed.metadata.resourceVersion).not.toBe(first.metadata.resourceVersion);
+    expect(changed.items[0]?.metadata.labels).toEqual({ kept: 'yes', touched: 'once' });
+    expect((await list('&limit=2')).items[0]?.metadata.labels).toEqual({ kept: 'yes', touched: 'once' });
+
+    // A write to an object no page here holds moves the version too; the pages stay right.
+    await projection.put(kind, object('elsewhere'));
+    expect(namesOf(await list())).toEqual(['kept-a', 'kept-b', 'kept-c']);
+
+    await projection.remove(kind, 'default', 'kept-c');
+    expect(namesOf(await list())).toEqual(['kept-a', 'kept-b']);
+    const rest = await list(`&continue=${encodeURIComponent(firstOfTwo.metadata.continue ?? '')}`);
+    expect(namesOf(rest)).toEqual([]);
+  });
 });

@@ -24,6 +24,7 @@ import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwner
 import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, joinJsonList, type Projection } from '../../common/projection';
+import type { ListPages } from '../list-pages';
 import { entityProblem, notFound } from '../entity-errors';
 import type { IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
@@ -54,6 +55,8 @@ import {
 export interface EntityRouteDeps {
   readonly temporal: Client;
   readonly projection: Projection;
+  /** LIST pages kept for as long as their kind has not changed. */
+  readonly listPages: ListPages;
   readonly idempotency: IdempotencyStore;
   readonly config: SlipwayConfig;
   /** Heartbeat and bookmark intervals of watch streams (tests shorten them). */
@@ -307,10 +310,14 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
         // A no-op unless Redis lost this kind's projection; then lists come back whole, not half.
         await deps.projection.rebuildFromVisibility(deps.temporal, source, kind);
         try {
-          const page = await deps.projection.listJson(kind, { namespace, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
-          // The items go out as the bytes Redis holds, joined rather than decoded, parsed and serialized again.
-          const head = JSON.stringify({ apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata });
-          return reply.type('application/json; charset=utf-8').send(joinJsonList(`${head.slice(0, -1)},"items":[`, page.items, ']}'));
+          const version = await deps.projection.latestVersion(kind);
+          const bytes = await deps.listPages.page(kind, { namespace, ...query }, version, async () => {
+            const page = await deps.projection.listJson(kind, { namespace, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
+            // The items go out as the bytes Redis holds, joined rather than decoded, parsed and serialized again.
+            const head = JSON.stringify({ apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata });
+            return joinJsonList(`${head.slice(0, -1)},"items":[`, page.items, ']}');
+          });
+          return reply.type('application/json; charset=utf-8').send(bytes);
         } catch (error) {
           throw projectionProblem(error);
         }
@@ -372,7 +379,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
         const object = await read(namespace, name);
         // The workflow's answer is at least as new as the projection's latest change of it: that
         // change's resourceVersion lets a client drop older watch events (the CLI does).
-        const resourceVersion = (await deps.projection.get(kind, namespace, name))?.metadata.resourceVersion;
+        const resourceVersion = await deps.projection.resourceVersionOf(kind, namespace, name);
         return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
       },
     );
