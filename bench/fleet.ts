@@ -23,7 +23,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startSimulatedCloud } from '../providers/simulated/launch';
 import { ApiClient } from '../services/cli/api-client';
-import { WORKFLOWS_PATH } from '../services/worker/bundle';
+import { workflowBundleOptions } from '../services/worker/bundle';
 import { freePort, startProcess, waitFor, type Supervised } from '../infra/processes';
 import { startTemporalOnPostgres } from '../infra/temporal-postgres';
 import { startRedisServer } from '../test/support/redis-server';
@@ -125,7 +125,7 @@ async function startStack(): Promise<{ apis: string[]; token: string; cloud: { u
   processes.push({ name: 'simulated cloud', pid: async () => [cloud.pid ?? 0] });
   stops.push(() => cloud.stop());
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
   const bundlePath = join(home, 'workflows.js');
   await writeFile(bundlePath, bundle.code);
   const token = randomBytes(24).toString('hex');

@@ -20,6 +20,7 @@ import { createSlipwayActivities } from '../services/worker/activities';
 import { createAdapterResolver } from '../services/worker/adapters';
 import { fileSecretStore } from '../services/worker/secrets';
 import { startRedisServer } from '../test/support/redis-server';
+import { workflowBundleOptions } from '../services/worker/bundle';
 
 export const BENCH_TASK_QUEUE = 'bench';
 
@@ -42,7 +43,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const redis = new Redis(redisServer.url);
   const projection = createProjection(redis, { prefix: 'bench' });
   const client = new Client({ connection: temporal.connection });
-  const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(fileURLToPath(new URL('./workflows.ts', import.meta.url))), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: temporal.address });
   const secrets = fileSecretStore(join(home, 'secrets'));
   const activities = createSlipwayActivities({

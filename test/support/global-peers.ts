@@ -11,7 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from './redis-server';
 import { workflowTaskFailures } from './task-failures';
-import { WORKFLOWS_PATH } from '../../services/worker/bundle';
+import { workflowBundleOptions } from '../../services/worker/bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -50,7 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [temporalResult, redisResult, bundleResult] = await Promise.allSettled([
     startTestTemporal(),
     startRedisServer(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+    bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   if (temporalResult.status === 'rejected' || redisResult.status === 'rejected' || bundleResult.status === 'rejected') {
     await Promise.allSettled([

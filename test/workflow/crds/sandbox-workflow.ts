@@ -2,6 +2,7 @@
 import type { ClusterDeployment } from '../../../crds/schemas/cluster-deployment';
 import { convertManifest } from '../../../crds/upstream/index';
 import { validateClusterDeploymentPatch, validateObject } from '../../../crds/validate';
+import { KINDS } from '../../../crds/schemas/index';
 
 export interface SandboxInput {
   readonly object: unknown;
@@ -13,5 +14,5 @@ export async function crdsInSandbox(input: SandboxInput): Promise<unknown> {
   const validated = validateObject('ClusterDeployment', input.object);
   const converted = input.manifests.map((manifest) => convertManifest(manifest));
   const patched = validated.ok ? input.patches.map((patch) => validateClusterDeploymentPatch(validated.object as ClusterDeployment, patch)) : [];
-  return { validated, converted, patched };
+  return { validated, converted, patched, sharedSchemas: Object.isFrozen(KINDS) && Object.isFrozen(KINDS.ClusterDeployment) };
 }

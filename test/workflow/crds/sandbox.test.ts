@@ -1,6 +1,8 @@
 /**
  * Runs crds/validate and crds/upstream inside a real Temporal workflow (real dev server,
- * real bundler and sandbox) and checks they give exactly what they give outside it.
+ * real bundler and sandbox) and checks they give exactly what they give outside it. The bundle
+ * is built as the worker builds Slipway's, so validation runs as the worker runs it: shared
+ * between workflows, and frozen.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,7 @@ import { convertManifest } from '../../../crds/upstream/index';
 import { validateClusterDeploymentPatch, validateObject } from '../../../crds/validate';
 import { sampleObject, withField } from '../../unit/crds/fixtures';
 import type { SandboxInput } from './sandbox-workflow';
+import { workflowBundleOptions } from '../../../services/worker/bundle';
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
 
@@ -25,7 +28,7 @@ describe('crds validation inside the Temporal workflow sandbox', () => {
 
   beforeAll(async () => {
     const address = inject('temporalAddress');
-    const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./sandbox-workflow.ts', import.meta.url)), logger: silent });
+    const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(fileURLToPath(new URL('./sandbox-workflow.ts', import.meta.url))), logger: silent });
     nativeConnection = await NativeConnection.connect({ address });
     worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: { code } });
     running = worker.run();
@@ -50,7 +53,10 @@ describe('crds validation inside the Temporal workflow sandbox', () => {
       ],
       patches: [{ spec: { compute: [{ name: 'worker', replicas: 4 }] } }, { spec: { clusterName: 'renamed' } }, { metadata: { labels: { team: null } } }],
     };
+    // Twice: the second workflow finds the modules the first left, and they must give the same answers.
     const inside = await client.workflow.execute('crdsInSandbox', { taskQueue, workflowId: `crds-sandbox-${randomUUID()}`, args: [input] });
+    const again = await client.workflow.execute('crdsInSandbox', { taskQueue, workflowId: `crds-sandbox-${randomUUID()}`, args: [input] });
+    expect(again).toEqual(inside);
 
     const validated = validateObject('ClusterDeployment', input.object);
     const outside = {
@@ -58,7 +64,10 @@ describe('crds validation inside the Temporal workflow sandbox', () => {
       converted: input.manifests.map((manifest) => convertManifest(manifest)),
       patched: validated.ok ? input.patches.map((patch) => validateClusterDeploymentPatch(validated.object as ClusterDeployment, patch)) : [],
     };
-    expect(inside).toEqual(JSON.parse(JSON.stringify(outside)));
+    const { sharedSchemas, ...results } = inside as { sharedSchemas: boolean };
+    // Frozen: the worker evaluated the module once and shares it, rather than one copy per workflow.
+    expect(sharedSchemas).toBe(true);
+    expect(results).toEqual(JSON.parse(JSON.stringify(outside)));
     expect((inside as { converted: { ok: boolean }[] }).converted.map((result) => result.ok)).toEqual([true, true, false]);
   });
 
