@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { clusterObject } from '../test/support/clusters';
 import { entityWorkflowId } from '../workflows/entity/ids';
 import { breakdownOf, printBreakdowns } from './history-breakdown';
-import { BENCH_TASK_QUEUE, startBenchPeers, timeIt } from './peers';
+import { BARE_TASK_QUEUE, BENCH_TASK_QUEUE, startBenchPeers, timeIt } from './peers';
 import { cpuByCommand, cpuSpent } from './process-usage';
 
 const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' } } });
@@ -47,7 +47,7 @@ async function provisionThroughSlipway(): Promise<void> {
 async function provisionBare(): Promise<void> {
   await Promise.all(
     Array.from({ length: clusters }, (_, index) =>
-      client.workflow.execute('bareProvisionWorkflow', { workflowId: `bare-${index}`, taskQueue: BENCH_TASK_QUEUE, args: [shape] }),
+      client.workflow.execute('bareProvisionWorkflow', { workflowId: `bare-${index}`, taskQueue: BARE_TASK_QUEUE, args: [shape] }),
     ),
   );
 }

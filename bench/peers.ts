@@ -1,7 +1,9 @@
 /**
  * What every benchmark runs on: one Temporal dev server, one redis-server, the simulated
- * cloud and one in-process worker with Slipway's workflows (and the baselines in
- * bench/workflows.ts) on task queue "bench".
+ * cloud, one in-process worker with Slipway's workflows (bench/workflows.ts) on task queue
+ * "bench", and one with only the bare baseline (bench/bare-workflow.ts) on "bench-bare": a
+ * bare Temporal application's bundle holds its own workflow alone, and with Slipway's beside it
+ * every bare workflow paid for evaluating Slipway's modules as well.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { startRedisServer } from '../test/support/redis-server';
 import { workflowBundleOptions } from '../services/worker/bundle';
 
 export const BENCH_TASK_QUEUE = 'bench';
+export const BARE_TASK_QUEUE = 'bench-bare';
 
 export interface BenchPeers {
   readonly client: Client;
@@ -61,9 +64,15 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     taskQueue: BENCH_TASK_QUEUE,
     workflowBundle: bundle,
     sinks: slipwaySinks({ projectionWriter }),
-    activities: { ...activities, async noop() {} },
+    activities,
   });
-  const running = worker.run();
+  const bareWorker = await Worker.create({
+    connection,
+    taskQueue: BARE_TASK_QUEUE,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
+    activities: { async noop() {} },
+  });
+  const running = Promise.all([worker.run(), bareWorker.run()]);
 
   return {
     client,
@@ -75,6 +84,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
         await client.workflow.getHandle(execution.workflowId).terminate('benchmark finished').catch(() => undefined);
       }
       worker.shutdown();
+      bareWorker.shutdown();
       await running;
       await connection.close();
       redis.disconnect();

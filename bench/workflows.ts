@@ -1,2 +1,1 @@
 export { clusterDeploymentWorkflow, cloudObserverWorkflow, machineDeploymentWorkflow } from '../workflows/index';
-export { bareProvisionWorkflow } from './bare-workflow';
