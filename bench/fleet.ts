@@ -13,12 +13,13 @@
  * 7.5 minutes (workflows/planners/observer-pace.ts): `--settle-seconds 480 --idle-seconds 300`
  * measures that steady state rather than the first minute after Ready.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startSimulatedCloud } from '../providers/simulated/launch';
@@ -55,6 +56,7 @@ if (values.temporal !== 'dev' && values.temporal !== 'postgres') throw new Error
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COLLECTION = '/apis/slipway.dev/v1alpha1/namespaces/default/clusterdeployments';
+const execFileAsync = promisify(execFile);
 const GOALS = { readySeconds: 600, idleCorePercent: 5, getP99Ms: 20, listP99Ms: 50 };
 
 const home = await mkdtemp(join(tmpdir(), 'slipway-fleet-'));
@@ -85,6 +87,11 @@ async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await run();
   return performance.now() - started;
+}
+
+async function sampleRest(input: Record<string, unknown>): Promise<{ getMs: number[]; listMs: number[] }> {
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rest-sampler.ts', import.meta.url)), JSON.stringify(input)], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as { getMs: number[]; listMs: number[] };
 }
 
 async function startTemporal(): Promise<string> {
@@ -256,29 +263,17 @@ async function main(): Promise<void> {
   console.log(`  ${'total'.padEnd(28)} ${totalPercent.toFixed(1).padStart(6)}% of a core   RSS ${(totalRss / 2 ** 20).toFixed(0).padStart(6)} MiB`);
   console.log(`  cloud calls while idle: ${(((callsAfter - callsBefore) / idleSeconds) * 60).toFixed(1)} per minute`);
 
-  // REST while idle. The first requests of each kind warm the API's code paths and connections; they are not counted.
-  for (let index = 0; index < REST_WARM_UP; index += 1) {
-    await fetch(`${apiFor(index)}${COLLECTION}/fleet-${index % clusters}`, { headers }).then((response) => response.arrayBuffer());
-    await fetch(`${apiFor(index)}${COLLECTION}?limit=500`, { headers }).then((response) => response.arrayBuffer());
-  }
-  const getSamples: number[] = [];
-  for (let index = 0; index < 300; index += 1) {
-    const name = `fleet-${Math.floor(Math.random() * clusters)}`;
-    getSamples.push(await timed(async () => {
-      const response = await fetch(`${apiFor(index)}${COLLECTION}/${name}`, { headers });
-      if (!response.ok) throw new Error(`GET ${name} answered ${response.status}`);
-      await response.arrayBuffer();
-    }));
-  }
-  const listSamples: number[] = [];
-  // 200, so that p99 is not simply the slowest one.
-  for (let index = 0; index < 200; index += 1) {
-    listSamples.push(await timed(async () => {
-      const response = await fetch(`${apiFor(index)}${COLLECTION}?limit=500`, { headers });
-      if (!response.ok) throw new Error(`LIST answered ${response.status}`);
-      await response.arrayBuffer();
-    }));
-  }
+  // REST while idle, timed by a process of its own (bench/rest-sampler.ts says why).
+  const { getMs: getSamples, listMs: listSamples } = await sampleRest({
+    apis: stack.apis,
+    token: stack.token,
+    collection: COLLECTION,
+    names: Array.from({ length: clusters }, (_, index) => `fleet-${index}`),
+    gets: 300,
+    // 200, so that p99 is not simply the slowest one.
+    lists: 200,
+    warmUp: REST_WARM_UP,
+  });
   const watchSamples: number[] = [];
   const touched = new Map<string, { resolve: () => void }>();
   const touchAbort = new AbortController();
