@@ -37,6 +37,8 @@ export interface ListOptions {
   readonly filter?: ObjectFilter;
   readonly limit?: number;
   readonly continue?: string;
+  /** The kind's latest change as the caller has just read it: a first page is listed at it rather than read again. */
+  readonly latestVersion?: string;
 }
 
 export interface WatchOptions {
@@ -256,7 +258,7 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     const namespace = listOptions.namespace ?? '';
     const token = listOptions.continue ? decodeToken(listOptions.continue, namespace) : undefined;
     if (token) await assertServable(kind, token.rv);
-    const resourceVersion = token?.rv ?? (await latestVersion(kind));
+    const resourceVersion = token?.rv ?? listOptions.latestVersion ?? (await latestVersion(kind));
     // One more than a page, so the last read also tells whether there is a next one.
     const chunk = Math.min(limit + 1, LIST_CHUNK);
     const items: Buffer[] = [];

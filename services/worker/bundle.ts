@@ -11,7 +11,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', 
  * constant data and pure functions. Without this, every cached workflow held its own copy of
  * every kind's schema, and building it was the largest part of starting a workflow.
  */
-export const SHARED_WORKFLOW_MODULES: readonly string[] = [fileURLToPath(new URL('../../crds/validate.ts', import.meta.url))];
+const SHARED_WORKFLOW_MODULES: readonly string[] = [fileURLToPath(new URL('../../crds/validate.ts', import.meta.url))];
 
 /** What every bundle of Slipway's workflows is built with, wherever it is built. */
 export function workflowBundleOptions(workflowsPath = WORKFLOWS_PATH): { readonly workflowsPath: string; readonly preloadModules: string[] } {

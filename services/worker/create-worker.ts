@@ -10,7 +10,7 @@ import type { ProjectionSink } from '../../workflows/entity/projection-sink';
 import type { ProjectedObject } from '../common/projection';
 import type { ProjectionWriter } from './projection-writer';
 import type { SlipwayActivities } from './activities';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from './bundle';
+import { WORKFLOWS_PATH, workflowBundleOptions } from './bundle';
 
 export interface SlipwayWorkerOptions {
   readonly connection: NativeConnection;
@@ -63,7 +63,7 @@ async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } }),
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowBundleOptions().preloadModules } }),
     activities: options.activities,
     sinks,
   });

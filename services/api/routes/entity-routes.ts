@@ -312,7 +312,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
         try {
           const version = await deps.projection.latestVersion(kind);
           const bytes = await deps.listPages.page(kind, { namespace, ...query }, version, async () => {
-            const page = await deps.projection.listJson(kind, { namespace, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
+            const page = await deps.projection.listJson(kind, { namespace, latestVersion: version, ...(filter ? { filter } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.continue ? { continue: query.continue } : {}) });
             // The items go out as the bytes Redis holds, joined rather than decoded, parsed and serialized again.
             const head = JSON.stringify({ apiVersion: GROUP_VERSION, kind: KINDS[kind].listKind, metadata: page.metadata });
             return joinJsonList(`${head.slice(0, -1)},"items":[`, page.items, ']}');
