@@ -1,5 +1,5 @@
 /** Turns Temporal client errors about an entity workflow into problem responses. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FieldError } from '../../crds/validate';
 import { OWNED_BY_KUBERNETES, OWNED_BY_REST, OWNER_ANNOTATION } from '../../workflows/entity/ownership';
@@ -29,9 +29,13 @@ const CONFLICT_FIELDS: Readonly<Record<string, FieldError>> = {
 /**
  * Temporal refuses Queries and Updates while the workflow's last task failed (a bug in it),
  * and times a Query out when no worker takes it, as does the API's own read deadline: the
- * object exists but cannot answer now.
+ * object exists but cannot answer now. A Query that reaches a workflow whose start failed
+ * finds no handler registered; the server answers that as a failed Query (INVALID_ARGUMENT),
+ * which the SDK names QueryNotRegisteredError. Every entity workflow registers its read
+ * Query as it starts, so that too means the workflow is broken, not that the request was.
  */
 function isUnavailable(error: unknown): boolean {
+  if (error instanceof QueryNotRegisteredError) return true;
   const cause = error instanceof Error ? error.cause : undefined;
   return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it|DEADLINE_EXCEEDED/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
 }

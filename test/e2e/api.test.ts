@@ -185,6 +185,7 @@ describe('an object whose workflow is failing', () => {
     const taskFailed = async () => ((await handle.fetchHistory()).events ?? []).some((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     while (!(await taskFailed()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const response = await api.request('GET', `${BASE}/wedged`);
+    expect(response.status, `the API's log:\n${api.logs()}`).toBe(503);
     expectProblem(response, 503);
     await handle.terminate('test over');
   });
