@@ -4,16 +4,24 @@
  * collections landed in the samples (a --trace-gc run lined its mark-compacts up with every
  * burst of slow GETs). A small process with nothing else on its heap times only the server.
  *
- * Input (JSON in argv[2]): { apis, token, collection, names, gets, lists, warmUp }.
- * Output (JSON on stdout): { getMs: number[], listMs: number[] }.
+ * A GET is answered by a Temporal Query of the object's workflow, so each GET is paired with
+ * the same Query sent straight to Temporal, alternating, as the baseline: what Temporal alone
+ * takes to answer, on this machine, at this moment.
+ *
+ * Input (JSON in argv[2]): { apis, token, temporalAddress, collection, names, gets, lists, warmUp }.
+ * Output (JSON on stdout): { getMs: number[], queryMs: number[], listMs: number[] }.
  */
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { getClusterDeployment } from '../workflows/cluster-deployment/definitions';
+import { entityWorkflowId } from '../workflows/entity/ids';
 
 interface SamplerInput {
   readonly apis: readonly string[];
   readonly token: string;
+  readonly temporalAddress: string;
   readonly collection: string;
-  /** The objects a GET picks from at random. */
+  /** The ClusterDeployments in namespace default that a GET picks from at random. */
   readonly names: readonly string[];
   readonly gets: number;
   readonly lists: number;
@@ -25,25 +33,39 @@ const { positionals } = parseArgs({ allowPositionals: true });
 const input = JSON.parse(positionals[0] ?? '{}') as SamplerInput;
 const headers = { authorization: `Bearer ${input.token}`, accept: 'application/json' };
 const apiFor = (index: number) => input.apis[index % input.apis.length]!;
+const temporal = new Client({ connection: await Connection.connect({ address: input.temporalAddress }) });
 
-async function timedRequest(url: string): Promise<number> {
+async function timed(request: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
-  const response = await fetch(url, { headers });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
+  await request();
   return performance.now() - started;
 }
 
+async function fetchBody(url: string): Promise<ArrayBuffer> {
+  const response = await fetch(url, { headers });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  return response.arrayBuffer();
+}
+
 const randomName = () => input.names[Math.floor(Math.random() * input.names.length)]!;
-const getUrl = (index: number) => `${apiFor(index)}${input.collection}/${randomName()}`;
-const listUrl = (index: number) => `${apiFor(index)}${input.collection}?limit=500`;
+const get = (index: number) => fetchBody(`${apiFor(index)}${input.collection}/${randomName()}`);
+const list = (index: number) => fetchBody(`${apiFor(index)}${input.collection}?limit=500`);
+const query = () => temporal.workflow.getHandle(entityWorkflowId('ClusterDeployment', 'default', randomName())).query(getClusterDeployment);
 
 for (let index = 0; index < input.warmUp; index += 1) {
-  await timedRequest(getUrl(index));
-  await timedRequest(listUrl(index));
+  await get(index);
+  await query();
+  await list(index);
 }
 const getMs: number[] = [];
-for (let index = 0; index < input.gets; index += 1) getMs.push(await timedRequest(getUrl(index)));
+const queryMs: number[] = [];
+for (let index = 0; index < input.gets; index += 1) {
+  getMs.push(await timed(() => get(index)));
+  queryMs.push(await timed(query));
+}
 const listMs: number[] = [];
-for (let index = 0; index < input.lists; index += 1) listMs.push(await timedRequest(listUrl(index)));
-process.stdout.write(JSON.stringify({ getMs, listMs }));
+for (let index = 0; index < input.lists; index += 1) listMs.push(await timed(() => list(index)));
+await temporal.connection.close();
+process.stdout.write(JSON.stringify({ getMs, queryMs, listMs }));
+// The SDK's native runtime keeps the event loop alive after its connection has closed.
+process.exit(0);
