@@ -297,7 +297,7 @@ export class ClusterDeploymentEntity {
               object: desired.object,
               managementId: this.input.managementId,
               placement: { target: this.target(), infraId: this.state.infraId, defaultImage: this.releaseImage(), attempt: this.state.attempts.length },
-              owner: { kind: CLUSTER_DEPLOYMENT_KIND, name: this.state.object.metadata.name, uid: this.uid, workflowId: this.workflowId, pool: desired.pool },
+              owner: { kind: CLUSTER_DEPLOYMENT_KIND, name: this.state.object.metadata.name, uid: this.uid, workflowId: this.workflowId, pool: desired.pool, reports: 'readiness' },
               ...(this.input.poolObserveIntervalSeconds !== undefined ? { observeIntervalSeconds: this.input.poolObserveIntervalSeconds } : {}),
             },
           ],

@@ -35,7 +35,16 @@ export interface MachineDeploymentPlacement {
 export interface MachineDeploymentOwner extends OwnerReference {
   /** The worker pool this MachineDeployment implements: an entry of a ClusterDeployment's spec.compute, or a NodePool's name. */
   readonly pool: string;
+  /**
+   * What the owner is told of (state.ts, poolReportKey): 'every-change' (the default) reports
+   * each machine as it appears, which a NodePool needs to judge machines whose Node never
+   * registers; 'readiness' reports only readiness, failures, revision and settling, which is
+   * all a ClusterDeployment acts on, and spares both workflows a task per report.
+   */
+  readonly reports?: PoolReporting;
 }
+
+export type PoolReporting = 'every-change' | 'readiness';
 
 export interface MachineDeploymentInput {
   /** Defaults applied, metadata.uid/generation/creationTimestamp set. */

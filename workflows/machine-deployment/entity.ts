@@ -45,6 +45,7 @@ import {
   plannedMachineSets,
   plannedMachines,
   poolReportKey,
+  unreportedPoolKey,
   poolReportOf,
   rolloutSpecOf,
   type MachineDeploymentState,
@@ -106,7 +107,8 @@ export class MachineDeploymentEntity {
   finished = false;
   /** Creates still running, by machine name: a delete must wait for its create, or the machine could appear after it. */
   private readonly creating = new Map<string, Promise<void>>();
-  private lastReport = '';
+  /** The key (state.ts, poolReportKey) of what the owner was last told, or has in mind before the first report. */
+  private lastReport: string;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
   private readonly publications = new PublicationSequence();
@@ -117,6 +119,7 @@ export class MachineDeploymentEntity {
     this.name = this.state.object.metadata.name;
     this.label = entityLabel(MACHINE_DEPLOYMENT_KIND, this.namespace, this.name);
     this.publisher = new StatusPublisher(() => this.publishOnce());
+    this.lastReport = input.owner?.reports === 'readiness' ? unreportedPoolKey(this.state.object, this.revision()) : '';
   }
 
   private revision(): string {
@@ -150,7 +153,7 @@ export class MachineDeploymentEntity {
     const owner = this.input.owner;
     if (!owner) return;
     const report = poolReportOf(this.state, owner.pool, this.revision());
-    const text = poolReportKey(report);
+    const text = poolReportKey(report, owner.reports);
     if (text === this.lastReport) return;
     try {
       await getExternalWorkflowHandle(owner.workflowId).signal(poolReportSignal, report);

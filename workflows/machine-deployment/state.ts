@@ -8,7 +8,8 @@ import type { MachineTemplateSpec } from '../../crds/schemas/machine';
 import type { NodeReport } from '../../providers/types';
 import { setCondition } from '../planners/conditions';
 import type { PlannedMachine, PlannedMachineSet, RolloutCounts, RolloutSpec } from '../planners/rollout/types';
-import type { PoolReport } from './definitions';
+import type { PoolReport, PoolReporting } from './definitions';
+import { poolReportSettled } from './pool-report';
 import { runtimeConditions, type CredentialsState } from '../entity/conditions';
 
 export interface MachineSetRecord {
@@ -237,12 +238,46 @@ export function memoObject(object: MachineDeployment): MachineDeployment {
 }
 
 /**
- * What decides whether the owner hears of a change: counts, revision and each machine's
- * readiness and message, not a machine's passing phase. Each report is a signal, a workflow
- * task on both sides; the owner's view of a machine's phase may then lag until it is ready.
+ * What decides whether the owner hears of a change. Each report is a signal, a workflow task on
+ * both sides, so not every change is one:
+ * - 'every-change': counts, revision and each machine's readiness and message, not a machine's
+ *   passing phase (the owner's view of a phase may lag until the machine is ready);
+ * - 'readiness': what the owner acts on and what needs a person: the desired revision and
+ *   replicas, whether the pool has settled on them, which machines are ready, and any machine's
+ *   message. Machines appearing, and counts moving on the way, are left to the next report.
  */
-export function poolReportKey(report: PoolReport): string {
-  return JSON.stringify({ ...report, machines: report.machines.map(({ name, ready, message }) => ({ name, ready, message })) });
+export function poolReportKey(report: PoolReport, reporting: PoolReporting = 'every-change'): string {
+  if (reporting === 'every-change') return JSON.stringify({ ...report, machines: report.machines.map(({ name, ready, message }) => ({ name, ready, message })) });
+  return readinessKey({
+    revision: report.revision,
+    desiredReplicas: report.desiredReplicas,
+    deleted: report.deleted,
+    settled: poolReportSettled(report, { replicas: report.desiredReplicas, revision: report.revision }),
+    readyReplicas: report.readyReplicas,
+    availableReplicas: report.availableReplicas,
+    machines: report.machines.filter((machine) => machine.ready || machine.message !== undefined).map(({ name, ready, message }) => ({ name, ready, message })),
+  });
+}
+
+interface ReadinessKey {
+  readonly revision: string;
+  readonly desiredReplicas: number;
+  readonly deleted: boolean;
+  readonly settled: boolean;
+  readonly readyReplicas: number;
+  readonly availableReplicas: number;
+  readonly machines: readonly { readonly name: string; readonly ready: boolean; readonly message?: string }[];
+}
+
+const readinessKey = (key: ReadinessKey) => JSON.stringify(key);
+
+/**
+ * The report an owner that reports on readiness has in mind before the first one arrives: the
+ * pool as asked for, not settled, nothing ready. A pool starts from it, so it does not report
+ * its machines merely being made; a pool of no replicas is settled at once and says so.
+ */
+export function unreportedPoolKey(object: MachineDeployment, revision: string): string {
+  return readinessKey({ revision, desiredReplicas: object.spec.replicas, deleted: false, settled: false, readyReplicas: 0, availableReplicas: 0, machines: [] });
 }
 
 /** What a pool's MachineDeployment tells its owning cluster: counts, revision and machines. */
