@@ -376,10 +376,11 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
       },
       async (request) => {
         const { namespace, name } = request.params;
-        const object = await read(namespace, name);
-        // The workflow's answer is at least as new as the projection's latest change of it: that
-        // change's resourceVersion lets a client drop older watch events (the CLI does).
+        // The resourceVersion is read before the workflow is asked, so the object answered holds
+        // at least the change it names: a client that watches from it (the CLI does) then misses
+        // nothing. Read after, it could name a change made in between, whose event the watch skips.
         const resourceVersion = await deps.projection.resourceVersionOf(kind, namespace, name);
+        const object = await read(namespace, name);
         return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
       },
     );
