@@ -36,6 +36,12 @@ export interface SlipwayConfig {
    */
   readonly nodePoolScaleUpAfterSeconds: number | undefined;
   readonly nodePoolScaleDownAfterSeconds: number | undefined;
+  /**
+   * Threads the worker runs workflow tasks and Queries on. Each thread holds its share of the
+   * cached workflows in a heap of its own, so a Query waits on a smaller heap's garbage
+   * collection (README, Tests and benchmarks: bench:fleet).
+   */
+  readonly workflowThreads: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -59,6 +65,14 @@ function secondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw} is not a number of seconds; set it to a whole number of 1 or more, or unset it.`);
+  return value;
+}
+
+function threadsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new Error(`${name}=${raw} is not a number of threads; set it to a whole number from 1 to 64 (about the worker's cores), or unset it.`);
   return value;
 }
 
@@ -87,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     controlPlanePlacement: placementFrom(env),
     nodePoolScaleUpAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS'),
     nodePoolScaleDownAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS'),
+    workflowThreads: threadsFrom(env, 'SLIPWAY_WORKFLOW_THREADS', 2),
   };
 }
 

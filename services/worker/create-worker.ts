@@ -22,6 +22,8 @@ export interface SlipwayWorkerOptions {
   readonly onWorkflowFinished?: (kind: string, outcome: string, workflowId: string) => void;
   /** Where the entities' status changes go (the Redis projection). */
   readonly projectionWriter: ProjectionWriter;
+  /** Threads for workflow tasks and Queries (config: SLIPWAY_WORKFLOW_THREADS); the SDK's default when absent. */
+  readonly workflowThreads?: number;
 }
 
 export interface SlipwayWorker {
@@ -65,6 +67,7 @@ async function createMainWorker(options: SlipwayWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowBundleOptions().preloadModules } }),
     activities: options.activities,
+    ...(options.workflowThreads ? { workflowThreadPoolSize: options.workflowThreads } : {}),
     sinks,
   });
 }

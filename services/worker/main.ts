@@ -50,6 +50,7 @@ const projectionWriter = createProjectionWriter(projection, logger);
 
 const worker = await createSlipwayWorker({
   connection,
+  workflowThreads: config.workflowThreads,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
   // Tests hand a bundle built once; otherwise the worker bundles the workflows at start.

@@ -1,4 +1,4 @@
-/** Settings read from the environment that NodePool workflows are started with. */
+/** Settings read from the environment: the NodePool autoscaler's thresholds and the worker's threads. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/common/config';
 
@@ -11,5 +11,17 @@ describe("the NodePool autoscaler's thresholds", () => {
 
   it.each(['0', '1.5', 'ten'])('refuses %s, naming the setting', (value) => {
     expect(() => loadConfig({ SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS: value })).toThrow(`SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS=${value} is not a number of seconds`);
+  });
+});
+
+describe("the worker's workflow threads", () => {
+  it('are two when unset, and the number given when set', () => {
+    expect(loadConfig({}).workflowThreads).toBe(2);
+    expect(loadConfig({ SLIPWAY_WORKFLOW_THREADS: '' }).workflowThreads).toBe(2);
+    expect(loadConfig({ SLIPWAY_WORKFLOW_THREADS: '1' }).workflowThreads).toBe(1);
+  });
+
+  it.each(['0', '1.5', 'two', '65'])('refuse %s, naming the setting', (value) => {
+    expect(() => loadConfig({ SLIPWAY_WORKFLOW_THREADS: value })).toThrow(`SLIPWAY_WORKFLOW_THREADS=${value} is not a number of threads`);
   });
 });
