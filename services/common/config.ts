@@ -44,14 +44,17 @@ export interface SlipwayConfig {
   readonly workflowThreads: number;
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A whole number in [min, max] from the environment, or the fallback when unset; `expected` completes "is not ...". */
+function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, range: { min: number; max: number }, expected: string): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new Error(`${name}=${raw} is not a port number; set it to an integer from 0 to 65535, or unset it.`);
-  }
+  if (!Number.isInteger(value) || value < range.min || value > range.max) throw new Error(`${name}=${raw} is not ${expected}, or unset it.`);
   return value;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return wholeNumberFrom(env, name, fallback, { min: 0, max: 65535 }, 'a port number; set it to an integer from 0 to 65535');
 }
 
 function placementFrom(env: NodeJS.ProcessEnv): 'local' | 'kubernetes' {
@@ -61,19 +64,11 @@ function placementFrom(env: NodeJS.ProcessEnv): 'local' | 'kubernetes' {
 }
 
 function secondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw} is not a number of seconds; set it to a whole number of 1 or more, or unset it.`);
-  return value;
+  return wholeNumberFrom(env, name, fallback, { min: 1, max: Number.MAX_SAFE_INTEGER }, 'a number of seconds; set it to a whole number of 1 or more');
 }
 
 function threadsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new Error(`${name}=${raw} is not a number of threads; set it to a whole number from 1 to 64 (about the worker's cores), or unset it.`);
-  return value;
+  return wholeNumberFrom(env, name, fallback, { min: 1, max: 64 }, "a number of threads; set it to a whole number from 1 to 64 (about the worker's cores)");
 }
 
 function optionalSecondsFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -45,9 +45,9 @@ import {
   plannedMachineSets,
   plannedMachines,
   poolReportKey,
-  unreportedPoolKey,
   poolReportOf,
   rolloutSpecOf,
+  unreportedPoolKey,
   type MachineDeploymentState,
   type MachineRecord,
 } from './state';

@@ -269,7 +269,8 @@ interface ReadinessKey {
   readonly machines: readonly { readonly name: string; readonly ready: boolean; readonly message?: string }[];
 }
 
-const readinessKey = (key: ReadinessKey) => JSON.stringify(key);
+/** In a fixed order, so that keys built from a report and from a spec compare equal field for field. */
+const readinessKey = (key: ReadinessKey) => JSON.stringify([key.revision, key.desiredReplicas, key.deleted, key.settled, key.readyReplicas, key.availableReplicas, key.machines]);
 
 /**
  * The report an owner that reports on readiness has in mind before the first one arrives: the
