@@ -97,7 +97,7 @@ interface ContinueToken {
 // entity's publish order) is dropped when the stored one is as new or newer: writes from
 // several workers may land out of order, and the older must not win.
 const PUT_SCRIPT = `
-local existed = redis.call('EXISTS', KEYS[1])
+local existed = redis.call('HEXISTS', KEYS[1], 'object')
 if ARGV[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[5] then return false end
 if ARGV[4] == 'if-absent' and existed == 1 then return false end
 if ARGV[6] ~= '' and existed == 1 then
@@ -130,6 +130,14 @@ end
 return id`;
 
 const TOMBSTONE_SECONDS = 24 * 60 * 60;
+
+// Raises the object's write floor (the lowest publish sequence that holds every write the API
+// acknowledged); never lowers it, since two API processes may record their writes out of order.
+// The floor lives in the object's hash, which a removal deletes with it.
+const RECORD_WRITE_SCRIPT = `
+local floor = redis.call('HGET', KEYS[1], 'floor')
+if not floor or tonumber(floor) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'floor', ARGV[1]) end
+return 1`;
 
 /** The object a workflow's memo holds, unless the memo says it is deleted. */
 export function liveMemoObject(memo: Record<string, unknown> | undefined): ProjectedObject | undefined {
@@ -370,6 +378,23 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     /** The resourceVersion of the object's latest change, without reading the object. */
     async resourceVersionOf(kind: string, namespace: string, name: string): Promise<string | undefined> {
       return (await redis.hget(objectKey(kind, namespace, name), 'rv')) ?? undefined;
+    },
+
+    /** Records that a write the API acknowledged is held by the object's publications numbered `publishedFrom` and up (EntityWrite). */
+    async recordWrite(kind: string, namespace: string, name: string, publishedFrom: number): Promise<void> {
+      await redis.eval(RECORD_WRITE_SCRIPT, 1, objectKey(kind, namespace, name), String(publishedFrom));
+    },
+
+    /**
+     * The object's JSON with its resourceVersion, when the projection holds every write
+     * recorded for it; undefined when it holds no copy, or an older one than a recorded
+     * write (the entity workflow must answer then).
+     */
+    async currentJson(kind: string, namespace: string, name: string): Promise<Buffer | undefined> {
+      const [json, rv, sequence, floor] = await redis.hmgetBuffer(objectKey(kind, namespace, name), 'object', 'rv', 'seq', 'floor');
+      if (!json || !rv) return undefined;
+      if (floor && (!sequence || Number(sequence.toString()) < Number(floor.toString()))) return undefined;
+      return versionedJsonBytes(json, rv.toString());
     },
 
     async get(kind: string, namespace: string, name: string): Promise<ProjectedObject | undefined> {

@@ -190,7 +190,7 @@ export class EntityReconciler<K extends KindName> {
     });
     let object: KindObjects[K];
     try {
-      object = await this.deps.temporal.workflow.executeUpdateWithStart(this.deps.entity.patchObject, { args: [{ from: 'kubernetes' }], startWorkflowOperation });
+      ({ object } = await this.deps.temporal.workflow.executeUpdateWithStart(this.deps.entity.patchObject, { args: [{ from: 'kubernetes' }], startWorkflowOperation }));
     } catch (error) {
       const refusal = updateRefusal(error);
       if (!refusal) throw error;
@@ -219,7 +219,7 @@ export class EntityReconciler<K extends KindName> {
       patch = { spec: specMergePatch(object.spec, accepted.spec), metadata: { ...metadata, annotations: { ...metadata.annotations, ...bookkeeping } }, from: 'kubernetes' };
     }
     try {
-      const applied = await handle.executeUpdate(this.deps.entity.patchObject, { args: [patch] });
+      const { object: applied } = await handle.executeUpdate(this.deps.entity.patchObject, { args: [patch] });
       if (adopting) await this.event(resource, { type: 'Normal', reason: 'TookOver', message: `This resource now drives ${this.workflowId(resource.metadata.namespace, resource.metadata.name)}, handed over to Kubernetes.` });
       if (specMoved) await this.event(resource, { type: 'Normal', reason: 'SpecApplied', message: `Generation ${generation} of the spec was handed to the entity workflow.` });
       return applied;
@@ -257,8 +257,8 @@ export class EntityReconciler<K extends KindName> {
       const metadata = metadataPatch(resource, current);
       try {
         // The CR's annotations decide a protected delete; one removed while it terminates must reach the workflow.
-        if (metadata) current = await handle.executeUpdate(this.deps.entity.patchObject, { args: [{ metadata, from: 'kubernetes' }] });
-        current = await handle.executeUpdate(this.deps.entity.deleteObject, { args: [{ requestedAt: resource.metadata.deletionTimestamp ?? new Date().toISOString(), from: 'kubernetes' }] });
+        if (metadata) ({ object: current } = await handle.executeUpdate(this.deps.entity.patchObject, { args: [{ metadata, from: 'kubernetes' }] }));
+        ({ object: current } = await handle.executeUpdate(this.deps.entity.deleteObject, { args: [{ requestedAt: resource.metadata.deletionTimestamp ?? new Date().toISOString(), from: 'kubernetes' }] }));
       } catch (error) {
         const refusal = updateRefusal(error);
         if (!refusal) throw error;

@@ -134,6 +134,44 @@ describe('ClusterDeployment over REST', () => {
   });
 });
 
+describe('GET of one object', () => {
+  it('answers from the projection only when its copy holds every write the API acknowledged', async () => {
+    const created = await api.request('POST', BASE, { body: manifest('read-path') });
+    expect(created.status).toBe(201);
+    await pollGet('read-path', (response) => ready(response.body as Obj));
+    const key = `${stack.redisPrefix}:obj:ClusterDeployment:default/read-path`;
+    const labelsOf = (response: { body: unknown }) => (response.body as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
+    // A copy in the projection that the workflow does not hold, numbered beyond anything the entity publishes.
+    const plant = async (label: string, sequence: string) => {
+      const stored = JSON.parse((await stack.redis.hget(key, 'object')) ?? '{}') as { metadata: { labels?: Record<string, string> } };
+      stored.metadata.labels = { ...stored.metadata.labels, copy: label };
+      await stack.redis.hset(key, 'object', JSON.stringify(stored), 'seq', sequence);
+    };
+
+    await plant('planted', '9000000000000000');
+    expect(labelsOf(await api.request('GET', `${BASE}/read-path`))).toMatchObject({ copy: 'planted' });
+
+    // A PATCH records its floor before it answers: a copy numbered below it is not served.
+    const patched = await api.request('PATCH', `${BASE}/read-path`, { body: { metadata: { labels: { note: 'one' } } }, contentType: 'application/merge-patch+json' });
+    expect(patched.status).toBe(200);
+    const floor = Number(await stack.redis.hget(key, 'floor'));
+    expect(floor).toBeGreaterThan(0);
+    await plant('stale', String(floor - 1));
+    const afterPatch = await api.request('GET', `${BASE}/read-path`);
+    expect(afterPatch.status).toBe(200);
+    expect(labelsOf(afterPatch)).toMatchObject({ note: 'one' });
+    expect(labelsOf(afterPatch).copy).toBeUndefined();
+    expect((afterPatch.body as Obj).metadata.resourceVersion).toMatch(/^\d+-\d+$/);
+
+    // The same copy numbered at the floor counts as holding the write.
+    await plant('current', String(floor));
+    expect(labelsOf(await api.request('GET', `${BASE}/read-path`))).toMatchObject({ copy: 'current' });
+
+    expect((await api.request('DELETE', `${BASE}/read-path`)).status).toBe(202);
+    expect((await pollGet('read-path', (response) => response.status === 404)).status).toBe(404);
+  });
+});
+
 describe('bad requests', () => {
   it('refuses a missing or wrong token with 401, and never logs a token', async () => {
     expectProblem(await api.request('GET', BASE, { token: null }), 401);

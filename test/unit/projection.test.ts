@@ -182,4 +182,43 @@ describe('Redis projection', () => {
     expect(before).toBe(1);
     expect(during).toBe(2);
   });
+
+  it('answers GET from the projection only when its copy holds every write the API recorded', async () => {
+    const projection = createProjection(redis, { prefix: `${prefix}-current` });
+    const current = async (name: string) => {
+      const bytes = await projection.currentJson(kind, 'default', name);
+      return bytes ? (JSON.parse(bytes.toString('utf8')) as ProjectedObject) : undefined;
+    };
+    expect(await current('absent')).toBeUndefined();
+
+    const version = await projection.put(kind, object('held', { copy: 'first' }), 5_000);
+    expect(await current('held')).toMatchObject({ metadata: { name: 'held', resourceVersion: version, labels: { copy: 'first' } } });
+
+    // A write acknowledged at 6,000: the copy numbered 5,000 is from before it.
+    await projection.recordWrite(kind, 'default', 'held', 6_000);
+    expect(await current('held')).toBeUndefined();
+    await projection.put(kind, object('held', { copy: 'second' }), 6_000);
+    expect(await current('held')).toMatchObject({ metadata: { labels: { copy: 'second' } } });
+    // A write recorded late, by a slower API process, does not lower the floor.
+    await projection.recordWrite(kind, 'default', 'held', 5_500);
+    await projection.recordWrite(kind, 'default', 'held', 7_000);
+    await projection.recordWrite(kind, 'default', 'held', 6_500);
+    expect(await current('held')).toBeUndefined();
+    await projection.put(kind, object('held', { copy: 'third' }), 7_000);
+    expect(await current('held')).toMatchObject({ metadata: { labels: { copy: 'third' } } });
+
+    // A write recorded before the object's first copy: a repair's copy (no sequence) is not enough, the entity's own is.
+    await projection.recordWrite(kind, 'default', 'early', 9_000);
+    expect(await projection.putIfAbsent(kind, object('early', { copy: 'memo' }))).toBeDefined();
+    expect(await current('early')).toBeUndefined();
+    await projection.put(kind, object('early', { copy: 'entity' }), 9_000);
+    expect(await current('early')).toMatchObject({ metadata: { labels: { copy: 'entity' } } });
+
+    // A removal takes the floor with it; LIST never shows an object that only has a floor.
+    await projection.remove(kind, 'default', 'held');
+    expect(await current('held')).toBeUndefined();
+    expect(await redis.hget(`${prefix}-current:obj:${kind}:default/held`, 'floor')).toBeNull();
+    await projection.recordWrite(kind, 'default', 'floor-only', 1_000);
+    expect((await projection.list(kind)).items.map((item) => item.metadata.name)).toEqual(['early']);
+  });
 });

@@ -41,7 +41,7 @@ describe('ClusterDeployment workflow on the simulated cloud', () => {
     const kinds = new Set((await cloudResources(stack, infraId)).map((resource) => resource.kind));
     expect(kinds).toEqual(new Set(['machine', 'network', 'securityGroup', 'loadBalancer', 'dnsRecord']));
 
-    const scaled = await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { compute: [{ name: 'worker', replicas: 5 }] } }] });
+    const { object: scaled } = await handle.executeUpdate(patchClusterDeployment, { args: [{ spec: { compute: [{ name: 'worker', replicas: 5 }] } }] });
     expect(scaled.metadata.generation).toBe(2);
     await waitForCluster(handle, (object) => isReady(object) && object.status?.workerPools?.[0]?.readyReplicas === 5);
     expect(await liveMachines(stack, infraId)).toHaveLength(8);

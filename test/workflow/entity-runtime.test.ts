@@ -47,7 +47,7 @@ describe('missing credentials are a waiting state', () => {
     });
     const waiting = await waitForMachineDeployment(handle, (current) => conditionOf(current.status?.conditions, 'CredentialsReady')?.status === 'False');
     expect(conditionOf(waiting.status?.conditions, 'CredentialsReady')?.message).toMatch(/md-creds.*Slipway retries by itself/s);
-    const patched = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { team: 'a' } } }] });
+    const { object: patched } = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { team: 'a' } } }] });
     expect(patched.metadata.labels).toEqual({ team: 'a' });
     expect(await cloudMachines(stack, infraId)).toEqual([]);
 
@@ -115,7 +115,7 @@ describe('the shared patch Update', () => {
     const refused = await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'example.com/blob': 'x'.repeat(300 * 1024) } } }] }));
     expect(refused.type).toBe('InvalidPatch');
     expect(refused.message).toMatch(/metadata\.annotations: .*262144/);
-    const accepted = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'example.com/note': 'small' } } }] });
+    const { object: accepted } = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'example.com/note': 'small' } } }] });
     expect(accepted.metadata.annotations).toEqual({ 'example.com/note': 'small' });
     await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now() }] });
     await handle.result();
@@ -134,9 +134,9 @@ describe('the shared patch Update', () => {
     expect((await readMachineDeployment(handle)).spec.replicas).toBe(0);
 
     // Sending the owner the object already has is no change of owner.
-    const fromKubernetes = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' }, annotations: { 'slipway.dev/owner': 'kubernetes' } }, from: 'kubernetes' }] });
+    const { object: fromKubernetes } = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' }, annotations: { 'slipway.dev/owner': 'kubernetes' } }, from: 'kubernetes' }] });
     expect(fromKubernetes.metadata.labels).toEqual({ side: 'kubernetes' });
-    const handed = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'slipway.dev/owner': 'rest' } }, handover: true }] });
+    const { object: handed } = await handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { annotations: { 'slipway.dev/owner': 'rest' } }, handover: true }] });
     expect(handed.metadata.annotations?.['slipway.dev/owner']).toBe('rest');
     expect((await refusal(handle.executeUpdate(patchMachineDeployment, { args: [{ metadata: { labels: { side: 'kubernetes' } }, from: 'kubernetes' }] }))).type).toBe('OwnedByRest');
     await handle.executeUpdate(deleteMachineDeployment, { args: [{ requestedAt: now(), from: 'rest' }] });

@@ -38,7 +38,7 @@ describe('MachineDeployment workflow', () => {
     expect(await cloudMachines(stack, infraId)).toHaveLength(10);
 
     const sampler = sampleCloud(stack, infraId, 20);
-    const patched = await handle.executeUpdate(patchMachineDeployment, { args: [{ spec: { template: { spec: { infrastructure: { instanceType: 'm6i.xlarge' } } } } }] });
+    const { object: patched } = await handle.executeUpdate(patchMachineDeployment, { args: [{ spec: { template: { spec: { infrastructure: { instanceType: 'm6i.xlarge' } } } } }] });
     expect(patched.metadata.generation).toBe(2);
     const done = await waitForMachineDeployment(handle, rolledOut, 90_000);
     const seen = await sampler.stop();
@@ -79,7 +79,7 @@ describe('MachineDeployment workflow', () => {
     const resumed = await waitForMachineDeployment(handle, rolledOut);
     expect(resumed.status?.revisionNumber).toBe(2);
 
-    const undone = await handle.executeUpdate(undoMachineDeployment, { args: [{}] });
+    const { object: undone } = await handle.executeUpdate(undoMachineDeployment, { args: [{}] });
     expect(undone.spec.template.spec.version).toBe('v1.34.0');
     const back = await waitForMachineDeployment(handle, rolledOut);
     expect(back.status?.revisionNumber).toBe(1);

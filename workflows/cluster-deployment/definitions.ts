@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterDeployment } from '../../crds/schemas/cluster-deployment';
-import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot } from '../entity/definitions';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite } from '../entity/definitions';
 
 export const CLUSTER_DEPLOYMENT_KIND = 'ClusterDeployment';
 export const CLUSTER_DEPLOYMENT_WORKFLOW_TYPE = 'clusterDeploymentWorkflow';
@@ -39,6 +39,6 @@ export interface MemberNotice {
 }
 
 export const getClusterDeployment = defineQuery<EntitySnapshot<ClusterDeployment>>('getObject');
-export const patchClusterDeployment = defineUpdate<ClusterDeployment, [ClusterDeploymentPatch]>('patch');
-export const deleteClusterDeployment = defineUpdate<ClusterDeployment, [DeleteRequest]>('delete');
+export const patchClusterDeployment = defineUpdate<EntityWrite<ClusterDeployment>, [ClusterDeploymentPatch]>('patch');
+export const deleteClusterDeployment = defineUpdate<EntityWrite<ClusterDeployment>, [DeleteRequest]>('delete');
 export const memberSignal = defineSignal<[MemberNotice]>('member');

@@ -105,7 +105,7 @@ export class ClusterDeploymentEntity {
   private readonly children = new Map<string, { result(): Promise<unknown> }>();
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
-  private readonly publications = new PublicationSequence();
+  readonly publications = new PublicationSequence();
 
   constructor(readonly input: ClusterDeploymentInput) {
     this.state = (input.carried as ClusterState | undefined) ?? initialClusterState(input);

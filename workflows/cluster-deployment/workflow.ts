@@ -21,6 +21,7 @@ export async function clusterDeploymentWorkflow(input: ClusterDeploymentInput): 
     getObject: getClusterDeployment,
     patchObject: patchClusterDeployment,
     deleteObject: deleteClusterDeployment,
+    publicationFloor: () => entity.publications.floor(),
     snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,

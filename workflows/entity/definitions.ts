@@ -10,6 +10,16 @@ export interface EntitySnapshot<T> {
   readonly deleted: boolean;
 }
 
+/**
+ * What a write (a patch, a delete, an undo) answers: the object as the write left it, and the
+ * lowest publication number whose projected copy holds the write. The API records that number
+ * so a GET served from the projection never shows an object from before a write it acknowledged.
+ */
+export interface EntityWrite<T> {
+  readonly object: T;
+  readonly publishedFrom: number;
+}
+
 export interface DeleteRequest {
   readonly requestedAt: string;
   /** The side asking (ownership.ts); a side may delete only what it owns. Absent: not checked. */

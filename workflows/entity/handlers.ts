@@ -7,7 +7,7 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { FieldError, PatchResult } from '../../crds/validate';
-import type { DeleteRequest, EntityPatch, EntitySnapshot } from './definitions';
+import type { DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite } from './definitions';
 import { MAX_ANNOTATIONS_BYTES } from './defaults';
 import { OWNER_ANNOTATION, ownershipFailure, ownershipRefusal } from './ownership';
 
@@ -39,8 +39,10 @@ export interface EntityHandlerWiring<T extends ObjectShape> {
   /** "ClusterDeployment default/demo". */
   readonly label: string;
   readonly getObject: QueryDefinition<EntitySnapshot<T>>;
-  readonly patchObject: UpdateDefinition<T, [EntityPatch]>;
-  readonly deleteObject: UpdateDefinition<T, [DeleteRequest]>;
+  readonly patchObject: UpdateDefinition<EntityWrite<T>, [EntityPatch]>;
+  readonly deleteObject: UpdateDefinition<EntityWrite<T>, [DeleteRequest]>;
+  /** PublicationSequence.floor() of the entity: taken after a write changed the state. */
+  readonly publicationFloor: () => number;
   readonly snapshot: () => EntitySnapshot<T>;
   readonly object: () => T;
   readonly deletionRequested: () => boolean;
@@ -55,6 +57,11 @@ export interface EntityHandlerWiring<T extends ObjectShape> {
   readonly applyPatch: (next: T) => T;
   /** Starts deletion (idempotent) and returns the reply. */
   readonly requestDeletion: (request: DeleteRequest) => T;
+}
+
+/** A write's answer; the floor is read after the state changed, never before (EntityWrite). */
+export function writeAnswer<T>(object: T, publicationFloor: () => number): EntityWrite<T> {
+  return { object, publishedFrom: publicationFloor() };
 }
 
 export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHandlerWiring<T>): void {
@@ -92,7 +99,7 @@ export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHand
     return withChange(current, next);
   };
 
-  setHandler(wiring.patchObject, (patch) => wiring.applyPatch(accepted(patch)), {
+  setHandler(wiring.patchObject, (patch) => writeAnswer(wiring.applyPatch(accepted(patch)), wiring.publicationFloor), {
     validator: (patch) => {
       const annotations = patch.metadata?.annotations;
       // Sending the owner it already has (an applied copy of the object) changes nothing.
@@ -103,7 +110,7 @@ export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHand
     },
   });
 
-  setHandler(wiring.deleteObject, (request) => wiring.requestDeletion(request), {
+  setHandler(wiring.deleteObject, (request) => writeAnswer(wiring.requestDeletion(request), wiring.publicationFloor), {
     validator: (request) => {
       refuseIfNotOwner(request.from, false, undefined);
       if (wiring.object().metadata.annotations?.[PROTECTED_DELETE_ANNOTATION] === 'true') {

@@ -29,6 +29,16 @@ export class PublicationSequence {
     }
     return now * 1000 + this.withinMs;
   }
+
+  /**
+   * The lowest number a publication made from now on can carry: every publication before
+   * this call has a lower one. A write's handler takes it after changing the state, so a
+   * projected copy numbered at or above it holds the write (the API's read-your-writes check).
+   */
+  floor(): number {
+    const now = Date.now();
+    return now === this.lastMs ? now * 1000 + this.withinMs + 1 : now * 1000;
+  }
 }
 
 export function projectToCache(kind: string, object: unknown, sequence: number): void {

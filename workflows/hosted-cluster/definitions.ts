@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { HostedCluster } from '../../crds/schemas/hosted-cluster';
-import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot } from '../entity/definitions';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite } from '../entity/definitions';
 import type { ControlPlanePlacement } from './control-plane-api';
 
 export const HOSTED_CLUSTER_KIND = 'HostedCluster';
@@ -32,6 +32,6 @@ export interface NodePoolNotice {
 }
 
 export const getHostedCluster = defineQuery<EntitySnapshot<HostedCluster>>('getObject');
-export const patchHostedCluster = defineUpdate<HostedCluster, [EntityPatch]>('patch');
-export const deleteHostedCluster = defineUpdate<HostedCluster, [DeleteRequest]>('delete');
+export const patchHostedCluster = defineUpdate<EntityWrite<HostedCluster>, [EntityPatch]>('patch');
+export const deleteHostedCluster = defineUpdate<EntityWrite<HostedCluster>, [DeleteRequest]>('delete');
 export const nodePoolSignal = defineSignal<[NodePoolNotice]>('nodePool');

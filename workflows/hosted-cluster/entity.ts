@@ -91,7 +91,7 @@ export class HostedClusterEntity {
   private readonly derived: DerivedObject<HostedCluster>;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
-  private readonly publications = new PublicationSequence();
+  readonly publications = new PublicationSequence();
 
   constructor(readonly input: HostedClusterInput) {
     this.state = (input.carried as HostedClusterState | undefined) ?? initialHostedClusterState(input);

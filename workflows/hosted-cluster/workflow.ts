@@ -20,6 +20,7 @@ export async function hostedClusterWorkflow(input: HostedClusterInput): Promise<
     getObject: getHostedCluster,
     patchObject: patchHostedCluster,
     deleteObject: deleteHostedCluster,
+    publicationFloor: () => entity.publications.floor(),
     snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,

@@ -7,7 +7,7 @@ import type { HostedClusterRef } from '../hosted-cluster/control-plane-api';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MachineDeployment, MachineDeploymentSpec } from '../../crds/schemas/machine-deployment';
 import type { ProviderTarget } from '../entity/activities-api';
-import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, OwnerDeleteRequest, OwnerReference } from '../entity/definitions';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite, OwnerDeleteRequest, OwnerReference } from '../entity/definitions';
 
 export const MACHINE_DEPLOYMENT_KIND = 'MachineDeployment';
 export const MACHINE_DEPLOYMENT_WORKFLOW_TYPE = 'machineDeploymentWorkflow';
@@ -124,10 +124,10 @@ export interface OwnedSpecRequest extends OwnedSpec {
 
 export const getMachineDeployment = defineQuery<EntitySnapshot<MachineDeployment>>('getObject');
 export const planMachineDeploymentRollout = defineQuery<RolloutPreview, [PlanRequest]>('planRollout');
-export const patchMachineDeployment = defineUpdate<MachineDeployment, [MachineDeploymentPatch]>('patch');
-export const undoMachineDeployment = defineUpdate<MachineDeployment, [UndoRequest]>('undo');
-export const machinesUpdate = defineUpdate<MachineDeployment, [MachinesRequest]>('machines');
-export const deleteMachineDeployment = defineUpdate<MachineDeployment, [DeleteRequest]>('delete');
+export const patchMachineDeployment = defineUpdate<EntityWrite<MachineDeployment>, [MachineDeploymentPatch]>('patch');
+export const undoMachineDeployment = defineUpdate<EntityWrite<MachineDeployment>, [UndoRequest]>('undo');
+export const machinesUpdate = defineUpdate<EntityWrite<MachineDeployment>, [MachinesRequest]>('machines');
+export const deleteMachineDeployment = defineUpdate<EntityWrite<MachineDeployment>, [DeleteRequest]>('delete');
 /** From the owning ClusterDeployment: the pool's new replicas and template. */
 export const ownerSpecSignal = defineSignal<[OwnedSpecRequest]>('ownerSpec');
 /** From the owning ClusterDeployment: delete every machine and finish. */

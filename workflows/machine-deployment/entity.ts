@@ -111,7 +111,7 @@ export class MachineDeploymentEntity {
   private lastReport: string;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
-  private readonly publications = new PublicationSequence();
+  readonly publications = new PublicationSequence();
 
   constructor(readonly input: MachineDeploymentInput) {
     this.state = (input.carried as MachineDeploymentState | undefined) ?? initialMachineDeploymentState(input);

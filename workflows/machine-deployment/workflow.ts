@@ -8,7 +8,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { validatePatch } from '../../crds/validate';
 import { continueAsNewDue } from '../entity/continue-as-new';
-import { registerEntityHandlers } from '../entity/handlers';
+import { registerEntityHandlers, writeAnswer } from '../entity/handlers';
 import { workflowFinished } from '../entity/metrics';
 import {
   MACHINE_DEPLOYMENT_KIND,
@@ -29,11 +29,13 @@ import { machinesObservedSignal } from '../cloud-observer/definitions';
 export async function machineDeploymentWorkflow(input: MachineDeploymentInput): Promise<void> {
   const entity = new MachineDeploymentEntity(input);
   const { state } = entity;
+  const floor = () => entity.publications.floor();
   registerEntityHandlers({
     label: entity.label,
     getObject: getMachineDeployment,
     patchObject: patchMachineDeployment,
     deleteObject: deleteMachineDeployment,
+    publicationFloor: floor,
     snapshot: () => ({ object: entity.withStatus(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,
@@ -52,8 +54,8 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
       return result.next;
     }),
   );
-  setHandler(undoMachineDeployment, (request) => entity.undo(request.toRevision), { validator: (request) => entity.checkUndo(request.toRevision) });
-  setHandler(machinesUpdate, (request) => entity.actOnMachines(request.names, request.annotations, request.delete === true), { validator: (request) => entity.checkMachines(request.names) });
+  setHandler(undoMachineDeployment, (request) => writeAnswer(entity.undo(request.toRevision), floor), { validator: (request) => entity.checkUndo(request.toRevision) });
+  setHandler(machinesUpdate, (request) => writeAnswer(entity.actOnMachines(request.names, request.annotations, request.delete === true), floor), { validator: (request) => entity.checkMachines(request.names) });
   setHandler(ownerDeleteSignal, (request) => entity.takeOwnerDelete(request));
   setHandler(ownerSpecSignal, (owned) => entity.takeOwnerSpec(owned));
   setHandler(ownerMachinesSignal, (request) => entity.takeOwnerMachines(request));

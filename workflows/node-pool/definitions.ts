@@ -6,7 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { NodePool } from '../../crds/schemas/node-pool';
 import type { ProviderTarget } from '../entity/activities-api';
-import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, OwnerDeleteRequest, OwnerReference } from '../entity/definitions';
+import type { CarriedState, DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite, OwnerDeleteRequest, OwnerReference } from '../entity/definitions';
 
 export const NODE_POOL_KIND = 'NodePool';
 export const NODE_POOL_WORKFLOW_TYPE = 'nodePoolWorkflow';
@@ -42,7 +42,7 @@ export interface NodePoolInput {
 }
 
 export const getNodePool = defineQuery<EntitySnapshot<NodePool>>('getObject');
-export const patchNodePool = defineUpdate<NodePool, [EntityPatch]>('patch');
-export const deleteNodePool = defineUpdate<NodePool, [DeleteRequest]>('delete');
+export const patchNodePool = defineUpdate<EntityWrite<NodePool>, [EntityPatch]>('patch');
+export const deleteNodePool = defineUpdate<EntityWrite<NodePool>, [DeleteRequest]>('delete');
 /** From the owning HostedCluster: delete every machine and finish. */
 export const nodePoolOwnerDeleteSignal = defineSignal<[OwnerDeleteRequest]>('ownerDelete');

@@ -84,7 +84,7 @@ export class NodePoolEntity {
   private readonly derived: DerivedObject<NodePool>;
   readonly publisher: StatusPublisher;
   private readonly memo = new MemoWriter((memo) => upsertMemo({ object: memo }));
-  private readonly publications = new PublicationSequence();
+  readonly publications = new PublicationSequence();
 
   constructor(readonly input: NodePoolInput) {
     this.state = (input.carried as NodePoolState | undefined) ?? initialNodePoolState(input);

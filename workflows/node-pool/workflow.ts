@@ -21,6 +21,7 @@ export async function nodePoolWorkflow(input: NodePoolInput): Promise<void> {
     getObject: getNodePool,
     patchObject: patchNodePool,
     deleteObject: deleteNodePool,
+    publicationFloor: () => entity.publications.floor(),
     snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,

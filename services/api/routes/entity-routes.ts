@@ -2,8 +2,9 @@
  * The REST machinery every entity kind shares, under
  * /apis/slipway.dev/v1alpha1/namespaces/{namespace}/{plural}[/{name}]: create (JSON or
  * YAML, ours or an upstream apiVersion, with Idempotency-Key) starts the entity workflow;
- * GET of one object is a Query on it; PATCH and DELETE are Updates; LIST and watch read
- * the Redis projection. A kind plugs in its workflow's names and how to build its start
+ * PATCH and DELETE are Updates; LIST and watch read the Redis projection; GET of one object
+ * reads the projection when it holds every write acknowledged for the object, and is a
+ * Query on the workflow otherwise. A kind plugs in its workflow's names and how to build its start
  * input (entityRoutes(definition) is its plugin), and may add routes of its own on
  * entityAccess(deps, definition).
  */
@@ -19,7 +20,7 @@ import { KINDS, type KindName, type KindObjects } from '../../../crds/schemas/in
 import { convertManifest } from '../../../crds/upstream/index';
 import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId } from '../../../workflows/entity/ids';
-import { type DeleteRequest, type EntityPatch, type EntitySnapshot } from '../../../workflows/entity/definitions';
+import { type DeleteRequest, type EntityPatch, type EntitySnapshot, type EntityWrite } from '../../../workflows/entity/definitions';
 import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
 import type { SlipwayConfig } from '../../common/config';
 import { workflowsStarted } from '../../common/metrics';
@@ -71,8 +72,8 @@ export interface EntityDefinition<K extends KindName> {
   readonly kind: K;
   readonly workflowType: string;
   readonly getObject: QueryDefinition<EntitySnapshot<KindObjects[K]>>;
-  readonly patchObject: UpdateDefinition<KindObjects[K], [EntityPatch]>;
-  readonly deleteObject: UpdateDefinition<KindObjects[K], [DeleteRequest]>;
+  readonly patchObject: UpdateDefinition<EntityWrite<KindObjects[K]>, [EntityPatch]>;
+  readonly deleteObject: UpdateDefinition<EntityWrite<KindObjects[K]>, [DeleteRequest]>;
   /**
    * The workflow's start input for an accepted object (defaults applied, metadata set).
    * May refuse the object with a ProblemError (e.g. a reference to something missing).
@@ -89,6 +90,13 @@ export interface EntityAccess<K extends KindName> {
   handleFor(namespace: string, name: string): WorkflowHandle;
   /** The object as its workflow holds it; 404 when it does not exist or has finished deleting. */
   read(namespace: string, name: string): Promise<KindObjects[K]>;
+  /** As GET answers: the projection's bytes when they hold every acknowledged write, else read() with the resourceVersion. */
+  readCurrent(namespace: string, name: string): Promise<Buffer | KindObjects[K]>;
+  /**
+   * Sends a write (an Update answering EntityWrite) and records it for reads before answering
+   * the object, so every GET from then on shows it. Errors are left to the caller.
+   */
+  write<A extends [unknown, ...unknown[]]>(namespace: string, name: string, update: UpdateDefinition<EntityWrite<KindObjects[K]>, A>, args: A): Promise<KindObjects[K]>;
   /** Sends a validated patch to the workflow, as REST (which may change only what it owns), and answers the changed object. */
   patch(namespace: string, name: string, patch: EntityPatch): Promise<KindObjects[K]>;
   /** Moves the object to the side named; either side may. */
@@ -205,9 +213,23 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
     }
   };
 
+  const write = async <A extends [unknown, ...unknown[]]>(namespace: string, name: string, definition: UpdateDefinition<EntityWrite<KindObjects[K]>, A>, args: A): Promise<KindObjects[K]> => {
+    const written = await handleFor(namespace, name).executeUpdate(definition, { args });
+    try {
+      await deps.projection.recordWrite(kind, namespace, name, written.publishedFrom);
+    } catch {
+      throw new ProblemError(
+        503,
+        'write-not-recorded',
+        `The change to ${kind} ${namespace}/${name} was applied, but the API could not record it for reads, so a GET might not show it yet. Read the object again in a few seconds; do not send the change again unless it is missing.`,
+      );
+    }
+    return written.object;
+  };
+
   const update = async (namespace: string, name: string, body: EntityPatch): Promise<KindObjects[K]> => {
     try {
-      return await handleFor(namespace, name).executeUpdate(entity.patchObject, { args: [body] });
+      return await write(namespace, name, entity.patchObject, [body]);
     } catch (error) {
       throw entityProblem(error, kind, namespace, name);
     }
@@ -215,7 +237,19 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
   const patch = (namespace: string, name: string, body: EntityPatch) => update(namespace, name, { ...body, from: 'rest' });
   const handOver = (namespace: string, name: string, to: OwnerSide) => update(namespace, name, { metadata: { annotations: { [OWNER_ANNOTATION]: to } }, handover: true });
 
-  return { collectionPath, itemPath, handleFor, read, patch, handOver };
+  /** The object's JSON from the projection when it holds every acknowledged write (a Redis read); otherwise the workflow's answer. */
+  const readCurrent = async (namespace: string, name: string): Promise<Buffer | KindObjects[K]> => {
+    const projected = await deps.projection.currentJson(kind, namespace, name).catch(() => undefined);
+    if (projected) return projected;
+    // The resourceVersion is read before the workflow is asked, so the object answered holds
+    // at least the change it names: a client that watches from it (the CLI does) then misses
+    // nothing. Read after, it could name a change made in between, whose event the watch skips.
+    const resourceVersion = await deps.projection.resourceVersionOf(kind, namespace, name);
+    const object = await read(namespace, name);
+    return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
+  };
+
+  return { collectionPath, itemPath, handleFor, read, readCurrent, write, patch, handOver };
 }
 
 /**
@@ -225,7 +259,7 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
 export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): FastifyPluginAsyncTypebox<EntityRouteDeps> {
   return async (app, deps) => {
     const { kind } = entity;
-    const { collectionPath, itemPath, handleFor, read, patch, handOver } = entityAccess(deps, entity);
+    const { collectionPath, itemPath, handleFor, read, readCurrent, write, patch, handOver } = entityAccess(deps, entity);
     const source = { workflowType: entity.workflowType, taskQueue: deps.config.taskQueue };
     const tags = [kind];
     app.addSchema(listSchema(kind));
@@ -368,20 +402,17 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
       {
         schema: {
           operationId: `read${kind}`,
-          summary: `Read a ${kind} from its entity workflow`,
+          summary: `Read a ${kind}: from the projection when it holds every acknowledged write, else from its entity workflow`,
           tags,
           params: ItemParams,
           response: { 200: json('The object, with the resourceVersion of its latest change', kindRef(kind)), ...problems(...READ_PROBLEMS) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { namespace, name } = request.params;
-        // The resourceVersion is read before the workflow is asked, so the object answered holds
-        // at least the change it names: a client that watches from it (the CLI does) then misses
-        // nothing. Read after, it could name a change made in between, whose event the watch skips.
-        const resourceVersion = await deps.projection.resourceVersionOf(kind, namespace, name);
-        const object = await read(namespace, name);
-        return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
+        const current = await readCurrent(namespace, name);
+        // The projection's bytes go out as they are, like a LIST page's items.
+        return Buffer.isBuffer(current) ? reply.type('application/json; charset=utf-8').send(current) : current;
       },
     );
 
@@ -417,7 +448,7 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
       async (request, reply) => {
         const { namespace, name } = request.params;
         try {
-          const object = await handleFor(namespace, name).executeUpdate(entity.deleteObject, { args: [{ requestedAt: new Date().toISOString(), from: 'rest' }] });
+          const object = await write(namespace, name, entity.deleteObject, [{ requestedAt: new Date().toISOString(), from: 'rest' }]);
           request.log.info({ workflowId: entityWorkflowId(kind, namespace, name) }, `${kind} deletion requested`);
           return reply.code(202).send(object);
         } catch (error) {

@@ -249,7 +249,7 @@ export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps>
   const actOnMachine = async (params: { namespace: string; name: string; machine: string }, request: { annotations?: Record<string, string | null>; delete?: boolean }) => {
     const { namespace, name, machine } = params;
     try {
-      return await routes.handleFor(namespace, name).executeUpdate(machinesUpdate, { args: [{ names: [machine], ...request }] });
+      return await routes.write(namespace, name, machinesUpdate, [{ names: [machine], ...request }]);
     } catch (error) {
       throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
     }
@@ -322,7 +322,7 @@ export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps>
         ]);
       }
       try {
-        const object = await routes.handleFor(namespace, name).executeUpdate(undoMachineDeployment, { args: [undo] });
+        const object = await routes.write(namespace, name, undoMachineDeployment, [undo]);
         request.log.info({ workflowId: entityWorkflowId(MACHINE_DEPLOYMENT_KIND, namespace, name), ...undo }, 'MachineDeployment rollback requested');
         return object;
       } catch (error) {
