@@ -96,6 +96,18 @@ interface RestSamples {
   readonly listMs: number[];
 }
 
+/** How the APIs answered GETs so far (slipway_object_reads_total): the projection's copy, or the workflow's Query. */
+async function getSources(apis: readonly string[], headers: Record<string, string>): Promise<string> {
+  const totals = new Map<string, number>();
+  for (const api of apis) {
+    const text = await (await fetch(`${api}/metrics`, { headers })).text();
+    for (const match of text.matchAll(/^slipway_object_reads_total\{[^}]*source="(\w+)"[^}]*\} (\d+)/gm)) {
+      totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  return ['projection', 'workflow'].map((source) => `${source} ${totals.get(source) ?? 0}`).join(', ');
+}
+
 async function sampleRest(input: Record<string, unknown>): Promise<RestSamples> {
   const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rest-sampler.ts', import.meta.url)), JSON.stringify(input)], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout) as RestSamples;
@@ -311,6 +323,7 @@ async function main(): Promise<void> {
   line(`GET (${getSamples.length})`, getSamples, GOALS.getP99Ms);
   line(`  baseline: Temporal Query`, querySamples);
   console.log(`  ${'  GET / Query'.padEnd(28)} p50 ${(percentile(getSamples, 0.5) / percentile(querySamples, 0.5)).toFixed(2).padStart(6)} x    p99 ${(percentile(getSamples, 0.99) / percentile(querySamples, 0.99)).toFixed(2).padStart(6)} x`);
+  console.log(`  ${'  GETs answered from'.padEnd(28)} ${await getSources(stack.apis, headers)}`);
   line(`LIST limit=500 (${listSamples.length})`, listSamples, GOALS.listP99Ms);
   line(`PATCH to watch event (${watchSamples.length})`, watchSamples);
 

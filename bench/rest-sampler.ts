@@ -4,9 +4,10 @@
  * collections landed in the samples (a --trace-gc run lined its mark-compacts up with every
  * burst of slow GETs). A small process with nothing else on its heap times only the server.
  *
- * A GET is answered by a Temporal Query of the object's workflow, so each GET is paired with
- * the same Query sent straight to Temporal, alternating, as the baseline: what Temporal alone
- * takes to answer, on this machine, at this moment.
+ * A GET is answered from the Redis projection when its copy holds every acknowledged write,
+ * and by a Temporal Query of the object's workflow otherwise; each GET is paired with the same
+ * Query sent straight to Temporal, alternating, as the baseline: what reading the entity itself
+ * takes, on this machine, at this moment.
  *
  * Input (JSON in argv[2]): { apis, token, temporalAddress, collection, names, gets, lists, warmUp }.
  * Output (JSON on stdout): { getMs: number[], queryMs: number[], listMs: number[] }.

@@ -33,6 +33,13 @@ export const workflowsFinished = new Counter({
   registers: [metricsRegistry],
 });
 
+export const objectReads = new Counter({
+  name: 'slipway_object_reads_total',
+  help: 'GETs of one object, by kind and source: projection (its Redis copy held every acknowledged write) or workflow (a Query: no copy yet, or a write not yet projected).',
+  labelNames: ['kind', 'source'] as const,
+  registers: [metricsRegistry],
+});
+
 export const projectionRepairs = new Counter({
   name: 'slipway_projection_repairs_total',
   help: 'Objects the projection reconciler repaired, by kind and repair: ghost (listed, but its workflow is gone) or gap (its workflow runs, but it was not listed).',

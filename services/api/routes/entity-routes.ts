@@ -23,7 +23,7 @@ import { entityWorkflowId } from '../../../workflows/entity/ids';
 import { type DeleteRequest, type EntityPatch, type EntitySnapshot, type EntityWrite } from '../../../workflows/entity/definitions';
 import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
 import type { SlipwayConfig } from '../../common/config';
-import { workflowsStarted } from '../../common/metrics';
+import { objectReads, workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, joinJsonList, type Projection } from '../../common/projection';
 import type { ListPages } from '../list-pages';
 import { entityProblem, notFound } from '../entity-errors';
@@ -240,6 +240,7 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
   /** The object's JSON from the projection when it holds every acknowledged write (a Redis read); otherwise the workflow's answer. */
   const readCurrent = async (namespace: string, name: string): Promise<Buffer | KindObjects[K]> => {
     const projected = await deps.projection.currentJson(kind, namespace, name).catch(() => undefined);
+    objectReads.inc({ kind, source: projected ? 'projection' : 'workflow' });
     if (projected) return projected;
     // The resourceVersion is read before the workflow is asked, so the object answered holds
     // at least the change it names: a client that watches from it (the CLI does) then misses
