@@ -386,14 +386,15 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
     },
 
     /**
-     * The object's JSON with its resourceVersion, when the projection holds every write
-     * recorded for it; undefined when it holds no copy, or an older one than a recorded
-     * write (the entity workflow must answer then).
+     * The object's JSON with its resourceVersion, when the projection's copy is the entity's
+     * own publication and holds every write recorded for it. Undefined otherwise (the entity
+     * workflow must answer then): no copy; a copy from before a recorded write; or a repair's
+     * copy from a memo (a rebuild after Redis was lost), whose status may be old.
      */
     async currentJson(kind: string, namespace: string, name: string): Promise<Buffer | undefined> {
       const [json, rv, sequence, floor] = await redis.hmgetBuffer(objectKey(kind, namespace, name), 'object', 'rv', 'seq', 'floor');
-      if (!json || !rv) return undefined;
-      if (floor && (!sequence || Number(sequence.toString()) < Number(floor.toString()))) return undefined;
+      if (!json || !rv || !sequence) return undefined;
+      if (floor && Number(sequence.toString()) < Number(floor.toString())) return undefined;
       return versionedJsonBytes(json, rv.toString());
     },
 

@@ -207,7 +207,13 @@ describe('Redis projection', () => {
     await projection.put(kind, object('held', { copy: 'third' }), 7_000);
     expect(await current('held')).toMatchObject({ metadata: { labels: { copy: 'third' } } });
 
-    // A write recorded before the object's first copy: a repair's copy (no sequence) is not enough, the entity's own is.
+    // A repair's copy (from a memo, numbered by no entity) is never served: its status may be old.
+    await projection.putIfAbsent(kind, object('repaired', { copy: 'memo' }));
+    expect(await current('repaired')).toBeUndefined();
+    await projection.put(kind, object('repaired', { copy: 'entity' }), 8_000);
+    expect(await current('repaired')).toMatchObject({ metadata: { labels: { copy: 'entity' } } });
+
+    // A write recorded before the object's first copy: a repair's copy is not enough, the entity's own is.
     await projection.recordWrite(kind, 'default', 'early', 9_000);
     expect(await projection.putIfAbsent(kind, object('early', { copy: 'memo' }))).toBeDefined();
     expect(await current('early')).toBeUndefined();
@@ -219,6 +225,6 @@ describe('Redis projection', () => {
     expect(await current('held')).toBeUndefined();
     expect(await redis.hget(`${prefix}-current:obj:${kind}:default/held`, 'floor')).toBeNull();
     await projection.recordWrite(kind, 'default', 'floor-only', 1_000);
-    expect((await projection.list(kind)).items.map((item) => item.metadata.name)).toEqual(['early']);
+    expect((await projection.list(kind)).items.map((item) => item.metadata.name)).toEqual(['early', 'repaired']);
   });
 });
