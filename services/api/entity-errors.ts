@@ -1,5 +1,5 @@
 /** Turns Temporal client errors about an entity workflow into problem responses. */
-import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { QueryNotRegisteredError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FieldError } from '../../crds/validate';
 import { OWNED_BY_KUBERNETES, OWNED_BY_REST, OWNER_ANNOTATION } from '../../workflows/entity/ownership';
@@ -44,12 +44,34 @@ function isCompletedError(error: unknown): boolean {
   return error instanceof Error && /already completed|workflow execution already completed|not found/i.test(error.message);
 }
 
+function unavailable(kind: string, namespace: string, name: string, cause: unknown): ProblemError {
+  return new ProblemError(
+    503,
+    'entity-unavailable',
+    `${kind} ${namespace}/${name} cannot answer now: its workflow is failing, or no worker is running it (see it in the Temporal UI). Retry later; if it persists, report it with the object's name.`,
+    undefined,
+    cause,
+  );
+}
+
+/**
+ * As entityProblem, for a read: a GET cannot fail through the client's fault once its path is
+ * valid, so whatever Temporal answers that is not "no such object" means the object cannot be
+ * read now (503, the cause logged), whatever words the server chose for it.
+ */
+export function readProblem(error: unknown, kind: string, namespace: string, name: string): ProblemError {
+  try {
+    return entityProblem(error, kind, namespace, name);
+  } catch (unknown) {
+    if (unknown instanceof ServiceError) return unavailable(kind, namespace, name, unknown);
+    throw unknown;
+  }
+}
+
 export function entityProblem(error: unknown, kind: string, namespace: string, name: string): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof WorkflowNotFoundError || isCompletedError(error)) return notFound(kind, namespace, name);
-  if (isUnavailable(error)) {
-    return new ProblemError(503, 'entity-unavailable', `${kind} ${namespace}/${name} cannot answer now: its workflow is failing, or no worker is running it (see it in the Temporal UI). Retry later; if it persists, report it with the object's name.`);
-  }
+  if (isUnavailable(error)) return unavailable(kind, namespace, name, error);
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return new ProblemError(409, 'already-exists', `${kind} ${namespace}/${name} already exists. Change it with PATCH, or delete it first to create it anew.`);
   }

@@ -48,8 +48,10 @@ export class ProblemError extends Error {
     readonly slug: string,
     readonly detail: string,
     readonly errors?: readonly FieldError[],
+    /** What caused a 5xx: the server logs it, the client never sees it. */
+    cause?: unknown,
   ) {
-    super(detail);
+    super(detail, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -142,7 +142,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     const instance = request.url.split('?')[0];
     // A path parameter, query parameter or header against the route's schema: 400 naming it.
     if (error instanceof RequestValidationError) error = validationProblem(error);
-    if (error instanceof ProblemError) return sendProblem(reply, problem(error.status, error.slug, error.detail, error.errors, instance));
+    if (error instanceof ProblemError) {
+      if (error.status >= 500 && error.cause !== undefined) request.log.warn({ err: error.cause }, `answered ${error.status} ${error.slug}`);
+      return sendProblem(reply, problem(error.status, error.slug, error.detail, error.errors, instance));
+    }
     const status = error.statusCode ?? 500;
     if (status === 413) {
       return sendProblem(reply, problem(413, 'body-too-large', `the request body is larger than ${BODY_LIMIT_BYTES} bytes. Send a smaller object.`, [{ path: '(root)', message: `at most ${BODY_LIMIT_BYTES} bytes` }], instance));

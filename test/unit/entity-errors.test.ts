@@ -1,6 +1,6 @@
 import { QueryNotRegisteredError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { entityProblem } from '../../services/api/entity-errors';
+import { entityProblem, readProblem } from '../../services/api/entity-errors';
 import { ProblemError } from '../../services/api/problem';
 
 /** gRPC's status code for a failed Query, as the server sends it. */
@@ -26,5 +26,17 @@ describe('entityProblem', () => {
   it('lets an error it does not know through, for the server to log as its own fault', () => {
     const unknown = new TypeError('boom');
     expect(() => problemFor(unknown)).toThrow(unknown);
+  });
+
+  it('answers a read that Temporal refuses in words it does not know with 503, keeping the cause for the log', () => {
+    const refusal = new ServiceError('Failed to query Workflow', { cause: new Error('9 FAILED_PRECONDITION: some refusal worded anew') });
+    // A write meeting it is not judged here: it may have been applied.
+    expect(() => problemFor(refusal)).toThrow(refusal);
+    const problem = readProblem(refusal, 'ClusterDeployment', 'default', 'prod');
+    expect(problem.status).toBe(503);
+    expect(problem.cause).toBe(refusal);
+    expect(problem.detail).not.toContain('FAILED_PRECONDITION');
+    expect(readProblem(new WorkflowNotFoundError('workflow not found', 'ClusterDeployment/default/prod', undefined), 'ClusterDeployment', 'default', 'prod').status).toBe(404);
+    expect(() => readProblem(new TypeError('boom'), 'ClusterDeployment', 'default', 'prod')).toThrow(TypeError);
   });
 });

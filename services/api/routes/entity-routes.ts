@@ -26,7 +26,7 @@ import type { SlipwayConfig } from '../../common/config';
 import { objectReads, workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, joinJsonList, type Projection } from '../../common/projection';
 import type { ListPages } from '../list-pages';
-import { entityProblem, notFound } from '../entity-errors';
+import { entityProblem, notFound, readProblem } from '../entity-errors';
 import type { IdempotencyStore } from '../idempotency';
 import { ProblemError } from '../problem';
 import { selectorFilter } from '../selectors';
@@ -209,7 +209,7 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
       if (snapshot.deleted) throw notFound(kind, namespace, name);
       return snapshot.object;
     } catch (error) {
-      throw entityProblem(error, kind, namespace, name);
+      throw readProblem(error, kind, namespace, name);
     }
   };
 
