@@ -13,15 +13,19 @@ export interface ProjectionSink extends Sinks {
 
 /**
  * Numbers an entity's publications in order, across continue-as-new: the workflow clock in
- * milliseconds (it only moves forward, and a new run starts later than the old one ended),
- * times 1,000, plus a counter for publications within the same millisecond.
+ * milliseconds (a new run starts later than the old one ended), times 1,000, plus a counter for
+ * publications within the same millisecond. Within a run the numbers never go down, even if the
+ * clock a workflow task reports were ever to step back: they would then count on from the
+ * latest millisecond seen.
  */
 export class PublicationSequence {
   private lastMs = 0;
   private withinMs = 0;
+  /** The latest millisecond either method has seen: a floor promises every later number too. */
+  private seenMs = 0;
 
   next(): number {
-    const now = Date.now();
+    const now = this.clock();
     if (now === this.lastMs) this.withinMs = Math.min(999, this.withinMs + 1);
     else {
       this.lastMs = now;
@@ -36,8 +40,13 @@ export class PublicationSequence {
    * projected copy numbered at or above it holds the write (the API's read-your-writes check).
    */
   floor(): number {
-    const now = Date.now();
+    const now = this.clock();
     return now === this.lastMs ? now * 1000 + this.withinMs + 1 : now * 1000;
+  }
+
+  private clock(): number {
+    this.seenMs = Math.max(Date.now(), this.seenMs);
+    return this.seenMs;
   }
 }
 
