@@ -14,6 +14,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { republishSignal } from '../../workflows/entity/definitions';
 import { compareResourceVersions as compareIds } from './resource-version';
 import { createWatchHub, entriesOf, WatchGoneError, type StreamEntry, type WatchEventType, type WatchQueue } from './watch-hub';
 
@@ -439,19 +440,31 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
      */
     async rebuildFromVisibility(client: Client, source: { readonly workflowType: string; readonly taskQueue: string }, kind: string): Promise<number> {
       if ((await redis.exists(markerKey(kind))) === 1) return 0;
-      let count = 0;
+      const rebuilt: string[] = [];
       const query = `WorkflowType = '${source.workflowType}' AND TaskQueue = '${source.taskQueue}' AND ExecutionStatus = 'Running'`;
       for await (const execution of client.workflow.list({ query })) {
         const object = liveMemoObject(execution.memo);
-        if (object && (await write(kind, object, true))) count += 1;
+        if (object && (await write(kind, object, true))) rebuilt.push(execution.workflowId);
       }
       await redis.set(markerKey(kind), '1');
-      return count;
+      // A memo's status can be old: each entity publishes its own copy again. In the background,
+      // so the list that noticed the loss is not held up by one signal per object.
+      void republishAll(client, rebuilt);
+      return rebuilt.length;
     },
   };
 }
 
 export type Projection = ReturnType<typeof createProjection>;
+
+const REPUBLISH_AT_ONCE = 16;
+
+/** Signals each workflow to publish its object again; one that has finished since is skipped. */
+async function republishAll(client: Client, workflowIds: readonly string[]): Promise<void> {
+  for (let start = 0; start < workflowIds.length; start += REPUBLISH_AT_ONCE) {
+    await Promise.all(workflowIds.slice(start, start + REPUBLISH_AT_ONCE).map((workflowId) => client.workflow.getHandle(workflowId).signal(republishSignal).catch(() => undefined)));
+  }
+}
 
 /** The worker's activity that mirrors an entity's object into the projection. */
 export function createProjectionActivities(projection: Projection) {

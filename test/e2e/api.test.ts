@@ -261,6 +261,13 @@ describe('operations endpoints', () => {
     expect(names).toContain('rebuilt');
     const rebuilt = ((await api.request('GET', `${BASE}?labelSelector=team%3Dblue`)).body as { items: Obj[] }).items.find((item) => item.metadata.name === 'rebuilt');
     expect(ready(rebuilt as Obj)).toBe(true);
+    // The rebuilt copy came from a memo; the entity, asked to, publishes its own copy, and GET reads the projection again.
+    const key = `${stack.redisPrefix}:obj:ClusterDeployment:default/rebuilt`;
+    for (let tries = 0; (await stack.redis.hget(key, 'seq')) === null; tries += 1) {
+      expect(tries, 'the entity never published its own copy after the rebuild').toBeLessThan(300);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await handle.fetchHistory()).events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'republish')).toBe(true);
     expect((await api.request('DELETE', `${BASE}/rebuilt`)).status).toBe(202);
   });
 });

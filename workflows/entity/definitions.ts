@@ -2,7 +2,15 @@
  * What every entity workflow shares on its public surface: snapshots, delete requests,
  * merge patches, owner references and the carried state of continue-as-new.
  */
+import { defineSignal } from '@temporalio/workflow';
 import type { OwnerSide } from './ownership';
+
+/**
+ * Asks an entity to publish its object again, changing nothing: the API sends it after it
+ * rebuilt a lost projection from memos, whose status may be old, so each copy is replaced by
+ * the entity's own soon. Any side may send it.
+ */
+export const republishSignal = defineSignal('republish');
 
 export interface EntitySnapshot<T> {
   readonly object: T;

@@ -7,7 +7,7 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { FieldError, PatchResult } from '../../crds/validate';
-import type { DeleteRequest, EntityPatch, EntitySnapshot, EntityWrite } from './definitions';
+import { republishSignal, type DeleteRequest, type EntityPatch, type EntitySnapshot, type EntityWrite } from './definitions';
 import { MAX_ANNOTATIONS_BYTES } from './defaults';
 import { OWNER_ANNOTATION, ownershipFailure, ownershipRefusal } from './ownership';
 
@@ -43,6 +43,8 @@ export interface EntityHandlerWiring<T extends ObjectShape> {
   readonly deleteObject: UpdateDefinition<EntityWrite<T>, [DeleteRequest]>;
   /** PublicationSequence.floor() of the entity: taken after a write changed the state. */
   readonly publicationFloor: () => number;
+  /** Marks the status to be written again (memo, projection), changing nothing else. */
+  readonly republish: () => void;
   readonly snapshot: () => EntitySnapshot<T>;
   readonly object: () => T;
   readonly deletionRequested: () => boolean;
@@ -66,6 +68,7 @@ export function writeAnswer<T>(object: T, publicationFloor: () => number): Entit
 
 export function registerEntityHandlers<T extends ObjectShape>(wiring: EntityHandlerWiring<T>): void {
   setHandler(wiring.getObject, wiring.snapshot);
+  setHandler(republishSignal, () => wiring.republish());
 
   /** Who may send a change (ownership.ts): checked in validators only, so histories recorded before it replay unchanged. */
   const refuseIfNotOwner = (from: EntityPatch['from'], handover: boolean, ownerAfter: string | null | undefined): void => {

@@ -21,6 +21,7 @@ export async function hostedClusterWorkflow(input: HostedClusterInput): Promise<
     patchObject: patchHostedCluster,
     deleteObject: deleteHostedCluster,
     publicationFloor: () => entity.publications.floor(),
+    republish: () => entity.refresh(),
     snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,

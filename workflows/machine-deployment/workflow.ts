@@ -36,6 +36,7 @@ export async function machineDeploymentWorkflow(input: MachineDeploymentInput): 
     patchObject: patchMachineDeployment,
     deleteObject: deleteMachineDeployment,
     publicationFloor: floor,
+    republish: () => entity.refresh(),
     snapshot: () => ({ object: entity.withStatus(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,

@@ -22,6 +22,7 @@ export async function nodePoolWorkflow(input: NodePoolInput): Promise<void> {
     patchObject: patchNodePool,
     deleteObject: deleteNodePool,
     publicationFloor: () => entity.publications.floor(),
+    republish: () => entity.refresh(),
     snapshot: () => ({ object: entity.snapshotObject(), deleted: state.deleted && state.removalListed === true }),
     object: () => state.object,
     deletionRequested: () => state.deletionRequested,
