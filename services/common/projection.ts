@@ -376,27 +376,25 @@ export function createProjection(redis: Redis, options: ProjectionOptions) {
       await redis.eval(REMOVE_SCRIPT, keys.length, ...keys, member, STREAM_MAX_LENGTH, standIn, TOMBSTONE_SECONDS);
     },
 
-    /** The resourceVersion of the object's latest change, without reading the object. */
-    async resourceVersionOf(kind: string, namespace: string, name: string): Promise<string | undefined> {
-      return (await redis.hget(objectKey(kind, namespace, name), 'rv')) ?? undefined;
-    },
-
     /** Records that a write the API acknowledged is held by the object's publications numbered `publishedFrom` and up (EntityWrite). */
     async recordWrite(kind: string, namespace: string, name: string, publishedFrom: number): Promise<void> {
       await redis.eval(RECORD_WRITE_SCRIPT, 1, objectKey(kind, namespace, name), String(publishedFrom));
     },
 
     /**
-     * The object's JSON with its resourceVersion, when the projection's copy is the entity's
-     * own publication and holds every write recorded for it. Undefined otherwise (the entity
-     * workflow must answer then): no copy; a copy from before a recorded write; or a repair's
-     * copy from a memo (a rebuild after Redis was lost), whose status may be old.
+     * What a GET of one object needs, in one read. `current`: the object's JSON with its
+     * resourceVersion, when the projection's copy is the entity's own publication and holds
+     * every write recorded for it. Absent otherwise (the entity workflow must answer then): no
+     * copy; a copy from before a recorded write; or a repair's copy from a memo (a rebuild
+     * after Redis was lost), whose status may be old. `resourceVersion`: the object's latest
+     * change either way.
      */
-    async currentJson(kind: string, namespace: string, name: string): Promise<Buffer | undefined> {
+    async readForGet(kind: string, namespace: string, name: string): Promise<{ readonly current?: Buffer; readonly resourceVersion?: string }> {
       const [json, rv, sequence, floor] = await redis.hmgetBuffer(objectKey(kind, namespace, name), 'object', 'rv', 'seq', 'floor');
-      if (!json || !rv || !sequence) return undefined;
-      if (floor && Number(sequence.toString()) < Number(floor.toString())) return undefined;
-      return versionedJsonBytes(json, rv.toString());
+      if (!rv) return {};
+      const resourceVersion = rv.toString();
+      const holdsEveryWrite = sequence ? !floor || Number(sequence.toString()) >= Number(floor.toString()) : false;
+      return json && holdsEveryWrite ? { current: versionedJsonBytes(json, resourceVersion), resourceVersion } : { resourceVersion };
     },
 
     async get(kind: string, namespace: string, name: string): Promise<ProjectedObject | undefined> {

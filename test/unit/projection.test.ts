@@ -186,7 +186,7 @@ describe('Redis projection', () => {
   it('answers GET from the projection only when its copy holds every write the API recorded', async () => {
     const projection = createProjection(redis, { prefix: `${prefix}-current` });
     const current = async (name: string) => {
-      const bytes = await projection.currentJson(kind, 'default', name);
+      const bytes = (await projection.readForGet(kind, 'default', name)).current;
       return bytes ? (JSON.parse(bytes.toString('utf8')) as ProjectedObject) : undefined;
     };
     expect(await current('absent')).toBeUndefined();

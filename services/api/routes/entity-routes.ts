@@ -217,11 +217,13 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
     const written = await handleFor(namespace, name).executeUpdate(definition, { args });
     try {
       await deps.projection.recordWrite(kind, namespace, name, written.publishedFrom);
-    } catch {
+    } catch (error) {
       throw new ProblemError(
         503,
         'write-not-recorded',
         `The change to ${kind} ${namespace}/${name} was applied, but the API could not record it for reads, so a GET might not show it yet. Read the object again in a few seconds; do not send the change again unless it is missing.`,
+        undefined,
+        error,
       );
     }
     return written.object;
@@ -239,13 +241,12 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
 
   /** The object's JSON from the projection when it holds every acknowledged write (a Redis read); otherwise the workflow's answer. */
   const readCurrent = async (namespace: string, name: string): Promise<Buffer | KindObjects[K]> => {
-    const projected = await deps.projection.currentJson(kind, namespace, name).catch(() => undefined);
-    objectReads.inc({ kind, source: projected ? 'projection' : 'workflow' });
-    if (projected) return projected;
     // The resourceVersion is read before the workflow is asked, so the object answered holds
     // at least the change it names: a client that watches from it (the CLI does) then misses
     // nothing. Read after, it could name a change made in between, whose event the watch skips.
-    const resourceVersion = await deps.projection.resourceVersionOf(kind, namespace, name);
+    const { current, resourceVersion } = await deps.projection.readForGet(kind, namespace, name);
+    objectReads.inc({ kind, source: current ? 'projection' : 'workflow' });
+    if (current) return current;
     const object = await read(namespace, name);
     return resourceVersion ? { ...object, metadata: { ...object.metadata, resourceVersion } } : object;
   };
