@@ -5,7 +5,8 @@
  * fills gaps (the workflow runs, but the object is not listed). Each repair is counted in
  * slipway_projection_repairs_total. A deleted object never comes back: a gap is filled only
  * when the workflow's own answer (or, failing that, its memo) says it is not deleted, and
- * the projection refuses an object it removed before (projection.ts, tombstones).
+ * the projection refuses an object it removed before (projection.ts, tombstones). Each entity
+ * whose gap was filled is then asked to publish its own copy (the republish signal).
  *
  * Its cost on a quiet fleet: one API process of several takes each interval; it counts the
  * running workflows and the listed objects of each kind and stops there when they agree, and
@@ -17,7 +18,7 @@ import type { Logger } from 'pino';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { type EntitySnapshot } from '../../workflows/entity/definitions';
 import { projectionRepairs } from '../common/metrics';
-import { liveMemoObject, type ProjectedObject, type Projection } from '../common/projection';
+import { liveMemoObject, republishAll, type ProjectedObject, type Projection } from '../common/projection';
 
 export interface ReconciledKind {
   readonly kind: string;
@@ -78,7 +79,6 @@ export function createProjectionReconciler(options: ReconcilerOptions) {
       if (execution.workflowId.startsWith(prefix)) running.set(execution.workflowId.slice(prefix.length), execution.memo);
     }
     let ghosts = 0;
-    let gaps = 0;
     const listed = new Set(await projection.members(target.kind));
     for (const member of listed) {
       const [namespace = '', name = ''] = member.split('/');
@@ -87,12 +87,18 @@ export function createProjectionReconciler(options: ReconcilerOptions) {
       await projection.remove(target.kind, namespace, name);
       ghosts += 1;
     }
+    const filled: string[] = [];
     for (const [member, memo] of running) {
       if (listed.has(member)) continue;
       const [namespace = '', name = ''] = member.split('/');
-      const object = await currentObject(target, entityWorkflowId(target.kind, namespace, name), memo);
-      if (object && (await projection.putIfAbsent(target.kind, object))) gaps += 1;
+      const workflowId = entityWorkflowId(target.kind, namespace, name);
+      const object = await currentObject(target, workflowId, memo);
+      if (object && (await projection.putIfAbsent(target.kind, object))) filled.push(workflowId);
     }
+    const gaps = filled.length;
+    // A repaired copy carries no publication number, so GET reads such an object by Query
+    // until its entity publishes again: ask each to publish its own copy now.
+    await republishAll(temporal, filled);
     if (ghosts > 0) projectionRepairs.inc({ kind: target.kind, repair: 'ghost' }, ghosts);
     if (gaps > 0) projectionRepairs.inc({ kind: target.kind, repair: 'gap' }, gaps);
     if (ghosts + gaps > 0) logger.warn({ kind: target.kind, ghosts, gaps }, 'repaired the list projection');

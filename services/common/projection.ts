@@ -458,7 +458,7 @@ export type Projection = ReturnType<typeof createProjection>;
 const REPUBLISH_AT_ONCE = 16;
 
 /** Signals each workflow to publish its object again; one that has finished since is skipped. */
-async function republishAll(client: Client, workflowIds: readonly string[]): Promise<void> {
+export async function republishAll(client: Client, workflowIds: readonly string[]): Promise<void> {
   for (let start = 0; start < workflowIds.length; start += REPUBLISH_AT_ONCE) {
     await Promise.all(workflowIds.slice(start, start + REPUBLISH_AT_ONCE).map((workflowId) => client.workflow.getHandle(workflowId).signal(republishSignal).catch(() => undefined)));
   }

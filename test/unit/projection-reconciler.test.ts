@@ -95,13 +95,15 @@ describe('projection reconciler', () => {
     expect(types).toEqual(expect.arrayContaining([`DELETED ${orphan.metadata.name}`, `DELETED ${finished.metadata.name}`]));
   });
 
-  it('fills a gap from a running workflow, and counts it', async () => {
+  it('fills a gap from a running workflow, counts it, and asks the workflow to publish its own copy', async () => {
     const missing = object('missing');
-    await startWorkflow(missing);
+    const workflowId = await startWorkflow(missing);
     const before = await repairs('gap');
     expect(await reconciler.runOnce()).toMatchObject({ gaps: 1 });
     expect((await projection.get(kind, 'default', missing.metadata.name))?.metadata.uid).toBe(missing.metadata.uid);
     expect((await repairs('gap')) - before).toBe(1);
+    const signals = (await client.workflow.getHandle(workflowId).fetchHistory()).events?.map((event) => event.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+    expect(signals).toEqual(['republish']);
     expect(await reconciler.runOnce()).toEqual({ ghosts: 0, gaps: 0 });
   });
 
