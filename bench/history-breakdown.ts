@@ -107,10 +107,14 @@ export async function breakdownOf(client: Client, query: string): Promise<{ work
   return { workflows, breakdown };
 }
 
-/** Prints two breakdowns side by side, per unit of work (e.g. per cluster), largest first. */
-export function printBreakdowns(units: number, slipway: Breakdown, bare: Breakdown): void {
-  const keys = [...new Set([...slipway.keys(), ...bare.keys()])].sort((a, b) => (slipway.get(b)?.seconds ?? 0) - (slipway.get(a)?.seconds ?? 0) || (slipway.get(b)?.count ?? 0) - (slipway.get(a)?.count ?? 0));
+/** Prints breakdowns side by side, per unit of work (e.g. per cluster), in the order of the first's time. */
+export function printBreakdowns(units: number, columns: readonly { readonly name: string; readonly breakdown: Breakdown }[]): void {
+  const [first] = columns;
+  if (!first) return;
+  const keys = [...new Set(columns.flatMap((column) => [...column.breakdown.keys()]))].sort(
+    (a, b) => (first.breakdown.get(b)?.seconds ?? 0) - (first.breakdown.get(a)?.seconds ?? 0) || (first.breakdown.get(b)?.count ?? 0) - (first.breakdown.get(a)?.count ?? 0),
+  );
   const cell = (tally: Tally | undefined) => (tally ? `${(tally.count / units).toFixed(1).padStart(7)} ${(tally.seconds / units).toFixed(3).padStart(9)} s` : `${'-'.padStart(7)} ${'-'.padStart(11)}`);
-  console.log(`per cluster          ${'slipway: count, time'.padStart(28)}   ${'bare: count, time'.padStart(21)}`);
-  for (const key of keys) console.log(`  ${key.padEnd(40)} ${cell(slipway.get(key))}   ${cell(bare.get(key))}`);
+  console.log(`per cluster${' '.repeat(31)}${columns.map((column) => `${column.name}: count, time`.padStart(21)).join('   ')}`);
+  for (const key of keys) console.log(`  ${key.padEnd(40)} ${columns.map((column) => cell(column.breakdown.get(key))).join('   ')}`);
 }

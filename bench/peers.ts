@@ -1,7 +1,7 @@
 /**
  * What every benchmark runs on: one Temporal dev server, one redis-server, the simulated
  * cloud, one in-process worker with Slipway's workflows (bench/workflows.ts) on task queue
- * "bench", and one with only the bare baseline (bench/bare-workflow.ts) on "bench-bare": a
+ * "bench", and one with only the bare baselines (bench/bare-workflow.ts) on "bench-bare": a
  * bare Temporal application's bundle holds its own workflow alone, and with Slipway's beside it
  * every bare workflow paid for evaluating Slipway's modules as well.
  */
@@ -14,6 +14,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { startSimulatedCloud } from '../providers/simulated/launch';
+import { loadConfig } from '../services/common/config';
 import { createProjection, type Projection } from '../services/common/projection';
 import { createProjectionWriter } from '../services/worker/projection-writer';
 import { slipwaySinks } from '../services/worker/create-worker';
@@ -35,6 +36,9 @@ export interface BenchPeers {
 }
 
 export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number }, pollIntervalMs = 20): Promise<BenchPeers> {
+  // Both workers run as many workflow threads as Slipway's worker does by default, so a
+  // baseline is never measured with fewer threads than Slipway (SLIPWAY_WORKFLOW_THREADS).
+  const { workflowThreads } = loadConfig(process.env);
   const temporalCli = process.env.TEMPORAL_CLI;
   if (!temporalCli) throw new Error('TEMPORAL_CLI is not set; run benchmarks through their npm scripts (npm run bench:...).');
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
@@ -65,12 +69,14 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     workflowBundle: bundle,
     sinks: slipwaySinks({ projectionWriter }),
     activities,
+    workflowThreadPoolSize: workflowThreads,
   });
   const bareWorker = await Worker.create({
     connection,
     taskQueue: BARE_TASK_QUEUE,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
     activities: { async noop() {} },
+    workflowThreadPoolSize: workflowThreads,
   });
   const running = Promise.all([worker.run(), bareWorker.run()]);
 
