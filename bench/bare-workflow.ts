@@ -1,60 +1,85 @@
 /**
  * The baselines for bench/overhead.ts: bare Temporal workflows that make the same activity
- * calls, in the same shape, as provisioning one ClusterDeployment, but each activity does
- * nothing. Slipway's overhead is whatever it costs beyond them.
+ * calls, in the same shape, as provisioning one ClusterDeployment. Slipway's overhead is
+ * whatever it costs beyond them.
  *
  * - bareProvisionWorkflow makes every machine in one workflow: the least any design could cost.
  * - bareClusterWithPoolWorkflow has Slipway's topology (a cluster workflow that makes its
  *   control plane, then starts one child workflow for its worker pool and waits for the pool's
  *   signal that its machines run) with nothing else: no status, projection, memo or observer.
- *   What Slipway costs beyond it is its runtime's; what it costs beyond the first, and not
- *   beyond this one, is the price of a pool being a workflow of its own.
+ *
+ * Each runs its activities one of two ways: as no-ops, or as Slipway's own activities on the
+ * same simulated cloud (infrastructure, create, and a poll until the machine runs), so that the
+ * baseline does the cloud work Slipway does and only the orchestration differs.
  */
 import { ParentClosePolicy, condition, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import type { ClusterActivities } from '../workflows/cluster-deployment/activities-api';
+import type { ProviderTarget } from '../workflows/entity/activities-api';
 
-const { noop } = proxyActivities<{ noop(step: string): Promise<void> }>({ startToCloseTimeout: '60s' });
+type BareActivities = Pick<ClusterActivities, 'ensureClusterInfra' | 'createMachine' | 'awaitMachineRunning'> & { noop(step: string): Promise<void> };
+const activities = proxyActivities<BareActivities>({ startToCloseTimeout: '60s' });
 
-interface Shape {
+export interface Shape {
   readonly controlPlane: number;
   readonly workers: number;
 }
 
+export interface BareInput {
+  readonly shape: Shape;
+  /** Absent: every activity is a no-op. Present: Slipway's activities, on this cloud. */
+  readonly cloud?: { readonly target: ProviderTarget; readonly managementId: string; readonly infraId: string };
+}
+
 const poolReadySignal = defineSignal('poolReady');
 
-async function makeMachine(name: string): Promise<void> {
-  await noop(`createMachine ${name}`);
-  await noop(`awaitMachineRunning ${name}`);
+function makeMachineFor(input: BareInput): (name: string, role: 'control-plane' | 'worker') => Promise<void> {
+  const { cloud } = input;
+  if (!cloud) {
+    return async (name) => {
+      await activities.noop(`createMachine ${name}`);
+      await activities.noop(`awaitMachineRunning ${name}`);
+    };
+  }
+  return async (machineName, role) => {
+    const identity = { target: cloud.target, infraId: cloud.infraId, workflowId: workflowInfo().workflowId, machineName, attempt: 0 };
+    await activities.createMachine({ ...identity, managementId: cloud.managementId, role, pool: role === 'worker' ? 'worker' : 'master', instanceType: 'm6i.large', image: 'rhcos-4.16' });
+    await activities.awaitMachineRunning(identity);
+  };
 }
 
-async function makeControlPlane(shape: Shape): Promise<void> {
-  await noop('ensureClusterInfra');
-  await makeMachine('master-0');
-  await Promise.all(Array.from({ length: shape.controlPlane - 1 }, (_, index) => makeMachine(`master-${index + 1}`)));
+async function makeControlPlane(input: BareInput): Promise<void> {
+  const { cloud } = input;
+  if (cloud) await activities.ensureClusterInfra({ target: cloud.target, infraId: cloud.infraId, clusterName: cloud.infraId, baseDomain: 'example.test', managementId: cloud.managementId });
+  else await activities.noop('ensureClusterInfra');
+  const makeMachine = makeMachineFor(input);
+  await makeMachine('master-0', 'control-plane');
+  await Promise.all(Array.from({ length: input.shape.controlPlane - 1 }, (_, index) => makeMachine(`master-${index + 1}`, 'control-plane')));
 }
 
-async function makeWorkers(workers: number): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, (_, index) => makeMachine(`worker-${index}`)));
+async function makeWorkers(input: BareInput): Promise<void> {
+  const makeMachine = makeMachineFor(input);
+  await Promise.all(Array.from({ length: input.shape.workers }, (_, index) => makeMachine(`worker-${index}`, 'worker')));
 }
 
-export async function bareProvisionWorkflow(shape: Shape): Promise<void> {
-  await makeControlPlane(shape);
-  await makeWorkers(shape.workers);
+export async function bareProvisionWorkflow(input: BareInput): Promise<void> {
+  await makeControlPlane(input);
+  await makeWorkers(input);
 }
 
-export async function bareClusterWithPoolWorkflow(shape: Shape): Promise<void> {
+export async function bareClusterWithPoolWorkflow(input: BareInput): Promise<void> {
   let poolReady = false;
   setHandler(poolReadySignal, () => void (poolReady = true));
-  await makeControlPlane(shape);
+  await makeControlPlane(input);
   // Like Slipway's pool, the child outlives this workflow's wait and is not awaited to its end.
   await startChild(barePoolWorkflow, {
     workflowId: `${workflowInfo().workflowId}-pool`,
-    args: [{ workers: shape.workers, ownerWorkflowId: workflowInfo().workflowId }],
+    args: [{ ...input, ownerWorkflowId: workflowInfo().workflowId }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
   await condition(() => poolReady);
 }
 
-export async function barePoolWorkflow(pool: { readonly workers: number; readonly ownerWorkflowId: string }): Promise<void> {
-  await makeWorkers(pool.workers);
+export async function barePoolWorkflow(pool: BareInput & { readonly ownerWorkflowId: string }): Promise<void> {
+  await makeWorkers(pool);
   await getExternalWorkflowHandle(pool.ownerWorkflowId).signal(poolReadySignal);
 }

@@ -1,13 +1,14 @@
 /**
  * bench:overhead: how much slower is provisioning through Slipway than bare Temporal?
  *
- * On one Temporal dev server, in one process, it (1) runs N bare workflows making the same
- * activity calls as provisioning a cluster, in the same shape, each a no-op, (2) the same with
- * each cluster's worker pool in a child workflow, as Slipway has it, then (3) provisions N ClusterDeployments on the simulated cloud with zero boot/delete latency
- * through the real workflows (each worker pool a MachineDeployment child workflow), worker,
- * Redis projection and cloud HTTP calls. It prints the throughputs and their ratios (goal:
- * <= 1.3, aiming at 1.15), against the flat baseline and against one with Slipway's topology
- * (bench/bare-workflow.ts says what each holds). Usage: npm run bench:overhead -- [--clusters 200]
+ * On one Temporal dev server, in one process, it runs three baselines of N bare workflows making
+ * the same activity calls as provisioning a cluster, in the same shape (bench/bare-workflow.ts):
+ * no-op activities; Slipway's own activities on the same simulated cloud; and those in Slipway's
+ * topology, the worker pool a child workflow. Then it provisions N ClusterDeployments on the
+ * simulated cloud with zero boot/delete latency through the real workflows (each worker pool a
+ * MachineDeployment child workflow), worker, Redis projection and cloud HTTP calls. It prints
+ * each throughput, Slipway's ratio against each baseline (goal: <= 1.3, aiming at 1.15), CPU by
+ * process and where the time went. Usage: npm run bench:overhead -- [--clusters 200]
  */
 import { parseArgs } from 'node:util';
 import { clusterObject } from '../test/support/clusters';
@@ -45,59 +46,81 @@ async function provisionThroughSlipway(): Promise<void> {
   await watch;
 }
 
-async function provisionBare(workflowType: 'bareProvisionWorkflow' | 'bareClusterWithPoolWorkflow', prefix: string): Promise<void> {
+/** A baseline: N bare workflows of one type, their activities no-ops or Slipway's own on the simulated cloud. */
+interface Baseline {
+  readonly name: string;
+  readonly says: string;
+  readonly workflowType: 'bareProvisionWorkflow' | 'bareClusterWithPoolWorkflow';
+  readonly workflowTypes: readonly string[];
+  readonly cloud: boolean;
+}
+
+const BASELINES: readonly Baseline[] = [
+  { name: 'bare', says: 'one workflow a cluster, no-op activities', workflowType: 'bareProvisionWorkflow', workflowTypes: ['bareProvisionWorkflow'], cloud: false },
+  { name: 'bare-cloud', says: "one workflow a cluster, Slipway's activities on the same cloud", workflowType: 'bareProvisionWorkflow', workflowTypes: ['bareProvisionWorkflow'], cloud: true },
+  {
+    name: 'pooled-cloud',
+    says: "the same, with the worker pool a child workflow that signals its cluster, as in Slipway",
+    workflowType: 'bareClusterWithPoolWorkflow',
+    workflowTypes: ['bareClusterWithPoolWorkflow', 'barePoolWorkflow'],
+    cloud: true,
+  },
+];
+
+async function provisionBare(baseline: Baseline): Promise<void> {
   await Promise.all(
-    Array.from({ length: clusters }, (_, index) =>
-      client.workflow.execute(workflowType, { workflowId: `${prefix}-${index}`, taskQueue: BARE_TASK_QUEUE, args: [shape] }),
-    ),
+    Array.from({ length: clusters }, (_, index) => {
+      const workflowId = `${baseline.name}-${index}`;
+      // A management ID of their own, so Slipway's cloud observer never lists the baselines' machines.
+      const cloud = baseline.cloud ? { target: { platform: 'simulated' as const, region: 'local-1' }, managementId: 'bench-baseline', infraId: workflowId } : undefined;
+      return client.workflow.execute(baseline.workflowType, { workflowId, taskQueue: BARE_TASK_QUEUE, args: [{ shape, ...(cloud ? { cloud } : {}) }] });
+    }),
   );
 }
 
 type CpuUse = Map<string, number>;
 const totalOf = (spent: CpuUse) => [...spent.values()].reduce((sum, seconds) => sum + seconds, 0);
+const inList = (types: readonly string[]) => `(${types.map((type) => `'${type}'`).join(', ')})`;
 
 try {
   const activitiesPerCluster = 1 + 2 * (shape.controlPlane + shape.workers);
   console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency`);
   // The baselines first: Slipway's entities stay alive afterwards (each pool keeps a watch on
   // the cloud), and that background work must not slow them.
-  const atStart = cpuByCommand(process.pid);
-  const bareSeconds = await timeIt(() => provisionBare('bareProvisionWorkflow', 'bare'));
-  const afterBare = cpuByCommand(process.pid);
-  const pooledSeconds = await timeIt(() => provisionBare('bareClusterWithPoolWorkflow', 'bare-pooled'));
-  const afterPooled = cpuByCommand(process.pid);
-  const slipwaySeconds = await timeIt(provisionThroughSlipway);
-  const afterSlipway = cpuByCommand(process.pid);
-  const rate = (seconds: number) => clusters / seconds;
-  console.log(`slipway:  ${slipwaySeconds.toFixed(2)} s, ${rate(slipwaySeconds).toFixed(1)} clusters/s`);
-  console.log(`bare:     ${bareSeconds.toFixed(2)} s, ${rate(bareSeconds).toFixed(1)} workflows/s (same activity calls, no-op, one workflow a cluster)`);
-  console.log(`pooled:   ${pooledSeconds.toFixed(2)} s, ${rate(pooledSeconds).toFixed(1)} clusters/s (the same, with the worker pool a child workflow that signals its cluster, as in Slipway)`);
-  console.log(`ratio:    ${(slipwaySeconds / bareSeconds).toFixed(3)} (bare throughput / Slipway throughput; goal <= 1.3, aiming at 1.15)`);
-  console.log(`          ${(slipwaySeconds / pooledSeconds).toFixed(3)} against the pooled baseline (Slipway's runtime alone); pooled against bare ${(pooledSeconds / bareSeconds).toFixed(3)} (the pool's own workflow alone)`);
+  const runs: { readonly name: string; readonly seconds: number; readonly cpu: CpuUse }[] = [];
+  const measure = async (name: string, run: () => Promise<void>) => {
+    const before = cpuByCommand(process.pid);
+    const seconds = await timeIt(run);
+    runs.push({ name, seconds, cpu: cpuSpent(before, cpuByCommand(process.pid)) });
+  };
+  for (const baseline of BASELINES) await measure(baseline.name, () => provisionBare(baseline));
+  await measure('slipway', provisionThroughSlipway);
+
+  const slipway = runs.find((run) => run.name === 'slipway')!;
+  console.log(`slipway:       ${slipway.seconds.toFixed(2).padStart(6)} s, ${(clusters / slipway.seconds).toFixed(1)} clusters/s, CPU ${totalOf(slipway.cpu).toFixed(2)} s`);
+  for (const baseline of BASELINES) {
+    const run = runs.find((candidate) => candidate.name === baseline.name)!;
+    console.log(
+      `${`${baseline.name}:`.padEnd(14)} ${run.seconds.toFixed(2).padStart(6)} s, ${(clusters / run.seconds).toFixed(1)} clusters/s, CPU ${totalOf(run.cpu).toFixed(2)} s (${baseline.says}); ` +
+        `Slipway's ratio ${(slipway.seconds / run.seconds).toFixed(3)}, CPU ratio ${(totalOf(slipway.cpu) / totalOf(run.cpu)).toFixed(3)}`,
+    );
+  }
+  console.log("goal: a ratio <= 1.3, aiming at 1.15 (the bare baseline's throughput over Slipway's). Against bare-cloud the ratio is orchestration alone; against pooled-cloud, Slipway's runtime alone.");
   // CPU is the steadier figure on a shared machine: wall time moves with whatever else runs.
-  const bareCpu = cpuSpent(atStart, afterBare);
-  const pooledCpu = cpuSpent(afterBare, afterPooled);
-  const slipwayCpu = cpuSpent(afterPooled, afterSlipway);
-  console.log(
-    `CPU:      slipway ${totalOf(slipwayCpu).toFixed(2)} s, bare ${totalOf(bareCpu).toFixed(2)} s, pooled ${totalOf(pooledCpu).toFixed(2)} s; ` +
-      `ratio ${(totalOf(slipwayCpu) / totalOf(bareCpu)).toFixed(3)}, against pooled ${(totalOf(slipwayCpu) / totalOf(pooledCpu)).toFixed(3)}`,
-  );
-  for (const [command, seconds] of [...slipwayCpu].sort((a, b) => b[1] - a[1])) {
-    const baselines = [bareCpu.get(command) ?? 0, pooledCpu.get(command) ?? 0];
-    if (seconds >= 0.05 || baselines.some((spent) => spent >= 0.05)) {
-      console.log(`  ${command.padEnd(34)} slipway ${seconds.toFixed(2).padStart(7)} s   bare ${baselines[0]!.toFixed(2).padStart(7)} s   pooled ${baselines[1]!.toFixed(2).padStart(7)} s`);
-    }
+  console.log(`CPU by process${' '.repeat(21)}${runs.map((run) => run.name.padStart(14)).join('')}`);
+  const commands = [...slipway.cpu].sort((a, b) => b[1] - a[1]).map(([command]) => command);
+  for (const command of commands) {
+    const spent = runs.map((run) => run.cpu.get(command) ?? 0);
+    if (spent.some((seconds) => seconds >= 0.05)) console.log(`  ${command.padEnd(34)}${spent.map((seconds) => `${seconds.toFixed(2)} s`.padStart(14)).join('')}`);
   }
   // Read after every timing, so reading histories costs no run anything.
-  const slipway = await breakdownOf(client, `WorkflowType NOT IN ('bareProvisionWorkflow', 'bareClusterWithPoolWorkflow', 'barePoolWorkflow')`);
-  const bare = await breakdownOf(client, `WorkflowType = 'bareProvisionWorkflow'`);
-  const pooled = await breakdownOf(client, `WorkflowType IN ('bareClusterWithPoolWorkflow', 'barePoolWorkflow')`);
-  console.log(`where the time went (${slipway.workflows} Slipway workflows, ${bare.workflows} bare, ${pooled.workflows} pooled; activity time is scheduled to closed, workflow-task time scheduled to completed):`);
-  printBreakdowns(clusters, [
-    { name: 'slipway', breakdown: slipway.breakdown },
-    { name: 'bare', breakdown: bare.breakdown },
-    { name: 'pooled', breakdown: pooled.breakdown },
-  ]);
+  const baselineTypes = BASELINES.flatMap((baseline) => baseline.workflowTypes);
+  const columns = [{ name: 'slipway', breakdown: (await breakdownOf(client, `WorkflowType NOT IN ${inList(baselineTypes)}`)).breakdown }];
+  for (const baseline of BASELINES) {
+    columns.push({ name: baseline.name, breakdown: (await breakdownOf(client, `WorkflowType IN ${inList(baseline.workflowTypes)}`, (workflowId) => new RegExp(`^${baseline.name}-[0-9]+(-pool)?$`).test(workflowId))).breakdown });
+  }
+  console.log('where the time went (activity time is scheduled to closed, workflow-task time scheduled to completed):');
+  printBreakdowns(clusters, columns);
 } finally {
   await peers.stop();
 }

@@ -75,7 +75,8 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     connection,
     taskQueue: BARE_TASK_QUEUE,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
-    activities: { async noop() {} },
+    // The baselines run Slipway's own cloud activities, or no-ops (bench/bare-workflow.ts).
+    activities: { async noop() {}, ensureClusterInfra: activities.ensureClusterInfra, createMachine: activities.createMachine, awaitMachineRunning: activities.awaitMachineRunning },
     workflowThreadPoolSize: workflowThreads,
   });
   const running = Promise.all([worker.run(), bareWorker.run()]);
