@@ -11,6 +11,7 @@ import { answerProblems, documentOf, operationOf, type OpenApiDocument } from '.
 import { startTestStack, type TestStack } from '../support/stack';
 import { hostedClusterManifest, LOCAL_RELEASE, nodePoolManifest } from '../support/hosted-clusters';
 import { fileSecretStore } from '../../services/worker/secrets';
+import { objectReads } from '../../services/common/metrics';
 import { join } from 'node:path';
 
 const NS = '/apis/slipway.dev/v1alpha1/namespaces/default';
@@ -230,6 +231,11 @@ describe('MachineDeployment routes', () => {
     }
     expectProblem(await call('PUT', `${MDS}/${MD}/scale`, { body: { kind: 'Scale' } }), 422, /^spec\.replicas$/);
     await poll(`${MDS}/${MD}`, (answer) => answer.status === 200 && settled(answer.body as Md) && (answer.body as Md).spec.replicas === 2);
+    // Once the projection holds the write, GET of the scale reads it there, as GET of the object does.
+    const projectionReads = async () => (await objectReads.get()).values.find((value) => value.labels.kind === 'MachineDeployment' && value.labels.source === 'projection')?.value ?? 0;
+    const before = await projectionReads();
+    expect((await call('GET', `${MDS}/${MD}/scale`)).body).toMatchObject({ spec: { replicas: 2 }, status: { replicas: 2 } });
+    expect((await projectionReads()) - before).toBe(1);
   });
 
   it('previews a rollout with :plan, and rolls back with :undo', async () => {

@@ -97,7 +97,9 @@ export function registerScaleRoutes<K extends KindName>(app: FastifyInstance, ro
     { schema: { operationId: `read${kind}Scale`, summary: 'Read the scale subresource', tags, params: ItemParams, response: { 200: json('The Scale', scale), ...problems(...READ_PROBLEMS) } } },
     async (request) => {
       const { namespace, name } = request.params as { namespace: string; name: string };
-      return options.scaleOf(await routes.read(namespace, name));
+      // As GET of the object: the projection's copy when it holds every acknowledged write.
+      const current = await routes.readCurrent(namespace, name);
+      return options.scaleOf(Buffer.isBuffer(current) ? (JSON.parse(current.toString('utf8')) as KindObjects[K]) : current);
     },
   );
   const scaleRoute = (operationId: string, summary: string, required: boolean) => ({
