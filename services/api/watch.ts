@@ -52,7 +52,9 @@ export async function streamWatch(request: FastifyRequest, reply: FastifyReply, 
   const send = async (text: string) => {
     if (!raw.write(text)) await Promise.race([once(raw, 'drain'), closed, dropped]);
   };
-  const deadline = options.timeoutSeconds ? Date.now() + options.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY;
+  // The server's cap (timings.maxSeconds) bounds every watch, whatever timeoutSeconds asks.
+  const seconds = Math.min(options.timeoutSeconds || Number.POSITIVE_INFINITY, options.timings.maxSeconds ?? Number.POSITIVE_INFINITY);
+  const deadline = Date.now() + seconds * 1000;
   let lastWrite = Date.now();
   let lastBookmark = Date.now();
   let sentVersion = '';

@@ -306,13 +306,12 @@ export function entityRoutes<K extends KindName>(entity: EntityDefinition<K>): F
       const lastEventId = request.headers['last-event-id'];
       const resourceVersion = (typeof lastEventId === 'string' && lastEventId) || query.resourceVersion || undefined;
       const timings = deps.watchTimings ?? DEFAULT_WATCH_TIMINGS;
-      const timeoutSeconds = Math.min(query.timeoutSeconds ?? Number.POSITIVE_INFINITY, timings.maxSeconds ?? Number.POSITIVE_INFINITY);
       const filter = selectorFilter(query);
       const stream = await deps.projection.openWatch(kind, { namespace, ...(filter ? { filter } : {}), ...(resourceVersion ? { resourceVersion } : {}) }).catch((error: unknown) => {
         throw projectionProblem(error);
       });
       await streamWatch(request, reply, stream, {
-        ...(Number.isFinite(timeoutSeconds) ? { timeoutSeconds } : {}),
+        ...(query.timeoutSeconds !== undefined ? { timeoutSeconds: query.timeoutSeconds } : {}),
         bookmarks: query.allowWatchBookmarks === true,
         timings,
         bookmarkOf: (version) => ({ apiVersion: GROUP_VERSION, kind, metadata: { resourceVersion: version } }),
