@@ -79,6 +79,11 @@ async function provisionBare(baseline: Baseline): Promise<void> {
 }
 
 type CpuUse = Map<string, number>;
+interface Run {
+  readonly name: string;
+  readonly seconds: number;
+  readonly cpu: CpuUse;
+}
 const totalOf = (spent: CpuUse) => [...spent.values()].reduce((sum, seconds) => sum + seconds, 0);
 const inList = (types: readonly string[]) => `(${types.map((type) => `'${type}'`).join(', ')})`;
 
@@ -87,19 +92,18 @@ try {
   console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency`);
   // The baselines first: Slipway's entities stay alive afterwards (each pool keeps a watch on
   // the cloud), and that background work must not slow them.
-  const runs: { readonly name: string; readonly seconds: number; readonly cpu: CpuUse }[] = [];
-  const measure = async (name: string, run: () => Promise<void>) => {
+  const measure = async (name: string, run: () => Promise<void>): Promise<Run> => {
     const before = cpuByCommand(process.pid);
     const seconds = await timeIt(run);
-    runs.push({ name, seconds, cpu: cpuSpent(before, cpuByCommand(process.pid)) });
+    return { name, seconds, cpu: cpuSpent(before, cpuByCommand(process.pid)) };
   };
-  for (const baseline of BASELINES) await measure(baseline.name, () => provisionBare(baseline));
-  await measure('slipway', provisionThroughSlipway);
+  const baselineRuns: { readonly baseline: Baseline; readonly run: Run }[] = [];
+  for (const baseline of BASELINES) baselineRuns.push({ baseline, run: await measure(baseline.name, () => provisionBare(baseline)) });
+  const slipway = await measure('slipway', provisionThroughSlipway);
+  const runs = [...baselineRuns.map(({ run }) => run), slipway];
 
-  const slipway = runs.find((run) => run.name === 'slipway')!;
   console.log(`slipway:       ${slipway.seconds.toFixed(2).padStart(6)} s, ${(clusters / slipway.seconds).toFixed(1)} clusters/s, CPU ${totalOf(slipway.cpu).toFixed(2)} s`);
-  for (const baseline of BASELINES) {
-    const run = runs.find((candidate) => candidate.name === baseline.name)!;
+  for (const { baseline, run } of baselineRuns) {
     console.log(
       `${`${baseline.name}:`.padEnd(14)} ${run.seconds.toFixed(2).padStart(6)} s, ${(clusters / run.seconds).toFixed(1)} clusters/s, CPU ${totalOf(run.cpu).toFixed(2)} s (${baseline.says}); ` +
         `Slipway's ratio ${(slipway.seconds / run.seconds).toFixed(3)}, CPU ratio ${(totalOf(slipway.cpu) / totalOf(run.cpu)).toFixed(3)}`,
