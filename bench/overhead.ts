@@ -99,7 +99,9 @@ try {
   };
   const baselineRuns: { readonly baseline: Baseline; readonly run: Run }[] = [];
   for (const baseline of BASELINES) baselineRuns.push({ baseline, run: await measure(baseline.name, () => provisionBare(baseline)) });
+  const trafficBefore = { ...peers.projectionTraffic };
   const slipway = await measure('slipway', provisionThroughSlipway);
+  const traffic = { changes: peers.projectionTraffic.changes - trafficBefore.changes, writes: peers.projectionTraffic.writes - trafficBefore.writes };
   const runs = [...baselineRuns.map(({ run }) => run), slipway];
 
   console.log(`slipway:       ${slipway.seconds.toFixed(2).padStart(6)} s, ${(clusters / slipway.seconds).toFixed(1)} clusters/s, CPU ${totalOf(slipway.cpu).toFixed(2)} s`);
@@ -119,7 +121,11 @@ try {
   }
   // Read after every timing, so reading histories costs no run anything.
   const baselineTypes = BASELINES.flatMap((baseline) => baseline.workflowTypes);
-  const columns = [{ name: 'slipway', breakdown: (await breakdownOf(client, `WorkflowType NOT IN ${inList(baselineTypes)}`)).breakdown }];
+  const slipwayBreakdown = (await breakdownOf(client, `WorkflowType NOT IN ${inList(baselineTypes)}`)).breakdown;
+  // Outside the histories: what the workflows handed the projection writer, and what it wrote to Redis after coalescing.
+  slipwayBreakdown.set('projection changes (sink)', { count: traffic.changes, seconds: 0 });
+  slipwayBreakdown.set('projection writes (Redis)', { count: traffic.writes, seconds: 0 });
+  const columns = [{ name: 'slipway', breakdown: slipwayBreakdown }];
   for (const baseline of BASELINES) {
     columns.push({ name: baseline.name, breakdown: (await breakdownOf(client, `WorkflowType IN ${inList(baseline.workflowTypes)}`, (workflowId) => new RegExp(`^${baseline.name}-[0-9]+(-pool)?$`).test(workflowId))).breakdown });
   }

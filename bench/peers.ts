@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { startSimulatedCloud } from '../providers/simulated/launch';
 import { loadConfig } from '../services/common/config';
 import { createProjection, type Projection } from '../services/common/projection';
-import { createProjectionWriter } from '../services/worker/projection-writer';
+import { createProjectionWriter, type ProjectionWriter } from '../services/worker/projection-writer';
 import { slipwaySinks } from '../services/worker/create-worker';
 import { redisSweepMarks } from '../services/worker/sweep-marks';
 import { createSlipwayActivities } from '../services/worker/activities';
@@ -28,9 +28,16 @@ import { workflowBundleOptions } from '../services/worker/bundle';
 export const BENCH_TASK_QUEUE = 'bench';
 export const BARE_TASK_QUEUE = 'bench-bare';
 
+/** The worker's projection traffic so far: status changes workflows handed to the writer, and the Redis writes it made of them. */
+export interface ProjectionTraffic {
+  changes: number;
+  writes: number;
+}
+
 export interface BenchPeers {
   readonly client: Client;
   readonly projection: Projection;
+  readonly projectionTraffic: Readonly<ProjectionTraffic>;
   readonly simCloud: { readonly url: string; readonly apiKey: string | undefined };
   stop(): Promise<void>;
 }
@@ -62,7 +69,21 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
     sweepMarks: redisSweepMarks(redis, 'bench'),
     pollIntervalMs,
   });
-  const projectionWriter = createProjectionWriter(projection);
+  const projectionTraffic: ProjectionTraffic = { changes: 0, writes: 0 };
+  const writer = createProjectionWriter({
+    ...projection,
+    put: (...args) => {
+      projectionTraffic.writes += 1;
+      return projection.put(...args);
+    },
+  });
+  const projectionWriter: ProjectionWriter = {
+    put: (...args) => {
+      projectionTraffic.changes += 1;
+      writer.put(...args);
+    },
+    idle: () => writer.idle(),
+  };
   const worker = await Worker.create({
     connection,
     taskQueue: BENCH_TASK_QUEUE,
@@ -84,6 +105,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   return {
     client,
     projection,
+    projectionTraffic,
     simCloud: { url: simCloud.url, apiKey: simCloud.apiKey },
     async stop() {
       // Slipway's entities never finish: end them, so the worker has nothing left to drain.
