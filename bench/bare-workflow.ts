@@ -32,32 +32,39 @@ export interface BareInput {
 
 const poolReadySignal = defineSignal('poolReady');
 
-function makeMachineFor(input: BareInput): (name: string, role: 'control-plane' | 'worker') => Promise<void> {
+type Role = 'control-plane' | 'worker';
+
+/** The cluster's steps as the input asks: no-ops, or Slipway's activities on its cloud. */
+function stepsFor(input: BareInput): { infra(): Promise<unknown>; makeMachine(name: string, role: Role): Promise<void> } {
   const { cloud } = input;
   if (!cloud) {
-    return async (name) => {
-      await activities.noop(`createMachine ${name}`);
-      await activities.noop(`awaitMachineRunning ${name}`);
+    return {
+      infra: () => activities.noop('ensureClusterInfra'),
+      async makeMachine(name) {
+        await activities.noop(`createMachine ${name}`);
+        await activities.noop(`awaitMachineRunning ${name}`);
+      },
     };
   }
-  return async (machineName, role) => {
-    const identity = { target: cloud.target, infraId: cloud.infraId, workflowId: workflowInfo().workflowId, machineName, attempt: 0 };
-    await activities.createMachine({ ...identity, managementId: cloud.managementId, role, pool: role === 'worker' ? 'worker' : 'master', instanceType: 'm6i.large', image: 'rhcos-4.16' });
-    await activities.awaitMachineRunning(identity);
+  return {
+    infra: () => activities.ensureClusterInfra({ target: cloud.target, infraId: cloud.infraId, clusterName: cloud.infraId, baseDomain: 'example.test', managementId: cloud.managementId }),
+    async makeMachine(machineName, role) {
+      const identity = { target: cloud.target, infraId: cloud.infraId, workflowId: workflowInfo().workflowId, machineName, attempt: 0 };
+      await activities.createMachine({ ...identity, managementId: cloud.managementId, role, pool: role === 'worker' ? 'worker' : 'master', instanceType: 'm6i.large', image: 'rhcos-4.16' });
+      await activities.awaitMachineRunning(identity);
+    },
   };
 }
 
 async function makeControlPlane(input: BareInput): Promise<void> {
-  const { cloud } = input;
-  if (cloud) await activities.ensureClusterInfra({ target: cloud.target, infraId: cloud.infraId, clusterName: cloud.infraId, baseDomain: 'example.test', managementId: cloud.managementId });
-  else await activities.noop('ensureClusterInfra');
-  const makeMachine = makeMachineFor(input);
+  const { infra, makeMachine } = stepsFor(input);
+  await infra();
   await makeMachine('master-0', 'control-plane');
   await Promise.all(Array.from({ length: input.shape.controlPlane - 1 }, (_, index) => makeMachine(`master-${index + 1}`, 'control-plane')));
 }
 
 async function makeWorkers(input: BareInput): Promise<void> {
-  const makeMachine = makeMachineFor(input);
+  const { makeMachine } = stepsFor(input);
   await Promise.all(Array.from({ length: input.shape.workers }, (_, index) => makeMachine(`worker-${index}`, 'worker')));
 }
 
