@@ -42,13 +42,24 @@ export interface BenchPeers {
   stop(): Promise<void>;
 }
 
+// A process installs the SDK's runtime once and bundles each workflow file once, however many
+// stacks it starts one after another (bench:overhead gives every measured run a fresh one).
+let runtimeInstalled = false;
+const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
+function bundleOnce(workflowsPath: string, options: Omit<Parameters<typeof bundleWorkflowCode>[0], 'logger'> = { workflowsPath }): ReturnType<typeof bundleWorkflowCode> {
+  const bundle = bundles.get(workflowsPath) ?? bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') });
+  bundles.set(workflowsPath, bundle);
+  return bundle;
+}
+
 export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number }, pollIntervalMs = 20): Promise<BenchPeers> {
   // Both workers run as many workflow threads as Slipway's worker does by default, so a
   // baseline is never measured with fewer threads than Slipway (SLIPWAY_WORKFLOW_THREADS).
   const { workflowThreads } = loadConfig(process.env);
   const temporalCli = process.env.TEMPORAL_CLI;
   if (!temporalCli) throw new Error('TEMPORAL_CLI is not set; run benchmarks through their npm scripts (npm run bench:...).');
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  runtimeInstalled = true;
 
   const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
   const temporal = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', ui: false } });
@@ -57,7 +68,9 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const redis = new Redis(redisServer.url);
   const projection = createProjection(redis, { prefix: 'bench' });
   const client = new Client({ connection: temporal.connection });
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(fileURLToPath(new URL('./workflows.ts', import.meta.url))), logger: new DefaultLogger('WARN') });
+  const slipwayWorkflows = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+  const bareWorkflows = fileURLToPath(new URL('./bare-workflow.ts', import.meta.url));
+  const bundle = await bundleOnce(slipwayWorkflows, workflowBundleOptions(slipwayWorkflows));
   const connection = await NativeConnection.connect({ address: temporal.address });
   const secrets = fileSecretStore(join(home, 'secrets'));
   const activities = createSlipwayActivities({
@@ -95,7 +108,7 @@ export async function startBenchPeers(cloud: { bootMs: number; deleteMs: number 
   const bareWorker = await Worker.create({
     connection,
     taskQueue: BARE_TASK_QUEUE,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
+    workflowBundle: await bundleOnce(bareWorkflows),
     // The baselines run Slipway's own cloud activities, or no-ops (bench/bare-workflow.ts).
     activities: { async noop() {}, ensureClusterInfra: activities.ensureClusterInfra, createMachine: activities.createMachine, awaitMachineRunning: activities.awaitMachineRunning },
     workflowThreadPoolSize: workflowThreads,
