@@ -8,12 +8,15 @@
  * (bench/bare-workflow.ts): no-op activities; Slipway's own activities on the same simulated
  * cloud; and those in Slipway's topology, the worker pool a child workflow. It prints each
  * throughput, Slipway's ratio against each baseline (goal: <= 1.3, aiming at 1.15), CPU by
- * process and where the time went. Usage: npm run bench:overhead -- [--clusters 200]
+ * process and where the time went. Usage: npm run bench:overhead -- [--clusters 200] [--rounds 3]
  *
  * Every run gets a stack of its own (a fresh Temporal dev server, Redis, cloud and workers): the
  * dev server slows as executions pile up in it, so a run on a server that had already run others
  * measured that server's past as well as its own work. Slipway goes first, so that whatever the
- * process has warmed up by then (its JIT, the workflow bundles) favours the baselines.
+ * process has warmed up by then (its JIT, the workflow bundles) favours the baselines. The four
+ * runs are repeated in rounds and the medians reported: on this shared machine the same run's
+ * CPU moved by a quarter from one minute to the next, and a ratio of runs in the same round is
+ * steadier than one of runs minutes apart.
  */
 import { parseArgs } from 'node:util';
 import { clusterObject } from '../test/support/clusters';
@@ -22,7 +25,8 @@ import { breakdownOf, printBreakdowns, type Breakdown } from './history-breakdow
 import { BARE_TASK_QUEUE, BENCH_TASK_QUEUE, startBenchPeers, timeIt, type BenchPeers } from './peers';
 import { cpuByCommand, cpuSpent } from './process-usage';
 
-const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { clusters: { type: 'string', default: '200' }, 'control-plane': { type: 'string', default: '3' }, workers: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
+const rounds = Number(values.rounds);
 const clusters = Number(values.clusters);
 const shape = { controlPlane: Number(values['control-plane']), workers: Number(values.workers) };
 
@@ -82,14 +86,15 @@ interface Run {
 }
 const totalOf = (spent: CpuUse) => [...spent.values()].reduce((sum, seconds) => sum + seconds, 0);
 
-/** Runs one measurement on a stack of its own, and reads back where its time went before the stack stops. */
-async function measure(name: string, run: (peers: BenchPeers) => Promise<void>): Promise<Run> {
+/** Runs one measurement on a stack of its own and, if asked, reads back where its time went before the stack stops. */
+async function measure(name: string, run: (peers: BenchPeers) => Promise<void>, withBreakdown: boolean): Promise<Run> {
   const peers = await startBenchPeers({ bootMs: 0, deleteMs: 0 });
   try {
     const trafficBefore = { ...peers.projectionTraffic };
     const before = cpuByCommand(process.pid);
     const seconds = await timeIt(() => run(peers));
     const cpu = cpuSpent(before, cpuByCommand(process.pid));
+    if (!withBreakdown) return { name, seconds, cpu, breakdown: new Map() };
     // Read after the timing, so reading histories costs the run nothing.
     const { breakdown } = await breakdownOf(peers.client, 'ExecutionStatus = "Running" OR ExecutionStatus = "Completed"');
     const changes = peers.projectionTraffic.changes - trafficBefore.changes;
@@ -104,29 +109,45 @@ async function measure(name: string, run: (peers: BenchPeers) => Promise<void>):
   }
 }
 
-const activitiesPerCluster = 1 + 2 * (shape.controlPlane + shape.workers);
-console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency, each run on a fresh stack`);
-const slipway = await measure('slipway', provisionThroughSlipway);
-const baselineRuns: { readonly baseline: Baseline; readonly run: Run }[] = [];
-for (const baseline of BASELINES) baselineRuns.push({ baseline, run: await measure(baseline.name, (peers) => provisionBare(baseline, peers)) });
-const runs = [...baselineRuns.map(({ run }) => run), slipway];
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+const figures = (values: readonly number[]) => values.map((value) => value.toFixed(2)).join(', ');
 
-console.log(`slipway:       ${slipway.seconds.toFixed(2).padStart(6)} s, ${(clusters / slipway.seconds).toFixed(1)} clusters/s, CPU ${totalOf(slipway.cpu).toFixed(2)} s`);
-for (const { baseline, run } of baselineRuns) {
+const activitiesPerCluster = 1 + 2 * (shape.controlPlane + shape.workers);
+console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency, each run on a fresh stack, ${rounds} rounds`);
+const slipwayRuns: Run[] = [];
+const baselineRuns = new Map<Baseline, Run[]>(BASELINES.map((baseline) => [baseline, []]));
+for (let round = 0; round < rounds; round += 1) {
+  slipwayRuns.push(await measure('slipway', provisionThroughSlipway, round === 0));
+  for (const baseline of BASELINES) baselineRuns.get(baseline)!.push(await measure(baseline.name, (peers) => provisionBare(baseline, peers), round === 0));
+  const ratios = BASELINES.map((baseline) => `${baseline.name} ${(totalOf(slipwayRuns[round]!.cpu) / totalOf(baselineRuns.get(baseline)![round]!.cpu)).toFixed(2)}`);
+  console.log(`round ${round + 1}: Slipway's CPU ratio against ${ratios.join(', ')}`);
+}
+
+const slipwaySeconds = slipwayRuns.map((run) => run.seconds);
+console.log(`slipway:       ${median(slipwaySeconds).toFixed(2).padStart(6)} s, ${(clusters / median(slipwaySeconds)).toFixed(1)} clusters/s, CPU ${median(slipwayRuns.map((run) => totalOf(run.cpu))).toFixed(2)} s (medians)`);
+for (const [baseline, runs] of baselineRuns) {
+  const seconds = median(runs.map((run) => run.seconds));
+  const timeRatios = runs.map((run, round) => slipwayRuns[round]!.seconds / run.seconds);
+  const cpuRatios = runs.map((run, round) => totalOf(slipwayRuns[round]!.cpu) / totalOf(run.cpu));
   console.log(
-    `${`${baseline.name}:`.padEnd(14)} ${run.seconds.toFixed(2).padStart(6)} s, ${(clusters / run.seconds).toFixed(1)} clusters/s, CPU ${totalOf(run.cpu).toFixed(2)} s (${baseline.says}); ` +
-      `Slipway's ratio ${(slipway.seconds / run.seconds).toFixed(3)}, CPU ratio ${(totalOf(slipway.cpu) / totalOf(run.cpu)).toFixed(3)}`,
+    `${`${baseline.name}:`.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s, ${(clusters / seconds).toFixed(1)} clusters/s, CPU ${median(runs.map((run) => totalOf(run.cpu))).toFixed(2)} s (${baseline.says}); ` +
+      `Slipway's ratio ${median(timeRatios).toFixed(3)} (${figures(timeRatios)}), CPU ratio ${median(cpuRatios).toFixed(3)} (${figures(cpuRatios)})`,
   );
 }
-console.log("goal: a ratio <= 1.3, aiming at 1.15 (the bare baseline's throughput over Slipway's). Against bare-cloud the ratio is orchestration alone; against pooled-cloud, Slipway's runtime alone.");
+console.log("goal: a ratio <= 1.3, aiming at 1.15 (the bare baseline's throughput over Slipway's), the median of the rounds'. Against bare-cloud the ratio is orchestration alone; against pooled-cloud, Slipway's runtime alone.");
 // CPU is the steadier figure on a shared machine: wall time moves with whatever else runs.
-console.log(`CPU by process${' '.repeat(21)}${runs.map((run) => run.name.padStart(14)).join('')}`);
-const commands = [...slipway.cpu].sort((a, b) => b[1] - a[1]).map(([command]) => command);
+const columns = [...[...baselineRuns].map(([baseline, runs]) => ({ name: baseline.name, runs })), { name: 'slipway', runs: slipwayRuns }];
+console.log(`CPU by process (medians)${' '.repeat(11)}${columns.map((column) => column.name.padStart(14)).join('')}`);
+const commands = [...slipwayRuns[0]!.cpu].sort((a, b) => b[1] - a[1]).map(([command]) => command);
 for (const command of commands) {
-  const spent = runs.map((run) => run.cpu.get(command) ?? 0);
+  const spent = columns.map((column) => median(column.runs.map((run) => run.cpu.get(command) ?? 0)));
   if (spent.some((seconds) => seconds >= 0.05)) console.log(`  ${command.padEnd(34)}${spent.map((seconds) => `${seconds.toFixed(2)} s`.padStart(14)).join('')}`);
 }
-console.log('where the time went (activity time is scheduled to closed, workflow-task time scheduled to completed):');
-printBreakdowns(clusters, [slipway, ...baselineRuns.map(({ run }) => run)]);
+console.log("where the first round's time went (activity time is scheduled to closed, workflow-task time scheduled to completed):");
+printBreakdowns(clusters, [slipwayRuns[0]!, ...[...baselineRuns.values()].map((runs) => runs[0]!)]);
 // The SDK's native runtime keeps the event loop alive after every connection has closed.
 process.exit(0);
