@@ -95,11 +95,11 @@ export function tallyHistory(breakdown: Breakdown, events: readonly HistoryEvent
   if (total) total.count += events.length - 1;
 }
 
-/** The breakdown of every workflow a visibility query finds, and how many there were. */
-export async function breakdownOf(client: Client, query: string): Promise<{ workflows: number; breakdown: Breakdown }> {
+/** The breakdown of every workflow a visibility query finds (every workflow on the server without one), and how many there were. */
+export async function breakdownOf(client: Client, query?: string): Promise<{ workflows: number; breakdown: Breakdown }> {
   const breakdown: Breakdown = new Map();
   let workflows = 0;
-  for await (const execution of client.workflow.list({ query })) {
+  for await (const execution of client.workflow.list(query === undefined ? {} : { query })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     tallyHistory(breakdown, history.events ?? [], execution.type);
     workflows += 1;

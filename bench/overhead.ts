@@ -95,8 +95,8 @@ async function measure(name: string, run: (peers: BenchPeers) => Promise<void>, 
     const seconds = await timeIt(() => run(peers));
     const cpu = cpuSpent(before, cpuByCommand(process.pid));
     if (!withBreakdown) return { name, seconds, cpu, breakdown: new Map() };
-    // Read after the timing, so reading histories costs the run nothing.
-    const { breakdown } = await breakdownOf(peers.client, 'ExecutionStatus = "Running" OR ExecutionStatus = "Completed"');
+    // Read after the timing, so reading histories costs the run nothing; the stack ran nothing else.
+    const { breakdown } = await breakdownOf(peers.client);
     const changes = peers.projectionTraffic.changes - trafficBefore.changes;
     if (changes > 0) {
       // Outside the histories: what the workflows handed the projection writer, and what it wrote to Redis after coalescing.
@@ -120,10 +120,12 @@ const activitiesPerCluster = 1 + 2 * (shape.controlPlane + shape.workers);
 console.log(`bench:overhead: ${clusters} clusters of ${shape.controlPlane} control-plane + ${shape.workers} worker machines, ${activitiesPerCluster} activities each, zero cloud latency, each run on a fresh stack, ${rounds} rounds`);
 const slipwayRuns: Run[] = [];
 const baselineRuns = new Map<Baseline, Run[]>(BASELINES.map((baseline) => [baseline, []]));
+/** Slipway's CPU over a baseline run's, both of the same round. */
+const cpuRatio = (run: Run, round: number) => totalOf(slipwayRuns[round]!.cpu) / totalOf(run.cpu);
 for (let round = 0; round < rounds; round += 1) {
   slipwayRuns.push(await measure('slipway', provisionThroughSlipway, round === 0));
   for (const baseline of BASELINES) baselineRuns.get(baseline)!.push(await measure(baseline.name, (peers) => provisionBare(baseline, peers), round === 0));
-  const ratios = BASELINES.map((baseline) => `${baseline.name} ${(totalOf(slipwayRuns[round]!.cpu) / totalOf(baselineRuns.get(baseline)![round]!.cpu)).toFixed(2)}`);
+  const ratios = BASELINES.map((baseline) => `${baseline.name} ${cpuRatio(baselineRuns.get(baseline)![round]!, round).toFixed(2)}`);
   console.log(`round ${round + 1}: Slipway's CPU ratio against ${ratios.join(', ')}`);
 }
 
@@ -132,7 +134,7 @@ console.log(`slipway:       ${median(slipwaySeconds).toFixed(2).padStart(6)} s, 
 for (const [baseline, runs] of baselineRuns) {
   const seconds = median(runs.map((run) => run.seconds));
   const timeRatios = runs.map((run, round) => slipwayRuns[round]!.seconds / run.seconds);
-  const cpuRatios = runs.map((run, round) => totalOf(slipwayRuns[round]!.cpu) / totalOf(run.cpu));
+  const cpuRatios = runs.map(cpuRatio);
   console.log(
     `${`${baseline.name}:`.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s, ${(clusters / seconds).toFixed(1)} clusters/s, CPU ${median(runs.map((run) => totalOf(run.cpu))).toFixed(2)} s (${baseline.says}); ` +
       `Slipway's ratio ${median(timeRatios).toFixed(3)} (${figures(timeRatios)}), CPU ratio ${median(cpuRatios).toFixed(3)} (${figures(cpuRatios)})`,
