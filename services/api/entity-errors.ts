@@ -28,7 +28,8 @@ const CONFLICT_FIELDS: Readonly<Record<string, FieldError>> = {
 
 /**
  * Temporal refuses Queries and Updates while the workflow's last task failed (a bug in it),
- * and times a Query out when no worker takes it, as does the API's own read deadline: the
+ * times a Query out when no worker takes it, as does the API's own read deadline, and
+ * refuses one at once when no worker has polled the workflow's task queue for a while: the
  * object exists but cannot answer now. A Query that reaches a workflow whose start failed
  * finds no handler registered; the server answers that as a failed Query (INVALID_ARGUMENT),
  * which the SDK names QueryNotRegisteredError. Every entity workflow registers its read
@@ -37,7 +38,7 @@ const CONFLICT_FIELDS: Readonly<Record<string, FieldError>> = {
 function isUnavailable(error: unknown): boolean {
   if (error instanceof QueryNotRegisteredError) return true;
   const cause = error instanceof Error ? error.cause : undefined;
-  return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it|DEADLINE_EXCEEDED/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
+  return error instanceof Error && /Workflow Task in failed state|query timed out before a worker could process it|no poller seen for task queue|DEADLINE_EXCEEDED/i.test(`${error.message} ${cause instanceof Error ? cause.message : ''}`);
 }
 
 function isCompletedError(error: unknown): boolean {

@@ -139,7 +139,7 @@ function probeTls(settings: TemporalConnectionSettings, timeoutMs = 2_000): Prom
 }
 
 /** The error's message and its causes', outermost first (the SDK wraps the server's answer). */
-function messagesOf(error: unknown): string[] {
+export function messagesOf(error: unknown): string[] {
   const messages: string[] = [];
   for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
     messages.push(current instanceof Error ? current.message : String(current));

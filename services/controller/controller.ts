@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { KINDS } from '../../crds/schemas/index';
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import type { SlipwayConfig } from '../common/config';
+import { messagesOf } from '../common/connections';
 import { EntityReconciler } from './entity-reconciler';
 import { installProtectedDeletePolicy } from './admission-policy';
 import { installCrds } from './crds';
@@ -126,7 +127,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         queue,
         queueOptions,
         reconcile,
-        (key, error) => logger.warn({ key, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; it will be retried'),
+        (key, error) => logger.warn({ key, err: messagesOf(error).join(': ') }, 'reconcile failed; it will be retried'),
       );
     },
     onStoppedLeading: async () => {

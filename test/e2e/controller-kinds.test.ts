@@ -90,27 +90,29 @@ describe('MachineDeployment custom resources', () => {
   it('takes a MachineDeployment created as kubectl apply would to Ready with its replicas in the cloud, a finalizer, Events and the printer columns slipway get shows', async () => {
     await clusters.api.createNamespacedCustomObject({ ...clusters.coordinates, body: await smallCluster('kinds-demo') });
     // Applied together, as `kubectl apply -f examples/` does: the MachineDeployment waits for its cluster's infrastructure.
-    await machineDeployments.api.createNamespacedCustomObject({ ...machineDeployments.coordinates, body: await example('machine-deployment.yaml', 'demo-extra', { clusterName: 'kinds-demo' }) });
+    // Not the example's name, demo-extra: creating it reads ClusterDeployment demo (a cluster reserves its pools' names),
+    // and every test file shares one Temporal server, where another file's demo may live on with no worker left to answer.
+    await machineDeployments.api.createNamespacedCustomObject({ ...machineDeployments.coordinates, body: await example('machine-deployment.yaml', 'kinds-extra', { clusterName: 'kinds-demo' }) });
     const cluster = await eventually('demo to be Ready', () => clusters.readyAtGeneration('kinds-demo'));
     infraId = String(jsonObject(cluster.status).infraID);
 
-    const ready = await eventually('demo-extra to be Ready', () => machineDeployments.readyAtGeneration('demo-extra'));
+    const ready = await eventually('kinds-extra to be Ready', () => machineDeployments.readyAtGeneration('kinds-extra'));
     const metadata = jsonObject(ready.metadata);
     expect(metadata.finalizers).toContain(FINALIZER);
     expect(jsonObject(ready.status).observedGeneration).toBe(1);
     expect(jsonObject(ready.status).replicas).toBe(2);
-    expect(await machinesOf(infraId, 'demo-extra')).toBe(2);
+    expect(await machinesOf(infraId, 'kinds-extra')).toBe(2);
 
     // One workflow, under the ID REST would give it, holding the CR's uid and owned by Kubernetes.
-    const snapshot = await stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'demo-extra')).query(getMachineDeployment);
+    const snapshot = await stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'kinds-extra')).query(getMachineDeployment);
     expect(snapshot.object.metadata.uid).toBe(metadata.uid);
     expect(snapshot.object.metadata.annotations?.['slipway.dev/owner']).toBe('kubernetes');
 
     // kubectl's columns hold the values `slipway get md -o wide` prints for the same object.
-    const viaRest = await rest.request('GET', '/apis/slipway.dev/v1alpha1/namespaces/default/machinedeployments/demo-extra');
+    const viaRest = await rest.request('GET', '/apis/slipway.dev/v1alpha1/namespaces/default/machinedeployments/kinds-extra');
     const cliColumns = columnsFor('MachineDeployment', true);
     const [cliRow] = tableRows([jsonObject(viaRest.body)], cliColumns, new Date());
-    const kubectlRow = await machineDeployments.tableRow('demo-extra');
+    const kubectlRow = await machineDeployments.tableRow('kinds-extra');
     for (const column of ['Cluster', 'Desired', 'Replicas', 'Ready', 'Updated', 'Unavailable', 'Phase', 'Version']) {
       const cli = cliRow?.[cliColumns.findIndex((item) => item.header === column.toUpperCase())];
       expect(String(kubectlRow[column] ?? ''), column).toBe(cli);
@@ -118,50 +120,50 @@ describe('MachineDeployment custom resources', () => {
     expect(kubectlRow.Phase).toBe('Running');
 
     const reasons = await eventually('the Ready event', async () => {
-      const found = await machineDeployments.eventReasons('demo-extra');
+      const found = await machineDeployments.eventReasons('kinds-extra');
       return found.includes('Ready') ? found : undefined;
     });
     expect(reasons).toContain('Provisioning');
   });
 
   it('reaches the cloud when the CR is scaled through its scale subresource, as kubectl scale does', async () => {
-    await machineDeployments.api.patchNamespacedCustomObjectScale({ ...machineDeployments.coordinates, name: 'demo-extra', body: { spec: { replicas: 3 } } }, MERGE_PATCH);
-    const ready = await eventually('demo-extra to be Ready at generation 2', async () => {
-      const resource = await machineDeployments.readyAtGeneration('demo-extra');
+    await machineDeployments.api.patchNamespacedCustomObjectScale({ ...machineDeployments.coordinates, name: 'kinds-extra', body: { spec: { replicas: 3 } } }, MERGE_PATCH);
+    const ready = await eventually('kinds-extra to be Ready at generation 2', async () => {
+      const resource = await machineDeployments.readyAtGeneration('kinds-extra');
       return resource && jsonObject(resource.metadata).generation === 2 ? resource : undefined;
     });
     expect(jsonObject(ready.status).replicas).toBe(3);
-    await eventually('3 running machines of demo-extra', async () => ((await machinesOf(infraId, 'demo-extra')) === 3 ? true : undefined));
-    expect(await machineDeployments.eventReasons('demo-extra')).toContain('SpecApplied');
+    await eventually('3 running machines of kinds-extra', async () => ((await machinesOf(infraId, 'kinds-extra')) === 3 ? true : undefined));
+    expect(await machineDeployments.eventReasons('kinds-extra')).toContain('SpecApplied');
   });
 
   it('refuses REST changes to a MachineDeployment its custom resource drives, saying how to change it', async () => {
-    const scaled = await rest.request('PATCH', '/apis/slipway.dev/v1alpha1/namespaces/default/machinedeployments/demo-extra/scale', { body: { spec: { replicas: 9 } }, contentType: 'application/merge-patch+json' });
+    const scaled = await rest.request('PATCH', '/apis/slipway.dev/v1alpha1/namespaces/default/machinedeployments/kinds-extra/scale', { body: { spec: { replicas: 9 } }, contentType: 'application/merge-patch+json' });
     expect(scaled.status).toBe(409);
     expect(scaled.contentType).toContain('application/problem+json');
     const problem = jsonObject(scaled.body);
     expect(String(problem.type)).toContain('owned-by-kubernetes');
-    expect(String(problem.detail)).toContain('kubectl edit machinedeployment demo-extra -n default');
-    expect(String(problem.detail)).toContain('slipway handover md/demo-extra --to rest');
+    expect(String(problem.detail)).toContain('kubectl edit machinedeployment kinds-extra -n default');
+    expect(String(problem.detail)).toContain('slipway handover md/kinds-extra --to rest');
     expect((problem.errors as JsonObject[]).map((error) => error.path)).toEqual(['metadata.annotations["slipway.dev/owner"]']);
-    const snapshot = await stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'demo-extra')).query(getMachineDeployment);
+    const snapshot = await stack.client.workflow.getHandle(entityWorkflowId('MachineDeployment', 'default', 'kinds-extra')).query(getMachineDeployment);
     expect(snapshot.object.spec.replicas).toBe(3);
   });
 
   it('keeps a deleted MachineDeployment until its machines are gone from the cloud, then it is gone', async () => {
-    await machineDeployments.api.deleteNamespacedCustomObject({ ...machineDeployments.coordinates, name: 'demo-extra' });
-    const deleting = await machineDeployments.read('demo-extra');
+    await machineDeployments.api.deleteNamespacedCustomObject({ ...machineDeployments.coordinates, name: 'kinds-extra' });
+    const deleting = await machineDeployments.read('kinds-extra');
     expect(jsonObject(deleting?.metadata).deletionTimestamp).toEqual(expect.any(String));
     expect(jsonObject(deleting?.metadata).finalizers).toContain(FINALIZER);
 
     let machinesWhenGone: number | undefined;
-    await eventually('demo-extra to be gone', async () => {
-      if (await machineDeployments.read('demo-extra')) return undefined;
-      machinesWhenGone = (await cloudMachines(stack, infraId)).filter((machine) => machine.name.includes('demo-extra-')).length;
+    await eventually('kinds-extra to be gone', async () => {
+      if (await machineDeployments.read('kinds-extra')) return undefined;
+      machinesWhenGone = (await cloudMachines(stack, infraId)).filter((machine) => machine.name.includes('kinds-extra-')).length;
       return true;
     });
     expect(machinesWhenGone).toBe(0);
-    expect(await machineDeployments.eventReasons('demo-extra')).toEqual(expect.arrayContaining(['Deleting', 'Deprovisioned']));
+    expect(await machineDeployments.eventReasons('kinds-extra')).toEqual(expect.arrayContaining(['Deleting', 'Deprovisioned']));
     // The cluster's own pool is untouched.
     expect(await machinesOf(infraId, 'kinds-demo-worker')).toBe(1);
   });

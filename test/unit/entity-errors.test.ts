@@ -11,6 +11,8 @@ const problemFor = (error: unknown) => entityProblem(error, 'ClusterDeployment',
 describe('entityProblem', () => {
   it.each([
     ['a Query refused while the workflow task fails', new ServiceError('Failed to query Workflow', { cause: new Error('9 FAILED_PRECONDITION: Unable to query workflow due to Workflow Task in failed state.') }), 503],
+    // What the server answers at once once no worker has polled the workflow's task queue for a while.
+    ['a Query no worker is there to take', new ServiceError('Failed to query Workflow', { cause: new Error('9 FAILED_PRECONDITION: no poller seen for task queue recently, worker may be down') }), 503],
     ['a Query past the read deadline', new ServiceError('Failed to query Workflow', { cause: new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 5.000s') }), 503],
     // What the server answers when the Query reaches a workflow that failed before registering its handlers.
     ['a Query the workflow failed to answer', new QueryNotRegisteredError('Workflow did not register a handler for getObject', INVALID_ARGUMENT), 503],

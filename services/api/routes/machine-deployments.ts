@@ -29,7 +29,7 @@ import {
   type PlanRequest,
 } from '../../../workflows/machine-deployment/definitions';
 import { OWNER_ANNOTATION, ownedElsewhereMessage, ownerSide } from '../../../workflows/entity/ownership';
-import { entityProblem } from '../entity-errors';
+import { entityProblem, readProblem } from '../entity-errors';
 import { OPTIONAL_BODY, RolloutPreviewSchema } from '../openapi';
 import { ProblemError } from '../problem';
 import { registerScaleRoutes, requestedReplicas, scaleFor, type Scale } from './scale';
@@ -67,7 +67,7 @@ export async function placementFor(object: MachineDeployment, deps: StartInputDe
     .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
     .query(getClusterDeployment)
     .catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? missing() : entityProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
+      throw error instanceof WorkflowNotFoundError ? missing() : readProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
     });
   if (snapshot.deleted) throw missing();
   const cluster = snapshot.object;
@@ -116,7 +116,7 @@ export async function poolNameHolder(namespace: string, name: string, deps: Star
       .query(getClusterDeployment)
       .catch((error: unknown) => {
         if (error instanceof WorkflowNotFoundError) return undefined;
-        throw entityProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
+        throw readProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
       });
     if (snapshot && !snapshot.deleted && (snapshot.object.spec.compute ?? []).some((entry) => entry.name === pool)) return clusterName;
   }
@@ -237,7 +237,7 @@ export const machineDeploymentRoutes: FastifyPluginAsyncTypebox<EntityRouteDeps>
         if (error instanceof QueryNotRegisteredError) {
           throw new ProblemError(422, 'plan-refused', `the rollout of ${MACHINE_DEPLOYMENT_KIND} ${namespace}/${name} could not be previewed: ${error.message}`, [{ path: 'patch', message: error.message }]);
         }
-        throw entityProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
+        throw readProblem(error, MACHINE_DEPLOYMENT_KIND, namespace, name);
       }
     },
   );

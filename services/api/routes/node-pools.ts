@@ -14,7 +14,7 @@ import { hostedPlatformOf } from '../../../workflows/hosted-cluster/state';
 import { NODE_POOL_KIND, NODE_POOL_WORKFLOW_TYPE, deleteNodePool, getNodePool, patchNodePool, type NodePoolInput, type NodePoolPlacement } from '../../../workflows/node-pool/definitions';
 import { nodePoolMachineDeploymentName } from '../../../workflows/node-pool/machine-deployment';
 import { longestMachineName } from '../../../workflows/planners/names';
-import { entityProblem } from '../entity-errors';
+import { readProblem } from '../entity-errors';
 import { ProblemError } from '../problem';
 import { entityAccess, entityRoutes, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
 import { registerScaleRoutes, scaleFor, type Scale } from './scale';
@@ -32,7 +32,7 @@ export async function nodePoolPlacementFor(object: NodePool, deps: StartInputDep
     .getHandle(workflowId)
     .query(getHostedCluster)
     .catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? missing() : entityProblem(error, HOSTED_CLUSTER_KIND, namespace, clusterName);
+      throw error instanceof WorkflowNotFoundError ? missing() : readProblem(error, HOSTED_CLUSTER_KIND, namespace, clusterName);
     });
   if (snapshot.deleted) throw missing();
   const cluster = snapshot.object;
