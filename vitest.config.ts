@@ -7,9 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Three files at once on two cores: a third of the time two files wait on Temporal's timers and
-    // timeouts, not the CPU. The test files share one Temporal server, so entity names must not
-    // overlap across files (controller-kinds.test.ts says how one did).
+    // Three files at once on two cores: with two, the cores sat a third idle while files waited on
+    // Temporal's timers and timeouts. Files share one Temporal server; each test stack works in a
+    // namespace of its own there (test/support/stack.ts), so their entity names never meet.
     maxWorkers: 3,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },

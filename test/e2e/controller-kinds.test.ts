@@ -90,8 +90,6 @@ describe('MachineDeployment custom resources', () => {
   it('takes a MachineDeployment created as kubectl apply would to Ready with its replicas in the cloud, a finalizer, Events and the printer columns slipway get shows', async () => {
     await clusters.api.createNamespacedCustomObject({ ...clusters.coordinates, body: await smallCluster('kinds-demo') });
     // Applied together, as `kubectl apply -f examples/` does: the MachineDeployment waits for its cluster's infrastructure.
-    // Not the example's name, demo-extra: creating it reads ClusterDeployment demo (a cluster reserves its pools' names),
-    // and every test file shares one Temporal server, where another file's demo may live on with no worker left to answer.
     await machineDeployments.api.createNamespacedCustomObject({ ...machineDeployments.coordinates, body: await example('machine-deployment.yaml', 'kinds-extra', { clusterName: 'kinds-demo' }) });
     const cluster = await eventually('demo to be Ready', () => clusters.readyAtGeneration('kinds-demo'));
     infraId = String(jsonObject(cluster.status).infraID);

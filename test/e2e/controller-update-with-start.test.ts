@@ -98,7 +98,7 @@ beforeAll(async () => {
   [server, stack] = await Promise.all([startKubeApiServer(), startTestStack()]);
   await installCrds(server.kubeConfig);
   clusters = kubeResources(server, 'clusterdeployments');
-  client = new Client({ connection: stack.client.connection, interceptors: { workflow: [recording()] } });
+  client = new Client({ connection: stack.client.connection, namespace: stack.namespace, interceptors: { workflow: [recording()] } });
 }, 240_000);
 
 afterAll(async () => {

@@ -301,6 +301,7 @@ describe.sequential('orphan sweeps', () => {
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     const worker = await Worker.create({
       connection,
+      namespace: stack.namespace,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: { ...createSweepActivities({ adapters, temporal: unreachable, taskQueue: stack.taskQueue, projection, marks: redisSweepMarks(stack.redis, stack.redisPrefix) }), ...createProjectionActivities(projection) },

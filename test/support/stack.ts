@@ -2,12 +2,17 @@
  * A Slipway stack for tests, on the run's shared Temporal server and Redis: a simulated
  * cloud process, a worker with the real workflows on a task queue of its own, and
  * optionally the REST API on a free port. Everything is real; nothing is mocked.
+ *
+ * Each stack has a Temporal namespace of its own. Workflow IDs are entity names, and test
+ * files run side by side on one server: in a shared namespace, a file's `demo` met another
+ * file's `demo` left behind with no worker to answer for it.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
@@ -44,6 +49,8 @@ export interface TestStackOptions {
 
 export interface TestStack {
   readonly id: string;
+  /** The stack's own Temporal namespace: its client, worker and workerEnv use it. */
+  readonly namespace: string;
   readonly taskQueue: string;
   readonly managementId: string;
   readonly redisPrefix: string;
@@ -81,6 +88,24 @@ function quietRuntime(): void {
   }
 }
 
+/**
+ * Registers a namespace and waits until the frontend serves it: the dev server at once, a
+ * full server (the PostgreSQL-backed run) once its namespace cache has refreshed.
+ */
+async function registerNamespace(connection: Connection, namespace: string): Promise<void> {
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Temporal did not serve the test namespace ${namespace} within 60 s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   quietRuntime();
   const id = randomUUID().slice(0, 8);
@@ -94,7 +119,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const simCloud = await startSimulatedCloud({ statePath: join(home, 'simcloud.db'), bootMs: 0, deleteMs: 0, ...options.simCloud });
   const adapter = createSimulatedAdapter({ baseUrl: simCloud.url, apiKey: simCloud.apiKey, requestTimeoutMs: 10_000 });
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const namespace = `slipway-test-${id}`;
+  await registerNamespace(connection, namespace);
+  const client = new Client({ connection, namespace });
   const redis = new Redis(redisUrl);
   const projection = createProjection(redis, { prefix: redisPrefix });
   const secrets = fileSecretStore(join(home, 'secrets'));
@@ -111,7 +138,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     worker = await createSlipwayWorker({
       connection: nativeConnection,
       projectionWriter: createProjectionWriter(projection),
-      namespace: 'default',
+      namespace,
       taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),
       activities: createSlipwayActivities({
@@ -138,6 +165,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...process.env,
     SLIPWAY_HOME: home,
     TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
     REDIS_URL: redisUrl,
     SLIPWAY_REDIS_PREFIX: redisPrefix,
     SLIPWAY_TASK_QUEUE: taskQueue,
@@ -152,6 +180,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   return {
     id,
+    namespace,
     taskQueue,
     managementId,
     redisPrefix,
