@@ -13,7 +13,9 @@
  *   the workflow reports the object deleted, i.e. its cloud side is empty; one it does not
  *   drive just loses the finalizer;
  * - `.status` is the workflow's, with observedGeneration in the CR's generations, written
- *   through the status subresource only when it changed; a phase change is an Event.
+ *   through the status subresource only when it changed; a phase change is an Event;
+ * - a workflow that cannot answer (its task keeps failing, or no worker runs it) is named in a
+ *   Warning Event and looked at again later; a deleted object keeps its finalizer meanwhile.
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -23,6 +25,7 @@ import type { EntityPatch, EntitySnapshot } from '../../workflows/entity/definit
 import { entityWorkflowId } from '../../workflows/entity/ids';
 import { CR_GENERATION_ANNOTATION, CR_UID_ANNOTATION, OWNER_ANNOTATION, ownedElsewhereMessage } from '../../workflows/entity/ownership';
 import { acceptManifest, type EntityDefinition } from '../api/routes/entity-routes';
+import { readProblem } from '../api/entity-errors';
 import { ProblemError } from '../api/problem';
 import type { SlipwayConfig } from '../common/config';
 import type { EventRecorder, RecordedEvent } from './events';
@@ -73,6 +76,28 @@ export class EntityReconciler<K extends KindName> {
     }
   }
 
+  /** The workflow's snapshot (undefined: none lives), or, when it cannot answer, what the reconcile comes to instead. */
+  private async look(resource: CustomResource, handle: WorkflowHandle): Promise<{ readonly snapshot: EntitySnapshot<KindObjects[K]> | undefined } | { readonly outcome: ReconcileOutcome }> {
+    try {
+      return { snapshot: await this.snapshot(handle) };
+    } catch (error) {
+      return { outcome: await this.reportUnavailable(resource, error) };
+    }
+  }
+
+  /**
+   * The workflow exists but cannot answer (its task keeps failing, or no worker runs it): the
+   * resource says so in an Event, so `kubectl describe` shows why nothing moves, and it is
+   * looked at again later. An error that is not Temporal's answer is thrown, for the queue's retries.
+   */
+  private async reportUnavailable(resource: CustomResource, error: unknown): Promise<ReconcileOutcome> {
+    const { namespace, name } = resource.metadata;
+    if (readProblem(error, this.kind, namespace, name).status !== 503) throw error;
+    const message = `The entity workflow ${this.workflowId(namespace, name)} cannot answer: its workflow task keeps failing, or no worker runs it. Nothing of this resource is applied until it answers (looked at again shortly); check that a Slipway worker runs, and the workflow in the Temporal UI.`;
+    await this.event(resource, { type: 'Warning', reason: 'EntityUnavailable', message });
+    return { requeueAfterMs: this.deps.pollIntervalMs * WAIT_POLLS };
+  }
+
   private event(resource: CustomResource, event: RecordedEvent): Promise<void> {
     return this.deps.events.record(resource, event);
   }
@@ -97,7 +122,9 @@ export class EntityReconciler<K extends KindName> {
     const resource = found.metadata.finalizers.includes(DEPROVISION_FINALIZER)
       ? found
       : await this.deps.resources.setFinalizers(found, [...found.metadata.finalizers, DEPROVISION_FINALIZER]);
-    let snapshot = await this.snapshot(handle);
+    const looked = await this.look(resource, handle);
+    if ('outcome' in looked) return looked.outcome;
+    let { snapshot } = looked;
     const relation = relationOf(snapshot, resource.metadata.uid);
     if (relation === 'name-in-use') {
       await this.event(resource, { type: 'Warning', reason: 'NameInUse', message: `A ${this.kind} named ${namespace}/${name} that this resource did not create is being deleted in Slipway; waiting until it is gone.` });
@@ -242,7 +269,10 @@ export class EntityReconciler<K extends KindName> {
 
   private async reconcileDeletion(resource: CustomResource, handle: WorkflowHandle): Promise<ReconcileOutcome> {
     if (!resource.metadata.finalizers.includes(DEPROVISION_FINALIZER)) return {};
-    const snapshot = await this.snapshot(handle);
+    // Unanswered, the finalizer stays: whether the cloud side is empty cannot be known until the workflow answers.
+    const looked = await this.look(resource, handle);
+    if ('outcome' in looked) return looked.outcome;
+    const { snapshot } = looked;
     // Whether this CR drove the object, even if the object has finished deleting since.
     const drove = snapshot !== undefined && relationOf({ object: snapshot.object, deleted: false }, resource.metadata.uid) === 'drives';
     if (!drove || snapshot.deleted) {

@@ -17,6 +17,7 @@ import { startControllerProcess, writeKubeconfig } from '../support/controller-p
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver';
 import { eventually as eventuallyWith, isNotFoundError, jsonObject, kubeResources } from '../support/kube-resources';
 import { startTestStack, type TestStack } from '../support/stack';
+import { PROVOKES_TASK_FAILURE } from '../support/task-failures';
 import type { WorkerProcess } from '../support/worker-process';
 
 const CLUSTER_DEPLOYMENTS = { group: 'slipway.dev', version: 'v1alpha1', plural: 'clusterdeployments', namespace: 'default' } as const;
@@ -186,6 +187,31 @@ describe('the Slipway controller on a real kube-apiserver', () => {
     const snapshot = await stack.client.workflow.getHandle(entityWorkflowId('ClusterDeployment', 'default', 'alpha')).query(getClusterDeployment);
     expect(snapshot.deleted).toBe(true);
     expect(await eventReasons('alpha')).toEqual(expect.arrayContaining(['Deleting', 'Deprovisioned']));
+  });
+});
+
+describe('a custom resource whose workflow cannot answer', () => {
+  it('says why nothing moves in an Event, keeps looking, and keeps the finalizer through a delete', async () => {
+    // A workflow under the CR's name whose every task fails, as a bug in workflow code would make it: Queries are refused.
+    const handle = await stack.client.workflow.start('clusterDeploymentWorkflow', {
+      workflowId: entityWorkflowId('ClusterDeployment', 'default', 'stuck'),
+      taskQueue: stack.taskQueue,
+      args: [{}],
+      memo: { [PROVOKES_TASK_FAILURE]: true },
+    });
+    await api.createNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, body: await exampleClusterDeployment('stuck') });
+    await eventually('the EntityUnavailable Event', async () => ((await eventReasons('stuck')).includes('EntityUnavailable') ? true : undefined));
+    expect(controllerOutput()).not.toContain('"key":"ClusterDeployment/default/stuck","err"');
+
+    await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'stuck' });
+    // Two more looks: whether the cloud side is empty is unknown, so the resource stays.
+    await new Promise((resolve) => setTimeout(resolve, 2 * 300 * 10 + 1_000));
+    expect(object((await read('stuck'))?.metadata).finalizers).toContain(FINALIZER);
+
+    // Once Slipway is out of the way, the finalizer goes.
+    await handle.terminate('test over');
+    await api.patchNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'stuck', body: { metadata: { finalizers: null } } }, MERGE_PATCH);
+    await eventually('stuck to be gone', async () => ((await read('stuck')) ? undefined : true));
   });
 });
 
