@@ -204,8 +204,9 @@ describe('a custom resource whose workflow cannot answer', () => {
     expect(controllerOutput()).not.toContain('"key":"ClusterDeployment/default/stuck","err"');
 
     await api.deleteNamespacedCustomObject({ ...CLUSTER_DEPLOYMENTS, name: 'stuck' });
-    // Two more looks: whether the cloud side is empty is unknown, so the resource stays.
-    await new Promise((resolve) => setTimeout(resolve, 2 * 300 * 10 + 1_000));
+    // Two more looks (each SLIPWAY_CONTROLLER_POLL_MS times the reconciler's 10 polls of waiting): whether the cloud side is empty is unknown, so the resource stays.
+    const lookAgainMs = Number(controllerEnv.SLIPWAY_CONTROLLER_POLL_MS) * 10;
+    await new Promise((resolve) => setTimeout(resolve, 2 * lookAgainMs + 1_000));
     expect(object((await read('stuck'))?.metadata).finalizers).toContain(FINALIZER);
 
     // Once Slipway is out of the way, the finalizer goes.

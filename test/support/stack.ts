@@ -16,6 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { waitFor } from '../../infra/processes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startSupervisor, type RunningSupervisor } from '../../services/supervisor/launch';
 import { createSupervisorClient, type SupervisorClient } from '../../services/supervisor/client';
@@ -94,16 +95,7 @@ function quietRuntime(): void {
  */
 async function registerNamespace(connection: Connection, namespace: string): Promise<void> {
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Temporal did not serve the test namespace ${namespace} within 60 s`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  await waitFor(`Temporal's frontend serving the test namespace ${namespace}`, async () => Boolean(await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 })), 60_000);
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {

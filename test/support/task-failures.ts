@@ -1,9 +1,10 @@
 /**
  * A suite-wide check that no entity ever wedged: after the run, every workflow the tests
  * started, in every namespace, is read back, and a WorkflowTaskFailed event caused by
- * workflow code (an unhandled failure or non-determinism) fails the run. The server's own retries of a task (a command
- * racing a new event, a reset sticky queue) are not the code's fault and are left out, and so
- * are workflows a test breaks on purpose (memo PROVOKES_TASK_FAILURE).
+ * workflow code (an unhandled failure or non-determinism) fails the run. The server's own
+ * retries of a task (a command racing a new event, a reset sticky queue) are not the code's
+ * fault and are left out, and so are workflows a test breaks on purpose (memo
+ * PROVOKES_TASK_FAILURE).
  */
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -14,7 +15,7 @@ const CODE_FAULTS = new Set<number>([WorkflowTaskFailedCause.WORKFLOW_TASK_FAILE
 /** The memo key a test sets on a workflow it breaks on purpose, so this check leaves it out. */
 export const PROVOKES_TASK_FAILURE = 'provokesWorkflowTaskFailure';
 
-/** Every namespace the run's server holds but its own: each test stack works in one of its own. */
+/** Every namespace on the run's server but Temporal's own (temporal-system): each test stack works in one of its own. */
 async function namespacesOf(client: Client): Promise<string[]> {
   const names: string[] = [];
   let nextPageToken: Uint8Array | undefined;
