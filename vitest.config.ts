@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirstSequencer from './test/support/slowest-first';
 
 export default defineConfig({
   test: {
@@ -11,6 +12,7 @@ export default defineConfig({
     // Temporal's timers and timeouts. Files share one Temporal server; each test stack works in a
     // namespace of its own there (test/support/stack.ts), so their entity names never meet.
     maxWorkers: 3,
+    sequence: { sequencer: SlowestFirstSequencer },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
