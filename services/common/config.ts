@@ -76,6 +76,9 @@ function optionalSecondsFrom(env: NodeJS.ProcessEnv, name: string): number | und
   return raw === undefined || raw === '' ? undefined : secondsFrom(env, name, 0);
 }
 
+/** How long the API waits for a workflow to answer a read before it answers 503 (SLIPWAY_API_READ_TIMEOUT_SECONDS). */
+export const DEFAULT_API_READ_TIMEOUT_SECONDS = 30;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
   const home = env.SLIPWAY_HOME ?? join(homedir(), '.slipway');
   return {
@@ -92,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     redisPrefix: env.SLIPWAY_REDIS_PREFIX ?? 'slipway',
     supervisorUrl: env.SLIPWAY_SUPERVISOR_URL || undefined,
     projectionReconcileSeconds: secondsFrom(env, 'SLIPWAY_PROJECTION_RECONCILE_SECONDS', 60),
-    apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', 30),
+    apiReadTimeoutSeconds: secondsFrom(env, 'SLIPWAY_API_READ_TIMEOUT_SECONDS', DEFAULT_API_READ_TIMEOUT_SECONDS),
     controlPlanePlacement: placementFrom(env),
     nodePoolScaleUpAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_UP_AFTER_SECONDS'),
     nodePoolScaleDownAfterSeconds: optionalSecondsFrom(env, 'SLIPWAY_NODE_POOL_SCALE_DOWN_AFTER_SECONDS'),

@@ -49,7 +49,7 @@ export const DEFAULT_CONTROLLER_TIMINGS: ControllerTimings = {
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly temporal: Client;
-  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId' | 'redisUrl' | 'redisPrefix'> & Partial<Pick<SlipwayConfig, 'controlPlanePlacement' | 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds'>>;
+  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId' | 'redisUrl' | 'redisPrefix'> & Partial<Pick<SlipwayConfig, 'controlPlanePlacement' | 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds' | 'apiReadTimeoutSeconds'>>;
   readonly logger: Logger;
   readonly leaseNamespace: string;
   readonly identity?: string;

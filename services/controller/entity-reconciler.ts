@@ -39,7 +39,7 @@ export interface ReconcilerDeps<K extends KindName> {
   readonly temporal: Client;
   readonly resources: CustomResourceClient;
   readonly events: EventRecorder;
-  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId'> & Partial<Pick<SlipwayConfig, 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds'>>;
+  readonly config: Pick<SlipwayConfig, 'taskQueue' | 'managementId'> & Partial<Pick<SlipwayConfig, 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds' | 'apiReadTimeoutSeconds'>>;
   /** How soon an object still moving (provisioning, scaling, deleting) is looked at again. */
   readonly pollIntervalMs: number;
 }

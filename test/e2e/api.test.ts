@@ -225,6 +225,12 @@ describe('an object whose workflow is failing', () => {
     const response = await api.request('GET', `${BASE}/wedged`);
     expect(response.status, `the API's log:\n${api.logs()}`).toBe(503);
     expectProblem(response, 503);
+    // Creating a MachineDeployment reads its cluster within the same read deadline (5 s here). Without
+    // it, the answer waited for the server to give up on the Query (about 25 s), past this request's abort.
+    const machineDeployment = { apiVersion: 'slipway.dev/v1alpha1', kind: 'MachineDeployment', metadata: { name: 'joins-wedged' }, spec: { clusterName: 'wedged', replicas: 1, template: { spec: { infrastructure: { instanceType: 'm6i.large' } } } } };
+    const create = await api.request('POST', '/apis/slipway.dev/v1alpha1/namespaces/default/machinedeployments', { body: machineDeployment, abortAfterMs: 18_000 });
+    expect(create.status, `the API's log:\n${api.logs()}`).toBe(503);
+    expectProblem(create, 503);
     await handle.terminate('test over');
   });
 });

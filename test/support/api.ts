@@ -19,7 +19,7 @@ export interface TestApi {
   readonly app: FastifyInstance;
   /** Everything the API logged so far. */
   logs(): string;
-  request(method: string, path: string, options?: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; contentType: string; body: unknown }>;
+  request(method: string, path: string, options?: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; token?: string | null; abortAfterMs?: number }): Promise<{ status: number; contentType: string; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export async function startTestApi(stack: ApiPeers, options: TestApiOptions = {}
       if (options.raw !== undefined) body = options.raw;
       else if (options.body !== undefined) body = JSON.stringify(options.body);
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const response = await fetch(new URL(path, address), { method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await fetch(new URL(path, address), { method, headers, ...(body !== undefined ? { body } : {}), ...(options.abortAfterMs ? { signal: AbortSignal.timeout(options.abortAfterMs) } : {}) });
       const text = await response.text();
       let parsed: unknown = text;
       try {

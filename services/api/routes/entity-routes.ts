@@ -9,7 +9,7 @@
  * entityAccess(deps, definition).
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
@@ -22,7 +22,7 @@ import type { FieldError } from '../../../crds/validate';
 import { entityWorkflowId } from '../../../workflows/entity/ids';
 import { type DeleteRequest, type EntityPatch, type EntitySnapshot, type EntityWrite } from '../../../workflows/entity/definitions';
 import { OWNER_ANNOTATION, OWNER_SIDES, SLIPWAY_BOOKKEEPING_ANNOTATIONS, isOwnerSide, type OwnerSide } from '../../../workflows/entity/ownership';
-import type { SlipwayConfig } from '../../common/config';
+import { DEFAULT_API_READ_TIMEOUT_SECONDS, type SlipwayConfig } from '../../common/config';
 import { objectReads, workflowsStarted } from '../../common/metrics';
 import { ContinueTokenError, WatchGoneError, joinJsonList, type Projection } from '../../common/projection';
 import type { ListPages } from '../list-pages';
@@ -65,7 +65,24 @@ export interface EntityRouteDeps {
 }
 
 /** What a kind's start input may need besides the object: REST and the controller both supply it. */
-export type StartInputDeps = Pick<EntityRouteDeps, 'temporal'> & { readonly config: Pick<SlipwayConfig, 'managementId'> & Partial<Pick<SlipwayConfig, 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds'>> };
+export type StartInputDeps = Pick<EntityRouteDeps, 'temporal'> & {
+  readonly config: Pick<SlipwayConfig, 'managementId'> & Partial<Pick<SlipwayConfig, 'nodePoolScaleUpAfterSeconds' | 'nodePoolScaleDownAfterSeconds' | 'apiReadTimeoutSeconds'>>;
+};
+
+/**
+ * Reads an entity through its workflow's Query, within the API's read deadline: a workflow that
+ * is failing, or that no worker runs, never answers, and the deadline turns that into a 503.
+ * Undefined when no such workflow exists; any other failure becomes the problem a read answers.
+ */
+export async function queryEntityWorkflow<T>(deps: StartInputDeps, kind: string, namespace: string, name: string, query: QueryDefinition<T>): Promise<T | undefined> {
+  const deadline = Date.now() + (deps.config.apiReadTimeoutSeconds ?? DEFAULT_API_READ_TIMEOUT_SECONDS) * 1000;
+  try {
+    return await deps.temporal.withDeadline(deadline, () => deps.temporal.workflow.getHandle(entityWorkflowId(kind, namespace, name)).query(query));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw readProblem(error, kind, namespace, name);
+  }
+}
 
 /** What a kind tells the shared routes about its entity workflow. */
 export interface EntityDefinition<K extends KindName> {
@@ -202,15 +219,9 @@ export function entityAccess<K extends KindName>(deps: EntityRouteDeps, entity: 
   const handleFor = (namespace: string, name: string) => deps.temporal.workflow.getHandle(entityWorkflowId(kind, namespace, name));
 
   const read = async (namespace: string, name: string): Promise<KindObjects[K]> => {
-    try {
-      // A workflow that is failing, or that no worker runs, never answers; the client's deadline turns that into a 503.
-      const deadline = Date.now() + deps.config.apiReadTimeoutSeconds * 1000;
-      const snapshot = await deps.temporal.withDeadline(deadline, () => handleFor(namespace, name).query(entity.getObject));
-      if (snapshot.deleted) throw notFound(kind, namespace, name);
-      return snapshot.object;
-    } catch (error) {
-      throw readProblem(error, kind, namespace, name);
-    }
+    const snapshot = await queryEntityWorkflow(deps, kind, namespace, name, entity.getObject);
+    if (!snapshot || snapshot.deleted) throw notFound(kind, namespace, name);
+    return snapshot.object;
   };
 
   const write = async <A extends [unknown, ...unknown[]]>(namespace: string, name: string, definition: UpdateDefinition<EntityWrite<KindObjects[K]>, A>, args: A): Promise<KindObjects[K]> => {

@@ -5,7 +5,7 @@
  * back to an earlier revision. A new MachineDeployment is placed on the ClusterDeployment
  * that spec.clusterName names, in the same namespace.
  */
-import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
+import { QueryNotRegisteredError } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { isPlainObject } from '../../../crds/json';
@@ -33,7 +33,7 @@ import { entityProblem, readProblem } from '../entity-errors';
 import { OPTIONAL_BODY, RolloutPreviewSchema } from '../openapi';
 import { ProblemError } from '../problem';
 import { registerScaleRoutes, requestedReplicas, scaleFor, type Scale } from './scale';
-import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
+import { checkPatchShape, entityAccess, entityRoutes, invalid, optionalObjectBody, requireObjectBody, type EntityDefinition, queryEntityWorkflow, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
 import { body, CHANGE_PROBLEMS, ItemParams, json, kindRef, MERGE_PATCH, problems } from './schemas';
 
 /** A Kubernetes autoscaling/v1 Scale of the MachineDeployment. */
@@ -63,13 +63,8 @@ export async function placementFor(object: MachineDeployment, deps: StartInputDe
       { path: 'metadata.name', message: `reserved by ClusterDeployment "${holder}" for its worker pool` },
     ]);
   }
-  const snapshot = await deps.temporal.workflow
-    .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
-    .query(getClusterDeployment)
-    .catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? missing() : readProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
-    });
-  if (snapshot.deleted) throw missing();
+  const snapshot = await queryEntityWorkflow(deps, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName, getClusterDeployment);
+  if (!snapshot || snapshot.deleted) throw missing();
   const cluster = snapshot.object;
   if (cluster.metadata.deletionTimestamp) {
     throw new ProblemError(409, 'cluster-being-deleted', `ClusterDeployment ${namespace}/${clusterName} is being deleted; no new MachineDeployment can join it. Wait for the deletion to finish and create the cluster again, or name another cluster.`, [
@@ -111,13 +106,7 @@ export async function poolNameHolder(namespace: string, name: string, deps: Star
   for (const index of splits) {
     const clusterName = name.slice(0, index);
     const pool = name.slice(index + 1);
-    const snapshot = await deps.temporal.workflow
-      .getHandle(entityWorkflowId(CLUSTER_DEPLOYMENT_KIND, namespace, clusterName))
-      .query(getClusterDeployment)
-      .catch((error: unknown) => {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw readProblem(error, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName);
-      });
+    const snapshot = await queryEntityWorkflow(deps, CLUSTER_DEPLOYMENT_KIND, namespace, clusterName, getClusterDeployment);
     if (snapshot && !snapshot.deleted && (snapshot.object.spec.compute ?? []).some((entry) => entry.name === pool)) return clusterName;
   }
   return undefined;

@@ -4,7 +4,6 @@
  * joins the HostedCluster its spec.clusterName names, in the same namespace; its machines go to
  * that cluster's platform and are tagged with its infra ID.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { NodePool } from '../../../crds/schemas/node-pool';
 import { cloudNameProblems } from '../../../providers/cloud-names';
@@ -14,9 +13,8 @@ import { hostedPlatformOf } from '../../../workflows/hosted-cluster/state';
 import { NODE_POOL_KIND, NODE_POOL_WORKFLOW_TYPE, deleteNodePool, getNodePool, patchNodePool, type NodePoolInput, type NodePoolPlacement } from '../../../workflows/node-pool/definitions';
 import { nodePoolMachineDeploymentName } from '../../../workflows/node-pool/machine-deployment';
 import { longestMachineName } from '../../../workflows/planners/names';
-import { readProblem } from '../entity-errors';
 import { ProblemError } from '../problem';
-import { entityAccess, entityRoutes, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
+import { entityAccess, entityRoutes, queryEntityWorkflow, type EntityDefinition, type EntityRouteDeps, type StartInputDeps } from './entity-routes';
 import { registerScaleRoutes, scaleFor, type Scale } from './scale';
 
 /** The HostedCluster a new NodePool joins: its identity, platform and infra ID, read from its workflow. */
@@ -28,13 +26,8 @@ export async function nodePoolPlacementFor(object: NodePool, deps: StartInputDep
     new ProblemError(422, 'unknown-cluster', `spec.clusterName names HostedCluster ${namespace}/${clusterName}, which does not exist. Create the HostedCluster first, then its NodePools.`, [
       { path: 'spec.clusterName', message: `no HostedCluster "${clusterName}" in namespace "${namespace}"` },
     ]);
-  const snapshot = await deps.temporal.workflow
-    .getHandle(workflowId)
-    .query(getHostedCluster)
-    .catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? missing() : readProblem(error, HOSTED_CLUSTER_KIND, namespace, clusterName);
-    });
-  if (snapshot.deleted) throw missing();
+  const snapshot = await queryEntityWorkflow(deps, HOSTED_CLUSTER_KIND, namespace, clusterName, getHostedCluster);
+  if (!snapshot || snapshot.deleted) throw missing();
   const cluster = snapshot.object;
   if (cluster.metadata.deletionTimestamp) {
     throw new ProblemError(409, 'cluster-being-deleted', `HostedCluster ${namespace}/${clusterName} is being deleted; no NodePool can join it. Wait for the deletion to finish and create the cluster again, or name another cluster.`, [
