@@ -35,6 +35,8 @@ import { IMPATIENT_TIMEOUT_MS, describeProviderContract } from './provider-contr
 import { collect, errorOf } from '../support/async-checks';
 
 const REGION = 'us-east-1';
+/** How long an adapter waits for moto: it answers a service's first call slowly while it loads that backend, and slower still while other test files load the machine. */
+const REQUEST_TIMEOUT_MS = 15_000;
 
 function testKeys(): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
@@ -43,7 +45,7 @@ function testKeys(): { accessKeyId: string; secretAccessKey: string } {
 describeProviderContract('aws', async () => {
   const moto = await startMoto();
   const proxy = await startFaultProxy({ upstream: moto.url, dialect: ec2FaultDialect(), seed: 11 });
-  const requestTimeoutMs = 15_000;
+  const requestTimeoutMs = REQUEST_TIMEOUT_MS;
   const pageSize = 10;
   const keys = testKeys();
   return {
@@ -92,7 +94,7 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     moto = await startMoto();
     proxy = await startFaultProxy({ upstream: moto.url, dialect: ec2FaultDialect(), seed: 3 });
     const keys = testKeys();
-    adapter = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs: 5_000, pageSize });
+    adapter = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => keys, requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize });
     ec2 = new EC2Client({ region: REGION, endpoint: moto.url, credentials: keys, maxAttempts: 1 });
     for (const infraId of ['tags-1', 'pages-1', 'states-1', 'foreign-1']) await adapter.ensureClusterInfra(infraRequest(infraId));
   });
@@ -109,7 +111,7 @@ describe('aws adapter on moto: what EC2 alone has', () => {
     const group = infra.resources.find((resource) => resource.kind === 'securityGroup');
     await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group?.id ?? '' }));
     // A fresh adapter, so the placement the first one remembered plays no part.
-    const fresh = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize });
+    const fresh = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize });
     const error = await errorOf(fresh.createMachine(request('nosg-1', 'm0')));
     expect(error.kind).toBe('retryable');
     expect(error.message).toMatch(/infrastructure of cluster nosg-1 is not ready: a security group tagged slipway.dev\/cluster=nosg-1 in vpc-\w+ is missing/);
@@ -211,7 +213,7 @@ describe('aws adapter on moto: what EC2 alone has', () => {
 
   it('takes a rate-limit token for every EC2, ELB and Route 53 request it sends, each page included', async () => {
     const taken: ApiClass[] = [];
-    const metered = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: 5_000, pageSize, meter: async (apiClass) => void taken.push(apiClass) });
+    const metered = createAwsAdapter({ region: REGION, endpoint: proxy.url, credentials: async () => testKeys(), requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize, meter: async (apiClass) => void taken.push(apiClass) });
     const before = proxy.stats.requests;
     await metered.ensureClusterInfra(infraRequest('meter-1'));
     await collect(metered.listResources({ [TAG.cluster]: 'meter-1' }));
@@ -287,7 +289,7 @@ describe('aws adapter on moto: the cluster API\'s load balancer and DNS record',
     elbProxy = await startFaultProxy({ upstream: moto.url, dialect: elbFaultDialect(), seed: 6 });
     route53Proxy = await startFaultProxy({ upstream: moto.url, dialect: route53FaultDialect(), faultable: isRoute53Request, seed: 7 });
     keys = testKeys();
-    const options = { region: REGION, credentials: async () => keys, requestTimeoutMs: 5_000, pageSize: 5 };
+    const options = { region: REGION, credentials: async () => keys, requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 5 };
     adapter = createAwsAdapter({ ...options, endpoint: proxy.url });
     elbAdapter = createAwsAdapter({ ...options, endpoint: elbProxy.url });
     route53Adapter = createAwsAdapter({ ...options, endpoint: route53Proxy.url });
