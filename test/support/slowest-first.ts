@@ -28,6 +28,10 @@ export default class SlowestFirstSequencer extends BaseSequencer {
     const durations = readFileDurations();
     const root = this.ctx.config.root;
     const secondsOf = (file: TestSpecification) => durations[relative(root, file.moduleId)] ?? Number.POSITIVE_INFINITY;
-    return [...files].sort((a, b) => secondsOf(b) - secondsOf(a));
+    // Compared, not subtracted: two unknown files would make Infinity - Infinity, which is NaN.
+    return [...files].sort((a, b) => {
+      const [slower, faster] = [secondsOf(a), secondsOf(b)];
+      return slower === faster ? 0 : slower > faster ? -1 : 1;
+    });
   }
 }
