@@ -16,7 +16,7 @@ import type { InPlaceActivities } from '../../workflows/node-pool/activities-api
 import { getNodePool, patchNodePool } from '../../workflows/node-pool/definitions';
 import { getMachineDeployment } from '../../workflows/machine-deployment/definitions';
 import { fakeControlPlane, hostedClusterObject, nodePoolObject, RELEASE_4_21 } from '../support/hosted-clusters';
-import { fakeCloud, startTimeSkippingEnvironment, withCloudWorker } from '../support/time-skipping';
+import { awaitCompletion, fakeCloud, startTimeSkippingEnvironment, withCloudWorker } from '../support/time-skipping';
 
 // A server of its own for each test: a workflow one test leaves waiting on a task queue no worker
 // polls any more would otherwise hold up the next test's clock.
@@ -224,7 +224,8 @@ describe('HostedCluster on the time-skipping server', () => {
 
       world.log.length = 0;
       await deleteCluster(handle);
-      await Promise.all(pools.map((pool) => pool.result()));
+      // One waiter moves the clock: a Promise.all of result()s hands back the running activities' locks too (awaitCompletion).
+      await awaitCompletion(env, pools);
       const lastMachineDelete = Math.max(...world.log.map((call, index) => (call.startsWith('deleteMachine') ? index : -1)));
       expect(world.log.filter((call) => call.startsWith('deleteMachine'))).toHaveLength(4);
       expect(world.log.slice(lastMachineDelete + 1)).toEqual(['deleteControlPlane', 'deleteClusterInfra', 'sweepCluster']);
