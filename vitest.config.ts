@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import SlowestFirstSequencer from './test/support/slowest-first';
 
 export default defineConfig({
   test: {
@@ -12,7 +11,6 @@ export default defineConfig({
     // Temporal's timers and timeouts. Files share one Temporal server; each test stack works in a
     // namespace of its own there (test/support/stack.ts), so their entity names never meet.
     maxWorkers: 3,
-    sequence: { sequencer: SlowestFirstSequencer },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
